@@ -1,0 +1,111 @@
+
+import { Scalar } from '@scalar/hono-api-reference'
+import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
+import { createDb } from './db/client'
+import type { AppEnv } from './env'
+import { health, VERSION } from './health/routes'
+import { keys } from './keys/routes'
+import { loadConfig } from './lib/config'
+import { AppError, notFoundJson, onError } from './lib/errors'
+import { LIMITS } from './lib/limits'
+import { newRouter } from './lib/openapi'
+import { users } from './users/routes'
+
+/** Hono path patterns (`/things/:id`, `/x/*`) as regular expressions, for the 405 check. */
+function pathRegex(path: string): RegExp {
+  const body = path
+    .split('/')
+    .map((seg) => {
+      if (seg === '*') return '.*'
+      const m = /^:\w+(?:\{(.+)\})?$/.exec(seg)
+      if (m) return m[1] ? `(?:${m[1]})` : '[^/]+'
+      return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    })
+    .join('/')
+  return new RegExp(`^${body}/?$`)
+}
+
+export function createApp() {
+  const app = newRouter()
+
+  app.use(
+    '*',
+    cors({
+      origin: '*',
+      allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match', 'Idempotency-Key'],
+      exposeHeaders: ['Location', 'ETag', 'Warning-Deprecated'],
+      maxAge: 86400,
+    }),
+  )
+  app.use('*', async (c, next) => {
+    // Refuse oversized bodies before anything parses them (Content-Length or streamed).
+    const maxSize = c.env ? safeMaxBody(c.env) : LIMITS.bodyBytes
+    return bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new AppError('payload_too_large', `request body too large (limit ${maxSize} bytes)`)
+      },
+    })(c, next)
+  })
+  app.use('*', async (c, next) => {
+    c.set('db', createDb(c.env.DB))
+    await next()
+  })
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'A login token or an API key; the raw value without "Bearer " works too (0.12.1).',
+  })
+  app.openAPIRegistry.registerComponent('securitySchemes', 'thingKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Authorization',
+    description: 'A thing key as `Thing <key>` or the raw key (0.12.1).',
+  })
+
+  app.route('/', health)
+  app.route('/', users)
+  app.route('/', keys)
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Fluxgate',
+      version: VERSION,
+      description:
+        'IoT provisioning on Cloudflare Workers, wire-compatible with Mainflux 0.12.1. Errors are always `{"error": "..."}`.',
+    },
+  })
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Fluxgate API' }))
+
+  // Routes known for other methods answer 405 rather than 404.
+  let known: { method: string; re: RegExp }[] | undefined
+  app.notFound((c) => {
+    known ??= app.routes
+      .filter((r) => r.method !== 'ALL')
+      .map((r) => ({ method: r.method, re: pathRegex(r.path) }))
+    const path = new URL(c.req.url).pathname
+    const allowed = [...new Set(known.filter((r) => r.re.test(path)).map((r) => r.method))]
+    if (allowed.length > 0) {
+      c.header('Allow', allowed.join(', '))
+      return c.json({ error: 'method not allowed' }, 405)
+    }
+    return notFoundJson(c)
+  })
+  app.onError(onError)
+  return app
+}
+
+function safeMaxBody(env: Parameters<typeof loadConfig>[0]) {
+  try {
+    return loadConfig(env).FLUXGATE_MAX_BODY_BYTES
+  } catch {
+    return LIMITS.bodyBytes
+  }
+}
+
+export type App = ReturnType<typeof createApp>

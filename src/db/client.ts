@@ -1,0 +1,36 @@
+import { drizzle, type DrizzleD1Database } from 'drizzle-orm/d1'
+import * as schema from './schema'
+
+export type Db = DrizzleD1Database<typeof schema>
+
+const cache = new WeakMap<D1Database, Db>()
+
+/** One drizzle instance per D1 binding object (per isolate). */
+export function createDb(d1: D1Database): Db {
+  let db = cache.get(d1)
+  if (!db) {
+    db = drizzle(d1, { schema, casing: 'snake_case' })
+    cache.set(d1, db)
+  }
+  return db
+}
+
+/** True when a D1/drizzle error (anywhere in its cause chain) is a UNIQUE constraint violation. */
+export function isUniqueViolation(err: unknown): boolean {
+  return causeChainIncludes(err, 'UNIQUE constraint failed')
+}
+
+/** True for FOREIGN KEY constraint failures (an owner mismatch or a missing parent row). */
+export function isForeignKeyViolation(err: unknown): boolean {
+  return causeChainIncludes(err, 'FOREIGN KEY constraint failed')
+}
+
+function causeChainIncludes(err: unknown, text: string): boolean {
+  for (let e = err, depth = 0; e && depth < 8; depth++) {
+    if (e instanceof Error) {
+      if (e.message.includes(text)) return true
+      e = e.cause
+    } else return false
+  }
+  return false
+}

@@ -1,0 +1,183 @@
+import { sql } from 'drizzle-orm'
+import {
+  foreignKey,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core'
+
+// All times are integer milliseconds since the epoch; the wire format (RFC 3339) is produced at the
+// edges. Metadata is a JSON object stored as TEXT so json_each/json_extract can filter it in SQL.
+export type Metadata = Record<string, unknown>
+
+// Owners are user ids (0.12.1 used the e-mail address; ours never changes meaning if an address is
+// reused). Every owned table carries `owner` so each query can guard on it.
+
+export const users = sqliteTable('users', {
+  id: text().primaryKey(),
+  // Stored lower-cased: uniqueness and login are case-insensitive.
+  email: text().notNull().unique(),
+  // pbkdf2-sha256$<iterations>$<salt b64url>$<hash b64url>
+  passwordHash: text().notNull(),
+  metadata: text({ mode: 'json' }).$type<Metadata>(),
+  createdAt: integer().notNull(),
+})
+
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text().primaryKey(),
+    owner: text()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    subject: text().notNull(),
+    type: integer().notNull(),
+    // SHA-256 (base64url) of the issued JWT: the secret itself is never stored.
+    secretHash: text().notNull(),
+    issuedAt: integer().notNull(),
+    expiresAt: integer(),
+  },
+  (t) => [index('api_keys_owner_issued_idx').on(t.owner, t.issuedAt)],
+)
+
+export const things = sqliteTable(
+  'things',
+  {
+    id: text().primaryKey(),
+    owner: text().notNull(),
+    name: text().notNull().default(''),
+    key: text().notNull(),
+    metadata: text({ mode: 'json' }).$type<Metadata>(),
+    createdAt: integer().notNull(),
+  },
+  (t) => [
+    uniqueIndex('things_key_uq').on(t.key),
+    // Target of the composite foreign keys that keep both ends of a connection with one owner.
+    uniqueIndex('things_id_owner_uq').on(t.id, t.owner),
+    index('things_owner_id_idx').on(t.owner, t.id),
+    index('things_owner_name_idx').on(t.owner, t.name, t.id),
+  ],
+)
+
+export const channels = sqliteTable(
+  'channels',
+  {
+    id: text().primaryKey(),
+    owner: text().notNull(),
+    name: text().notNull().default(''),
+    metadata: text({ mode: 'json' }).$type<Metadata>(),
+    createdAt: integer().notNull(),
+  },
+  (t) => [
+    uniqueIndex('channels_id_owner_uq').on(t.id, t.owner),
+    index('channels_owner_id_idx').on(t.owner, t.id),
+    index('channels_owner_name_idx').on(t.owner, t.name, t.id),
+  ],
+)
+
+export const connections = sqliteTable(
+  'connections',
+  {
+    channelId: text().notNull(),
+    thingId: text().notNull(),
+    owner: text().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.channelId, t.thingId] }),
+    index('connections_thing_channel_idx').on(t.thingId, t.channelId),
+    foreignKey({
+      columns: [t.channelId, t.owner],
+      foreignColumns: [channels.id, channels.owner],
+      name: 'connections_channel_fk',
+    }).onDelete('cascade'),
+    foreignKey({
+      columns: [t.thingId, t.owner],
+      foreignColumns: [things.id, things.owner],
+      name: 'connections_thing_fk',
+    }).onDelete('cascade'),
+  ],
+)
+
+// Certificates issued by the built-in CA or through Vault. Never key material. Rows outlive their
+// thing (no foreign key) so revoked serials stay in the CRL until they expire.
+export const certs = sqliteTable(
+  'certs',
+  {
+    serial: text().primaryKey(),
+    thingId: text().notNull(),
+    owner: text().notNull(),
+    keyType: text().notNull(),
+    keyBits: integer().notNull(),
+    issuedAt: integer().notNull(),
+    expiresAt: integer().notNull(),
+    revokedAt: integer(),
+  },
+  (t) => [
+    index('certs_owner_thing_expires_idx').on(t.owner, t.thingId, t.expiresAt),
+    index('certs_thing_idx').on(t.thingId),
+    index('certs_revoked_idx')
+      .on(t.revokedAt, t.expiresAt)
+      .where(sql`${t.revokedAt} IS NOT NULL`),
+  ],
+)
+
+// Bootstrap configs: the id is the thing id (as in 0.12.1); deleting the thing deletes its config.
+export const bootstrapConfigs = sqliteTable(
+  'bootstrap_configs',
+  {
+    thingId: text()
+      .primaryKey()
+      .references(() => things.id, { onDelete: 'cascade' }),
+    owner: text().notNull(),
+    name: text(),
+    externalId: text().notNull(),
+    // Keyed hash of the external key: the key itself is never stored where it can be read back.
+    externalKeyHash: text().notNull(),
+    content: text(),
+    clientCert: text(),
+    clientKey: text(),
+    caCert: text(),
+    state: integer().notNull().default(0),
+    lastBootstrapAt: integer(),
+    lastFailureAt: integer(),
+    lastFailure: text(),
+    createdAt: integer().notNull(),
+  },
+  (t) => [
+    uniqueIndex('bootstrap_configs_external_id_uq').on(t.externalId),
+    index('bootstrap_configs_owner_idx').on(t.owner, t.thingId),
+  ],
+)
+
+export const bootstrapChannels = sqliteTable(
+  'bootstrap_channels',
+  {
+    configId: text()
+      .notNull()
+      .references(() => bootstrapConfigs.thingId, { onDelete: 'cascade' }),
+    channelId: text()
+      .notNull()
+      .references(() => channels.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.configId, t.channelId] }),
+    index('bootstrap_channels_channel_idx').on(t.channelId),
+  ],
+)
+
+// Stored answers of idempotent requests (provision `Idempotency-Key`).
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    owner: text().notNull(),
+    key: text().notNull(),
+    requestHash: text().notNull(),
+    status: integer().notNull(),
+    response: text().notNull(),
+    createdAt: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.owner, t.key] })],
+)

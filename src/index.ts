@@ -1,0 +1,5 @@
+// @peculiar/x509 relies on decorator metadata: load the polyfill before anything imports it.
+import 'reflect-metadata'
+import { createApp } from './app'
+
+export default createApp()

@@ -1,0 +1,53 @@
+import { and, count, desc, eq } from 'drizzle-orm'
+import type { Db } from '../db/client'
+import { apiKeys } from '../db/schema'
+
+export type KeyRow = typeof apiKeys.$inferSelect
+
+export function save(db: Db, row: KeyRow) {
+  return db.insert(apiKeys).values(row)
+}
+
+/** What authentication needs to accept an API key: one primary-key lookup. */
+export async function retrieveKeyForAuth(db: Db, id: string) {
+  return db
+    .select({
+      id: apiKeys.id,
+      owner: apiKeys.owner,
+      secretHash: apiKeys.secretHash,
+      expiresAt: apiKeys.expiresAt,
+    })
+    .from(apiKeys)
+    .where(eq(apiKeys.id, id))
+    .get()
+}
+
+export async function retrieveById(db: Db, owner: string, id: string) {
+  return db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.owner, owner)))
+    .get()
+}
+
+export async function retrieveAll(db: Db, owner: string, offset: number, limit: number) {
+  const where = eq(apiKeys.owner, owner)
+  const [rows, [total]] = await db.batch([
+    db
+      .select()
+      .from(apiKeys)
+      .where(where)
+      .orderBy(desc(apiKeys.issuedAt), desc(apiKeys.id))
+      .limit(limit)
+      .offset(offset),
+    db.select({ n: count() }).from(apiKeys).where(where),
+  ])
+  return { rows, total: total?.n ?? 0 }
+}
+
+export function remove(db: Db, owner: string, id: string) {
+  return db
+    .delete(apiKeys)
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.owner, owner)))
+    .returning({ id: apiKeys.id })
+}

@@ -1,0 +1,153 @@
+import { createMiddleware } from 'hono/factory'
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
+import { createDb } from '../db/client'
+import type { AppEnv, Identity } from '../env'
+import { retrieveKeyForAuth } from '../keys/repo'
+import { type Config, loadConfig } from './config'
+import { hmacKey, sha256, timingSafeEqual } from './crypto'
+import { AppError } from './errors'
+
+/** Mainflux key types: 0 login, 1 password recovery, 2 API key. */
+export const TokenType = { login: 0, recovery: 1, apiKey: 2 } as const
+export type TokenType = (typeof TokenType)[keyof typeof TokenType]
+
+export interface TokenClaims {
+  /** User id. */
+  sub: string
+  email: string
+  type: TokenType
+  /** API key id. */
+  jti?: string
+  /** Recovery tokens: a fingerprint of the password hash they may replace (single use in effect). */
+  pwh?: string
+}
+
+/** Signs an HS256 JWT; `ttlMs` undefined means no expiry (API keys with duration 0). */
+export async function signToken(
+  config: Config,
+  claims: TokenClaims,
+  ttlMs: number | undefined,
+  now = Date.now(),
+): Promise<string> {
+  const { sub, jti, ...rest } = claims
+  // issuer_id is 0.12.1's claim for the user id; kept for tools that read it.
+  const jwt = new SignJWT({ ...rest, issuer_id: sub })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuer(config.MF_AUTH_ISSUER)
+    .setSubject(sub)
+    .setIssuedAt(Math.floor(now / 1000))
+  if (jti) jwt.setJti(jti)
+  if (ttlMs !== undefined) jwt.setExpirationTime(Math.floor((now + ttlMs) / 1000))
+  return jwt.sign(await hmacKey(config.MF_AUTH_SECRET))
+}
+
+export interface VerifiedToken extends TokenClaims {
+  iat: number
+  exp?: number
+}
+
+/**
+ * Verifies signature, issuer, expiry and claim shapes of a token.
+ * @throws AppError('unauthenticated') for anything that is not a valid token of ours.
+ */
+export async function verifyToken(config: Config, token: string): Promise<VerifiedToken> {
+  try {
+    const { payload } = await jwtVerify(token, await hmacKey(config.MF_AUTH_SECRET), {
+      issuer: config.MF_AUTH_ISSUER,
+      algorithms: ['HS256'],
+    })
+    const { sub, email, type, jti, pwh, iat, exp } = payload as Record<string, unknown>
+    if (
+      typeof sub !== 'string' ||
+      typeof email !== 'string' ||
+      (type !== 0 && type !== 1 && type !== 2) ||
+      typeof iat !== 'number' ||
+      (type === TokenType.apiKey && typeof jti !== 'string')
+    ) {
+      throw new AppError('unauthenticated', 'invalid token claims')
+    }
+    return {
+      sub,
+      email,
+      type,
+      iat,
+      jti: typeof jti === 'string' ? jti : undefined,
+      pwh: typeof pwh === 'string' ? pwh : undefined,
+      exp: typeof exp === 'number' ? exp : undefined,
+    }
+  } catch (e) {
+    if (e instanceof AppError) throw e
+    if (e instanceof joseErrors.JWTExpired) throw new AppError('unauthenticated', 'token expired')
+    throw new AppError('unauthenticated')
+  }
+}
+
+/**
+ * The credential in an Authorization header: `Bearer <t>` or the raw value (0.12.1 clients).
+ * `Thing <key>` is a thing credential, never a user token.
+ */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined
+  const value = header.trim()
+  const m = /^(\w+)\s+(\S+)$/.exec(value)
+  if (m) return m[1]!.toLowerCase() === 'bearer' ? m[2] : undefined
+  return value || undefined
+}
+
+/** A thing key from `Thing <key>` or the raw header value. */
+export function thingKeyFromHeader(header: string | undefined): string | undefined {
+  if (!header) return undefined
+  const value = header.trim()
+  const m = /^(\w+)\s+(\S+)$/.exec(value)
+  if (m) return m[1]!.toLowerCase() === 'thing' ? m[2] : undefined
+  return value || undefined
+}
+
+/**
+ * Resolves a user credential (login token or API key) to an identity. API keys are checked against
+ * D1 on every use so that revocation takes effect on the next request (0.12.1 never checked).
+ * Recovery tokens are refused here: they are good only for PUT /password/reset.
+ * @throws AppError('unauthenticated')
+ */
+export async function identify(
+  config: Config,
+  d1: D1Database,
+  token: string | undefined,
+): Promise<Identity> {
+  if (!token) throw new AppError('unauthenticated')
+  const claims = await verifyToken(config, token)
+  if (claims.type === TokenType.login) {
+    return { userId: claims.sub, email: claims.email, kind: 'login' }
+  }
+  if (claims.type === TokenType.apiKey) {
+    const key = await retrieveKeyForAuth(createDb(d1), claims.jti!)
+    if (
+      !key ||
+      key.owner !== claims.sub ||
+      !timingSafeEqual(key.secretHash, await sha256(token)) ||
+      (key.expiresAt !== null && key.expiresAt <= Date.now())
+    ) {
+      throw new AppError('unauthenticated', 'API key revoked, expired or unknown')
+    }
+    return { userId: claims.sub, email: claims.email, kind: 'api_key', keyId: key.id }
+  }
+  throw new AppError('unauthenticated', 'recovery tokens are accepted only by PUT /password/reset')
+}
+
+/** Requires a login token or an API key; sets `c.var.identity`. */
+export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
+  const config = loadConfig(c.env)
+  c.set('identity', await identify(config, c.env.DB, bearerToken(c.req.header('authorization'))))
+  await next()
+})
+
+/** Requires a login token (API keys cannot mint API keys); sets `c.var.identity`. */
+export const requireLogin = createMiddleware<AppEnv>(async (c, next) => {
+  const config = loadConfig(c.env)
+  const identity = await identify(config, c.env.DB, bearerToken(c.req.header('authorization')))
+  if (identity.kind !== 'login') {
+    throw new AppError('forbidden', 'API keys cannot issue API keys; use a login token')
+  }
+  c.set('identity', identity)
+  await next()
+})

@@ -1,0 +1,91 @@
+import { z } from 'zod'
+import type { Bindings } from '../env'
+import { parseDuration } from './duration'
+import { AppError } from './errors'
+import { LIMITS } from './limits'
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s, ctx) => {
+      const ms = parseDuration(s)
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration like 10h or 5m` })
+        return z.NEVER
+      }
+      return ms
+    })
+
+const intString = (fallback: number, min: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((s, ctx) => {
+      const n = Number(s)
+      if (!Number.isInteger(n) || n < min) {
+        ctx.addIssue({ code: 'custom', message: `"${s}" must be an integer >= ${min}` })
+        return z.NEVER
+      }
+      return n
+    })
+
+const optional = z
+  .string()
+  .optional()
+  .transform((s) => (s === undefined || s.trim() === '' ? undefined : s))
+
+const regex = z
+  .string()
+  .default('^.{8,}$')
+  .transform((s, ctx) => {
+    try {
+      return new RegExp(s, 'u')
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${s}" is not a valid regular expression` })
+      return z.NEVER
+    }
+  })
+
+/**
+ * Every setting, parsed once per isolate. Names follow Mainflux's MF_* variables where one exists.
+ * The README's configuration table mirrors this schema.
+ */
+export const configSchema = z.object({
+  MF_AUTH_SECRET: z
+    .string({ error: 'MF_AUTH_SECRET is not set (npm start writes one to .dev.vars)' })
+    .min(32, 'MF_AUTH_SECRET must be at least 32 characters'),
+  MF_AUTH_ISSUER: z.string().default('fluxgate'),
+  MF_AUTH_LOGIN_DURATION: duration('10h'),
+  MF_AUTH_RECOVERY_DURATION: duration('5m'),
+  MF_USERS_ADMIN_EMAIL: optional,
+  MF_USERS_ADMIN_PASSWORD: optional,
+  MF_USERS_PASS_REGEX: regex,
+  MF_USERS_RESET_URL: optional,
+  MF_EMAIL_FROM: z.string().default('fluxgate@localhost'),
+  MF_MAIL_TRANSPORT: z.enum(['send_email', 'log', 'memory']).optional(),
+  FLUXGATE_MAX_BODY_BYTES: intString(LIMITS.bodyBytes, 1024),
+  FLUXGATE_CACHE_TTL: intString(300, 60),
+})
+
+export type Config = z.output<typeof configSchema>
+
+const cache = new WeakMap<object, Config>()
+
+/**
+ * Parses the Worker's string settings once per isolate (per env object).
+ * @throws AppError('internal') naming every invalid setting.
+ */
+export function loadConfig(env: Bindings): Config {
+  const hit = cache.get(env)
+  if (hit) return hit
+  const parsed = configSchema.safeParse(env)
+  if (!parsed.success) {
+    const detail = parsed.error.issues
+      .map((i) => `${i.path.join('.')}: ${i.message}`)
+      .join('; ')
+    throw new AppError('internal', 'server misconfigured', { cause: new Error(detail) })
+  }
+  cache.set(env, parsed.data)
+  return parsed.data
+}

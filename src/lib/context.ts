@@ -1,0 +1,29 @@
+import type { Db } from '../db/client'
+import type { AppEnv, Bindings } from '../env'
+import { type Config, loadConfig } from './config'
+
+/** What services need from a request context, without depending on Hono's types. */
+export interface Deps {
+  db: Db
+  config: Config
+  env: Bindings
+  /** Schedules work after the response (KV fills, audit writes). */
+  waitUntil: (p: Promise<unknown>) => void
+}
+
+type Ctx = { env: Bindings; var: AppEnv['Variables']; executionCtx: { waitUntil(p: Promise<unknown>): void } }
+
+export function deps(c: Ctx): Deps {
+  let ctx: Ctx['executionCtx'] | undefined
+  try {
+    ctx = c.executionCtx
+  } catch {
+    // app.request() in unit tests has no execution context: run deferred work inline.
+  }
+  return {
+    db: c.var.db,
+    config: loadConfig(c.env),
+    env: c.env,
+    waitUntil: ctx ? (p) => ctx.waitUntil(p) : (p) => void p.catch((e) => console.error(e)),
+  }
+}

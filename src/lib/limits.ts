@@ -1,0 +1,23 @@
+/** Mainflux limits and our own caps, in one place. */
+export const LIMITS = {
+  /** 0.12.1: names are at most 1024 characters. */
+  nameMax: 1024,
+  /** 0.12.1: thing keys are VARCHAR(4096). */
+  keyMax: 4096,
+  /** Page sizes: absent or 0 means 10, above 100 is refused. */
+  pageDefault: 10,
+  pageMax: 100,
+  /** Items per bulk create request (things, channels). */
+  bulkMax: 1000,
+  /** Ids per side of a bulk connect/disconnect request; the product is capped too. */
+  connectIdsMax: 1000,
+  connectPairsMax: 10000,
+  /** Default request body cap in bytes (FLUXGATE_MAX_BODY_BYTES overrides). */
+  bodyBytes: 1024 * 1024,
+  /** Emails: RFC 5321 path limit. */
+  emailMax: 254,
+  /** Passwords longer than this are refused before hashing (PBKDF2 cost is per block). */
+  passwordMax: 1024,
+  /** D1 allows 100 bound parameters per statement. */
+  d1Params: 100,
+} as const

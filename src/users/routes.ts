@@ -1,0 +1,189 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { requireUser } from '../lib/auth'
+import { deps } from '../lib/context'
+import { createMailer } from '../lib/mail'
+import {
+  errorResponses,
+  jsonBody,
+  jsonContent,
+  locationHeader,
+  newRouter,
+  userAuth,
+} from '../lib/openapi'
+import {
+  changePasswordReq,
+  createUserReq,
+  loginReq,
+  resetReq,
+  resetRequestReq,
+  tokenRes,
+  updateUserReq,
+  userIdParam,
+  userRes,
+  usersPageQuery,
+  usersPageRes,
+} from './schema'
+import { makeUsersService } from './service'
+
+export const users = newRouter()
+
+const service = (c: Parameters<typeof deps>[0]) => {
+  const d = deps(c)
+  return makeUsersService({ ...d, mailer: createMailer(d.env, d.config) })
+}
+
+const emptyObject = z.object({}).openapi('Empty')
+
+users.openapi(
+  createRoute({
+    method: 'post',
+    path: '/users',
+    tags: ['users'],
+    summary: 'Register a user',
+    request: { body: jsonBody(createUserReq) },
+    responses: {
+      201: { description: 'Created', headers: locationHeader },
+      ...errorResponses(400, 409, 413, 415),
+    },
+  }),
+  async (c) => {
+    const id = await service(c).register(c.req.valid('json'))
+    c.header('Location', `/users/${id}`)
+    return c.body(null, 201)
+  },
+)
+
+users.openapi(
+  createRoute({
+    method: 'post',
+    path: '/tokens',
+    tags: ['users'],
+    summary: 'Log in: exchange e-mail and password for a token',
+    request: { body: jsonBody(loginReq) },
+    responses: { 201: jsonContent(tokenRes, 'A login token'), ...errorResponses(400, 401, 415) },
+  }),
+  async (c) => {
+    const { email, password } = c.req.valid('json')
+    return c.json({ token: await service(c).login(email, password) }, 201)
+  },
+)
+
+users.openapi(
+  createRoute({
+    method: 'get',
+    path: '/users/profile',
+    tags: ['users'],
+    summary: "The caller's profile",
+    security: userAuth,
+    middleware: [requireUser] as const,
+    responses: { 200: jsonContent(userRes, 'The profile'), ...errorResponses(401) },
+  }),
+  async (c) => c.json(await service(c).viewProfile(c.var.identity), 200),
+)
+
+users.openapi(
+  createRoute({
+    method: 'get',
+    path: '/users/{id}',
+    tags: ['users'],
+    summary: 'A user: your own account, or any for the admin',
+    security: userAuth,
+    middleware: [requireUser] as const,
+    request: { params: userIdParam },
+    responses: { 200: jsonContent(userRes, 'The user'), ...errorResponses(401, 404) },
+  }),
+  async (c) => c.json(await service(c).viewUser(c.var.identity, c.req.valid('param').id), 200),
+)
+
+users.openapi(
+  createRoute({
+    method: 'get',
+    path: '/users',
+    tags: ['users'],
+    summary: 'List users (all for the admin, only yourself otherwise)',
+    security: userAuth,
+    middleware: [requireUser] as const,
+    request: { query: usersPageQuery },
+    responses: { 200: jsonContent(usersPageRes, 'A page of users'), ...errorResponses(400, 401) },
+  }),
+  async (c) => c.json(await service(c).listUsers(c.var.identity, c.req.valid('query')), 200),
+)
+
+users.openapi(
+  createRoute({
+    method: 'put',
+    path: '/users',
+    tags: ['users'],
+    summary: "Replace the caller's metadata",
+    security: userAuth,
+    middleware: [requireUser] as const,
+    request: { body: jsonBody(updateUserReq) },
+    responses: { 200: { description: 'Updated' }, ...errorResponses(400, 401, 415) },
+  }),
+  async (c) => {
+    await service(c).updateUser(c.var.identity, c.req.valid('json').metadata)
+    return c.body(null, 200)
+  },
+)
+
+users.openapi(
+  createRoute({
+    method: 'patch',
+    path: '/password',
+    tags: ['users'],
+    summary: "Change the caller's password",
+    security: userAuth,
+    middleware: [requireUser] as const,
+    request: { body: jsonBody(changePasswordReq) },
+    responses: {
+      201: jsonContent(emptyObject, 'Changed'),
+      ...errorResponses(400, 401, 403, 415),
+    },
+  }),
+  async (c) => {
+    const { old_password, password } = c.req.valid('json')
+    await service(c).changePassword(c.var.identity, old_password, password)
+    return c.json({}, 201)
+  },
+)
+
+users.openapi(
+  createRoute({
+    method: 'post',
+    path: '/password/reset-request',
+    tags: ['users'],
+    summary: 'Mail a password reset link (same answer whether or not the address is known)',
+    request: { body: jsonBody(resetRequestReq) },
+    responses: {
+      201: jsonContent(z.object({ msg: z.string() }).openapi('ResetRequested'), 'Accepted'),
+      ...errorResponses(400, 415),
+    },
+  }),
+  async (c) => {
+    const { email } = c.req.valid('json')
+    const d = deps(c)
+    // After the answer: its content and timing are the same for known and unknown addresses.
+    d.waitUntil(
+      service(c)
+        .requestReset(email, new URL(c.req.url).origin)
+        .catch((e) => console.error('password reset mail failed:', e instanceof Error ? e.message : e)),
+    )
+    return c.json({ msg: 'Email with reset link is sent' }, 201)
+  },
+)
+
+users.openapi(
+  createRoute({
+    method: 'put',
+    path: '/password/reset',
+    tags: ['users'],
+    summary: 'Set a new password with a recovery token',
+    request: { body: jsonBody(resetReq) },
+    responses: { 201: jsonContent(emptyObject, 'Changed'), ...errorResponses(400, 401, 415) },
+  }),
+  async (c) => {
+    const { token, password, confirm_password } = c.req.valid('json')
+    await service(c).resetPassword(token, password, confirm_password)
+    return c.json({}, 201)
+  },
+)

@@ -1,0 +1,201 @@
+import type { Identity } from '../env'
+import { signToken, TokenType, verifyToken } from '../lib/auth'
+import type { Deps } from '../lib/context'
+import { dummyPasswordHash, hashPassword, sha256, timingSafeEqual, verifyPassword } from '../lib/crypto'
+import { AppError } from '../lib/errors'
+import type { Mailer } from '../lib/mail'
+import * as repo from './repo'
+import type { CreateUserReq, UsersPageQuery } from './schema'
+
+function view(row: repo.UserRow) {
+  return { id: row.id, email: row.email, metadata: row.metadata ?? undefined }
+}
+
+/** Ties a recovery token to the password it may replace: once the password changes, it is dead. */
+async function passwordFingerprint(passwordHash: string) {
+  return (await sha256(passwordHash)).slice(0, 22)
+}
+
+const INVALID_CREDENTIALS = 'missing or invalid credentials provided'
+
+export function makeUsersService(deps: Deps & { mailer: Mailer }) {
+  const { db, config, mailer } = deps
+  const adminEmail = config.MF_USERS_ADMIN_EMAIL?.toLowerCase()
+  const isAdmin = (identity: Identity) => adminEmail !== undefined && identity.email === adminEmail
+
+  function checkPolicy(password: string) {
+    if (!config.MF_USERS_PASS_REGEX.test(password)) {
+      throw new AppError('malformed_entity', 'password does not meet the requirements')
+    }
+  }
+
+  async function loginToken(user: repo.UserRow) {
+    return signToken(
+      config,
+      { sub: user.id, email: user.email, type: TokenType.login },
+      config.MF_AUTH_LOGIN_DURATION,
+    )
+  }
+
+  /**
+   * The admin account named by MF_USERS_ADMIN_EMAIL is created from MF_USERS_ADMIN_PASSWORD on its
+   * first login (Workers have no start-up hook; 0.12.1 created it when the service started).
+   */
+  async function bootstrapAdmin(email: string, password: string) {
+    const configured = config.MF_USERS_ADMIN_PASSWORD
+    if (email !== adminEmail || !configured || !timingSafeEqual(password, configured)) return undefined
+    const row: repo.UserRow = {
+      id: crypto.randomUUID(),
+      email,
+      passwordHash: await hashPassword(password),
+      metadata: null,
+      createdAt: Date.now(),
+    }
+    try {
+      await repo.save(db, row)
+    } catch (e) {
+      // Created concurrently by another login: use that row.
+      if (e instanceof AppError && e.code === 'conflict') return repo.retrieveByEmail(db, email)
+      throw e
+    }
+    return row
+  }
+
+  return {
+    isAdmin,
+
+    /**
+     * Registers a user and returns its id.
+     * @throws AppError('malformed_entity') weak password; AppError('conflict') e-mail taken or reserved.
+     */
+    async register(req: CreateUserReq) {
+      checkPolicy(req.password)
+      // The admin address is reserved: registering it would hand out admin rights.
+      if (adminEmail !== undefined && req.email === adminEmail) {
+        throw new AppError('conflict', 'email already taken')
+      }
+      const id = crypto.randomUUID()
+      await repo.save(db, {
+        id,
+        email: req.email,
+        passwordHash: await hashPassword(req.password),
+        metadata: req.metadata ?? null,
+        createdAt: Date.now(),
+      })
+      return id
+    },
+
+    /**
+     * Exchanges e-mail and password for a login token. Unknown e-mail and wrong password give the
+     * same error after the same PBKDF2 work.
+     * @throws AppError('unauthenticated')
+     */
+    async login(email: string, password: string) {
+      const normalized = email.toLowerCase()
+      const user = await repo.retrieveByEmail(db, normalized)
+      const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()))
+      if (user && ok) return loginToken(user)
+      if (!user) {
+        const admin = await bootstrapAdmin(normalized, password)
+        if (admin) return loginToken(admin)
+      }
+      throw new AppError('unauthenticated', INVALID_CREDENTIALS)
+    },
+
+    /** @throws AppError('not_found') if the caller's account is gone. */
+    async viewProfile(identity: Identity) {
+      const row = await repo.retrieveById(db, identity.userId)
+      if (!row) throw new AppError('not_found', 'user not found')
+      return view(row)
+    },
+
+    /**
+     * A user by id: the caller's own account, or any account for the admin.
+     * @throws AppError('not_found') otherwise (no existence leak).
+     */
+    async viewUser(identity: Identity, id: string) {
+      if (id !== identity.userId && !isAdmin(identity)) throw new AppError('not_found', 'user not found')
+      const row = await repo.retrieveById(db, id)
+      if (!row) throw new AppError('not_found', 'user not found')
+      return view(row)
+    },
+
+    /** All users for the admin; for anyone else a page holding at most their own account. */
+    async listUsers(identity: Identity, q: UsersPageQuery) {
+      const { rows, total } = await repo.retrieveAll(
+        db,
+        { id: isAdmin(identity) ? undefined : identity.userId, email: q.email, metadata: q.metadata },
+        q.offset,
+        q.limit,
+      )
+      return { total, offset: q.offset, limit: q.limit, users: rows.map(view) }
+    },
+
+    /** Replaces the caller's metadata (0.12.1 semantics: not a merge). */
+    async updateUser(identity: Identity, metadata: Record<string, unknown>) {
+      const updated = await repo.updateMetadata(db, identity.userId, metadata)
+      if (updated.length === 0) throw new AppError('not_found', 'user not found')
+    },
+
+    /**
+     * Changes the caller's password after checking the old one.
+     * @throws AppError('forbidden') wrong old password; AppError('malformed_entity') weak password.
+     */
+    async changePassword(identity: Identity, oldPassword: string, password: string) {
+      checkPolicy(password)
+      const row = await repo.retrieveById(db, identity.userId)
+      if (!row) throw new AppError('not_found', 'user not found')
+      if (!(await verifyPassword(oldPassword, row.passwordHash))) {
+        throw new AppError('forbidden', 'old password is wrong')
+      }
+      const updated = await repo.updatePassword(db, row.id, row.passwordHash, await hashPassword(password))
+      if (updated.length === 0) throw new AppError('conflict', 'password changed concurrently; try again')
+    },
+
+    /**
+     * Mails a reset link with a short-lived recovery token when the address is known. The route
+     * runs this after answering, so neither the answer nor its timing reveals who has an account.
+     */
+    async requestReset(email: string, origin: string) {
+      const row = await repo.retrieveByEmail(db, email)
+      if (!row) return
+      const token = await signToken(
+        config,
+        {
+          sub: row.id,
+          email: row.email,
+          type: TokenType.recovery,
+          pwh: await passwordFingerprint(row.passwordHash),
+        },
+        config.MF_AUTH_RECOVERY_DURATION,
+      )
+      const base = config.MF_USERS_RESET_URL ?? `${origin}/reset-request`
+      const link = `${base}${base.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`
+      await mailer.send({
+        to: row.email,
+        subject: 'Fluxgate password reset',
+        text: `A password reset was requested for ${row.email}.\n\nOpen this link within ${Math.round(config.MF_AUTH_RECOVERY_DURATION / 60000)} minutes to choose a new password:\n${link}\n\nIf you did not ask for this, ignore this message.\n`,
+      })
+    },
+
+    /**
+     * Sets a new password with a recovery token; the token is good once (it names the old hash).
+     * @throws AppError('unauthenticated') bad, expired, used or non-recovery token;
+     *   AppError('malformed_entity') mismatch or weak password.
+     */
+    async resetPassword(token: string, password: string, confirm: string) {
+      if (password !== confirm) throw new AppError('malformed_entity', 'passwords do not match')
+      checkPolicy(password)
+      const claims = await verifyToken(config, token)
+      if (claims.type !== TokenType.recovery) {
+        throw new AppError('unauthenticated', 'not a password recovery token')
+      }
+      const row = await repo.retrieveById(db, claims.sub)
+      if (!row || claims.pwh !== (await passwordFingerprint(row.passwordHash))) {
+        throw new AppError('unauthenticated', 'recovery token already used or superseded')
+      }
+      const updated = await repo.updatePassword(db, row.id, row.passwordHash, await hashPassword(password))
+      if (updated.length === 0) throw new AppError('unauthenticated', 'recovery token already used or superseded')
+    },
+  }
+}

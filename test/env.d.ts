@@ -1,0 +1,12 @@
+import type { D1Migration } from 'cloudflare:test'
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      TEST_MIGRATIONS: D1Migration[]
+      MF_AUTH_SECRET: string
+      MF_USERS_ADMIN_EMAIL: string
+      MF_USERS_ADMIN_PASSWORD: string
+    }
+  }
+}
