@@ -1,0 +1,184 @@
+// Builds the bench Worker with wrangler and runs it, next to a hello-world Worker, in one workerd
+// process through Miniflare (the one wrangler itself depends on). Both are reached on their own
+// sockets, never through `wrangler dev`'s proxy or Miniflare's entry worker.
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { extname, join, relative, sep } from 'node:path'
+import { parse as parseToml } from 'smol-toml'
+import { devSecrets } from '../../scripts/dev-secrets.mjs'
+
+const require = createRequire(import.meta.url)
+const wranglerDir = join(require.resolve('wrangler/package.json'), '..')
+const fromWrangler = createRequire(join(wranglerDir, 'package.json'))
+
+/** Versions of the runtime actually used: Miniflare and workerd as wrangler resolves them. */
+export function runtimeVersions() {
+  const miniflarePkg = fromWrangler.resolve('miniflare/package.json')
+  const workerdPkg = createRequire(miniflarePkg).resolve('workerd/package.json')
+  return {
+    miniflare: JSON.parse(readFileSync(miniflarePkg, 'utf8')).version,
+    workerd: JSON.parse(readFileSync(workerdPkg, 'utf8')).version,
+  }
+}
+
+/**
+ * `wrangler deploy --dry-run` of bench/worker.ts: the same bundler, compatibility settings and
+ * nodejs_compat polyfills as a real deploy, written to `outdir`.
+ */
+export async function buildWorker(root, outdir, signal) {
+  rmSync(outdir, { recursive: true, force: true })
+  const args = [
+    join(wranglerDir, 'bin', 'wrangler.js'),
+    'deploy',
+    '--dry-run',
+    '--outdir',
+    outdir,
+    join(root, 'bench', 'worker.ts'),
+  ]
+  const output = []
+  const code = await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal,
+    })
+    child.stdout.on('data', (d) => output.push(d))
+    child.stderr.on('data', (d) => output.push(d))
+    child.on('error', reject)
+    child.on('close', resolve)
+  })
+  if (code !== 0) {
+    throw new Error(`wrangler could not build bench/worker.ts:\n${Buffer.concat(output).toString()}`)
+  }
+}
+
+const MODULE_TYPES = {
+  '.js': 'esm',
+  '.mjs': 'esm',
+  '.cjs': 'cjs',
+  '.wasm': 'wasm',
+  '.map': 'sourcemap',
+  '.txt': 'text',
+  '.html': 'text',
+  '.sql': 'text',
+  '.bin': 'data',
+}
+
+/** The wrangler output directory as a Miniflare module manifest (main module first). */
+function manifestFrom(outdir, mainModule) {
+  const modules = {}
+  const walk = (dir) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name)
+      if (statSync(path).isDirectory()) {
+        walk(path)
+        continue
+      }
+      const type = MODULE_TYPES[extname(name)]
+      if (!type) continue
+      const key = relative(outdir, path).split(sep).join('/')
+      const text = type === 'esm' || type === 'cjs' || type === 'text' || type === 'sourcemap'
+      modules[key] = { type, contents: text ? readFileSync(path, 'utf8') : readFileSync(path) }
+    }
+  }
+  walk(outdir)
+  if (!modules[mainModule]) throw new Error(`${mainModule} missing from ${outdir}`)
+  return { mainModule, modules }
+}
+
+/** Statements of every migrations/*.sql in order (drizzle-kit separates them with a marker). */
+function migrationStatements(root) {
+  const dir = join(root, 'migrations')
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('--> statement-breakpoint'))
+    .map((s) => s.trim())
+    .filter(Boolean)
+}
+
+const FLOOR_SOURCE = "export default { fetch() { return new Response('ok') } }\n"
+
+/**
+ * Starts workerd with the app (bindings as in wrangler.toml, persistence in a fresh temp dir,
+ * migrations applied) and the hello-world floor Worker with the same compatibility settings.
+ * The caller must `await stop()`; it is safe to call more than once.
+ */
+export async function startRuntime({ root, outdir }) {
+  const toml = parseToml(readFileSync(join(root, 'wrangler.toml'), 'utf8'))
+  const compat = {
+    compatibilityDate: toml.compatibility_date,
+    compatibilityFlags: toml.compatibility_flags ?? [],
+  }
+  const d1Name = toml.d1_databases?.[0]?.binding ?? 'DB'
+  const kvName = toml.kv_namespaces?.[0]?.binding ?? 'CACHE'
+  const secrets = await devSecrets({ randomSecret: () => randomBytes(32).toString('base64url') })
+  const bindings = {
+    ...Object.fromEntries(Object.entries(toml.vars ?? {}).map(([k, v]) => [k, String(v)])),
+    ...secrets,
+    // Password-reset mail only logs (recipient and subject) in the bench.
+    MF_MAIL_TRANSPORT: 'log',
+  }
+
+  const persist = mkdtempSync(join(tmpdir(), 'fluxgate-bench-'))
+  const { Miniflare } = await import(fromWrangler.resolve('miniflare'))
+  const directSocket = { unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }] }
+  const mf = new Miniflare({
+    resourcePersistencePath: persist,
+    logRequests: false,
+    enableDevRegistry: false,
+    telemetry: { enabled: false },
+    // No request to Cloudflare for a `request.cf` object: a bench runs offline.
+    cf: false,
+    workers: [
+      {
+        config: {
+          name: 'fluxgate',
+          ...compat,
+          manifest: manifestFrom(outdir, 'worker.js'),
+          env: {
+            [d1Name]: { type: 'd1', id: 'fluxgate-bench' },
+            [kvName]: { type: 'kv', id: 'fluxgate-bench-cache' },
+            ...Object.fromEntries(
+              Object.entries(bindings).map(([k, v]) => [k, { type: 'text', value: String(v) }]),
+            ),
+          },
+        },
+        dev: directSocket,
+      },
+      {
+        config: {
+          name: 'floor',
+          ...compat,
+          manifest: { mainModule: 'floor.js', modules: { 'floor.js': { type: 'esm', contents: FLOOR_SOURCE } } },
+        },
+        dev: directSocket,
+      },
+    ],
+  })
+
+  let stopped
+  const stop = () => {
+    stopped ??= mf
+      .dispose()
+      .catch(() => {})
+      .finally(() => rmSync(persist, { recursive: true, force: true }))
+    return stopped
+  }
+  try {
+    await mf.ready
+    const appUrl = await mf.unsafeGetDirectURL('fluxgate')
+    const floorUrl = await mf.unsafeGetDirectURL('floor')
+    const d1 = await mf.getD1Database(d1Name, 'fluxgate')
+    const kv = await mf.getKVNamespace(kvName, 'fluxgate')
+    for (const sql of migrationStatements(root)) await d1.prepare(sql).run()
+    return { appUrl, floorUrl, d1, kv, bindings, stop }
+  } catch (e) {
+    await stop()
+    throw e
+  }
+}

@@ -1,0 +1,252 @@
+#!/usr/bin/env node
+// `npm run bench`: builds bench/worker.ts, runs it and a hello-world Worker in workerd, drives every
+// scenario in bench/scenarios/*.mjs with autocannon on loopback, writes bench/results.json and
+// prints a table. See the README's "Benchmarks" section.
+import { readdirSync, writeFileSync } from 'node:fs'
+import { availableParallelism, cpus, loadavg } from 'node:os'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { makeContext } from './lib/context.mjs'
+import { countD1, drive, requestSource, send } from './lib/load.mjs'
+import { buildWorker, runtimeVersions, startRuntime } from './lib/runtime.mjs'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const env = process.env
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string', default: env.BENCH_DURATION ?? '5' },
+    warmup: { type: 'string', default: env.BENCH_WARMUP ?? '2' },
+    connections: { type: 'string', default: env.BENCH_CONNECTIONS ?? '10' },
+    'd1-samples': { type: 'string', default: env.BENCH_D1_SAMPLES ?? '20' },
+    only: { type: 'string', default: env.BENCH_ONLY ?? '' },
+    quick: { type: 'boolean', default: env.BENCH_QUICK === '1' },
+    'skip-build': { type: 'boolean', default: false },
+    out: { type: 'string', default: join(root, 'bench', 'results.json') },
+    list: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+})
+
+if (flags.help) {
+  console.log(`npm run bench [-- options]
+
+  --duration S      measured seconds per endpoint (BENCH_DURATION, default 5)
+  --warmup S        warm-up seconds before each measurement (BENCH_WARMUP, default 2)
+  --connections N   concurrent connections (BENCH_CONNECTIONS, default 10)
+  --d1-samples N    sequential requests used to count D1 round trips (BENCH_D1_SAMPLES, default 20)
+  --only A,B        only scenarios whose name contains A or B, case-insensitive (BENCH_ONLY)
+  --quick           1 s warm-up, 2 s measured, 5 D1 samples: checks the harness, not the app
+  --skip-build      reuse bench/.build from the previous run
+  --out FILE        where to write the results (default bench/results.json)
+  --list            list the scenarios and exit`)
+  process.exit(0)
+}
+
+const positive = (name, value) => {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${value}"`)
+  return n
+}
+const settings = {
+  warmup: flags.quick ? 1 : positive('warmup', flags.warmup),
+  duration: flags.quick ? 2 : positive('duration', flags.duration),
+  connections: Math.round(positive('connections', flags.connections)),
+  d1Samples: flags.quick ? 5 : Math.round(positive('d1-samples', flags['d1-samples'])),
+}
+
+/** Every scenario of every bench/scenarios/*.mjs, in file then array order. */
+async function loadScenarios() {
+  const dir = join(root, 'bench', 'scenarios')
+  const all = []
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.mjs')).sort()) {
+    const mod = await import(pathToFileURL(join(dir, file)).href)
+    for (const s of mod.default ?? []) {
+      const where = `bench/scenarios/${file}: ${JSON.stringify(s?.name)}`
+      if (typeof s?.name !== 'string' || !s.name) throw new Error(`${where}: a scenario needs a name`)
+      if (typeof s.request !== 'function') throw new Error(`${where}: request(state, i) is missing`)
+      if (!Number.isInteger(s.expectStatus)) throw new Error(`${where}: expectStatus is missing`)
+      if (all.some((o) => o.name === s.name)) throw new Error(`${where}: duplicate scenario name`)
+      all.push(s)
+    }
+  }
+  return all
+}
+
+const FLOOR = 'hello-world floor'
+const round = (n, digits) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : null)
+const log = (msg) => process.stderr.write(`bench: ${msg}\n`)
+
+async function main(signal) {
+  const all = await loadScenarios()
+  if (flags.list) {
+    for (const s of all) console.log(s.name)
+    return 0
+  }
+  const patterns = flags.only
+    .split(',')
+    .map((p) => p.trim().toLowerCase())
+    .filter(Boolean)
+  const scenarios = patterns.length
+    ? all.filter((s) => patterns.some((p) => s.name.toLowerCase().includes(p)))
+    : all
+  if (scenarios.length === 0) throw new Error(`no scenario matches --only ${flags.only}`)
+
+  const started = Date.now()
+  const outdir = join(root, 'bench', '.build')
+  if (!flags['skip-build']) {
+    log('building bench/worker.ts (wrangler deploy --dry-run)')
+    await buildWorker(root, outdir, signal)
+  }
+  const versions = runtimeVersions()
+  log(`starting workerd ${versions.workerd} (miniflare ${versions.miniflare})`)
+  const runtime = await startRuntime({ root, outdir })
+  cleanups.push(runtime.stop)
+  const ctx = makeContext(runtime)
+  const load = { connections: settings.connections, signal }
+
+  const measure = async (url, source, expectStatus) => {
+    await drive({ ...load, url, source, expectStatus, seconds: settings.warmup })
+    return drive({ ...load, url, source, expectStatus, seconds: settings.duration })
+  }
+  const floorRun = () => {
+    log(`${FLOOR}: ${settings.warmup} s warm-up + ${settings.duration} s`)
+    const source = requestSource({ request: () => ({ method: 'GET', path: '/' }) })
+    return measure(runtime.floorUrl, source, 200)
+  }
+
+  const rows = []
+  const failures = []
+  const floorStart = await floorRun()
+  for (const scenario of scenarios) {
+    const name = scenario.name
+    try {
+      log(`${name}: seeding`)
+      const state = await scenario.seed?.(ctx)
+      const source = requestSource(scenario, state)
+      // One request first: a scenario that answers the wrong status is reported, not measured.
+      const probe = await send(runtime.appUrl, source.next())
+      if (probe.status !== scenario.expectStatus) {
+        throw new Error(`expected ${scenario.expectStatus}, got ${probe.status} ${probe.text.slice(0, 300)}`)
+      }
+      log(`${name}: ${settings.warmup} s warm-up + ${settings.duration} s`)
+      const result = await measure(runtime.appUrl, source, scenario.expectStatus)
+      const d1 = await countD1({
+        appUrl: runtime.appUrl,
+        source,
+        expectStatus: scenario.expectStatus,
+        n: settings.d1Samples,
+      })
+      const unexpected = result.unexpected + d1.unexpected
+      rows.push({ name, ...result, ...d1, unexpected })
+      if (unexpected > 0) {
+        const statuses = JSON.stringify(result.statuses)
+        failures.push(`${name}: ${unexpected} responses were not ${scenario.expectStatus} (${statuses}${d1.sample ? `; e.g. ${d1.sample}` : ''})`)
+      }
+    } catch (e) {
+      if (signal.aborted) throw e
+      failures.push(`${name}: ${e.message}`)
+    }
+  }
+  const floorEnd = await floorRun()
+  await runtime.stop()
+
+  const floor = {
+    ...floorStart,
+    rps: (floorStart.rps + floorEnd.rps) / 2,
+    unexpected: floorStart.unexpected + floorEnd.unexpected,
+  }
+  if (floor.unexpected > 0) failures.push(`${FLOOR}: ${floor.unexpected} failed requests`)
+
+  const results = {
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: availableParallelism(),
+      node: process.version,
+      workerd: versions.workerd,
+      date: new Date().toISOString(),
+      loadavg_1m: round(loadavg()[0], 2),
+    },
+    floor_rps: round(floor.rps, 1),
+    endpoints: Object.fromEntries(
+      rows.map((r) => [
+        r.name,
+        {
+          rps: round(r.rps, 1),
+          p50_ms: round(r.p50_ms, 2),
+          p99_ms: round(r.p99_ms, 2),
+          d1_round_trips: round(r.d1_round_trips, 2),
+          ...(r.unexpected > 0 ? { unexpected: r.unexpected } : {}),
+        },
+      ]),
+    ),
+  }
+  writeFileSync(flags.out, `${JSON.stringify(results, null, 2)}\n`)
+
+  const seconds = Math.round((Date.now() - started) / 1000)
+  console.log(
+    `\nFluxgate bench: ${settings.connections} connections, ${settings.warmup} s warm-up + ` +
+      `${settings.duration} s per endpoint, workerd ${versions.workerd}, Node ${process.version}, ` +
+      `${results.machine.cpu} x${results.machine.cores}, ${seconds} s in all\n`,
+  )
+  printTable([
+    { name: FLOOR, ...floor, d1_round_trips: undefined },
+    ...rows,
+  ], floor.rps)
+  const drift = Math.abs(floorStart.rps - floorEnd.rps) / Math.max(floorStart.rps, floorEnd.rps)
+  console.log(
+    `\nfloor: ${Math.round(floorStart.rps)} rps before the endpoints, ${Math.round(floorEnd.rps)} after` +
+      (drift > 0.1 ? ` (${Math.round(drift * 100)} % apart: the machine is busy, numbers are noisy)` : ''),
+  )
+  console.log(`wrote ${relative(process.cwd(), flags.out) || flags.out}`)
+  if (failures.length) {
+    console.error(`\n${failures.length} scenario(s) failed:\n  ${failures.join('\n  ')}`)
+    return 1
+  }
+  return 0
+}
+
+function printTable(rows, floorRps) {
+  const fmt = (n, digits = 0) =>
+    Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '-'
+  const table = [
+    ['endpoint', 'rps', '% floor', 'p50 ms', 'p99 ms', 'D1 trips', 'errors'],
+    ...rows.map((r) => [
+      r.name,
+      fmt(r.rps, r.rps < 100 ? 1 : 0),
+      `${fmt((r.rps / floorRps) * 100, 1)} %`,
+      fmt(r.p50_ms, 2),
+      fmt(r.p99_ms, 2),
+      r.d1_round_trips === undefined ? '-' : fmt(r.d1_round_trips, r.d1_round_trips % 1 ? 2 : 0),
+      fmt(r.unexpected),
+    ]),
+  ]
+  const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)))
+  for (const row of table) {
+    console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '))
+  }
+}
+
+// workerd is a child process: stop it on every way out (Miniflare's own exit hook is the backstop).
+const cleanups = []
+const controller = new AbortController()
+const cleanup = () => Promise.allSettled(cleanups.map((f) => f()))
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(sig, async () => {
+    log(`${sig}: stopping`)
+    controller.abort()
+    await cleanup()
+    process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1))
+  })
+}
+
+let code = 1
+try {
+  code = await main(controller.signal)
+} catch (e) {
+  if (!controller.signal.aborted) console.error(`bench: ${e.stack ?? e}`)
+} finally {
+  await cleanup()
+}
+process.exit(controller.signal.aborted ? 130 : code)
