@@ -46,7 +46,7 @@ if (flags.help) {
 
 const positive = (name, value) => {
   const n = Number(value)
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${value}"`)
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be positive, not "${value}"`)
   return n
 }
 const settings = {
@@ -94,6 +94,7 @@ async function main(signal) {
   if (scenarios.length === 0) throw new Error(`no scenario matches --only ${flags.only}`)
 
   const started = Date.now()
+  const loadBefore = loadavg()[0]
   const outdir = join(root, 'bench', '.build')
   if (!flags['skip-build']) {
     log('building bench/worker.ts (wrangler deploy --dry-run)')
@@ -104,52 +105,45 @@ async function main(signal) {
   const runtime = await startRuntime({ root, outdir })
   cleanups.push(runtime.stop)
   const ctx = makeContext(runtime)
-  const load = { connections: settings.connections, signal }
 
-  const measure = async (url, source, expectStatus) => {
-    await drive({ ...load, url, source, expectStatus, seconds: settings.warmup })
-    return drive({ ...load, url, source, expectStatus, seconds: settings.duration })
+  const measure = async (name, url, source, expectStatus) => {
+    log(`${name}: ${settings.warmup} s warm-up + ${settings.duration} s`)
+    const load = { url, source, expectStatus, connections: settings.connections, signal }
+    await drive({ ...load, seconds: settings.warmup })
+    return drive({ ...load, seconds: settings.duration })
   }
-  const floorRun = () => {
-    log(`${FLOOR}: ${settings.warmup} s warm-up + ${settings.duration} s`)
-    const source = requestSource({ request: () => ({ method: 'GET', path: '/' }) })
-    return measure(runtime.floorUrl, source, 200)
-  }
+  const floorSource = requestSource({ request: () => ({ method: 'GET', path: '/' }) })
+  const measureFloor = () => measure(FLOOR, runtime.floorUrl, floorSource, 200)
 
   const rows = []
   const failures = []
-  const floorStart = await floorRun()
+  const floorStart = await measureFloor()
   for (const scenario of scenarios) {
-    const name = scenario.name
+    const { name, expectStatus } = scenario
     try {
       log(`${name}: seeding`)
-      const state = await scenario.seed?.(ctx)
-      const source = requestSource(scenario, state)
+      const source = requestSource(scenario, await scenario.seed?.(ctx))
       // One request first: a scenario that answers the wrong status is reported, not measured.
       const probe = await send(runtime.appUrl, source.next())
-      if (probe.status !== scenario.expectStatus) {
-        throw new Error(`expected ${scenario.expectStatus}, got ${probe.status} ${probe.text.slice(0, 300)}`)
+      if (probe.status !== expectStatus) {
+        throw new Error(`expected ${expectStatus}, got ${probe.status} ${probe.text.slice(0, 300)}`)
       }
-      log(`${name}: ${settings.warmup} s warm-up + ${settings.duration} s`)
-      const result = await measure(runtime.appUrl, source, scenario.expectStatus)
-      const d1 = await countD1({
-        appUrl: runtime.appUrl,
-        source,
-        expectStatus: scenario.expectStatus,
-        n: settings.d1Samples,
-      })
+      const result = await measure(name, runtime.appUrl, source, expectStatus)
+      const n = settings.d1Samples
+      const d1 = await countD1({ appUrl: runtime.appUrl, source, expectStatus, n })
       const unexpected = result.unexpected + d1.unexpected
       rows.push({ name, ...result, ...d1, unexpected })
       if (unexpected > 0) {
+        const example = d1.sample ? `; e.g. ${d1.sample}` : ''
         const statuses = JSON.stringify(result.statuses)
-        failures.push(`${name}: ${unexpected} responses were not ${scenario.expectStatus} (${statuses}${d1.sample ? `; e.g. ${d1.sample}` : ''})`)
+        failures.push(`${name}: ${unexpected} answers were not ${expectStatus} (${statuses}${example})`)
       }
     } catch (e) {
       if (signal.aborted) throw e
       failures.push(`${name}: ${e.message}`)
     }
   }
-  const floorEnd = await floorRun()
+  const floorEnd = await measureFloor()
   await runtime.stop()
 
   const floor = {
@@ -165,8 +159,8 @@ async function main(signal) {
       cores: availableParallelism(),
       node: process.version,
       workerd: versions.workerd,
-      date: new Date().toISOString(),
-      loadavg_1m: round(loadavg()[0], 2),
+      date: new Date(started).toISOString(),
+      loadavg_1m: round(loadBefore, 2),
     },
     floor_rps: round(floor.rps, 1),
     endpoints: Object.fromEntries(
@@ -190,15 +184,11 @@ async function main(signal) {
       `${settings.duration} s per endpoint, workerd ${versions.workerd}, Node ${process.version}, ` +
       `${results.machine.cpu} x${results.machine.cores}, ${seconds} s in all\n`,
   )
-  printTable([
-    { name: FLOOR, ...floor, d1_round_trips: undefined },
-    ...rows,
-  ], floor.rps)
-  const drift = Math.abs(floorStart.rps - floorEnd.rps) / Math.max(floorStart.rps, floorEnd.rps)
-  console.log(
-    `\nfloor: ${Math.round(floorStart.rps)} rps before the endpoints, ${Math.round(floorEnd.rps)} after` +
-      (drift > 0.1 ? ` (${Math.round(drift * 100)} % apart: the machine is busy, numbers are noisy)` : ''),
-  )
+  printTable([{ name: FLOOR, ...floor, d1_round_trips: undefined }, ...rows], floor.rps)
+  const [before, after] = [floorStart.rps, floorEnd.rps]
+  const drift = Math.abs(before - after) / Math.max(before, after)
+  const busy = drift > 0.1 ? ` (${Math.round(drift * 100)} % apart: a busy machine, noisy numbers)` : ''
+  console.log(`\nfloor: ${Math.round(before)} rps before the endpoints, ${Math.round(after)} after${busy}`)
   console.log(`wrote ${relative(process.cwd(), flags.out) || flags.out}`)
   if (failures.length) {
     console.error(`\n${failures.length} scenario(s) failed:\n  ${failures.join('\n  ')}`)
@@ -209,7 +199,9 @@ async function main(signal) {
 
 function printTable(rows, floorRps) {
   const fmt = (n, digits = 0) =>
-    Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '-'
+    Number.isFinite(n)
+      ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+      : '-'
   const table = [
     ['endpoint', 'rps', '% floor', 'p50 ms', 'p99 ms', 'D1 trips', 'errors'],
     ...rows.map((r) => [
@@ -223,9 +215,8 @@ function printTable(rows, floorRps) {
     ]),
   ]
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)))
-  for (const row of table) {
-    console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '))
-  }
+  const pad = (cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))
+  for (const row of table) console.log(row.map(pad).join('  '))
 }
 
 // workerd is a child process: stop it on every way out (Miniflare's own exit hook is the backstop).

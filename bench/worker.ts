@@ -50,7 +50,8 @@ function countingD1<T extends D1Database | D1DatabaseSession>(db: T): T {
           return (stmts: D1PreparedStatement[]) => {
             counts.round_trips++
             counts.statements += stmts.length
-            return value.call(target, stmts.map((s) => (unwrapped.get(s) ?? s) as D1PreparedStatement))
+            const real = stmts.map((s) => (unwrapped.get(s) ?? s) as D1PreparedStatement)
+            return value.call(target, real)
           }
         case 'exec':
           return (sql: string) => {

@@ -20,11 +20,10 @@ export function requestSource(scenario, state) {
 }
 
 function normalise(req) {
-  const body = req.body === undefined || typeof req.body === 'string' ? req.body : JSON.stringify(req.body)
+  const json = req.body !== undefined && typeof req.body !== 'string'
+  const body = json ? JSON.stringify(req.body) : req.body
   const headers = { ...req.headers }
-  if (req.body !== undefined && typeof req.body !== 'string' && !hasHeader(headers, 'content-type')) {
-    headers['content-type'] = 'application/json'
-  }
+  if (json && !hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json'
   return { method: req.method ?? 'GET', path: req.path ?? '/', headers, body }
 }
 
@@ -122,6 +121,6 @@ export async function countD1({ appUrl, source, expectStatus, n }) {
       sample ??= `${res.status} ${res.text.slice(0, 200)}`
     }
   }
-  const counts = await settle(appUrl)
-  return { d1_round_trips: counts.round_trips / n, statements: counts.statements / n, unexpected, sample }
+  const { round_trips, statements } = await settle(appUrl)
+  return { d1_round_trips: round_trips / n, statements: statements / n, unexpected, sample }
 }

@@ -154,7 +154,10 @@ export async function startRuntime({ root, outdir }) {
         config: {
           name: 'floor',
           ...compat,
-          manifest: { mainModule: 'floor.js', modules: { 'floor.js': { type: 'esm', contents: FLOOR_SOURCE } } },
+          manifest: {
+            mainModule: 'floor.js',
+            modules: { 'floor.js': { type: 'esm', contents: FLOOR_SOURCE } },
+          },
         },
         dev: directSocket,
       },
