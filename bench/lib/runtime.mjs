@@ -125,6 +125,10 @@ export async function startRuntime({ root, outdir }) {
   }
 
   const persist = mkdtempSync(join(tmpdir(), 'fluxgate-bench-'))
+  // Miniflare's own signal handler kills workerd and exits synchronously, before any async cleanup
+  // of ours can run; an exit listener still gets to remove the data.
+  const removePersist = () => rmSync(persist, { recursive: true, force: true, maxRetries: 3 })
+  process.on('exit', removePersist)
   const { Miniflare } = await import(fromWrangler.resolve('miniflare'))
   const directSocket = { unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }] }
   const mf = new Miniflare({
@@ -169,7 +173,10 @@ export async function startRuntime({ root, outdir }) {
     stopped ??= mf
       .dispose()
       .catch(() => {})
-      .finally(() => rmSync(persist, { recursive: true, force: true }))
+      .finally(() => {
+        removePersist()
+        process.off('exit', removePersist)
+      })
     return stopped
   }
   try {
