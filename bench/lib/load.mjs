@@ -14,7 +14,8 @@ export function requestSource(scenario, state) {
   const next = () => normalise(scenario.request(state, i++))
   if (!scenario.perRequest) {
     const fixed = next()
-    return { next: () => fixed, autocannon: () => [fixed] }
+    // autocannon writes into the request objects it gets: hand it copies.
+    return { next: () => fixed, autocannon: () => [{ ...fixed, headers: { ...fixed.headers } }] }
   }
   return { next, autocannon: () => [{ setupRequest: (defaults) => ({ ...defaults, ...next() }) }] }
 }
@@ -55,7 +56,8 @@ export async function drive({ url, source, expectStatus, connections, seconds, s
   signal?.removeEventListener('abort', abort)
   signal?.throwIfAborted()
   latencies.sort((a, b) => a - b)
-  const errors = result.errors + result.timeouts
+  // Connection errors, timeouts included.
+  const errors = result.errors
   return {
     rps: latencies.length / result.duration,
     p50_ms: percentile(latencies, 0.5),
