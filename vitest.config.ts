@@ -1,5 +1,12 @@
+import { existsSync, readFileSync } from 'node:fs'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
+
+// Wrangler loads a developer's .dev.vars for the test Worker too. The suite must not depend on it:
+// every key that file defines is blanked (config treats '' as unset) unless set below.
+const devVarKeys = existsSync('.dev.vars')
+  ? [...readFileSync('.dev.vars', 'utf8').matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!)
+  : []
 
 export default defineConfig({
   plugins: [
@@ -7,6 +14,7 @@ export default defineConfig({
       wrangler: { configPath: './wrangler.toml' },
       miniflare: {
         bindings: {
+          ...Object.fromEntries(devVarKeys.map((k) => [k, ''])),
           TEST_MIGRATIONS: await readD1Migrations('migrations'),
           MF_AUTH_SECRET: 'test-secret-test-secret-test-secret-0123456789',
           MF_USERS_ADMIN_EMAIL: 'admin@fluxgate.test',

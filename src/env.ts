@@ -25,6 +25,8 @@ export interface Identity {
   email: string
   kind: 'login' | 'api_key'
   keyId?: string
+  /** Login tokens: the metadata snapshot the token carries (see TokenClaims.metadata). */
+  metadata?: Record<string, unknown> | null
 }
 
 export type AppEnv = {

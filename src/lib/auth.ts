@@ -20,6 +20,11 @@ export interface TokenClaims {
   jti?: string
   /** Recovery tokens: a fingerprint of the password hash they may replace (single use in effect). */
   pwh?: string
+  /**
+   * Login tokens: the account's metadata when the token was issued, so GET /users/profile can answer
+   * at the edge without D1. `null` means the metadata was too large to carry (the profile reads D1).
+   */
+  metadata?: Record<string, unknown> | null
 }
 
 /** Signs an HS256 JWT; `ttlMs` undefined means no expiry (API keys with duration 0). */
@@ -56,7 +61,7 @@ export async function verifyToken(config: Config, token: string): Promise<Verifi
       issuer: config.MF_AUTH_ISSUER,
       algorithms: ['HS256'],
     })
-    const { sub, email, type, jti, pwh, iat, exp } = payload as Record<string, unknown>
+    const { sub, email, type, jti, pwh, iat, exp, metadata } = payload as Record<string, unknown>
     if (
       typeof sub !== 'string' ||
       typeof email !== 'string' ||
@@ -74,6 +79,10 @@ export async function verifyToken(config: Config, token: string): Promise<Verifi
       jti: typeof jti === 'string' ? jti : undefined,
       pwh: typeof pwh === 'string' ? pwh : undefined,
       exp: typeof exp === 'number' ? exp : undefined,
+      metadata:
+        metadata === null || (typeof metadata === 'object' && !Array.isArray(metadata))
+          ? (metadata as Record<string, unknown> | null)
+          : undefined,
     }
   } catch (e) {
     if (e instanceof AppError) throw e
@@ -117,7 +126,7 @@ export async function identify(
   if (!token) throw new AppError('unauthenticated')
   const claims = await verifyToken(config, token)
   if (claims.type === TokenType.login) {
-    return { userId: claims.sub, email: claims.email, kind: 'login' }
+    return { userId: claims.sub, email: claims.email, kind: 'login', metadata: claims.metadata }
   }
   if (claims.type === TokenType.apiKey) {
     const key = await retrieveKeyForAuth(createDb(d1), claims.jti!)

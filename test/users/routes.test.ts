@@ -205,9 +205,43 @@ describe('profile and users', () => {
     const u = await newUser()
     expect((await api('PUT', '/users', { token: u.token, json: { metadata: { a: 1, b: 2 } } })).status).toBe(200)
     expect((await api('PUT', '/users', { token: u.token, json: { metadata: { c: 3 } } })).status).toBe(200)
-    expect((await api('GET', '/users/profile', { token: u.token })).body.metadata).toEqual({ c: 3 })
+    expect((await api('GET', `/users/${u.id}`, { token: u.token })).body.metadata).toEqual({ c: 3 })
     expectError(await api('PUT', '/users', { token: u.token, json: { metadata: [1] } }), 400)
     expectError(await api('PUT', '/users', { json: { metadata: {} } }), 401)
+  })
+})
+
+describe('profile from the login token', () => {
+  it('answers with the metadata the token was issued with; a new login shows changes', async () => {
+    const u = await newUser()
+    expect((await api('PUT', '/users', { token: u.token, json: { metadata: { v: 1 } } })).status).toBe(200)
+    const first = (await api('POST', '/tokens', { json: { email: u.email, password: u.password } })).body.token
+    expect((await api('GET', '/users/profile', { token: first })).body).toEqual({ id: u.id, email: u.email, metadata: { v: 1 } })
+    expect((await api('PUT', '/users', { token: first, json: { metadata: { v: 2 } } })).status).toBe(200)
+    // The token is a snapshot (no D1 round trip); GET /users/{id} reads the row.
+    expect((await api('GET', '/users/profile', { token: first })).body.metadata).toEqual({ v: 1 })
+    expect((await api('GET', `/users/${u.id}`, { token: first })).body.metadata).toEqual({ v: 2 })
+    const second = (await api('POST', '/tokens', { json: { email: u.email, password: u.password } })).body.token
+    expect((await api('GET', '/users/profile', { token: second })).body.metadata).toEqual({ v: 2 })
+  })
+
+  it('reads D1 when the metadata is too large to carry, and for API keys', async () => {
+    const u = await newUser()
+    const big = { blob: 'x'.repeat(3000) }
+    expect((await api('PUT', '/users', { token: u.token, json: { metadata: big } })).status).toBe(200)
+    const token = (await api('POST', '/tokens', { json: { email: u.email, password: u.password } })).body.token
+    expect(decodeJwt(token).metadata).toBeNull()
+    expect((await api('PUT', '/users', { token, json: { metadata: { small: true } } })).status).toBe(200)
+    expect((await api('GET', '/users/profile', { token })).body.metadata).toEqual({ small: true })
+    const key = (await api('POST', '/keys', { token, json: { type: 2 } })).body.value
+    expect((await api('GET', '/users/profile', { token: key })).body.metadata).toEqual({ small: true })
+  })
+
+  it('a profile answer survives the account row being unreadable only for login tokens', async () => {
+    // Proves the login-token path makes no D1 read: the row is gone, the answer still comes.
+    const u = await newUser()
+    await env.DB.prepare('DELETE FROM users WHERE id = ?').bind(u.id).run()
+    expect((await api('GET', '/users/profile', { token: u.token })).body).toEqual({ id: u.id, email: u.email })
   })
 })
 
