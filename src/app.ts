@@ -2,6 +2,7 @@
 import { Scalar } from '@scalar/hono-api-reference'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
+import { channels } from './channels/routes'
 import { createDb } from './db/client'
 import type { AppEnv } from './env'
 import { health, VERSION } from './health/routes'
@@ -10,6 +11,7 @@ import { loadConfig } from './lib/config'
 import { AppError, notFoundJson, onError } from './lib/errors'
 import { LIMITS } from './lib/limits'
 import { newRouter } from './lib/openapi'
+import { things } from './things/routes'
 import { users } from './users/routes'
 
 /** Hono path patterns (`/things/:id`, `/x/*`) as regular expressions, for the 405 check. */
@@ -70,6 +72,8 @@ export function createApp() {
   app.route('/', health)
   app.route('/', users)
   app.route('/', keys)
+  app.route('/', things)
+  app.route('/', channels)
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -65,7 +65,11 @@ export const configSchema = z.object({
   MF_EMAIL_FROM: z.string().default('fluxgate@localhost'),
   MF_MAIL_TRANSPORT: z.enum(['send_email', 'log', 'memory']).optional(),
   FLUXGATE_MAX_BODY_BYTES: intString(LIMITS.bodyBytes, 1024),
-  FLUXGATE_CACHE_TTL: intString(300, 60),
+  // Seconds a thing-access cache entry lives in KV (KV's minimum is 60); 0 turns the cache off.
+  FLUXGATE_CACHE_TTL: intString(300, 0).refine(
+    (n) => n === 0 || n >= 60,
+    'FLUXGATE_CACHE_TTL must be 0 (cache off) or at least 60 (the KV minimum)',
+  ),
 })
 
 export type Config = z.output<typeof configSchema>

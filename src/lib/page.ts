@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi'
+import { AppError } from './errors'
 import { LIMITS } from './limits'
 
 const uint = (name: string) =>
@@ -40,4 +41,73 @@ export const metadataParam = z
 /** Escapes `%`, `_` and the escape character so a LIKE pattern matches the text literally. */
 export function likeContains(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`
+}
+
+/**
+ * `order`: `id` or `name`; absent or empty means `id`. Lists of things and channels echo the raw
+ * value (empty when omitted), as 0.12.1 does.
+ */
+export const orderParam = z
+  .enum(['', 'id', 'name'], { error: 'order must be id or name' })
+  .optional()
+  .transform((s) => s ?? '')
+  .openapi({ param: { name: 'order', in: 'query' }, type: 'string', enum: ['id', 'name'] })
+
+/** `dir`: `asc` or `desc`; absent or empty means `desc` (0.12.1's default). */
+export const dirParam = z
+  .enum(['', 'asc', 'desc'], { error: 'dir must be asc or desc' })
+  .optional()
+  .transform((s) => s ?? '')
+  .openapi({ param: { name: 'dir', in: 'query' }, type: 'string', enum: ['asc', 'desc'] })
+
+export type Order = 'id' | 'name'
+export type Direction = 'asc' | 'desc'
+
+/** The order actually applied for raw `order`/`dir` values ('' means the default). */
+export function effectiveOrder(order: string, dir: string): { order: Order; dir: Direction } {
+  return { order: order === 'name' ? 'name' : 'id', dir: dir === 'asc' ? 'asc' : 'desc' }
+}
+
+// Go's strconv.ParseBool, which 0.12.1 uses for boolean query parameters.
+const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True'])
+const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False'])
+
+/** A boolean query parameter spelled as Go's strconv.ParseBool accepts it. */
+export const boolParam = (name: string) =>
+  z
+    .string()
+    .transform((s, ctx) => {
+      if (TRUE.has(s)) return true
+      if (FALSE.has(s)) return false
+      ctx.addIssue({ code: 'custom', message: `${name} must be true or false` })
+      return z.NEVER
+    })
+    .optional()
+    .openapi({ param: { name, in: 'query' }, type: 'boolean' })
+
+/** `limit` of the connected listings: absent means 10, but 0 is refused there (as 0.12.1). */
+export const connectedLimitParam = uint('limit')
+  .optional()
+  .transform((n) => n ?? LIMITS.pageDefault)
+  .refine((n) => n >= 1, 'limit must be at least 1')
+  .refine((n) => n <= LIMITS.pageMax, `limit must be at most ${LIMITS.pageMax}`)
+  .openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', example: 10 })
+
+/**
+ * Whether a connected listing asks for connected entities (the default). `connected` (the
+ * documented form) and `disconnected` (0.12.1's code) are both accepted: `connected=false` is
+ * `disconnected=true`.
+ * @throws AppError('malformed_entity') when both are given and contradict each other.
+ */
+export function connectedFlag(q: { connected?: boolean; disconnected?: boolean }): boolean {
+  const { connected, disconnected } = q
+  if (connected !== undefined && disconnected !== undefined && connected === disconnected) {
+    throw new AppError(
+      'malformed_entity',
+      'invalid query parameters: connected and disconnected contradict each other',
+    )
+  }
+  if (connected !== undefined) return connected
+  if (disconnected !== undefined) return !disconnected
+  return true
 }

@@ -1,0 +1,238 @@
+import { b64url, randomBytes, sha256 } from '../lib/crypto'
+import { AppError } from '../lib/errors'
+
+/*
+ * KV cache in front of D1 for identify and access checks. KV is never the authority: an entry can
+ * only confirm an answer D1 gave earlier, every miss asks D1, and denials are never cached.
+ *
+ *   tk:<sha256(key)>     "<thingId>|<thing epoch>", or "<thingId>|" (pending: a hint, never an answer)
+ *   th:<thingId>         thing epoch: a random "this thing is alive" marker
+ *   ch:<chanId>          channel epoch: a random "this channel is alive" marker
+ *   ac:<chanId>:<thingId>  "<thing epoch>.<channel epoch>": connected, as of those two markers
+ *
+ * An entry counts only while the markers it names are still the current ones. Invalidation
+ * therefore deletes markers, not the entries that depend on them: removing a channel with 10,000
+ * connections is one delete, and ids are never reused so a deleted marker is never seen again.
+ *
+ * A request that missed fills entries after answering (waitUntil), so its fill can land after a
+ * concurrent write has invalidated. Two rules make such a late fill harmless:
+ *  1. An entry is filled only with marker epochs read BEFORE the D1 query that justified it. If the
+ *     write committed before that query, D1 said no and nothing is filled; if it committed after,
+ *     the write deletes the marker after the epoch was read, so the late entry names a dead epoch.
+ *  2. A marker found missing is created with a fresh random epoch, but nothing that depends on it
+ *     is filled in the same request (its epoch was not read before the query).
+ * So a new key takes two misses before it is served from KV, and no interleaving leaves an allow
+ * that D1 would refuse (within one location; see README for KV's cross-location delay).
+ */
+
+const tkKey = (hash: string) => `tk:${hash}`
+const thKey = (thingId: string) => `th:${thingId}`
+const chKey = (chanId: string) => `ch:${chanId}`
+const acKey = (chanId: string, thingId: string) => `ac:${chanId}:${thingId}`
+
+/** KV key names are limited to 512 bytes; our ids are UUIDs, so anything long cannot exist. */
+const MAX_ID = 64
+const cacheable = (...ids: string[]) => ids.every((id) => id.length > 0 && id.length <= MAX_ID)
+
+const newEpoch = () => b64url(randomBytes(9))
+
+/** What a check read from KV before asking D1; the fill is derived from it. */
+export interface Snapshot {
+  chanId?: string
+  /** sha256 of the key (key-based checks). */
+  hash?: string
+  /** Raw tk value, null when absent. */
+  tk?: string | null
+  /** The thing whose th (and ac) were read before the D1 query. */
+  thingId?: string
+  th?: string | null
+  ch?: string | null
+  ac?: string | null
+}
+
+/** A cache answer: `id` set on a hit; otherwise `snap` says what the fill may write. */
+export interface Lookup {
+  id?: string
+  snap?: Snapshot
+}
+
+/** What D1 said: the thing (if the key or id is known) and whether it is connected. */
+export interface Truth {
+  thingId?: string
+  connected?: boolean
+}
+
+function parseTk(raw: string | null | undefined): { thingId: string; epoch?: string } | undefined {
+  if (!raw) return undefined
+  const bar = raw.indexOf('|')
+  if (bar <= 0) return undefined
+  const epoch = raw.slice(bar + 1)
+  return { thingId: raw.slice(0, bar), epoch: epoch || undefined }
+}
+
+const connectedEntry = (th: string, ch: string) => `${th}.${ch}`
+
+/** What a write changed, so the cache entries that could still say "allowed" are dropped. */
+export interface Invalidation {
+  /** Removed things, or things whose key changed: `key` is the key that stops working. */
+  things?: { id: string; key?: string }[]
+  /** Removed channels. */
+  channels?: string[]
+  /** Connections removed between these channels and things (any subset of the product). */
+  connections?: { channelIds: readonly string[]; thingIds: readonly string[] }
+}
+
+/** The KV key names an invalidation deletes (at most ~100 for the largest disconnect). */
+export async function invalidationKeys(inv: Invalidation): Promise<string[]> {
+  const keys = new Set<string>()
+  for (const t of inv.things ?? []) {
+    keys.add(thKey(t.id))
+    if (t.key) keys.add(tkKey(await sha256(t.key)))
+  }
+  for (const c of inv.channels ?? []) keys.add(chKey(c))
+  if (inv.connections) {
+    const { channelIds, thingIds } = inv.connections
+    // Killing the markers of the smaller side makes every ac entry of the pairs unreachable; with
+    // at most 10,000 pairs per request that is at most 100 deletes, within Workers' KV op budget.
+    if (thingIds.length <= channelIds.length) for (const t of thingIds) keys.add(thKey(t))
+    else for (const c of channelIds) keys.add(chKey(c))
+    if (channelIds.length === 1 && thingIds.length === 1) keys.add(acKey(channelIds[0]!, thingIds[0]!))
+  }
+  return [...keys].filter((k) => k.length <= 512)
+}
+
+async function deleteWithRetry(kv: KVNamespace, key: string) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await kv.delete(key)
+    } catch (e) {
+      // KV allows one write per second per key; back off briefly before giving up.
+      if (attempt >= 2) throw e
+      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)))
+    }
+  }
+}
+
+/**
+ * Drops every cache entry a committed write made stale. Call it after the D1 batch succeeds and
+ * await it before answering, so the next request in this location already sees the change.
+ * @throws AppError('unavailable') when KV keeps failing: the write is saved, but the cache may
+ *   still allow the old state until its TTL; the client learns that it did not fully apply.
+ */
+export async function invalidateAccess(kv: KVNamespace, inv: Invalidation): Promise<void> {
+  const keys = await invalidationKeys(inv)
+  try {
+    await Promise.all(keys.map((k) => deleteWithRetry(kv, k)))
+  } catch (e) {
+    throw new AppError(
+      'unavailable',
+      'saved, but the access cache could not be invalidated; it expires on its own within the cache TTL',
+      { cause: e },
+    )
+  }
+}
+
+/**
+ * The read and fill side of the cache. `ttlSec` 0 disables reads and fills (invalidation still
+ * runs, so entries written while it was on cannot outlive a write).
+ */
+export function makeThingCache(
+  kv: KVNamespace,
+  ttlSec: number,
+  waitUntil: (p: Promise<unknown>) => void,
+) {
+  const enabled = ttlSec > 0
+
+  async function put(key: string, value: string) {
+    await kv.put(key, value, { expirationTtl: ttlSec })
+  }
+
+  /** Writes what the snapshot and D1's answer justify (the two rules above). */
+  async function fill(snap: Snapshot, truth: Truth) {
+    const y = truth.thingId
+    const writes: Promise<unknown>[] = []
+    if (snap.hash !== undefined) {
+      if (!y) {
+        // The key is unknown: a leftover entry for it is useless, drop it.
+        if (snap.tk) writes.push(kv.delete(tkKey(snap.hash)))
+        await Promise.all(writes)
+        return
+      }
+      const wanted = snap.thingId === y && snap.th ? `${y}|${snap.th}` : `${y}|`
+      if (snap.tk !== wanted) writes.push(put(tkKey(snap.hash), wanted))
+    }
+    if (y) {
+      if (snap.thingId === y) {
+        if (snap.th === null) writes.push(put(thKey(y), newEpoch()))
+      } else {
+        writes.push(
+          kv.get(thKey(y)).then((cur) => (cur === null ? put(thKey(y), newEpoch()) : undefined)),
+        )
+      }
+      if (truth.connected && snap.chanId !== undefined) {
+        if (snap.ch === null) writes.push(put(chKey(snap.chanId), newEpoch()))
+        if (snap.thingId === y && snap.th && snap.ch) {
+          const wanted = connectedEntry(snap.th, snap.ch)
+          if (snap.ac !== wanted) writes.push(put(acKey(snap.chanId, y), wanted))
+        }
+      }
+    }
+    await Promise.all(writes)
+  }
+
+  function fillLater(snap: Snapshot | undefined, truth: Truth) {
+    if (!enabled || !snap) return
+    // A failed fill only costs a later miss; never fail the request for it.
+    waitUntil(fill(snap, truth).catch((e) => console.error('thing cache fill failed:', e)))
+  }
+
+  return {
+    enabled,
+
+    /** Identify: a hit needs a complete tk entry whose epoch is the thing's live marker. */
+    async identify(key: string): Promise<Lookup> {
+      if (!enabled) return {}
+      const hash = await sha256(key)
+      const tk = await kv.get(tkKey(hash))
+      const named = parseTk(tk)
+      if (!named) return { snap: { hash, tk } }
+      const th = await kv.get(thKey(named.thingId))
+      if (named.epoch && th === named.epoch) return { id: named.thingId }
+      return { snap: { hash, tk, thingId: named.thingId, th } }
+    },
+
+    /** Access by key: a hit needs the identify hit plus the channel marker and a matching ac. */
+    async accessByKey(key: string, chanId: string): Promise<Lookup> {
+      if (!enabled || !cacheable(chanId)) return {}
+      const hash = await sha256(key)
+      const [tk, ch] = await Promise.all([kv.get(tkKey(hash)), kv.get(chKey(chanId))])
+      const named = parseTk(tk)
+      if (!named) return { snap: { chanId, hash, tk, ch } }
+      const [th, ac] = await Promise.all([
+        kv.get(thKey(named.thingId)),
+        kv.get(acKey(chanId, named.thingId)),
+      ])
+      if (named.epoch && th === named.epoch && ch && ac === connectedEntry(th, ch)) {
+        return { id: named.thingId }
+      }
+      return { snap: { chanId, hash, tk, thingId: named.thingId, th, ch, ac } }
+    },
+
+    /** Access by id: a hit needs both markers and an ac entry naming them. */
+    async accessById(thingId: string, chanId: string): Promise<Lookup> {
+      if (!enabled || !cacheable(chanId, thingId)) return {}
+      const [th, ch, ac] = await Promise.all([
+        kv.get(thKey(thingId)),
+        kv.get(chKey(chanId)),
+        kv.get(acKey(chanId, thingId)),
+      ])
+      if (th && ch && ac === connectedEntry(th, ch)) return { id: thingId }
+      return { snap: { chanId, thingId, th, ch, ac } }
+    },
+
+    /** After a miss: schedule the fill D1's answer justifies. */
+    fillLater,
+  }
+}
+
+export type ThingCache = ReturnType<typeof makeThingCache>

@@ -1,0 +1,270 @@
+import type { BatchItem } from 'drizzle-orm/batch'
+import * as channelsRepo from '../channels/repo'
+import { type Db, isUniqueViolation } from '../db/client'
+import type { Identity } from '../env'
+import type { Deps } from '../lib/context'
+import { AppError } from '../lib/errors'
+import { invalidateAccess, makeThingCache } from './cache'
+import * as repo from './repo'
+import type { CreateThingReq, UpdateThingReq } from './schema'
+
+export interface ThingView {
+  id: string
+  name?: string
+  key: string
+  metadata?: Record<string, unknown>
+}
+
+/** Metadata on the wire: omitted when empty (0.12.1's omitempty). */
+export function metadataView(m: Record<string, unknown> | null): Record<string, unknown> | undefined {
+  return m && Object.keys(m).length > 0 ? m : undefined
+}
+
+export function thingView(row: repo.ThingRow): ThingView {
+  return { id: row.id, name: row.name || undefined, key: row.key, metadata: metadataView(row.metadata) }
+}
+
+/** Runs a non-empty list of statements as one D1 batch (one round trip, all or nothing). */
+export function batchAll(db: Db, statements: BatchItem<'sqlite'>[]) {
+  if (statements.length === 0) throw new AppError('internal', 'empty batch')
+  return db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
+}
+
+const distinct = (ids: readonly string[]) => [...new Set(ids)]
+
+const KEY_TAKEN = 'thing key already in use'
+
+export function makeThingsService(deps: Deps) {
+  const { db, config, env, waitUntil } = deps
+  const cache = makeThingCache(env.CACHE, config.FLUXGATE_CACHE_TTL, waitUntil)
+
+  return {
+    /**
+     * Creates things for the caller (all or nothing, one D1 batch) and returns them with their
+     * generated ids and keys.
+     * @throws AppError('conflict') when a key is already in use (also within the request).
+     */
+    async createThings(identity: Identity, reqs: CreateThingReq[]): Promise<ThingView[]> {
+      const createdAt = Date.now()
+      const rows: repo.ThingRow[] = reqs.map((r) => ({
+        id: crypto.randomUUID(),
+        owner: identity.userId,
+        name: r.name ?? '',
+        key: r.key ?? crypto.randomUUID(),
+        metadata: r.metadata ?? null,
+        createdAt,
+      }))
+      try {
+        await batchAll(db, repo.save(db, rows))
+      } catch (e) {
+        if (isUniqueViolation(e)) throw new AppError('conflict', KEY_TAKEN)
+        throw e
+      }
+      return rows.map(thingView)
+    },
+
+    /**
+     * One of the caller's things.
+     * @throws AppError('not_found') for an unknown id or another owner's thing.
+     */
+    async viewThing(identity: Identity, id: string): Promise<ThingView> {
+      const row = await repo.retrieveById(db, identity.userId, id).get()
+      if (!row) throw new AppError('not_found', 'thing not found')
+      return thingView(row)
+    },
+
+    /** A page of the caller's things with the name and metadata filters (one D1 round trip). */
+    async listThings(identity: Identity, q: repo.PageQuery) {
+      const [rows, [total]] = await db.batch(repo.retrieveAll(db, identity.userId, q))
+      return {
+        total: total?.n ?? 0,
+        offset: q.offset,
+        limit: q.limit,
+        order: q.order,
+        direction: q.dir,
+        things: rows.map(thingView),
+      }
+    },
+
+    /**
+     * A page of the things connected (or, `connected` false, not connected) to one of the caller's
+     * channels. Order and direction apply but are not echoed (0.12.1).
+     * @throws AppError('not_found') for an unknown channel or another owner's.
+     */
+    async listThingsByChannel(
+      identity: Identity,
+      chanId: string,
+      q: repo.PageWindow,
+      connected: boolean,
+    ) {
+      const owner = identity.userId
+      const [page, count] = repo.retrieveByChannel(db, owner, chanId, q, connected)
+      const [owned, rows, [total]] = await db.batch([
+        channelsRepo.retrieveOwnedId(db, owner, chanId),
+        page,
+        count,
+      ])
+      if (owned.length === 0) throw new AppError('not_found', 'channel not found')
+      return {
+        total: total?.n ?? 0,
+        offset: q.offset,
+        limit: q.limit,
+        order: '',
+        direction: '',
+        things: rows.map(thingView),
+      }
+    },
+
+    /**
+     * Replaces name and metadata of one of the caller's things (omitted fields are cleared).
+     * @throws AppError('not_found')
+     */
+    async updateThing(identity: Identity, id: string, req: UpdateThingReq) {
+      const updated = await repo.update(db, identity.userId, id, {
+        name: req.name ?? '',
+        metadata: req.metadata ?? null,
+      })
+      if (updated.length === 0) throw new AppError('not_found', 'thing not found')
+    },
+
+    /**
+     * Gives a thing a new key. The old key fails identify and access checks from the very next
+     * request on: its cache entries are gone before this returns.
+     * @throws AppError('not_found'); AppError('conflict') when the key belongs to another thing.
+     */
+    async updateKey(identity: Identity, id: string, key: string) {
+      const owner = identity.userId
+      // Reading the old key in the same batch as the update: one round trip, and the key read is
+      // exactly the one replaced. Other domains append their statements here.
+      const statements = [repo.retrieveKey(db, owner, id), repo.updateKey(db, owner, id, key)] as const
+      let results
+      try {
+        results = await db.batch(statements)
+      } catch (e) {
+        if (isUniqueViolation(e)) throw new AppError('conflict', KEY_TAKEN)
+        throw e
+      }
+      const [[before], updated] = results
+      if (!before || updated.length === 0) throw new AppError('not_found', 'thing not found')
+      // Cache invalidations of other domains (bootstrap) go here too.
+      await invalidateAccess(env.CACHE, { things: [{ id, key: before.key }] })
+    },
+
+    /**
+     * Removes one of the caller's things; its connections go with it and its cache entries are
+     * gone before this returns.
+     * @throws AppError('not_found')
+     */
+    async removeThing(identity: Identity, id: string) {
+      const owner = identity.userId
+      // One batch: the thing, with connections and bootstrap config by cascade. Other domains
+      // (certs revocation) append their statements here.
+      const statements = [repo.remove(db, owner, id)] as const
+      const [removed] = await db.batch(statements)
+      const row = removed[0]
+      if (!row) throw new AppError('not_found', 'thing not found')
+      // Cache invalidations of other domains (bootstrap) go here too.
+      await invalidateAccess(env.CACHE, { things: [{ id, key: row.key }] })
+    },
+
+    /**
+     * Connects every given channel with every given thing, all in one statement. Pairs already
+     * connected are fine (idempotent).
+     * @throws AppError('not_found') when any id is unknown to the caller; nothing is connected then.
+     */
+    async connect(identity: Identity, channelIds: readonly string[], thingIds: readonly string[]) {
+      const owner = identity.userId
+      const chans = distinct(channelIds)
+      const ths = distinct(thingIds)
+      // The counts and the guarded insert share one batch (one snapshot): the insert writes
+      // nothing unless every id is the caller's, and the counts say which case happened.
+      const statements = [
+        channelsRepo.countOwned(db, owner, chans),
+        repo.countOwned(db, owner, ths),
+        repo.connect(db, owner, chans, ths),
+      ] as const
+      const [[c], [t]] = await db.batch(statements)
+      if (c?.n !== chans.length) throw new AppError('not_found', 'channel not found')
+      if (t?.n !== ths.length) throw new AppError('not_found', 'thing not found')
+      // Denials are never cached, so a new connection needs no invalidation; other domains'
+      // cache refreshes (bootstrap) go here.
+    },
+
+    /**
+     * Disconnects every given channel from every given thing; pairs not connected are ignored.
+     * Access checks refuse the removed pairs from the very next request on.
+     * @throws AppError('not_found') when any id is unknown to the caller; nothing changes then.
+     */
+    async disconnect(identity: Identity, channelIds: readonly string[], thingIds: readonly string[]) {
+      const owner = identity.userId
+      const chans = distinct(channelIds)
+      const ths = distinct(thingIds)
+      const statements = [
+        channelsRepo.countOwned(db, owner, chans),
+        repo.countOwned(db, owner, ths),
+        repo.disconnect(db, owner, chans, ths),
+      ] as const
+      const [[c], [t]] = await db.batch(statements)
+      if (c?.n !== chans.length) throw new AppError('not_found', 'channel not found')
+      if (t?.n !== ths.length) throw new AppError('not_found', 'thing not found')
+      // Cache invalidations of other domains (bootstrap) go here too.
+      await invalidateAccess(env.CACHE, { connections: { channelIds: chans, thingIds: ths } })
+    },
+
+    /**
+     * Disconnects one thing from one channel.
+     * @throws AppError('not_found') when they are not connected (or not the caller's).
+     */
+    async disconnectThing(identity: Identity, chanId: string, thingId: string) {
+      const statements = [repo.disconnectPair(db, identity.userId, chanId, thingId)] as const
+      const [removed] = await db.batch(statements)
+      if (removed.length === 0) throw new AppError('not_found', 'thing is not connected to channel')
+      // Cache invalidations of other domains (bootstrap) go here too.
+      await invalidateAccess(env.CACHE, { connections: { channelIds: [chanId], thingIds: [thingId] } })
+    },
+
+    /**
+     * The id of the thing holding `key`: from KV when cached, else one D1 query.
+     * @throws AppError('unauthenticated') for a missing or unknown key.
+     */
+    async identify(key: string | undefined): Promise<string> {
+      if (!key) throw new AppError('unauthenticated', 'missing thing key')
+      const hit = await cache.identify(key)
+      if (hit.id) return hit.id
+      const row = await repo.retrieveByKey(db, key)
+      cache.fillLater(hit.snap, { thingId: row?.id })
+      if (!row) throw new AppError('unauthenticated', 'unknown thing key')
+      return row.id
+    },
+
+    /**
+     * The id of the thing holding `key` if it is connected to the channel.
+     * @throws AppError('unauthenticated') missing or unknown key; AppError('forbidden') not
+     *   connected (also for an unknown channel: nothing is revealed about other owners' channels).
+     */
+    async canAccessByKey(chanId: string, key: string | undefined): Promise<string> {
+      if (!key) throw new AppError('unauthenticated', 'missing thing key')
+      const hit = await cache.accessByKey(key, chanId)
+      if (hit.id) return hit.id
+      const row = await repo.accessByKey(db, key, chanId)
+      const connected = Boolean(row?.connected)
+      cache.fillLater(hit.snap, { thingId: row?.id, connected })
+      if (!row) throw new AppError('unauthenticated', 'unknown thing key')
+      if (!connected) throw new AppError('forbidden', 'thing is not connected to channel')
+      return row.id
+    },
+
+    /**
+     * Whether the thing is connected to the channel.
+     * @throws AppError('forbidden') when not connected, including unknown thing or channel ids
+     *   (one answer for all, so the check reveals nothing else).
+     */
+    async canAccessById(chanId: string, thingId: string): Promise<void> {
+      const hit = await cache.accessById(thingId, chanId)
+      if (hit.id) return
+      const connected = Boolean(await repo.isConnected(db, chanId, thingId))
+      cache.fillLater(hit.snap, connected ? { thingId, connected } : {})
+      if (!connected) throw new AppError('forbidden', 'thing is not connected to channel')
+    },
+  }
+}
