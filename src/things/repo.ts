@@ -4,6 +4,7 @@ import {
   count,
   desc,
   eq,
+  exists,
   getTableColumns,
   inArray,
   notExists,
@@ -278,7 +279,7 @@ export function disconnectPair(db: Db, owner: string, chanId: string, thingId: s
 
 /** Identify: the thing holding a key (the unique key index). */
 export function retrieveByKey(db: Db, key: string) {
-  return db.select({ id: things.id }).from(things).where(eq(things.key, key)).get()
+  return db.select({ id: things.id }).from(things).where(eq(things.key, key))
 }
 
 /** Access by key: the thing holding the key and whether it is connected to the channel. */
@@ -286,11 +287,15 @@ export function accessByKey(db: Db, key: string, chanId: string) {
   return db
     .select({
       id: things.id,
-      connected: sql<number>`EXISTS (SELECT 1 FROM ${connections} WHERE ${connections.channelId} = ${chanId} AND ${connections.thingId} = ${things.id})`,
+      connected: sql<number>`${exists(
+        db
+          .select({ one: sql`1` })
+          .from(connections)
+          .where(and(eq(connections.channelId, chanId), eq(connections.thingId, things.id))),
+      )}`,
     })
     .from(things)
     .where(eq(things.key, key))
-    .get()
 }
 
 /** Access by id: whether the pair is connected (the connections primary key). */
@@ -299,5 +304,4 @@ export function isConnected(db: Db, chanId: string, thingId: string) {
     .select({ one: sql<number>`1` })
     .from(connections)
     .where(and(eq(connections.channelId, chanId), eq(connections.thingId, thingId)))
-    .get()
 }

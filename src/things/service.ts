@@ -231,7 +231,7 @@ export function makeThingsService(deps: Deps) {
       if (!key) throw new AppError('unauthenticated', 'missing thing key')
       const hit = await cache.identify(key)
       if (hit.id) return hit.id
-      const row = await repo.retrieveByKey(db, key)
+      const row = await repo.retrieveByKey(db, key).get()
       cache.fillLater(hit.snap, { thingId: row?.id })
       if (!row) throw new AppError('unauthenticated', 'unknown thing key')
       return row.id
@@ -246,7 +246,7 @@ export function makeThingsService(deps: Deps) {
       if (!key) throw new AppError('unauthenticated', 'missing thing key')
       const hit = await cache.accessByKey(key, chanId)
       if (hit.id) return hit.id
-      const row = await repo.accessByKey(db, key, chanId)
+      const row = await repo.accessByKey(db, key, chanId).get()
       const connected = Boolean(row?.connected)
       cache.fillLater(hit.snap, { thingId: row?.id, connected })
       if (!row) throw new AppError('unauthenticated', 'unknown thing key')
@@ -262,7 +262,7 @@ export function makeThingsService(deps: Deps) {
     async canAccessById(chanId: string, thingId: string): Promise<void> {
       const hit = await cache.accessById(thingId, chanId)
       if (hit.id) return
-      const connected = Boolean(await repo.isConnected(db, chanId, thingId))
+      const connected = Boolean(await repo.isConnected(db, chanId, thingId).get())
       cache.fillLater(hit.snap, connected ? { thingId, connected } : {})
       if (!connected) throw new AppError('forbidden', 'thing is not connected to channel')
     },

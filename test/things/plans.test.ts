@@ -1,0 +1,130 @@
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import * as channelsRepo from '../../src/channels/repo'
+import { createDb } from '../../src/db/client'
+import * as repo from '../../src/things/repo'
+
+// The query plans of the SQL the repos generate: every list, filter and lookup path must search an
+// index (never scan a whole table), and the id/name orderings must come from the index, not a sort.
+
+const db = createDb(env.DB)
+const owner = crypto.randomUUID()
+const id = crypto.randomUUID()
+const ids = [crypto.randomUUID(), crypto.randomUUID()]
+const page = { offset: 0, limit: 10, order: '', dir: '' }
+
+async function plan(query: { toSQL(): { sql: string; params: unknown[] } }): Promise<string[]> {
+  const { sql, params } = query.toSQL()
+  const rows = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .bind(...params)
+    .all<{ detail: string }>()
+  return rows.results.map((r) => r.detail)
+}
+
+/** No full scan of an entity table (a SCAN of json_each for the metadata filter is fine). */
+function expectNoTableScan(lines: string[]) {
+  for (const line of lines) expect(line, lines.join('\n')).not.toMatch(/^SCAN (things|channels|connections)\b/)
+}
+
+function expectUses(lines: string[], pattern: RegExp) {
+  expect(lines.some((l) => pattern.test(l)), lines.join('\n')).toBe(true)
+}
+
+function expectNoSort(lines: string[]) {
+  for (const line of lines) expect(line, lines.join('\n')).not.toMatch(/TEMP B-TREE FOR ORDER BY/)
+}
+
+describe('query plans', () => {
+  it('GET /things: the owner index, ordered by it (id and name), count covered', async () => {
+    const [rows, count] = repo.retrieveAll(db, owner, page)
+    const byId = await plan(rows)
+    expectNoTableScan(byId)
+    expectUses(byId, /SEARCH things USING INDEX things_owner_id_idx \(owner=\?\)/)
+    expectNoSort(byId)
+    const total = await plan(count)
+    expectNoTableScan(total)
+    expectUses(total, /SEARCH things USING COVERING INDEX things_owner_(id|name)_idx \(owner=\?\)/)
+    for (const dir of ['asc', 'desc']) {
+      const [byName] = repo.retrieveAll(db, owner, { ...page, order: 'name', dir })
+      const lines = await plan(byName)
+      expectUses(lines, /SEARCH things USING INDEX things_owner_name_idx \(owner=\?\)/)
+      expectNoSort(lines)
+    }
+  })
+
+  it('GET /things with name and metadata filters still searches the owner range', async () => {
+    const [rows, count] = repo.retrieveAll(db, owner, {
+      ...page,
+      name: 'x',
+      metadata: { type: 'sensor', loc: { site: 'a' }, tags: ['red'] },
+    })
+    for (const q of [rows, count]) {
+      const lines = await plan(q)
+      expectNoTableScan(lines)
+      expectUses(lines, /SEARCH things USING (COVERING )?INDEX things_owner_(id|name)_idx \(owner=\?\)/)
+    }
+  })
+
+  it('GET /channels: the owner index, ordered by it', async () => {
+    const [rows, count] = channelsRepo.retrieveAll(db, owner, { ...page, name: 'c', metadata: { a: 1 } })
+    for (const q of [rows, count]) expectNoTableScan(await plan(q))
+    const [byName] = channelsRepo.retrieveAll(db, owner, { ...page, order: 'name', dir: 'asc' })
+    const lines = await plan(byName)
+    expectUses(lines, /SEARCH channels USING INDEX channels_owner_name_idx \(owner=\?\)/)
+    expectNoSort(lines)
+  })
+
+  it('GET /channels/{id}/things: the connections primary key, in order; not-connected via the owner index', async () => {
+    const [rows, count] = repo.retrieveByChannel(db, owner, id, page, true)
+    const lines = await plan(rows)
+    expectNoTableScan(lines)
+    expectUses(lines, /SEARCH connections USING COVERING INDEX sqlite_autoindex_connections_1 \(channel_id=\?\)/)
+    expectUses(lines, /SEARCH things USING INDEX sqlite_autoindex_things_1 \(id=\?\)/)
+    expectNoSort(lines)
+    expectNoTableScan(await plan(count))
+    const [notRows, notCount] = repo.retrieveByChannel(db, owner, id, page, false)
+    for (const q of [notRows, notCount]) {
+      const l = await plan(q)
+      expectNoTableScan(l)
+      expectUses(l, /SEARCH connections USING COVERING INDEX sqlite_autoindex_connections_1 \(channel_id=\? AND thing_id=\?\)/)
+    }
+  })
+
+  it('GET /things/{id}/channels: the (thing_id, channel_id) index, in order', async () => {
+    const [rows, count] = channelsRepo.retrieveByThing(db, owner, id, page, true)
+    const lines = await plan(rows)
+    expectNoTableScan(lines)
+    expectUses(lines, /SEARCH connections USING COVERING INDEX connections_thing_channel_idx \(thing_id=\?\)/)
+    expectNoSort(lines)
+    expectNoTableScan(await plan(count))
+    const [notRows] = channelsRepo.retrieveByThing(db, owner, id, page, false)
+    expectNoTableScan(await plan(notRows))
+  })
+
+  it('identify and access checks: unique key index and connections primary key', async () => {
+    const keyPlan = await plan(repo.retrieveByKey(db, 'k'))
+    expectUses(keyPlan, /SEARCH things USING INDEX things_key_uq \(key=\?\)/)
+    const byKey = await plan(repo.accessByKey(db, 'k', id))
+    expectNoTableScan(byKey)
+    expectUses(byKey, /things_key_uq \(key=\?\)/)
+    expectUses(byKey, /sqlite_autoindex_connections_1 \(channel_id=\? AND thing_id=\?\)/)
+    const byId = await plan(repo.isConnected(db, id, id))
+    expectUses(byId, /SEARCH connections USING COVERING INDEX sqlite_autoindex_connections_1 \(channel_id=\? AND thing_id=\?\)/)
+  })
+
+  it('writes: guarded connect / disconnect and owner-guarded updates search by id', async () => {
+    for (const q of [
+      repo.connect(db, owner, ids, ids),
+      repo.disconnect(db, owner, ids, ids),
+      repo.disconnectPair(db, owner, id, id),
+      repo.countOwned(db, owner, ids),
+      channelsRepo.countOwned(db, owner, ids),
+      repo.update(db, owner, id, { name: '', metadata: null }),
+      repo.remove(db, owner, id),
+      channelsRepo.remove(db, owner, id),
+      repo.retrieveById(db, owner, id),
+    ]) {
+      expectNoTableScan(await plan(q))
+    }
+  })
+})
