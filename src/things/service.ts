@@ -32,7 +32,11 @@ export function batchAll(db: Db, statements: BatchItem<'sqlite'>[]) {
 
 const distinct = (ids: readonly string[]) => [...new Set(ids)]
 
-const KEY_TAKEN = 'thing key already in use'
+/** Thing keys are unique across all owners (the unique index decides, also within one batch). */
+function keyTaken(e: unknown): never {
+  if (isUniqueViolation(e)) throw new AppError('conflict', 'thing key already in use')
+  throw e
+}
 
 export function makeThingsService(deps: Deps) {
   const { db, config, env, waitUntil } = deps
@@ -54,12 +58,7 @@ export function makeThingsService(deps: Deps) {
         metadata: r.metadata ?? null,
         createdAt,
       }))
-      try {
-        await batchAll(db, repo.save(db, rows))
-      } catch (e) {
-        if (isUniqueViolation(e)) throw new AppError('conflict', KEY_TAKEN)
-        throw e
-      }
+      await batchAll(db, repo.save(db, rows)).catch(keyTaken)
       return rows.map(thingView)
     },
 
@@ -137,14 +136,7 @@ export function makeThingsService(deps: Deps) {
       // Reading the old key in the same batch as the update: one round trip, and the key read is
       // exactly the one replaced. Other domains append their statements here.
       const statements = [repo.retrieveKey(db, owner, id), repo.updateKey(db, owner, id, key)] as const
-      let results
-      try {
-        results = await db.batch(statements)
-      } catch (e) {
-        if (isUniqueViolation(e)) throw new AppError('conflict', KEY_TAKEN)
-        throw e
-      }
-      const [[before], updated] = results
+      const [[before], updated] = await db.batch(statements).catch(keyTaken)
       if (!before || updated.length === 0) throw new AppError('not_found', 'thing not found')
       // Cache invalidations of other domains (bootstrap) go here too.
       await invalidateAccess(env.CACHE, { things: [{ id, key: before.key }] })

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { api, countAll, countRows, expectError, newUser, type TestUser } from '../helpers'
+import { api, countAll, countRows, expectError, newUser } from '../helpers'
 import { connect, newChannel, newThing, newThings } from './helpers'
 
 async function connectionsOf(chanId: string): Promise<string[]> {
@@ -245,7 +245,7 @@ describe('connected listings', () => {
   })
 
   it('404 for an unknown or another owner\'s channel / thing (0.12.1: empty 200)', async () => {
-    const [a, b]: TestUser[] = [await newUser(), await newUser()]
+    const [a, b] = [await newUser(), await newUser()]
     const [c, t] = [await newChannel(a.token), await newThing(a.token)]
     await connect(a.token, [c], [t.id])
     expectError(await api('GET', `/channels/${crypto.randomUUID()}/things`, { token: a.token }), 404, 'channel not found')
