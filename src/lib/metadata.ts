@@ -35,12 +35,50 @@ function objectContains(expr: SQL, filter: Record<string, unknown>, state: State
   const parts: SQL[] = [sql`json_type(${expr}) = 'object'`]
   for (const [key, value] of Object.entries(filter)) {
     bump(state)
+    const direct = directMatch(expr, key, value, state, depth + 1)
+    if (direct) {
+      parts.push(direct)
+      continue
+    }
     const j = sql.raw(`j${state.alias++}`)
     parts.push(
       sql`EXISTS (SELECT 1 FROM json_each(${expr}) AS ${j} WHERE ${j}.key = ${key} AND ${elementMatches(j, value, state, depth + 1)})`,
     )
   }
   return sql.join(parts, sql` AND `)
+}
+
+/** Keys that can be written into a JSON path literal as they are (no quotes, no escapes). */
+const PLAIN_KEY = /^[A-Za-z0-9_-]{1,64}$/
+
+/**
+ * The common case, a plain key holding a scalar or an object, through `json_type`/`json_extract`
+ * with a path literal: several times cheaper per row than a json_each scan. Returns undefined for
+ * other keys and for arrays, which take the general json_each form.
+ */
+function directMatch(expr: SQL, key: string, value: unknown, state: State, depth: number): SQL | undefined {
+  if (!PLAIN_KEY.test(key) || Array.isArray(value)) return undefined
+  // Safe as raw SQL: PLAIN_KEY admits no quote of either kind.
+  const path = sql.raw(`'$."${key}"'`)
+  const type = sql`json_type(${expr}, ${path})`
+  if (value === null) return sql`${type} = 'null'`
+  if (value === true) return sql`${type} = 'true'`
+  if (value === false) return sql`${type} = 'false'`
+  if (typeof value === 'string') {
+    bump(state)
+    return sql`(${type} = 'text' AND json_extract(${expr}, ${path}) = ${value})`
+  }
+  if (typeof value === 'number') {
+    bump(state)
+    return sql`(${type} IN ('integer', 'real') AND json_extract(${expr}, ${path}) = ${value})`
+  }
+  if (typeof value === 'object') {
+    // CASE, not AND: SQLite does not promise to skip the inner test, and json_each or json_type on
+    // a plain string (what json_extract returns for a text value) is an error, not false.
+    const inner = objectContains(sql`json_extract(${expr}, ${path})`, value as Record<string, unknown>, state, depth)
+    return sql`(CASE WHEN ${type} = 'object' THEN (${inner}) ELSE 0 END)`
+  }
+  return undefined
 }
 
 /** Whether the json_each row `j` (its type/atom/value columns) contains the filter value. */
@@ -57,18 +95,20 @@ function elementMatches(j: SQL, value: unknown, state: State, depth: number): SQ
     bump(state)
     return sql`(${j}.type IN ('integer', 'real') AND ${j}.atom = ${value})`
   }
+  // CASE guards the inner tests: json_each over a text value is an error, not false.
   if (Array.isArray(value)) {
-    const parts: SQL[] = [sql`${j}.type = 'array'`]
+    const parts: SQL[] = [sql`1`]
     for (const element of value) {
       const k = sql.raw(`j${state.alias++}`)
       parts.push(
         sql`EXISTS (SELECT 1 FROM json_each(${j}.value) AS ${k} WHERE ${elementMatches(k, element, state, depth + 1)})`,
       )
     }
-    return sql`(${sql.join(parts, sql` AND `)})`
+    return sql`(CASE WHEN ${j}.type = 'array' THEN (${sql.join(parts, sql` AND `)}) ELSE 0 END)`
   }
   if (typeof value === 'object') {
-    return sql`(${j}.type = 'object' AND ${objectContains(sql`${j}.value`, value as Record<string, unknown>, state, depth)})`
+    const inner = objectContains(sql`${j}.value`, value as Record<string, unknown>, state, depth)
+    return sql`(CASE WHEN ${j}.type = 'object' THEN (${inner}) ELSE 0 END)`
   }
   throw new AppError('malformed_entity', 'metadata filter holds an unsupported value')
 }

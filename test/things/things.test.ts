@@ -402,6 +402,7 @@ describe('GET /things (metadata filter: Postgres @> containment)', () => {
       { name: 'bools', metadata: { on: true, off: false, none: null } },
       { name: 'no-metadata' },
       { name: 'empty-metadata', metadata: {} },
+      { name: 'odd-keys', metadata: { 'a.b': 1, 'we"ird': 'x', 'sp ace': { 'in ner': true } } },
     ])
     const search = async (filter: unknown) => {
       const res = await api('GET', `/things?limit=100&metadata=${encodeURIComponent(JSON.stringify(filter))}`, { token: u.token })
@@ -420,6 +421,20 @@ describe('GET /things (metadata filter: Postgres @> containment)', () => {
     expect(await search({ loc: { site: 'b' } })).toEqual([])
     expect(await search({ loc: { site: 'a', extra: 1 } })).toEqual([])
     expect(await search({ loc: 'a' })).toEqual([])
+    // An object or array filter meeting a text value is a non-match, never an SQL error.
+    expect(await search({ v: { x: 1 } })).toEqual([])
+    expect(await search({ type: { a: 'sensor' } })).toEqual([])
+    expect(await search({ v: ['1'] })).toEqual([])
+    expect(await search({ tags: { red: 1 } })).toEqual([])
+  })
+
+  it('matches keys that cannot be written in a JSON path', async () => {
+    const { search } = await setup()
+    expect(await search({ 'a.b': 1 })).toEqual(['odd-keys'])
+    expect(await search({ 'we"ird': 'x' })).toEqual(['odd-keys'])
+    expect(await search({ 'sp ace': { 'in ner': true } })).toEqual(['odd-keys'])
+    expect(await search({ 'sp ace': { 'in ner': false } })).toEqual([])
+    expect(await search({ a: { b: 1 } })).toEqual([])
   })
 
   it('matches arrays by element containment, ignoring order', async () => {
@@ -449,7 +464,7 @@ describe('GET /things (metadata filter: Postgres @> containment)', () => {
   it('never matches things without metadata; an empty filter is no filter', async () => {
     const { search } = await setup()
     expect(await search({ missing: null })).toEqual([])
-    expect(await search({})).toHaveLength(8)
+    expect(await search({})).toHaveLength(9)
   })
 
   it('treats filter keys and values as data, never SQL', async () => {
