@@ -1,6 +1,8 @@
+import { webcrypto } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
+import { createCa } from './scripts/dev-ca.mjs'
 
 // Wrangler loads a developer's .dev.vars for the test Worker too. The suite must not depend on it:
 // every key that file defines is blanked (config treats '' as unset) unless set below.
@@ -10,19 +12,25 @@ const devVarKeys = existsSync('.dev.vars')
 
 export default defineConfig({
   plugins: [
-    cloudflareTest(async () => ({
-      wrangler: { configPath: './wrangler.toml' },
-      miniflare: {
-        bindings: {
-          ...Object.fromEntries(devVarKeys.map((k) => [k, ''])),
-          TEST_MIGRATIONS: await readD1Migrations('migrations'),
-          MF_AUTH_SECRET: 'test-secret-test-secret-test-secret-0123456789',
-          MF_USERS_ADMIN_EMAIL: 'admin@fluxgate.test',
-          MF_USERS_ADMIN_PASSWORD: 'admin-password-for-tests',
-          MF_MAIL_TRANSPORT: 'memory',
+    cloudflareTest(async () => {
+      // A fresh CA per run, made here on the Node side: no key is ever committed.
+      const ca = await createCa(webcrypto as Crypto, { name: 'Fluxgate test CA' })
+      return {
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: {
+          bindings: {
+            ...Object.fromEntries(devVarKeys.map((k) => [k, ''])),
+            TEST_MIGRATIONS: await readD1Migrations('migrations'),
+            MF_AUTH_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+            MF_USERS_ADMIN_EMAIL: 'admin@fluxgate.test',
+            MF_USERS_ADMIN_PASSWORD: 'admin-password-for-tests',
+            MF_MAIL_TRANSPORT: 'memory',
+            MF_CERTS_CA_CERT: ca.cert,
+            MF_CERTS_CA_KEY: ca.key,
+          },
         },
-      },
-    })),
+      }
+    }),
   ],
   test: {
     include: ['test/**/*.test.ts'],

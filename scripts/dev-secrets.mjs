@@ -1,10 +1,16 @@
 // The development secrets `npm start` writes to .dev.vars when absent. Each capability adds its own.
+import { webcrypto } from 'node:crypto'
+import { createCa } from './dev-ca.mjs'
 
 /** @param {{ randomSecret: () => string }} tools */
 export async function devSecrets({ randomSecret }) {
+  // A local CA for POST /certs; dev-setup writes PEMs with \n escapes, which config accepts.
+  const ca = await createCa(webcrypto, { name: 'Fluxgate dev CA' })
   return {
     MF_AUTH_SECRET: randomSecret(),
     MF_USERS_ADMIN_EMAIL: 'admin@fluxgate.local',
     MF_USERS_ADMIN_PASSWORD: randomSecret(),
+    MF_CERTS_CA_CERT: ca.cert,
+    MF_CERTS_CA_KEY: ca.key,
   }
 }

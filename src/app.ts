@@ -2,6 +2,7 @@
 import { Scalar } from '@scalar/hono-api-reference'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
+import { certs } from './certs/routes'
 import { channels } from './channels/routes'
 import { createDb } from './db/client'
 import type { AppEnv } from './env'
@@ -74,6 +75,7 @@ export function createApp() {
   app.route('/', keys)
   app.route('/', things)
   app.route('/', channels)
+  app.route('/', certs)
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

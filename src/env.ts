@@ -13,6 +13,16 @@ export interface Secrets {
   MF_USERS_RESET_URL?: string
   MF_EMAIL_FROM?: string
   MF_MAIL_TRANSPORT?: string
+  MF_CERTS_CA_CERT?: string
+  MF_CERTS_CA_KEY?: string
+  MF_CERTS_CN?: string
+  MF_CERTS_DEFAULT_TTL?: string
+  MF_CERTS_CRL_VALIDITY?: string
+  MF_CERTS_VAULT_HOST?: string
+  MF_CERTS_VAULT_PKI_PATH?: string
+  MF_CERTS_VAULT_ROLE?: string
+  MF_CERTS_VAULT_TOKEN?: string
+  MF_CERTS_VAULT_TIMEOUT?: string
   /** Cloudflare Email Routing binding (`send_email`), used for password-reset mail when present. */
   SEND_EMAIL?: SendEmail
 }

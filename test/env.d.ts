@@ -7,6 +7,8 @@ declare global {
       MF_AUTH_SECRET: string
       MF_USERS_ADMIN_EMAIL: string
       MF_USERS_ADMIN_PASSWORD: string
+      MF_CERTS_CA_CERT: string
+      MF_CERTS_CA_KEY: string
     }
   }
 }

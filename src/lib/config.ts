@@ -35,6 +35,9 @@ const optional = z
   .optional()
   .transform((s) => (s === undefined || s.trim() === '' ? undefined : s))
 
+/** A PEM block; literal `\n` sequences (one-line secrets, .dev.vars) become newlines. */
+const pem = optional.transform((s) => s?.replaceAll('\\r', '').replaceAll('\\n', '\n').trim())
+
 const regex = z
   .string()
   .default('^.{8,}$')
@@ -70,6 +73,18 @@ export const configSchema = z.object({
     (n) => n === 0 || n >= 60,
     'FLUXGATE_CACHE_TTL must be 0 (cache off) or at least 60 (the KV minimum)',
   ),
+  // Certificates. The CA is parsed (and its key checked against it) by src/certs, so a bad CA
+  // breaks only the certificate routes.
+  MF_CERTS_CA_CERT: pem,
+  MF_CERTS_CA_KEY: pem,
+  MF_CERTS_CN: z.enum(['thing_key', 'thing_id']).default('thing_key'),
+  MF_CERTS_DEFAULT_TTL: duration('2400h'),
+  MF_CERTS_CRL_VALIDITY: duration('1h'),
+  MF_CERTS_VAULT_HOST: optional,
+  MF_CERTS_VAULT_PKI_PATH: z.string().default('pki_int'),
+  MF_CERTS_VAULT_ROLE: z.string().default('mainflux'),
+  MF_CERTS_VAULT_TOKEN: optional,
+  MF_CERTS_VAULT_TIMEOUT: duration('10s'),
 })
 
 export type Config = z.output<typeof configSchema>

@@ -18,6 +18,8 @@ export const LIMITS = {
   emailMax: 254,
   /** Passwords longer than this are refused before hashing (PBKDF2 cost is per block). */
   passwordMax: 1024,
+  /** A CSR in PEM (an RSA-4096 request is about 1.7 KB). */
+  csrPemMax: 16 * 1024,
   /** D1 allows 100 bound parameters per statement. */
   d1Params: 100,
 } as const

@@ -1,0 +1,171 @@
+import { createRoute } from '@hono/zod-openapi'
+import { requireUser } from '../lib/auth'
+import { deps } from '../lib/context'
+import { errorResponses, jsonBody, jsonContent, newRouter, userAuth } from '../lib/openapi'
+import {
+  certRes,
+  certsPageQuery,
+  certsPageRes,
+  crlQuery,
+  issuedCertRes,
+  issueCertReq,
+  revokeRes,
+  revokeThingReq,
+  serialParam,
+  signCsrReq,
+  thingIdParam,
+} from './schema'
+import { makeCertsService } from './service'
+
+export const certs = newRouter()
+
+const service = (c: Parameters<typeof deps>[0]) => makeCertsService(deps(c))
+
+// Static segments (csr, crl, serial, revoke) are registered before the {thingId} and {serial}
+// parameters so that, for example, DELETE /certs/revoke is never read as a serial.
+
+certs.openapi(
+  createRoute({
+    method: 'post',
+    path: '/certs',
+    tags: ['certs'],
+    summary: 'Issue a certificate and private key for a thing',
+    description:
+      'The key is generated here (or by Vault) and returned once, never stored. CN is the thing key ' +
+      '(MF_CERTS_CN=thing_id: the thing id); EKU clientAuth.',
+    security: userAuth,
+    middleware: [requireUser] as const,
+    request: { body: jsonBody(issueCertReq) },
+    responses: {
+      201: jsonContent(issuedCertRes, 'The certificate, its key and the CA certificate'),
+      ...errorResponses(400, 401, 404, 413, 415, 503),
+    },
+  }),
+  async (c) => {
+    const issued = await service(c).issueCert(c.var.identity, c.req.valid('json'))
+    c.header('Location', `/certs/serial/${issued.serial}`)
+    return c.json(issued, 201)
+  },
+)
+
+certs.openapi(
+  createRoute({
+    method: 'post',
+    path: '/certs/csr',
+    tags: ['certs'],
+    summary: "Certify a device's CSR (the private key never leaves the device)",
+    description: "The CSR's signature is verified; its subject and extensions are replaced by ours.",
+    security: userAuth,
+    middleware: [requireUser] as const,
+    request: { body: jsonBody(signCsrReq) },
+    responses: {
+      201: jsonContent(issuedCertRes, 'The certificate and the CA certificate (no key)'),
+      ...errorResponses(400, 401, 404, 413, 415, 503),
+    },
+  }),
+  async (c) => {
+    const issued = await service(c).signCsr(c.var.identity, c.req.valid('json'))
+    c.header('Location', `/certs/serial/${issued.serial}`)
+    return c.json(issued, 201)
+  },
+)
+
+certs.openapi(
+  createRoute({
+    method: 'get',
+    path: '/certs/crl',
+    tags: ['certs'],
+    summary: 'Certificate revocation list (no authentication)',
+    description:
+      'Signed by the CA; lists every revoked certificate that has not expired. DER by default, ' +
+      'PEM with ?format=pem. In Vault mode this is Vault\'s CRL.',
+    request: { query: crlQuery },
+    responses: {
+      200: {
+        description: 'The CRL',
+        content: {
+          'application/pkix-crl': { schema: { type: 'string', format: 'binary' } },
+          'application/x-pem-file': { schema: { type: 'string' } },
+        },
+      },
+      ...errorResponses(400, 503),
+    },
+  }),
+  async (c) => {
+    const format = c.req.valid('query').format ?? 'der'
+    const body = await service(c).crl(format)
+    c.header('Content-Type', format === 'pem' ? 'application/x-pem-file' : 'application/pkix-crl')
+    c.header('Cache-Control', 'no-cache')
+    return c.body(body, 200)
+  },
+)
+
+certs.openapi(
+  createRoute({
+    method: 'get',
+    path: '/certs/serial/{serial}',
+    tags: ['certs'],
+    summary: 'View a certificate record by serial',
+    security: userAuth,
+    middleware: [requireUser] as const,
+    request: { params: serialParam },
+    responses: { 200: jsonContent(certRes, 'The record'), ...errorResponses(400, 401, 404) },
+  }),
+  async (c) => c.json(await service(c).viewCert(c.var.identity, c.req.valid('param').serial), 200),
+)
+
+certs.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/certs/revoke',
+    tags: ['certs'],
+    summary: "Revoke all of a thing's certificates",
+    security: userAuth,
+    middleware: [requireUser] as const,
+    request: { body: jsonBody(revokeThingReq) },
+    responses: {
+      200: jsonContent(revokeRes, 'Revoked (an empty list when nothing was left to revoke)'),
+      ...errorResponses(400, 401, 404, 415, 503),
+    },
+  }),
+  async (c) => {
+    const { thing_id } = c.req.valid('json')
+    return c.json(await service(c).revokeThingCerts(c.var.identity, thing_id), 200)
+  },
+)
+
+certs.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/certs/{serial}',
+    tags: ['certs'],
+    summary: 'Revoke one certificate by serial',
+    description: 'Revoking an already revoked certificate answers its first revocation time.',
+    security: userAuth,
+    middleware: [requireUser] as const,
+    request: { params: serialParam },
+    responses: {
+      200: jsonContent(revokeRes, 'Revoked'),
+      ...errorResponses(400, 401, 404, 503),
+    },
+  }),
+  async (c) => c.json(await service(c).revokeCert(c.var.identity, c.req.valid('param').serial), 200),
+)
+
+certs.openapi(
+  createRoute({
+    method: 'get',
+    path: '/certs/{thingId}',
+    tags: ['certs'],
+    summary: "List a thing's certificates, ordered by expiry",
+    security: userAuth,
+    middleware: [requireUser] as const,
+    request: { params: thingIdParam, query: certsPageQuery },
+    responses: { 200: jsonContent(certsPageRes, 'A page of records'), ...errorResponses(400, 401, 404) },
+  }),
+  async (c) => {
+    const { offset, limit } = c.req.valid('query')
+    const { thingId } = c.req.valid('param')
+    return c.json(await service(c).listCerts(c.var.identity, thingId, offset, limit), 200)
+  },
+)

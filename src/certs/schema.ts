@@ -1,0 +1,238 @@
+import { z } from '@hono/zod-openapi'
+import { parseDuration } from '../lib/duration'
+import { LIMITS } from '../lib/limits'
+import { offsetParam } from '../lib/page'
+import { EC_BITS, type KeySpec, normalizeSerial, RSA_BITS } from './pki'
+
+const thingId = z
+  .string()
+  .min(1, 'thing_id is required')
+  .max(256, 'thing_id is too long')
+  .openapi({ example: '21911f58-2eb6-4aef-93ef-d1a2b336d283' })
+
+const ttlValue = z
+  .union([z.string().max(64, 'too long'), z.number().int().min(0)])
+  .optional()
+  .openapi({ example: '2400h' })
+
+const ttlFields = {
+  ttl: ttlValue.openapi({
+    description: 'Validity: a Go duration ("2400h") or whole seconds (a bare integer, as Vault reads it)',
+  }),
+  valid: ttlValue.openapi({ description: '0.12.1 name of `ttl` (same format)' }),
+  days_valid: ttlValue.openapi({
+    description: 'Name in the 0.12.1 OpenAPI file: a Go duration, or a bare integer meaning days',
+  }),
+}
+
+type TtlFields = { ttl?: string | number; valid?: string | number; days_valid?: string | number }
+
+/** Milliseconds of validity from whichever of ttl / valid / days_valid was given. */
+function resolveTtl(body: TtlFields, ctx: z.RefinementCtx): number | undefined {
+  const values: { field: string; ms: number }[] = []
+  for (const field of ['ttl', 'valid', 'days_valid'] as const) {
+    const v = body[field]
+    if (v === undefined || v === '') continue
+    const unit = field === 'days_valid' ? 86_400_000 : 1000
+    const ms =
+      typeof v === 'number'
+        ? v * unit
+        : /^\s*\d+\s*$/.test(v)
+          ? Number(v) * unit
+          : parseDuration(v)
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', path: [field], message: `"${v}" is not a duration like 2400h` })
+      return undefined
+    }
+    if (ms <= 0) {
+      ctx.addIssue({ code: 'custom', path: [field], message: 'must be a positive duration' })
+      return undefined
+    }
+    values.push({ field, ms })
+  }
+  if (values.some((v) => v.ms !== values[0]!.ms)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${values.map((v) => v.field).join(' and ')} disagree; give one of them`,
+    })
+  }
+  return values[0]?.ms
+}
+
+const KEY_TYPES = 'rsa, ec (or ecdsa) or ed25519'
+
+/**
+ * The key to generate. An empty key_type takes its type from key_bits (0.12.1 provision sends
+ * only `key_bits: 4096`); key_bits 0 or absent means the type's default (RSA 2048, EC P-256).
+ */
+function resolveKey(
+  body: { key_type?: string; key_bits?: number; rsa_bits?: number },
+  ctx: z.RefinementCtx,
+): KeySpec | undefined {
+  if (body.key_bits && body.rsa_bits && body.key_bits !== body.rsa_bits) {
+    ctx.addIssue({ code: 'custom', message: 'key_bits and rsa_bits disagree; give one of them' })
+    return undefined
+  }
+  const bits = body.key_bits || body.rsa_bits || undefined
+  const type = (body.key_type ?? '').trim().toLowerCase()
+  const rsa = RSA_BITS as readonly number[]
+  const ec = EC_BITS as readonly number[]
+  const fail = (message: string, path = 'key_bits') => {
+    ctx.addIssue({ code: 'custom', path: [path], message })
+    return undefined
+  }
+  switch (type) {
+    case '':
+      if (bits === undefined) return { type: 'ec', bits: 256 }
+      if (rsa.includes(bits)) return { type: 'rsa', bits }
+      if (ec.includes(bits)) return { type: 'ec', bits }
+      return fail('must be 2048, 3072 or 4096 (RSA) or 256, 384 or 521 (EC)')
+    case 'rsa':
+      if (bits === undefined) return { type: 'rsa', bits: 2048 }
+      return rsa.includes(bits) ? { type: 'rsa', bits } : fail('RSA keys are 2048, 3072 or 4096 bits')
+    case 'ec':
+    case 'ecdsa':
+      if (bits === undefined) return { type: 'ec', bits: 256 }
+      return ec.includes(bits) ? { type: 'ec', bits } : fail('EC keys are 256, 384 or 521 bits (P-256/P-384/P-521)')
+    case 'ed25519':
+      return bits === undefined || bits === 256
+        ? { type: 'ed25519', bits: 256 }
+        : fail('Ed25519 keys have no size choice (omit key_bits)')
+    default:
+      return fail(`key_type must be ${KEY_TYPES}`, 'key_type')
+  }
+}
+
+export const issueCertReq = z
+  .object({
+    thing_id: thingId,
+    key_type: z.string().max(16).optional().openapi({
+      description: `${KEY_TYPES}; default ec (P-256), or from key_bits when only that is given`,
+      example: 'ec',
+    }),
+    key_bits: z.number().int().min(0).optional().openapi({
+      description: 'RSA 2048/3072/4096, EC 256/384/521; 0 or absent: the type default',
+      example: 256,
+    }),
+    rsa_bits: z.number().int().min(0).optional().openapi({ description: 'Alias of key_bits' }),
+    ...ttlFields,
+  })
+  .openapi('IssueCertRequest')
+  .transform((body, ctx) => {
+    const key = resolveKey(body, ctx)
+    const ttlMs = resolveTtl(body, ctx)
+    if (!key) return z.NEVER
+    return { thingId: body.thing_id, key, ttlMs }
+  })
+
+export const signCsrReq = z
+  .object({
+    thing_id: thingId,
+    csr: z
+      .string()
+      .min(1, 'csr is required')
+      .max(LIMITS.csrPemMax, 'csr is too long')
+      .openapi({ description: 'PKCS#10 request in PEM; its subject and extensions are ignored' }),
+    ...ttlFields,
+  })
+  .openapi('SignCsrRequest')
+  .transform((body, ctx) => {
+    const ttlMs = resolveTtl(body, ctx)
+    return { thingId: body.thing_id, csr: body.csr, ttlMs }
+  })
+
+export const revokeThingReq = z.object({ thing_id: thingId }).openapi('RevokeThingCertsRequest')
+
+const serial = z
+  .string()
+  .max(64)
+  .transform((s, ctx) => {
+    const n = normalizeSerial(s)
+    if (!n) {
+      ctx.addIssue({ code: 'custom', message: 'serial must be hexadecimal (colons allowed)' })
+      return z.NEVER
+    }
+    return n
+  })
+
+export const serialParam = z.object({
+  serial: serial.openapi({
+    param: { name: 'serial', in: 'path' },
+    type: 'string',
+    example: '5c3e9f0a1b2c3d4e5f60718293a4b5c6',
+  }),
+})
+
+export const thingIdParam = z.object({
+  thingId: z.string().openapi({ param: { name: 'thingId', in: 'path' } }),
+})
+
+/** Certs paging as 0.12.1 meant it: absent → 10, 0 or above 100 → 400 (0.12.1 answered 500). */
+const certsLimit = z
+  .string()
+  .regex(/^\d+$/, 'limit must be a non-negative integer')
+  .transform((s) => Number(s))
+  .refine((n) => n >= 1 && n <= LIMITS.pageMax, `limit must be between 1 and ${LIMITS.pageMax}`)
+  .optional()
+  .transform((n) => n ?? LIMITS.pageDefault)
+  .openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', example: 10 })
+
+export const certsPageQuery = z.object({ offset: offsetParam, limit: certsLimit })
+
+export const crlQuery = z.object({
+  format: z
+    .enum(['der', 'pem'], { error: 'format must be der or pem' })
+    .optional()
+    .openapi({ param: { name: 'format', in: 'query' }, example: 'pem' }),
+})
+
+const pemCert = z.string().openapi({ example: '-----BEGIN CERTIFICATE-----\n...' })
+const rfc3339 = z.string().openapi({ format: 'date-time' })
+
+export const issuedCertRes = z
+  .object({
+    thing_id: z.string(),
+    cert: pemCert,
+    cert_key: z.string().optional().openapi({ description: 'PKCS#8 PEM; shown only in this answer' }),
+    cert_serial: z.string().openapi({ example: '5c3e9f0a1b2c3d4e5f60718293a4b5c6' }),
+    ca_cert: pemCert,
+    client_cert: pemCert.openapi({ description: 'Same as cert (name the 0.12.1 SDK reads)' }),
+    client_key: z.string().optional().openapi({ description: 'Same as cert_key' }),
+    issuing_ca: pemCert.openapi({ description: 'Same as ca_cert' }),
+    serial: z.string().openapi({ description: 'Same as cert_serial' }),
+    expire: rfc3339,
+  })
+  .openapi('IssuedCert')
+
+export const certRes = z
+  .object({
+    thing_id: z.string(),
+    serial: z.string(),
+    cert_serial: z.string().openapi({ description: 'Same as serial (0.12.1 name)' }),
+    key_type: z.string().openapi({ example: 'ec' }),
+    key_bits: z.number().int().openapi({ example: 256 }),
+    issued_at: rfc3339,
+    expire: rfc3339,
+    revoked_at: rfc3339.optional(),
+  })
+  .openapi('Cert')
+
+export const certsPageRes = z
+  .object({
+    total: z.number().int(),
+    offset: z.number().int(),
+    limit: z.number().int(),
+    certs: z.array(certRes),
+  })
+  .openapi('CertsPage')
+
+export const revokeRes = z
+  .object({
+    RevocationTime: rfc3339.openapi({ description: '0.12.1 field name' }),
+    revocation_time: rfc3339.openapi({ description: 'Same time, as the 0.12.1 OpenAPI file names it' }),
+    serials: z.array(z.string()).openapi({ description: 'The serials this request revoked' }),
+  })
+  .openapi('Revocation')
+
+export type IssueCertReq = z.output<typeof issueCertReq>
+export type SignCsrReq = z.output<typeof signCsrReq>
