@@ -1,3 +1,4 @@
+import { PemConverter } from '@peculiar/x509'
 import type { Identity } from '../env'
 import type { Deps } from '../lib/context'
 import { AppError } from '../lib/errors'
@@ -438,7 +439,8 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
         now,
         now + config.MF_CERTS_CRL_VALIDITY,
       )
-      return format === 'pem' ? crl.toString('pem') : crl.rawData
+      // OpenSSL reads only the "X509 CRL" label (@peculiar/x509 writes "CRL").
+      return format === 'pem' ? PemConverter.encode(crl.rawData, 'X509 CRL') : crl.rawData
     },
   }
 }
