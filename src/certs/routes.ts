@@ -10,6 +10,7 @@ import {
   issuedCertRes,
   issueCertReq,
   revokeRes,
+  revokeSerialParam,
   revokeThingReq,
   serialParam,
   signCsrReq,
@@ -21,8 +22,8 @@ export const certs = newRouter()
 
 const service = (c: Parameters<typeof deps>[0]) => makeCertsService(deps(c))
 
-// Static segments (csr, crl, serial, revoke) are registered before the {thingId} and {serial}
-// parameters so that, for example, DELETE /certs/revoke is never read as a serial.
+// Static segments (csr, crl, serial, revoke) are registered before /certs/{id} so that, for
+// example, DELETE /certs/revoke is never read as a serial.
 
 certs.openapi(
   createRoute({
@@ -137,25 +138,25 @@ certs.openapi(
 certs.openapi(
   createRoute({
     method: 'delete',
-    path: '/certs/{serial}',
+    path: '/certs/{id}',
     tags: ['certs'],
     summary: 'Revoke one certificate by serial',
     description: 'Revoking an already revoked certificate answers its first revocation time.',
     security: userAuth,
     middleware: [requireUser] as const,
-    request: { params: serialParam },
+    request: { params: revokeSerialParam },
     responses: {
       200: jsonContent(revokeRes, 'Revoked'),
       ...errorResponses(400, 401, 404, 503),
     },
   }),
-  async (c) => c.json(await service(c).revokeCert(c.var.identity, c.req.valid('param').serial), 200),
+  async (c) => c.json(await service(c).revokeCert(c.var.identity, c.req.valid('param').id), 200),
 )
 
 certs.openapi(
   createRoute({
     method: 'get',
-    path: '/certs/{thingId}',
+    path: '/certs/{id}',
     tags: ['certs'],
     summary: "List a thing's certificates, ordered by expiry",
     security: userAuth,
@@ -165,7 +166,7 @@ certs.openapi(
   }),
   async (c) => {
     const { offset, limit } = c.req.valid('query')
-    const { thingId } = c.req.valid('param')
-    return c.json(await service(c).listCerts(c.var.identity, thingId, offset, limit), 200)
+    const { id } = c.req.valid('param')
+    return c.json(await service(c).listCerts(c.var.identity, id, offset, limit), 200)
   },
 )

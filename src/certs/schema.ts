@@ -163,8 +163,21 @@ export const serialParam = z.object({
   }),
 })
 
+// GET and DELETE /certs/{id} share one parameter name: OpenAPI treats /certs/{thingId} and
+// /certs/{serial} as the same path, which a document may not contain twice.
+
+/** DELETE /certs/{id}: the id is a certificate serial. */
+export const revokeSerialParam = z.object({
+  id: serial.openapi({
+    param: { name: 'id', in: 'path', description: 'Certificate serial (hex; colons allowed)' },
+    type: 'string',
+    example: '5c3e9f0a1b2c3d4e5f60718293a4b5c6',
+  }),
+})
+
+/** GET /certs/{id}: the id is a thing id. */
 export const thingIdParam = z.object({
-  thingId: z.string().openapi({ param: { name: 'thingId', in: 'path' } }),
+  id: z.string().openapi({ param: { name: 'id', in: 'path', description: 'Thing id' } }),
 })
 
 /** Certs paging as 0.12.1 meant it: absent → 10, 0 or above 100 → 400 (0.12.1 answered 500). */

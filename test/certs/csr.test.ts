@@ -20,15 +20,15 @@ const RSA = (bits: number) => ({
 })
 
 async function keyPair(alg: object) {
-  return (await crypto.subtle.generateKey(alg as EcKeyGenParams, true, ['sign', 'verify'])) as CryptoKeyPair
+  return (await crypto.subtle.generateKey(alg as SubtleCryptoGenerateKeyAlgorithm, true, ['sign', 'verify'])) as CryptoKeyPair
 }
 
 /** A device's CSR asking for things we do not grant (its own CN, serverAuth). */
-async function deviceCsr(keys: CryptoKeyPair, signingAlgorithm: object = EC_SIGN) {
+async function deviceCsr(keys: CryptoKeyPair, signingAlgorithm: SubtleCryptoSignAlgorithm = EC_SIGN) {
   const csr = await Pkcs10CertificateRequestGenerator.create({
     name: 'CN=i-choose-my-own-name, O=Evil',
     keys,
-    signingAlgorithm: signingAlgorithm as EcdsaParams,
+    signingAlgorithm,
     extensions: [new ExtendedKeyUsageExtension([ExtendedKeyUsage.serverAuth])],
   })
   return csr.toString('pem')

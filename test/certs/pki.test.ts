@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import { colonSerial, newSerial, normalizePem, normalizeSerial } from '../../src/certs/pki'
+import { api } from '../helpers'
+
+describe('serials', () => {
+  it('are 128 random bits as 32 hex digits whose first byte keeps the DER integer positive and unpadded', () => {
+    const seen = new Set<string>()
+    for (let i = 0; i < 500; i++) {
+      const s = newSerial()
+      expect(s).toMatch(/^[0-9a-f]{32}$/)
+      const first = parseInt(s.slice(0, 2), 16)
+      expect(first).toBeGreaterThanOrEqual(1)
+      expect(first).toBeLessThanOrEqual(0x7f)
+      seen.add(s)
+    }
+    expect(seen.size).toBe(500)
+  })
+
+  it.each([
+    { input: '0f:53:FA:eb', out: '0f53faeb' },
+    { input: '0f-53-fa-eb', out: '0f53faeb' },
+    { input: 'ABCDEF', out: 'abcdef' },
+    { input: 'f53', out: '0f53' },
+    { input: ' 01 ', out: '01' },
+    { input: 'xyz', out: undefined },
+    { input: '0f::53', out: undefined },
+    { input: '', out: undefined },
+    { input: 'ab'.repeat(21), out: undefined },
+  ])('normalizeSerial($input) → $out', ({ input, out }) => {
+    expect(normalizeSerial(input)).toBe(out)
+  })
+
+  it("colonSerial gives Vault's form", () => {
+    expect(colonSerial('0f53faeb')).toBe('0f:53:fa:eb')
+  })
+})
+
+it('normalizePem turns literal \\n sequences into newlines', () => {
+  expect(normalizePem('-----BEGIN X-----\\nAAAA\\n-----END X-----\\n')).toBe('-----BEGIN X-----\nAAAA\n-----END X-----')
+})
+
+it('the OpenAPI document describes every certificate route', async () => {
+  const doc = await api('GET', '/openapi.json')
+  const paths = doc.body.paths
+  expect(Object.keys(paths)).toEqual(expect.arrayContaining(['/certs', '/certs/csr', '/certs/crl']))
+  expect(Object.keys(paths['/certs/{id}']).sort()).toEqual(['delete', 'get'])
+  expect(Object.keys(paths['/certs/serial/{serial}'])).toEqual(['get'])
+  expect(Object.keys(paths['/certs/revoke'])).toEqual(['delete'])
+  expect(paths['/certs/crl'].get.security).toBeUndefined()
+  expect(doc.body.components.schemas.IssueCertRequest.properties).toHaveProperty('rsa_bits')
+})
