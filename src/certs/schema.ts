@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { parseDuration } from '../lib/duration'
+import { AppError } from '../lib/errors'
 import { LIMITS } from '../lib/limits'
 import { offsetParam } from '../lib/page'
 import { EC_BITS, type KeySpec, normalizeSerial, RSA_BITS } from './pki'
@@ -61,46 +62,55 @@ function resolveTtl(body: TtlFields, ctx: z.RefinementCtx): number | undefined {
 
 const KEY_TYPES = 'rsa, ec (or ecdsa) or ed25519'
 
+type KeyChoice = { spec: KeySpec } | { error: string; path?: 'key_type' | 'key_bits' }
+
 /**
  * The key to generate. An empty key_type takes its type from key_bits (0.12.1 provision sends
  * only `key_bits: 4096`); key_bits 0 or absent means the type's default (RSA 2048, EC P-256).
  */
-function resolveKey(
-  body: { key_type?: string; key_bits?: number; rsa_bits?: number },
-  ctx: z.RefinementCtx,
-): KeySpec | undefined {
-  if (body.key_bits && body.rsa_bits && body.key_bits !== body.rsa_bits) {
-    ctx.addIssue({ code: 'custom', message: 'key_bits and rsa_bits disagree; give one of them' })
-    return undefined
+function chooseKey(keyType: string | undefined, keyBits: number | undefined, rsaBits?: number): KeyChoice {
+  if (keyBits && rsaBits && keyBits !== rsaBits) {
+    return { error: 'key_bits and rsa_bits disagree; give one of them' }
   }
-  const bits = body.key_bits || body.rsa_bits || undefined
-  const type = (body.key_type ?? '').trim().toLowerCase()
+  const bits = keyBits || rsaBits || undefined
+  const type = (keyType ?? '').trim().toLowerCase()
   const rsa = RSA_BITS as readonly number[]
   const ec = EC_BITS as readonly number[]
-  const fail = (message: string, path = 'key_bits') => {
-    ctx.addIssue({ code: 'custom', path: [path], message })
-    return undefined
-  }
+  const fail = (error: string, path: 'key_type' | 'key_bits' = 'key_bits') => ({ error, path })
   switch (type) {
     case '':
-      if (bits === undefined) return { type: 'ec', bits: 256 }
-      if (rsa.includes(bits)) return { type: 'rsa', bits }
-      if (ec.includes(bits)) return { type: 'ec', bits }
+      if (bits === undefined) return { spec: { type: 'ec', bits: 256 } }
+      if (rsa.includes(bits)) return { spec: { type: 'rsa', bits } }
+      if (ec.includes(bits)) return { spec: { type: 'ec', bits } }
       return fail('must be 2048, 3072 or 4096 (RSA) or 256, 384 or 521 (EC)')
     case 'rsa':
-      if (bits === undefined) return { type: 'rsa', bits: 2048 }
-      return rsa.includes(bits) ? { type: 'rsa', bits } : fail('RSA keys are 2048, 3072 or 4096 bits')
+      if (bits === undefined) return { spec: { type: 'rsa', bits: 2048 } }
+      return rsa.includes(bits) ? { spec: { type: 'rsa', bits } } : fail('RSA keys are 2048, 3072 or 4096 bits')
     case 'ec':
     case 'ecdsa':
-      if (bits === undefined) return { type: 'ec', bits: 256 }
-      return ec.includes(bits) ? { type: 'ec', bits } : fail('EC keys are 256, 384 or 521 bits (P-256/P-384/P-521)')
+      if (bits === undefined) return { spec: { type: 'ec', bits: 256 } }
+      return ec.includes(bits)
+        ? { spec: { type: 'ec', bits } }
+        : fail('EC keys are 256, 384 or 521 bits (P-256/P-384/P-521)')
     case 'ed25519':
       return bits === undefined || bits === 256
-        ? { type: 'ed25519', bits: 256 }
+        ? { spec: { type: 'ed25519', bits: 256 } }
         : fail('Ed25519 keys have no size choice (omit key_bits)')
     default:
       return fail(`key_type must be ${KEY_TYPES}`, 'key_type')
   }
+}
+
+/**
+ * `key_type`/`key_bits` as POST /certs reads them, for other callers (provision's x509 settings).
+ * @throws AppError('malformed_entity') naming what is wrong.
+ */
+export function keySpec(keyType?: string, keyBits?: number): KeySpec {
+  const choice = chooseKey(keyType, keyBits)
+  if ('error' in choice) {
+    throw new AppError('malformed_entity', choice.path ? `${choice.path}: ${choice.error}` : choice.error)
+  }
+  return choice.spec
 }
 
 export const issueCertReq = z
@@ -119,10 +129,13 @@ export const issueCertReq = z
   })
   .openapi('IssueCertRequest')
   .transform((body, ctx) => {
-    const key = resolveKey(body, ctx)
+    const key = chooseKey(body.key_type, body.key_bits, body.rsa_bits)
     const ttlMs = resolveTtl(body, ctx)
-    if (!key) return z.NEVER
-    return { thingId: body.thing_id, key, ttlMs }
+    if ('error' in key) {
+      ctx.addIssue({ code: 'custom', path: key.path ? [key.path] : [], message: key.error })
+      return z.NEVER
+    }
+    return { thingId: body.thing_id, key: key.spec, ttlMs }
   })
 
 export const signCsrReq = z

@@ -373,7 +373,8 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
         const row = await repo.retrieveBySerial(db, owner, serial)
         if (!row) throw new AppError('not_found', 'certificate not found')
         if (row.revokedAt !== null) return revocationView(row.revokedAt, [serial])
-        at = await vault.revoke(colonSerial(serial))
+        // An expired certificate is dead already; Vault may refuse to put it on its CRL.
+        if (row.expiresAt > at) at = await vault.revoke(colonSerial(serial))
       }
       const [done] = await repo.revoke(db, owner, serial, at)
       if (!done) throw new AppError('not_found', 'certificate not found')

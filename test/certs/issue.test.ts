@@ -163,6 +163,17 @@ describe('POST /certs', () => {
     )
     expectError(await api('POST', '/certs', { token: u.token, body: '{"thing_id":"x"}' }), 415)
   })
+
+  it('accepts application/json with a charset (0.12.1 demanded the exact type)', async () => {
+    const u = await newUser()
+    const thing = await newThing(u.id)
+    const res = await api('POST', '/certs', {
+      token: u.token,
+      body: JSON.stringify({ thing_id: thing.id }),
+      headers: { 'Content-Type': 'application/json; charset=utf-8' },
+    })
+    expect(res.status, res.text).toBe(201)
+  })
 })
 
 describe('certificate authority settings', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { colonSerial, newSerial, normalizePem, normalizeSerial } from '../../src/certs/pki'
+import { keySpec } from '../../src/certs/schema'
 import { api } from '../helpers'
 
 describe('serials', () => {
@@ -48,4 +49,20 @@ it('the OpenAPI document describes every certificate route', async () => {
   expect(Object.keys(paths['/certs/revoke'])).toEqual(['delete'])
   expect(paths['/certs/crl'].get.security).toBeUndefined()
   expect(doc.body.components.schemas.IssueCertRequest.properties).toHaveProperty('rsa_bits')
+})
+
+describe('keySpec (for provision)', () => {
+  it.each([
+    { type: undefined, bits: undefined, spec: { type: 'ec', bits: 256 } },
+    { type: '', bits: 4096, spec: { type: 'rsa', bits: 4096 } },
+    { type: 'rsa', bits: 0, spec: { type: 'rsa', bits: 2048 } },
+    { type: 'ed25519', bits: undefined, spec: { type: 'ed25519', bits: 256 } },
+  ])('($type, $bits) → $spec', ({ type, bits, spec }) => {
+    expect(keySpec(type, bits)).toEqual(spec)
+  })
+
+  it('throws malformed_entity for what POST /certs refuses', () => {
+    expect(() => keySpec('rsa', 1024)).toThrow(expect.objectContaining({ code: 'malformed_entity' }))
+    expect(() => keySpec('dsa')).toThrow(/key_type/)
+  })
 })

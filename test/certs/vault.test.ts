@@ -189,6 +189,22 @@ describe('Vault PKI mode: revocation and CRL', () => {
     expect(double.calls).toHaveLength(calls)
   })
 
+  it('an expired certificate is marked revoked without asking Vault', async () => {
+    const double = await installVaultDouble()
+    const u = await newUser()
+    const thing = await newThing(u.id)
+    const serial = 'abcdef0123456789'
+    await env.DB.prepare(
+      'INSERT INTO certs (serial, thing_id, owner, key_type, key_bits, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    )
+      .bind(serial, thing.id, u.id, 'ec', 256, Date.now() - 7_200_000, Date.now() - 3_600_000)
+      .run()
+    const res = await vault('DELETE', `/certs/${serial}`, { token: u.token })
+    expect(res.status, res.text).toBe(200)
+    expect(double.calls).toHaveLength(0)
+    expect((await certRow(serial))!.revoked_at).not.toBeNull()
+  })
+
   it('503 and nothing recorded when Vault cannot revoke', async () => {
     const double = await installVaultDouble()
     vi.spyOn(console, 'error').mockImplementation(() => {})
