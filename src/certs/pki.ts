@@ -340,10 +340,8 @@ export async function buildCrl(
 export function describeCertificate(pem: string) {
   const cert = new X509Certificate(normalizePem(pem))
   return {
-    cert,
     serial: cert.serialNumber.toLowerCase(),
     spec: specOfPublicKey(cert.publicKey),
-    notBefore: cert.notBefore.getTime(),
     notAfter: cert.notAfter.getTime(),
   }
 }

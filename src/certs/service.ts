@@ -92,13 +92,10 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
         host: config.MF_CERTS_VAULT_HOST,
         pkiPath: config.MF_CERTS_VAULT_PKI_PATH,
         role: config.MF_CERTS_VAULT_ROLE,
-        token: config.MF_CERTS_VAULT_TOKEN ?? '',
+        token: config.MF_CERTS_VAULT_TOKEN,
         timeoutMs: config.MF_CERTS_VAULT_TIMEOUT,
       })
     : undefined
-  if (vault && !config.MF_CERTS_VAULT_TOKEN) {
-    throw misconfigured('MF_CERTS_VAULT_HOST is set but MF_CERTS_VAULT_TOKEN is not')
-  }
 
   /** The built-in CA. @throws AppError('internal') with the reason in the log. */
   async function authority(): Promise<Ca> {

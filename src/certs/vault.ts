@@ -9,7 +9,8 @@ export interface VaultSettings {
   host: string
   pkiPath: string
   role: string
-  token: string
+  /** Required; checked on first use so that a missing token fails only Vault calls. */
+  token: string | undefined
   timeoutMs: number
 }
 
@@ -40,6 +41,11 @@ export function makeVaultClient(s: VaultSettings) {
   const base = `${s.host.replace(/\/+$/, '')}/v1/${s.pkiPath.replace(/^\/+|\/+$/g, '')}`
 
   async function send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
+    if (!s.token) {
+      throw new AppError('internal', 'certificate authority misconfigured', {
+        cause: new Error('MF_CERTS_VAULT_HOST is set but MF_CERTS_VAULT_TOKEN is not'),
+      })
+    }
     try {
       return await fetch(`${base}${path}`, {
         method,
