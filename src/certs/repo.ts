@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm'
+import { and, asc, count, eq, gt, inArray, isNotNull, isNull, max, sql } from 'drizzle-orm'
 import type { Db } from '../db/client'
 import { certs, things } from '../db/schema'
 
@@ -134,4 +134,12 @@ export function retrieveRevoked(db: Db, now: number) {
     .from(certs)
     .where(and(isNotNull(certs.revokedAt), gt(certs.expiresAt, now)))
     .orderBy(asc(certs.revokedAt))
+}
+
+/** How many CRL entries there are and the latest revocation: changes whenever the CRL would. */
+export function retrieveRevokedStamp(db: Db, now: number) {
+  return db
+    .select({ n: count(), latest: max(certs.revokedAt) })
+    .from(certs)
+    .where(and(isNotNull(certs.revokedAt), gt(certs.expiresAt, now)))
 }

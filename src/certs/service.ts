@@ -46,6 +46,13 @@ export interface Issued {
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
+/**
+ * The last CRL each CA signed in this isolate. Building one costs CPU per entry, and GET /certs/crl
+ * needs no credentials, so it is reused while the set of entries (count and latest revocation) is
+ * unchanged and at least half of its validity is left.
+ */
+const crlMemo = new WeakMap<Ca, { key: string; der: ArrayBuffer; refreshAt: number }>()
+
 /** The POST /certs and POST /certs/csr answer: 0.12.1's names plus its SDK's and docs'. */
 export function issuedView(i: Issued) {
   return {
@@ -430,15 +437,22 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
       if (vault) return vault.crl(format)
       const ca = await authority()
       const now = Date.now()
-      const rows = await repo.retrieveRevoked(db, now)
-      const crl = await buildCrl(
-        ca,
-        rows.map((r) => ({ serial: r.serial, revokedAt: r.revokedAt! })),
-        now,
-        now + config.MF_CERTS_CRL_VALIDITY,
-      )
+      const [stamp] = await repo.retrieveRevokedStamp(db, now)
+      const key = `${stamp?.n ?? 0}:${stamp?.latest ?? 0}`
+      let memo = crlMemo.get(ca)
+      if (!memo || memo.key !== key || memo.refreshAt <= now) {
+        const rows = await repo.retrieveRevoked(db, now)
+        const der = await buildCrl(
+          ca,
+          rows.map((r) => ({ serial: r.serial, revokedAt: r.revokedAt! })),
+          now,
+          now + config.MF_CERTS_CRL_VALIDITY,
+        )
+        memo = { key, der, refreshAt: now + config.MF_CERTS_CRL_VALIDITY / 2 }
+        crlMemo.set(ca, memo)
+      }
       // OpenSSL reads only the "X509 CRL" label (@peculiar/x509 writes "CRL").
-      return format === 'pem' ? PemConverter.encode(crl.rawData, 'X509 CRL') : crl.rawData
+      return format === 'pem' ? PemConverter.encode(memo.der, 'X509 CRL') : memo.der
     },
   }
 }

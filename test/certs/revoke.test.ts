@@ -9,6 +9,7 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import * as certsRepo from '../../src/certs/repo'
 import { createDb } from '../../src/db/client'
+import { toHex } from '../../src/lib/crypto'
 import { things } from '../../src/db/schema'
 import { api, countAll, expectError, newUser } from '../helpers'
 import { certRow, issue, newThing, testCa } from './fixtures'
@@ -255,6 +256,21 @@ describe('GET /certs/crl', () => {
     const stranger = new X509Certificate((await createCa(crypto)).cert)
     expect(await list.verify({ publicKey: stranger })).toBe(false)
     expectError(await api('GET', '/certs/crl?format=xml'), 400, /format/)
+  })
+})
+
+describe('GET /certs/crl reuse', () => {
+  it('serves the same signed CRL until an entry changes, then a new one with a higher CRL number', async () => {
+    const u = await newUser()
+    const b = await issue(u.token, { thing_id: (await newThing(u.id)).id })
+    const first = await fetchCrl()
+    const second = await fetchCrl()
+    expect(toHex(second.bytes)).toBe(toHex(first.bytes))
+    await api('DELETE', `/certs/${b.serial}`, { token: u.token })
+    const third = new X509Crl((await fetchCrl()).bytes)
+    expect(third.findRevoked(b.serial)).not.toBeNull()
+    const number = (crl: X509Crl) => toHex(crl.getExtension('2.5.29.20')!.value)
+    expect(number(third) > number(new X509Crl(first.bytes))).toBe(true)
   })
 })
 
