@@ -77,14 +77,15 @@ export function revoke(db: Db, owner: string, serial: string, at: number) {
 }
 
 /**
- * Marks every not yet revoked certificate of a thing revoked; `returning` lists the serials.
- * Thing removal puts this in its own `db.batch` (then calls `syncRevocations` for Vault).
+ * Marks every not yet revoked certificate of the owner's thing revoked; `returning` lists the
+ * serials. Thing removal puts this in its own `db.batch` (anywhere: it does not read `things`),
+ * then passes the serials to `syncRevocations` for Vault.
  */
-export function revokeByThing(db: Db, thingId: string, at: number) {
+export function revokeByThing(db: Db, owner: string, thingId: string, at: number) {
   return db
     .update(certs)
     .set({ revokedAt: at })
-    .where(and(eq(certs.thingId, thingId), isNull(certs.revokedAt)))
+    .where(and(eq(certs.thingId, thingId), eq(certs.owner, owner), isNull(certs.revokedAt)))
     .returning({ serial: certs.serial })
 }
 

@@ -39,7 +39,7 @@ const spki = async (key: CryptoKey) => toHex((await crypto.subtle.exportKey('spk
 describe('POST /certs/csr', () => {
   it("certifies the device's own key under our CN and usages, returning no private key", async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const keys = await keyPair(EC)
     const res = await api('POST', '/certs/csr', {
       token: u.token,
@@ -60,7 +60,7 @@ describe('POST /certs/csr', () => {
 
   it('certifies an RSA CSR (with keyEncipherment) and accepts PEM with literal \\n', async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const keys = await keyPair(RSA(2048))
     const csr = oneLine(await deviceCsr(keys, { name: 'RSASSA-PKCS1-v1_5' }))
     const res = await api('POST', '/certs/csr', { token: u.token, json: { thing_id: thing.id, csr } })
@@ -72,7 +72,7 @@ describe('POST /certs/csr', () => {
 
   it('400 for a forged CSR (signed by another key than the one it names), writing nothing', async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const victim = await keyPair(EC)
     const attacker = await keyPair(EC)
     const forged = await deviceCsr({ publicKey: victim.publicKey, privateKey: attacker.privateKey })
@@ -87,7 +87,7 @@ describe('POST /certs/csr', () => {
 
   it('400 for a CSR whose signature bytes were altered', async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const der = new Uint8Array(PemConverter.decodeFirst(await deviceCsr(await keyPair(EC))))
     der[der.length - 5]! ^= 0x01
     const tampered = PemConverter.encode(der.buffer, 'CERTIFICATE REQUEST')
@@ -105,7 +105,7 @@ describe('POST /certs/csr', () => {
     { desc: 'an RSA-1024 key', csr: 'RSA1024', msg: /csr key must be/ },
   ])('400 for $desc', async ({ csr, msg }) => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     let pem = csr
     if (csr === 'CERT') pem = (await api('POST', '/certs', { token: u.token, json: { thing_id: thing.id } })).body.cert
     if (csr === 'RSA1024') pem = await deviceCsr(await keyPair(RSA(1024)), { name: 'RSASSA-PKCS1-v1_5' })
@@ -117,7 +117,7 @@ describe('POST /certs/csr', () => {
   it("404 for an unknown or another owner's thing, 401 without a token, 415 without JSON", async () => {
     const u = await newUser()
     const other = await newUser()
-    const theirs = await newThing(other.id)
+    const theirs = await newThing(other)
     const csr = await deviceCsr(await keyPair(EC))
     const before = await countAll()
     expectError(await api('POST', '/certs/csr', { token: u.token, json: { thing_id: theirs.id, csr } }), 404)
@@ -129,7 +129,7 @@ describe('POST /certs/csr', () => {
 
   it('the issued certificate chains to the CA the answer names', async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const res = await api('POST', '/certs/csr', {
       token: u.token,
       json: { thing_id: thing.id, csr: await deviceCsr(await keyPair(EC)) },

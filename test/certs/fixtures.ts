@@ -24,16 +24,14 @@ export interface TestThing {
   owner: string
 }
 
-/**
- * A thing owned by `owner` (a user id), written straight into D1: POST /things lives in the things
- * capability. Switch this to the API once both are on main.
- */
-export async function newThing(owner: string, overrides: Partial<TestThing> = {}): Promise<TestThing> {
-  const thing = { id: crypto.randomUUID(), key: crypto.randomUUID(), owner, ...overrides }
-  await env.DB.prepare('INSERT INTO things (id, owner, name, key, metadata, created_at) VALUES (?, ?, ?, ?, NULL, ?)')
-    .bind(thing.id, thing.owner, `thing-${uid()}`, thing.key, Date.now())
-    .run()
-  return thing
+/** A thing of `user`, made through POST /things (its key is the default certificate CN). */
+export async function newThing(user: { id: string; token: string }): Promise<TestThing> {
+  const res = await api('POST', '/things', { token: user.token, json: { name: `thing-${uid()}` } })
+  expect(res.status, res.text).toBe(201)
+  const id = res.headers.get('Location')!.replace('/things/', '')
+  const view = await api('GET', `/things/${id}`, { token: user.token })
+  expect(view.status, view.text).toBe(200)
+  return { id, key: view.body.key, owner: user.id }
 }
 
 /** POST /certs, expecting 201. */

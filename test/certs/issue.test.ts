@@ -21,7 +21,7 @@ afterEach(() => vi.restoreAllMocks())
 describe('POST /certs', () => {
   it('issues an EC P-256 certificate by default, with every field name clients read', async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const before = Date.now()
     const res = await api('POST', '/certs', { token: u.token, json: { thing_id: thing.id } })
     expect(res.status, res.text).toBe(201)
@@ -72,7 +72,7 @@ describe('POST /certs', () => {
     { desc: 'ed25519', json: { key_type: 'ed25519' }, type: 'ed25519', bits: 256 },
   ])('key $desc → $type $bits', async ({ json, type, bits }) => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const b = await issue(u.token, { thing_id: thing.id, ...json })
     const cert = await expectLeaf(b.cert, { cn: thing.key, rsa: type === 'rsa' })
     const alg = cert.publicKey.algorithm as { name: string; modulusLength?: number; namedCurve?: string }
@@ -93,7 +93,7 @@ describe('POST /certs', () => {
     { desc: 'ttl and valid that agree', json: { ttl: '1h', valid: '60m' }, ms: HOUR },
   ])('validity from $desc', async ({ json, ms }) => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const before = Date.now()
     const b = await issue(u.token, { thing_id: thing.id, ...json })
     const cert = new X509Certificate(b.cert)
@@ -103,7 +103,7 @@ describe('POST /certs', () => {
 
   it('accepts an API key and the raw 0.12.1 Authorization value', async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const key = await api('POST', '/keys', { token: u.token, json: { type: 2 } })
     expect(key.status).toBe(201)
     const viaKey = await api('POST', '/certs', { token: key.body.value, json: { thing_id: thing.id } })
@@ -114,7 +114,7 @@ describe('POST /certs', () => {
 
   it('401 without or with an invalid token, writing nothing', async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const before = await countAll()
     expectError(await api('POST', '/certs', { json: { thing_id: thing.id } }), 401)
     expectError(await api('POST', '/certs', { token: 'nope', json: { thing_id: thing.id } }), 401)
@@ -124,7 +124,7 @@ describe('POST /certs', () => {
   it("404 for an unknown thing and for another owner's thing, writing nothing", async () => {
     const u = await newUser()
     const other = await newUser()
-    const theirs = await newThing(other.id)
+    const theirs = await newThing(other)
     const before = await countAll()
     expectError(await api('POST', '/certs', { token: u.token, json: { thing_id: crypto.randomUUID() } }), 404)
     expectError(await api('POST', '/certs', { token: u.token, json: { thing_id: theirs.id } }), 404)
@@ -149,7 +149,7 @@ describe('POST /certs', () => {
     { desc: 'negative ttl number', json: { ttl: -5 }, msg: /ttl/ },
   ])('400 for $desc, writing nothing', async ({ json, msg }) => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const before = await countAll()
     expectError(await api('POST', '/certs', { token: u.token, json: { thing_id: thing.id, ...json } }), 400, msg)
     expect(await countAll()).toEqual(before)
@@ -166,7 +166,7 @@ describe('POST /certs', () => {
 
   it('accepts application/json with a charset (0.12.1 demanded the exact type)', async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const res = await api('POST', '/certs', {
       token: u.token,
       body: JSON.stringify({ thing_id: thing.id }),
@@ -179,7 +179,7 @@ describe('POST /certs', () => {
 describe('certificate authority settings', () => {
   it('MF_CERTS_CN=thing_id puts the thing id in the CN', async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const res = await apiWith({ MF_CERTS_CN: 'thing_id' }, 'POST', '/certs', {
       token: u.token,
       json: { thing_id: thing.id },
@@ -190,7 +190,7 @@ describe('certificate authority settings', () => {
 
   it('MF_CERTS_DEFAULT_TTL sets the default validity', async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const before = Date.now()
     const res = await apiWith({ MF_CERTS_DEFAULT_TTL: '48h' }, 'POST', '/certs', {
       token: u.token,
@@ -202,7 +202,7 @@ describe('certificate authority settings', () => {
 
   it('accepts CA PEMs written with literal \\n sequences (.dev.vars, one-line secrets)', async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const res = await apiWith(
       { MF_CERTS_CA_CERT: oneLine(env.MF_CERTS_CA_CERT), MF_CERTS_CA_KEY: oneLine(env.MF_CERTS_CA_KEY) },
       'POST',
@@ -215,7 +215,7 @@ describe('certificate authority settings', () => {
 
   it('never issues past the CA certificate\'s own expiry', async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const notAfter = new Date(Math.floor(Date.now() / 1000) * 1000 + 2 * HOUR)
     const ca = await createCa(crypto, { name: 'Short CA', notAfter })
     const res = await apiWith({ MF_CERTS_CA_CERT: ca.cert, MF_CERTS_CA_KEY: ca.key }, 'POST', '/certs', {
@@ -233,7 +233,7 @@ describe('certificate authority settings', () => {
     { desc: 'an Ed25519 CA', type: 'ed25519' as const, sig: 'Ed25519' },
   ])('signs with $desc', async ({ type, sig }) => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const ca = await createCa(crypto, { name: `${type} CA`, type })
     const res = await apiWith({ MF_CERTS_CA_CERT: ca.cert, MF_CERTS_CA_KEY: ca.key }, 'POST', '/certs', {
       token: u.token,
@@ -286,7 +286,7 @@ describe('certificate authority settings', () => {
     },
   ])('500 with the reason in the log for $desc, writing nothing', async ({ env: overrides, log }) => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const settings = await overrides()
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
     const before = await countAll()

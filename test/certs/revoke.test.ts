@@ -30,7 +30,7 @@ async function fetchCrl(query = '') {
 describe('GET /certs/serial/{serial}', () => {
   it('shows the record without key material; serials in Vault colon form and capitals work', async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const b = await issue(u.token, { thing_id: thing.id, key_type: 'rsa' })
     const res = await api('GET', `/certs/serial/${b.serial}`, { token: u.token })
     expect(res.status, res.text).toBe(200)
@@ -50,7 +50,7 @@ describe('GET /certs/serial/{serial}', () => {
   it("404 for an unknown serial or another owner's; 400 for a non-hex serial; 401 without a token", async () => {
     const u = await newUser()
     const other = await newUser()
-    const b = await issue(u.token, { thing_id: (await newThing(u.id)).id })
+    const b = await issue(u.token, { thing_id: (await newThing(u)).id })
     expectError(await api('GET', `/certs/serial/${b.serial}`, { token: other.token }), 404)
     expectError(await api('GET', `/certs/serial/${'ab'.repeat(16)}`, { token: u.token }), 404)
     expectError(await api('GET', '/certs/serial/not-a-serial', { token: u.token }), 400, /serial/)
@@ -61,8 +61,8 @@ describe('GET /certs/serial/{serial}', () => {
 describe('GET /certs/{thingId}', () => {
   it("lists only that thing's certificates, ordered by expiry, with paging", async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
-    const otherThing = await newThing(u.id)
+    const thing = await newThing(u)
+    const otherThing = await newThing(u)
     const c3 = await issue(u.token, { thing_id: thing.id, ttl: '3h' })
     const c1 = await issue(u.token, { thing_id: thing.id, ttl: '1h' })
     const c2 = await issue(u.token, { thing_id: thing.id, ttl: '2h' })
@@ -82,7 +82,7 @@ describe('GET /certs/{thingId}', () => {
 
   it('an owned thing without certificates is an empty page', async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const res = await api('GET', `/certs/${thing.id}`, { token: u.token })
     expect(res.body).toEqual({ total: 0, offset: 0, limit: 10, certs: [] })
   })
@@ -95,14 +95,14 @@ describe('GET /certs/{thingId}', () => {
     { desc: 'a repeated limit', q: 'limit=1&limit=2' },
   ])('400 for $desc', async ({ q }) => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     expectError(await api('GET', `/certs/${thing.id}?${q}`, { token: u.token }), 400, /invalid query parameters/)
   })
 
   it("404 for an unknown or another owner's thing (even when it has certificates); 401 without a token", async () => {
     const u = await newUser()
     const other = await newUser()
-    const theirs = await newThing(other.id)
+    const theirs = await newThing(other)
     await issue(other.token, { thing_id: theirs.id })
     expectError(await api('GET', `/certs/${theirs.id}`, { token: u.token }), 404)
     expectError(await api('GET', `/certs/${crypto.randomUUID()}`, { token: u.token }), 404)
@@ -113,7 +113,7 @@ describe('GET /certs/{thingId}', () => {
 describe('revocation', () => {
   it('DELETE /certs/{serial} revokes one certificate; repeating it answers the first time', async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const keep = await issue(u.token, { thing_id: thing.id })
     const b = await issue(u.token, { thing_id: thing.id })
     const before = Date.now()
@@ -137,7 +137,7 @@ describe('revocation', () => {
   it("DELETE /certs/{serial}: 404 for another owner's or an unknown serial (nothing revoked), 400 bad serial, 401", async () => {
     const u = await newUser()
     const other = await newUser()
-    const b = await issue(u.token, { thing_id: (await newThing(u.id)).id })
+    const b = await issue(u.token, { thing_id: (await newThing(u)).id })
     expectError(await api('DELETE', `/certs/${b.serial}`, { token: other.token }), 404)
     expectError(await api('DELETE', `/certs/${'0a'.repeat(16)}`, { token: u.token }), 404)
     expectError(await api('DELETE', '/certs/zz', { token: u.token }), 400)
@@ -147,8 +147,8 @@ describe('revocation', () => {
 
   it("DELETE /certs/revoke {thing_id} revokes all of that thing's certificates, and only those", async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
-    const sibling = await newThing(u.id)
+    const thing = await newThing(u)
+    const sibling = await newThing(u)
     const a = await issue(u.token, { thing_id: thing.id })
     const b = await issue(u.token, { thing_id: thing.id })
     const c = await issue(u.token, { thing_id: sibling.id })
@@ -171,7 +171,7 @@ describe('revocation', () => {
   it("DELETE /certs/revoke: 404 for another owner's or an unknown thing, 400, 401, 415", async () => {
     const u = await newUser()
     const other = await newUser()
-    const theirs = await newThing(other.id)
+    const theirs = await newThing(other)
     const b = await issue(other.token, { thing_id: theirs.id })
     const before = await countAll()
     expectError(await api('DELETE', '/certs/revoke', { token: u.token, json: { thing_id: theirs.id } }), 404)
@@ -183,16 +183,20 @@ describe('revocation', () => {
     expect((await certRow(b.serial))!.revoked_at).toBeNull()
   })
 
-  it('the builder for thing removal revokes the thing\'s certificates in the same batch', async () => {
+  it("the builder for thing removal revokes the thing's certificates in the same batch, and only the owner's", async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const other = await newUser()
+    const thing = await newThing(u)
     const a = await issue(u.token, { thing_id: thing.id })
     const b = await issue(u.token, { thing_id: thing.id })
     const db = createDb(env.DB)
     const now = Date.now()
+    // Another owner naming this thing id revokes nothing.
+    const [none] = await db.batch([certsRepo.revokeByThing(db, other.id, thing.id, now)])
+    expect(none).toEqual([])
     // What the things capability does on DELETE /things/{id}.
     const [revoked] = await db.batch([
-      certsRepo.revokeByThing(db, thing.id, now),
+      certsRepo.revokeByThing(db, u.id, thing.id, now),
       db.delete(things).where(eq(things.id, thing.id)),
     ])
     expect(revoked.map((r) => r.serial).sort()).toEqual([a.serial, b.serial].sort())
@@ -209,7 +213,7 @@ describe('revocation', () => {
 describe('GET /certs/crl', () => {
   it('is a DER CRL signed by the CA listing revoked, unexpired serials, without authentication', async () => {
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const revoked = await issue(u.token, { thing_id: thing.id })
     const live = await issue(u.token, { thing_id: thing.id })
     const del = await api('DELETE', `/certs/${revoked.serial}`, { token: u.token })
@@ -244,7 +248,7 @@ describe('GET /certs/crl', () => {
 
   it('?format=pem gives the same list as PEM; another format is 400; a wrong CA does not verify it', async () => {
     const u = await newUser()
-    const b = await issue(u.token, { thing_id: (await newThing(u.id)).id })
+    const b = await issue(u.token, { thing_id: (await newThing(u)).id })
     await api('DELETE', `/certs/${b.serial}`, { token: u.token })
     const res = await api('GET', '/certs/crl?format=pem')
     expect(res.status).toBe(200)
@@ -262,7 +266,7 @@ describe('GET /certs/crl', () => {
 describe('GET /certs/crl reuse', () => {
   it('serves the same signed CRL until an entry changes, then a new one with a higher CRL number', async () => {
     const u = await newUser()
-    const b = await issue(u.token, { thing_id: (await newThing(u.id)).id })
+    const b = await issue(u.token, { thing_id: (await newThing(u)).id })
     const first = await fetchCrl()
     const second = await fetchCrl()
     expect(toHex(second.bytes)).toBe(toHex(first.bytes))

@@ -17,7 +17,7 @@ describe('Vault PKI mode: issuing', () => {
   it('issues through POST /v1/{pki}/issue/{role} and records the serial and expiry in D1', async () => {
     const double = await installVaultDouble()
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const res = await vault('POST', '/certs', {
       token: u.token,
       json: { thing_id: thing.id, key_type: 'rsa', key_bits: 2048, valid: '10h' },
@@ -62,7 +62,7 @@ describe('Vault PKI mode: issuing', () => {
   it("leaves the TTL to the Vault role when none is given, and uses the thing id as CN when configured", async () => {
     const double = await installVaultDouble()
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const res = await apiWith({ ...VAULT_ENV, MF_CERTS_CN: 'thing_id' }, 'POST', '/certs', {
       token: u.token,
       json: { thing_id: thing.id },
@@ -77,7 +77,7 @@ describe('Vault PKI mode: issuing', () => {
     const double = await installVaultDouble()
     const u = await newUser()
     const other = await newUser()
-    const theirs = await newThing(other.id)
+    const theirs = await newThing(other)
     expectError(await vault('POST', '/certs', { token: u.token, json: { thing_id: theirs.id } }), 404)
     expect(double.calls).toHaveLength(0)
   })
@@ -98,7 +98,7 @@ describe('Vault PKI mode: issuing', () => {
     const double = await installVaultDouble()
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     double.fail(fail[0], [...fail[1]])
     const before = await countAll()
     expectError(await vault('POST', '/certs', { token: u.token, json: { thing_id: thing.id } }), status, msg)
@@ -110,7 +110,7 @@ describe('Vault PKI mode: issuing', () => {
     const double = await installVaultDouble()
     vi.spyOn(console, 'error').mockImplementation(() => {})
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     double.answer(() => new Response('{"data":{"certificate":""}}', { status: 200 }))
     expectError(await vault('POST', '/certs', { token: u.token, json: { thing_id: thing.id } }), 503)
   })
@@ -118,7 +118,7 @@ describe('Vault PKI mode: issuing', () => {
   it('POST /certs/csr goes to POST /v1/{pki}/sign/{role}', async () => {
     const double = await installVaultDouble()
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, [
       'sign',
       'verify',
@@ -143,7 +143,7 @@ describe('Vault PKI mode: issuing', () => {
   it('a forged CSR is refused before Vault is asked', async () => {
     const double = await installVaultDouble()
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     expectError(await vault('POST', '/certs/csr', { token: u.token, json: { thing_id: thing.id, csr: 'junk' } }), 400)
     expect(double.calls).toHaveLength(0)
   })
@@ -151,7 +151,7 @@ describe('Vault PKI mode: issuing', () => {
   it('500 when MF_CERTS_VAULT_HOST is set without a token', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const res = await apiWith({ ...VAULT_ENV, MF_CERTS_VAULT_TOKEN: '' }, 'POST', '/certs', {
       token: u.token,
       json: { thing_id: thing.id },
@@ -173,7 +173,7 @@ describe('Vault PKI mode: revocation and CRL', () => {
   it('DELETE /certs/{serial} revokes in Vault (colon form) and records Vault\'s time; again is a no-op', async () => {
     const double = await installVaultDouble()
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const { serial } = await issued(u, thing.id)
     const res = await vault('DELETE', `/certs/${serial}`, { token: u.token })
     expect(res.status, res.text).toBe(200)
@@ -192,7 +192,7 @@ describe('Vault PKI mode: revocation and CRL', () => {
   it('an expired certificate is marked revoked without asking Vault', async () => {
     const double = await installVaultDouble()
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const serial = 'abcdef0123456789'
     await env.DB.prepare(
       'INSERT INTO certs (serial, thing_id, owner, key_type, key_bits, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -209,7 +209,7 @@ describe('Vault PKI mode: revocation and CRL', () => {
     const double = await installVaultDouble()
     vi.spyOn(console, 'error').mockImplementation(() => {})
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const { serial } = await issued(u, thing.id)
     double.fail('network')
     expectError(await vault('DELETE', `/certs/${serial}`, { token: u.token }), 503)
@@ -220,7 +220,7 @@ describe('Vault PKI mode: revocation and CRL', () => {
     const double = await installVaultDouble()
     vi.spyOn(console, 'error').mockImplementation(() => {})
     const u = await newUser()
-    const thing = await newThing(u.id)
+    const thing = await newThing(u)
     const a = await issued(u, thing.id)
     const b = await issued(u, thing.id)
 
