@@ -9,7 +9,12 @@ const ALGORITHMS = {
     sign: { name: 'ECDSA', hash: 'SHA-256' },
   },
   rsa: {
-    gen: { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    gen: {
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-256',
+    },
     sign: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
   },
   ed25519: { gen: { name: 'Ed25519' }, sign: { name: 'Ed25519' } },
@@ -17,7 +22,8 @@ const ALGORITHMS = {
 
 /**
  * @param {Crypto} crypto WebCrypto implementation
- * @param {{ name?: string, type?: 'ec' | 'rsa' | 'ed25519', notBefore?: Date, notAfter?: Date, isCa?: boolean }} [opts]
+ * @param {{ name?: string, type?: 'ec' | 'rsa' | 'ed25519', notBefore?: Date, notAfter?: Date,
+ *   isCa?: boolean }} [opts]
  * @returns {Promise<{ cert: string, key: string }>}
  */
 export async function createCa(crypto, opts = {}) {

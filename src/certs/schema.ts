@@ -68,7 +68,11 @@ type KeyChoice = { spec: KeySpec } | { error: string; path?: 'key_type' | 'key_b
  * The key to generate. An empty key_type takes its type from key_bits (0.12.1 provision sends
  * only `key_bits: 4096`); key_bits 0 or absent means the type's default (RSA 2048, EC P-256).
  */
-function chooseKey(keyType: string | undefined, keyBits: number | undefined, rsaBits?: number): KeyChoice {
+function chooseKey(
+  keyType: string | undefined,
+  keyBits: number | undefined,
+  rsaBits?: number,
+): KeyChoice {
   if (keyBits && rsaBits && keyBits !== rsaBits) {
     return { error: 'key_bits and rsa_bits disagree; give one of them' }
   }
@@ -85,7 +89,9 @@ function chooseKey(keyType: string | undefined, keyBits: number | undefined, rsa
       return fail('must be 2048, 3072 or 4096 (RSA) or 256, 384 or 521 (EC)')
     case 'rsa':
       if (bits === undefined) return { spec: { type: 'rsa', bits: 2048 } }
-      return rsa.includes(bits) ? { spec: { type: 'rsa', bits } } : fail('RSA keys are 2048, 3072 or 4096 bits')
+      return rsa.includes(bits)
+        ? { spec: { type: 'rsa', bits } }
+        : fail('RSA keys are 2048, 3072 or 4096 bits')
     case 'ec':
     case 'ecdsa':
       if (bits === undefined) return { spec: { type: 'ec', bits: 256 } }

@@ -109,7 +109,8 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     const { MF_CERTS_CA_CERT: cert, MF_CERTS_CA_KEY: key } = config
     if (!cert || !key) {
       throw misconfigured(
-        'MF_CERTS_CA_CERT and MF_CERTS_CA_KEY must both be set (npm start writes a dev CA), or MF_CERTS_VAULT_HOST',
+        'MF_CERTS_CA_CERT and MF_CERTS_CA_KEY must both be set (npm start writes a dev CA), ' +
+          'or MF_CERTS_VAULT_HOST',
       )
     }
     let ca: Ca

@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createCa } from '../../scripts/dev-ca.mjs'
 import { api, countAll, expectError, newUser } from '../helpers'
+import { countingD1 } from '../things/helpers'
 import {
   apiWith,
   certRow,
@@ -99,6 +100,16 @@ describe('POST /certs', () => {
     const cert = new X509Certificate(b.cert)
     expect(Math.abs(cert.notAfter.getTime() - (before + ms))).toBeLessThan(5_000)
     expect(Date.parse(b.expire)).toBe(cert.notAfter.getTime())
+  })
+
+  it('costs one D1 round trip (ownership check and record in one batch) with a login token', async () => {
+    const u = await newUser()
+    const thing = await newThing(u)
+    const { db, counter } = countingD1(env.DB)
+    const res = await apiWith({ DB: db }, 'POST', '/certs', { token: u.token, json: { thing_id: thing.id } })
+    expect(res.status, res.text).toBe(201)
+    expect(counter.calls).toBe(1)
+    expect(await certRow(res.body.serial)).not.toBeNull()
   })
 
   it('accepts an API key and the raw 0.12.1 Authorization value', async () => {
