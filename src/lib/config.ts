@@ -98,7 +98,12 @@ const cache = new WeakMap<object, Config>()
 export function loadConfig(env: Bindings): Config {
   const hit = cache.get(env)
   if (hit) return hit
-  const parsed = configSchema.safeParse(env)
+  // An empty setting means "not set" everywhere (wrangler [vars], secrets, blanked test values),
+  // so every default applies to it.
+  const settings = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => !(typeof v === 'string' && v.trim() === '')),
+  )
+  const parsed = configSchema.safeParse(settings)
   if (!parsed.success) {
     const detail = parsed.error.issues
       .map((i) => `${i.path.join('.')}: ${i.message}`)

@@ -1,4 +1,6 @@
 import type { BatchItem } from 'drizzle-orm/batch'
+import * as certsRepo from '../certs/repo'
+import { makeCertsService } from '../certs/service'
 import * as channelsRepo from '../channels/repo'
 import { type Db, isUniqueViolation } from '../db/client'
 import type { Identity } from '../env'
@@ -149,14 +151,22 @@ export function makeThingsService(deps: Deps) {
      */
     async removeThing(identity: Identity, id: string) {
       const owner = identity.userId
-      // One batch: the thing, with connections and bootstrap config by cascade. Other domains
-      // (certs revocation) append their statements here.
-      const statements = [repo.remove(db, owner, id)] as const
-      const [removed] = await db.batch(statements)
+      // One batch: the thing's certificates are revoked (guarded by the thing being the caller's,
+      // so it runs first) and the thing goes, with connections and bootstrap config by cascade.
+      const statements = [
+        certsRepo.revokeByOwnedThing(db, owner, id, Date.now()),
+        repo.remove(db, owner, id),
+      ] as const
+      const [revoked, removed] = await db.batch(statements)
       const row = removed[0]
       if (!row) throw new AppError('not_found', 'thing not found')
       // Cache invalidations of other domains (bootstrap) go here too.
       await invalidateAccess(env.CACHE, { things: [{ id, key: row.key }] })
+      // With Vault PKI the serials are revoked there too (best effort, after answering); the
+      // built-in CA needs nothing more: the CRL is built from D1.
+      if (revoked.length > 0) {
+        waitUntil(makeCertsService(deps).syncRevocations(revoked.map((r) => r.serial)))
+      }
     },
 
     /**

@@ -251,6 +251,19 @@ describe('Vault PKI mode: revocation and CRL', () => {
     expectError(await vault('GET', '/certs/crl'), 503)
   })
 
+  it('DELETE /things/{id} revokes its certificates in Vault too', async () => {
+    const double = await installVaultDouble()
+    const u = await newUser()
+    const thing = await newThing(u)
+    const issued = await vault('POST', '/certs', { token: u.token, json: { thing_id: thing.id } })
+    expect(issued.status, issued.text).toBe(201)
+    const del = await vault('DELETE', `/things/${thing.id}`, { token: u.token })
+    expect(del.status, del.text).toBe(204)
+    const revokes = double.calls.filter((c) => c.path === '/v1/pki_int/revoke')
+    expect(revokes.map((c) => c.body.serial_number)).toEqual([issued.body.serial.match(/../g).join(':')])
+    expect((await certRow(issued.body.serial))!.revoked_at).not.toBeNull()
+  })
+
   it('syncRevocations (for thing removal) revokes the given serials in Vault', async () => {
     const double = await installVaultDouble()
     const config = loadConfig({ ...env, ...VAULT_ENV })
