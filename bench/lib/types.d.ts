@@ -20,6 +20,10 @@ export interface Scenario<State = any> {
    */
   request: (state: State, i: number) => BenchRequest
   perRequest?: boolean
+  /** Connections for this scenario (default: --connections); 1 measures one request's latency. */
+  connections?: number
+  /** A measured window of at least this many seconds (for requests that take seconds). */
+  minDuration?: number
   /** Every response must have this status; anything else counts as an error and fails the run. */
   expectStatus: number
 }
