@@ -2,6 +2,7 @@
 import { Scalar } from '@scalar/hono-api-reference'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
+import { bootstrap } from './bootstrap/routes'
 import { certs } from './certs/routes'
 import { channels } from './channels/routes'
 import { createDb } from './db/client'
@@ -69,10 +70,19 @@ export function createApp() {
     name: 'Authorization',
     description: 'A thing key as `Thing <key>` or the raw key (0.12.1).',
   })
+  app.openAPIRegistry.registerComponent('securitySchemes', 'externalKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Authorization',
+    description:
+      "A gateway's bootstrap credential: the external key (raw or `Thing <key>`), or its encrypted forms on the secure and sealed routes.",
+  })
 
   app.route('/', health)
   app.route('/', users)
   app.route('/', keys)
+  // Before things: GET /things/{id} would otherwise match /things/configs.
+  app.route('/', bootstrap)
   app.route('/', things)
   app.route('/', channels)
   app.route('/', certs)

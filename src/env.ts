@@ -23,6 +23,11 @@ export interface Secrets {
   MF_CERTS_VAULT_ROLE?: string
   MF_CERTS_VAULT_TOKEN?: string
   MF_CERTS_VAULT_TIMEOUT?: string
+  MF_BOOTSTRAP_ENCRYPT_KEY?: string
+  FLUXGATE_BOOTSTRAP_SEALED_KEY?: string
+  FLUXGATE_BOOTSTRAP_SEALED_WINDOW?: string
+  FLUXGATE_BOOTSTRAP_KEY_SECRET?: string
+  FLUXGATE_BOOTSTRAP_CACHE_TTL?: string
   /** Cloudflare Email Routing binding (`send_email`), used for password-reset mail when present. */
   SEND_EMAIL?: SendEmail
 }

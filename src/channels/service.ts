@@ -1,3 +1,5 @@
+import { allSettledOrThrow, invalidateAnswers } from '../bootstrap/cache'
+import * as bootstrapRepo from '../bootstrap/repo'
 import type { Identity } from '../env'
 import type { Deps } from '../lib/context'
 import { AppError } from '../lib/errors'
@@ -88,13 +90,15 @@ export function makeChannelsService(deps: Deps) {
      * @throws AppError('not_found')
      */
     async updateChannel(identity: Identity, id: string, req: UpdateChannelReq) {
-      // Other domains (bootstrap serves channel names) append their statements here.
+      // Bootstrap answers carry channel names and metadata: the configs listing this channel are
+      // found in the same batch (bootstrap_channels' channel index) and their answers renewed.
       const statements = [
         repo.update(db, identity.userId, id, { name: req.name ?? '', metadata: req.metadata ?? null }),
+        bootstrapRepo.externalIdsOfChannel(db, id),
       ] as const
-      const [updated] = await db.batch(statements)
+      const [updated, configs] = await db.batch(statements)
       if (updated.length === 0) throw new AppError('not_found', 'channel not found')
-      // Cache refreshes of other domains (bootstrap) go here.
+      await invalidateAnswers(env.CACHE, configs.map((r) => r.externalId), 'changed')
     },
 
     /**
@@ -103,12 +107,18 @@ export function makeChannelsService(deps: Deps) {
      * @throws AppError('not_found')
      */
     async removeChannel(identity: Identity, id: string) {
-      // One batch: the channel, with its connections by cascade. Other domains append here.
-      const statements = [repo.remove(db, identity.userId, id)] as const
-      const [removed] = await db.batch(statements)
+      // One batch: the channel, with its connections and bootstrap config links by cascade; the
+      // configs that listed it are read first, before the cascade. Other domains append here.
+      const statements = [
+        bootstrapRepo.externalIdsOfChannel(db, id),
+        repo.remove(db, identity.userId, id),
+      ] as const
+      const [configs, removed] = await db.batch(statements)
       if (removed.length === 0) throw new AppError('not_found', 'channel not found')
-      // Cache invalidations of other domains (bootstrap) go here too.
-      await invalidateAccess(env.CACHE, { channels: [id] })
+      await allSettledOrThrow([
+        invalidateAccess(env.CACHE, { channels: [id] }),
+        invalidateAnswers(env.CACHE, configs.map((r) => r.externalId), 'changed'),
+      ])
     },
   }
 }

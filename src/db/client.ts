@@ -25,6 +25,11 @@ export function isForeignKeyViolation(err: unknown): boolean {
   return causeChainIncludes(err, 'FOREIGN KEY constraint failed')
 }
 
+/** True when the error (anywhere in its cause chain) mentions `text`, e.g. a named NOT NULL column. */
+export function errorMentions(err: unknown, text: string): boolean {
+  return causeChainIncludes(err, text)
+}
+
 function causeChainIncludes(err: unknown, text: string): boolean {
   for (let e = err, depth = 0; e && depth < 8; depth++) {
     if (e instanceof Error) {

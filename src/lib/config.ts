@@ -50,6 +50,27 @@ const regex = z
     }
   })
 
+/** An optional hex-encoded key whose decoded length must be one of `sizes` bytes. */
+const hexKey = (name: string, sizes: number[]) =>
+  optional.transform((s, ctx) => {
+    if (s === undefined) return undefined
+    const hex = s.trim()
+    if (!/^(?:[0-9a-fA-F]{2})+$/.test(hex)) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be hex-encoded` })
+      return z.NEVER
+    }
+    const bytes = new Uint8Array(hex.length / 2)
+    for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16)
+    if (!sizes.includes(bytes.length)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} must decode to ${sizes.join(', ')} bytes, not ${bytes.length}`,
+      })
+      return z.NEVER
+    }
+    return bytes
+  })
+
 /**
  * Every setting, parsed once per isolate. Names follow Mainflux's MF_* variables where one exists.
  * The README's configuration table mirrors this schema.
@@ -85,6 +106,25 @@ export const configSchema = z.object({
   MF_CERTS_VAULT_ROLE: z.string().default('mainflux'),
   MF_CERTS_VAULT_TOKEN: optional,
   MF_CERTS_VAULT_TIMEOUT: duration('10s'),
+  // Bootstrap. 0.12.1's variable: AES key of the secure fetch, hex of 16, 24 or 32 bytes. Unset
+  // means the secure route is off (0.12.1's public default key is not carried over).
+  MF_BOOTSTRAP_ENCRYPT_KEY: hexKey('MF_BOOTSTRAP_ENCRYPT_KEY', [16, 24, 32]),
+  // Master key of the sealed (AES-GCM) fetch; each gateway's key is derived from it and its id.
+  FLUXGATE_BOOTSTRAP_SEALED_KEY: hexKey('FLUXGATE_BOOTSTRAP_SEALED_KEY', [32]),
+  FLUXGATE_BOOTSTRAP_SEALED_WINDOW: duration('60s').refine(
+    (ms) => ms >= 1000 && ms <= 10 * 60_000,
+    'FLUXGATE_BOOTSTRAP_SEALED_WINDOW must be between 1s and 10m',
+  ),
+  // HMAC key of the stored external-key hashes; MF_AUTH_SECRET when unset.
+  FLUXGATE_BOOTSTRAP_KEY_SECRET: optional.refine(
+    (s) => s === undefined || s.length >= 32,
+    'FLUXGATE_BOOTSTRAP_KEY_SECRET must be at least 32 characters',
+  ),
+  // Seconds a cached bootstrap answer lives in KV; 0 turns that cache off.
+  FLUXGATE_BOOTSTRAP_CACHE_TTL: intString(300, 0).refine(
+    (n) => n === 0 || (n >= 60 && n <= 3600),
+    'FLUXGATE_BOOTSTRAP_CACHE_TTL must be 0 (cache off) or between 60 (the KV minimum) and 3600',
+  ),
 })
 
 export type Config = z.output<typeof configSchema>

@@ -22,4 +22,14 @@ export const LIMITS = {
   csrPemMax: 16 * 1024,
   /** D1 allows 100 bound parameters per statement. */
   d1Params: 100,
+  /**
+   * Bootstrap external ids appear in KV key names (at most 512 bytes, with our short prefixes), so
+   * they are at most 256 bytes of UTF-8.
+   */
+  externalIdBytes: 256,
+  /** Bootstrap `content` (the agent's configuration document) and each certificate/key field. */
+  bootstrapContentMax: 64 * 1024,
+  bootstrapPemMax: 64 * 1024,
+  /** Channels per bootstrap config (a gateway uses two or three). */
+  bootstrapChannelsMax: 100,
 } as const

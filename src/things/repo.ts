@@ -8,8 +8,8 @@ import {
   getTableColumns,
   inArray,
   notExists,
+  SQL,
   sql,
-  type SQL,
 } from 'drizzle-orm'
 import type { Db } from '../db/client'
 import { channels, connections, ownerCounts, things } from '../db/schema'
@@ -205,8 +205,24 @@ export function remove(db: Db, owner: string, id: string) {
     .returning({ key: things.key })
 }
 
-function allOwned(table: Entity, owner: string, ids: readonly string[]): SQL {
+/**
+ * True when every id in `ids` (distinct) exists and belongs to `owner`: the guard of all-or-nothing
+ * writes. Exported for bootstrap, whose statements in the same batch need the same guard.
+ */
+export function allOwned(table: Entity, owner: string, ids: readonly string[]): SQL {
   return sql`(SELECT count(*) FROM ${table} WHERE ${table.owner} = ${owner} AND ${table.id} IN ${idList(ids)}) = ${ids.length}`
+}
+
+/** Ids given as a list, or as a subquery yielding one id per row (e.g. a bootstrap config's channels). */
+export type IdSet = readonly string[] | SQL
+
+const idSet = (ids: IdSet): SQL => (ids instanceof SQL ? sql`(${ids})` : idList(ids))
+
+function requireAllOwned(owner: string, channelIds: IdSet, thingIds: IdSet): SQL[] {
+  if (channelIds instanceof SQL || thingIds instanceof SQL) {
+    throw new Error('requireAll needs id lists, not subqueries')
+  }
+  return [allOwned(channels, owner, channelIds), allOwned(things, owner, thingIds)]
 }
 
 /**
@@ -215,23 +231,25 @@ function allOwned(table: Entity, owner: string, ids: readonly string[]): SQL {
  * every id exists and belongs to `owner`; otherwise it connects the owner's ids and skips the rest.
  * Pairs already connected are left as they are. Batch it with `countOwned` of both sides to learn
  * whether all ids were known. Exported for bootstrap, which connects a thing to its config channels
- * in its own batch. A new connection needs no cache invalidation (denials are never cached).
+ * in its own batch: it passes the channels as a subquery and an `extra` condition (the config's
+ * state, read in the same statement). A new connection needs no cache invalidation (denials are
+ * never cached).
  */
 export function connect(
   db: Db,
   owner: string,
-  channelIds: readonly string[],
-  thingIds: readonly string[],
+  channelIds: IdSet,
+  thingIds: IdSet,
   requireAll = true,
+  extra?: SQL,
 ) {
   const conds: SQL[] = [
     eq(channels.owner, owner),
-    inArray(channels.id, idList(channelIds)),
-    inArray(things.id, idList(thingIds)),
+    inArray(channels.id, idSet(channelIds)),
+    inArray(things.id, idSet(thingIds)),
   ]
-  if (requireAll) {
-    conds.push(allOwned(channels, owner, channelIds), allOwned(things, owner, thingIds))
-  }
+  if (requireAll) conds.push(...requireAllOwned(owner, channelIds, thingIds))
+  if (extra) conds.push(extra)
   return db
     .insert(connections)
     .select(
@@ -247,24 +265,24 @@ export function connect(
 /**
  * Removes every connection between `channelIds` and `thingIds` (both distinct) owned by `owner`;
  * pairs that are not connected are ignored. With `requireAll` it removes nothing unless every id
- * exists for the owner. Exported for bootstrap; call `invalidateAccess` with the same ids after
- * the batch succeeds.
+ * exists for the owner; `extra` narrows it further (bootstrap: only while its config is active).
+ * Exported for bootstrap; call `invalidateAccess` with the same ids after the batch succeeds.
  */
 export function disconnect(
   db: Db,
   owner: string,
-  channelIds: readonly string[],
-  thingIds: readonly string[],
+  channelIds: IdSet,
+  thingIds: IdSet,
   requireAll = true,
+  extra?: SQL,
 ) {
   const conds: SQL[] = [
     eq(connections.owner, owner),
-    inArray(connections.channelId, idList(channelIds)),
-    inArray(connections.thingId, idList(thingIds)),
+    inArray(connections.channelId, idSet(channelIds)),
+    inArray(connections.thingId, idSet(thingIds)),
   ]
-  if (requireAll) {
-    conds.push(allOwned(channels, owner, channelIds), allOwned(things, owner, thingIds))
-  }
+  if (requireAll) conds.push(...requireAllOwned(owner, channelIds, thingIds))
+  if (extra) conds.push(extra)
   return db.delete(connections).where(and(...conds))
 }
 

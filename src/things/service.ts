@@ -1,4 +1,6 @@
 import type { BatchItem } from 'drizzle-orm/batch'
+import { allSettledOrThrow, invalidateAnswers } from '../bootstrap/cache'
+import * as bootstrapRepo from '../bootstrap/repo'
 import * as certsRepo from '../certs/repo'
 import { makeCertsService } from '../certs/service'
 import * as channelsRepo from '../channels/repo'
@@ -34,6 +36,20 @@ export function batchAll(db: Db, statements: BatchItem<'sqlite'>[]) {
 
 const distinct = (ids: readonly string[]) => [...new Set(ids)]
 
+/** A new thing row: a random UUID id and, unless given, a random UUID key (0.12.1). */
+export function newThingRow(owner: string, req: Partial<CreateThingReq>, createdAt: number): repo.ThingRow {
+  return {
+    id: crypto.randomUUID(),
+    owner,
+    name: req.name ?? '',
+    key: req.key ?? crypto.randomUUID(),
+    metadata: req.metadata ?? null,
+    createdAt,
+  }
+}
+
+const externalIds = (rows: { externalId: string }[]) => rows.map((r) => r.externalId)
+
 /** Thing keys are unique across all owners (the unique index decides, also within one batch). */
 function keyTaken(e: unknown): never {
   if (isUniqueViolation(e)) throw new AppError('conflict', 'thing key already in use')
@@ -52,14 +68,7 @@ export function makeThingsService(deps: Deps) {
      */
     async createThings(identity: Identity, reqs: CreateThingReq[]): Promise<ThingView[]> {
       const createdAt = Date.now()
-      const rows: repo.ThingRow[] = reqs.map((r) => ({
-        id: crypto.randomUUID(),
-        owner: identity.userId,
-        name: r.name ?? '',
-        key: r.key ?? crypto.randomUUID(),
-        metadata: r.metadata ?? null,
-        createdAt,
-      }))
+      const rows = reqs.map((r) => newThingRow(identity.userId, r, createdAt))
       await batchAll(db, repo.save(db, rows)).catch(keyTaken)
       return rows.map(thingView)
     },
@@ -136,12 +145,19 @@ export function makeThingsService(deps: Deps) {
     async updateKey(identity: Identity, id: string, key: string) {
       const owner = identity.userId
       // Reading the old key in the same batch as the update: one round trip, and the key read is
-      // exactly the one replaced. Other domains append their statements here.
-      const statements = [repo.retrieveKey(db, owner, id), repo.updateKey(db, owner, id, key)] as const
-      const [[before], updated] = await db.batch(statements).catch(keyTaken)
+      // exactly the one replaced. The thing's bootstrap answer carries its key: find its config in
+      // the same batch. Other domains append their statements here.
+      const statements = [
+        repo.retrieveKey(db, owner, id),
+        repo.updateKey(db, owner, id, key),
+        bootstrapRepo.externalIdsOfThing(db, owner, id),
+      ] as const
+      const [[before], updated, configs] = await db.batch(statements).catch(keyTaken)
       if (!before || updated.length === 0) throw new AppError('not_found', 'thing not found')
-      // Cache invalidations of other domains (bootstrap) go here too.
-      await invalidateAccess(env.CACHE, { things: [{ id, key: before.key }] })
+      await allSettledOrThrow([
+        invalidateAccess(env.CACHE, { things: [{ id, key: before.key }] }),
+        invalidateAnswers(env.CACHE, externalIds(configs), 'changed'),
+      ])
     },
 
     /**
@@ -152,16 +168,20 @@ export function makeThingsService(deps: Deps) {
     async removeThing(identity: Identity, id: string) {
       const owner = identity.userId
       // One batch: the thing's certificates are revoked (guarded by the thing being the caller's,
-      // so it runs first) and the thing goes, with connections and bootstrap config by cascade.
+      // so it runs first), its bootstrap config's external id is read (before the cascade takes
+      // it), and the thing goes, with connections and bootstrap config by cascade.
       const statements = [
         certsRepo.revokeByOwnedThing(db, owner, id, Date.now()),
+        bootstrapRepo.externalIdsOfThing(db, owner, id),
         repo.remove(db, owner, id),
       ] as const
-      const [revoked, removed] = await db.batch(statements)
+      const [revoked, configs, removed] = await db.batch(statements)
       const row = removed[0]
       if (!row) throw new AppError('not_found', 'thing not found')
-      // Cache invalidations of other domains (bootstrap) go here too.
-      await invalidateAccess(env.CACHE, { things: [{ id, key: row.key }] })
+      await allSettledOrThrow([
+        invalidateAccess(env.CACHE, { things: [{ id, key: row.key }] }),
+        invalidateAnswers(env.CACHE, externalIds(configs), 'removed'),
+      ])
       // With Vault PKI the serials are revoked there too (best effort, after answering); the
       // built-in CA needs nothing more: the CRL is built from D1.
       if (revoked.length > 0) {
@@ -188,8 +208,8 @@ export function makeThingsService(deps: Deps) {
       const [[c], [t]] = await db.batch(statements)
       if (c?.n !== chans.length) throw new AppError('not_found', 'channel not found')
       if (t?.n !== ths.length) throw new AppError('not_found', 'thing not found')
-      // Denials are never cached, so a new connection needs no invalidation; other domains'
-      // cache refreshes (bootstrap) go here.
+      // Denials are never cached, so a new connection needs no invalidation; bootstrap answers
+      // list config channels, not connections. Other domains' cache refreshes go here.
     },
 
     /**
@@ -201,15 +221,19 @@ export function makeThingsService(deps: Deps) {
       const owner = identity.userId
       const chans = distinct(channelIds)
       const ths = distinct(thingIds)
+      // A thing losing one of its bootstrap config channels has that config deactivated (Part A's
+      // scoped thing.disconnect); that statement looks at the connections, so it goes first. The
+      // bootstrap answer lists config channels, not connections: it does not change.
       const statements = [
         channelsRepo.countOwned(db, owner, chans),
         repo.countOwned(db, owner, ths),
+        bootstrapRepo.deactivateOnDisconnect(db, owner, chans, ths, true),
         repo.disconnect(db, owner, chans, ths),
       ] as const
       const [[c], [t]] = await db.batch(statements)
       if (c?.n !== chans.length) throw new AppError('not_found', 'channel not found')
       if (t?.n !== ths.length) throw new AppError('not_found', 'thing not found')
-      // Cache invalidations of other domains (bootstrap) go here too.
+      // Cache invalidations of other domains go here too.
       await invalidateAccess(env.CACHE, { connections: { channelIds: chans, thingIds: ths } })
     },
 
@@ -218,10 +242,14 @@ export function makeThingsService(deps: Deps) {
      * @throws AppError('not_found') when they are not connected (or not the caller's).
      */
     async disconnectThing(identity: Identity, chanId: string, thingId: string) {
-      const statements = [repo.disconnectPair(db, identity.userId, chanId, thingId)] as const
-      const [removed] = await db.batch(statements)
+      // Deactivating the thing's bootstrap config (Part A) first: it checks that the pair is connected.
+      const statements = [
+        bootstrapRepo.deactivateOnDisconnect(db, identity.userId, [chanId], [thingId], false),
+        repo.disconnectPair(db, identity.userId, chanId, thingId),
+      ] as const
+      const [, removed] = await db.batch(statements)
       if (removed.length === 0) throw new AppError('not_found', 'thing is not connected to channel')
-      // Cache invalidations of other domains (bootstrap) go here too.
+      // Cache invalidations of other domains go here too.
       await invalidateAccess(env.CACHE, { connections: { channelIds: [chanId], thingIds: [thingId] } })
     },
 
