@@ -1,5 +1,5 @@
 // The development secrets `npm start` writes to .dev.vars when absent. Each capability adds its own.
-import { webcrypto } from 'node:crypto'
+import { randomBytes, webcrypto } from 'node:crypto'
 import { createCa } from './dev-ca.mjs'
 
 /** @param {{ randomSecret: () => string }} tools */
@@ -12,5 +12,10 @@ export async function devSecrets({ randomSecret }) {
     MF_USERS_ADMIN_PASSWORD: randomSecret(),
     MF_CERTS_CA_CERT: ca.cert,
     MF_CERTS_CA_KEY: ca.key,
+    // Bootstrap: the secure (AES-CFB, 0.12.1) fetch key as hex, the sealed-mode master key, and the
+    // HMAC key of stored external-key hashes.
+    MF_BOOTSTRAP_ENCRYPT_KEY: randomBytes(16).toString('hex'),
+    FLUXGATE_BOOTSTRAP_SEALED_KEY: randomBytes(32).toString('hex'),
+    FLUXGATE_BOOTSTRAP_KEY_SECRET: randomSecret(),
   }
 }

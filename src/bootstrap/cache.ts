@@ -12,7 +12,7 @@ import { AppError } from '../lib/errors'
  *   bsg                 random epoch: global generation, renewed when one write touches more
  *                       configs than it may rewrite markers for (a channel in hundreds of configs)
  *
- * A hit reads the three keys in one parallel round and makes no D1 call. A write renews the
+ * A hit reads the three keys in one bulk KV read and makes no D1 call. A write renews the
  * markers of every config whose answer it changed (a new random epoch; deleting config, thing or
  * marker deletes it), so every entry naming the old epoch is dead at once.
  *
@@ -178,14 +178,13 @@ export function makeAnswerCache(
   return {
     enabled,
 
-    /** A hit needs an entry whose epochs are both current markers (one parallel KV round). */
+    /** A hit needs an entry whose epochs are both current markers (one bulk KV read). */
     async lookup(externalId: string): Promise<AnswerLookup> {
       if (!enabled) return {}
-      const [raw, m, g] = await Promise.all([
-        kv.get(entryKey(externalId)),
-        kv.get(markerKey(externalId)),
-        kv.get(GEN_KEY),
-      ])
+      // One bulk read (a single KV operation) for the entry and both markers.
+      const keys = [entryKey(externalId), markerKey(externalId), GEN_KEY]
+      const got = await kv.get(keys)
+      const [raw, m, g] = keys.map((k) => got.get(k) ?? null) as [string | null, string | null, string | null]
       const entry = parse(raw)
       if (entry && m !== null && g !== null && entry.m === m && entry.g === g) {
         return { hit: { thingId: entry.t, keyHash: entry.h, body: entry.b, etag: entry.e } }

@@ -25,6 +25,24 @@ describe('routing', () => {
     const t = await newThing(u.token)
     expect((await api('GET', `/things/${t.id}`, { token: u.token })).body.id).toBe(t.id)
   })
+
+  it('every bootstrap route is in the OpenAPI document', async () => {
+    const doc = await api('GET', '/openapi.json')
+    const paths = Object.keys(doc.body.paths)
+    for (const path of [
+      '/things/configs',
+      '/things/configs/{id}',
+      '/things/configs/certs/{id}',
+      '/things/configs/connections/{id}',
+      '/things/state/{id}',
+      '/things/bootstrap/{externalId}',
+      '/things/bootstrap/secure/{externalId}',
+      '/things/bootstrap/sealed/{externalId}',
+    ]) {
+      expect(paths).toContain(path)
+    }
+    expect(doc.body.components.securitySchemes.externalKey.in).toBe('header')
+  })
 })
 
 describe('POST /things/configs', () => {
