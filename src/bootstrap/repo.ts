@@ -246,6 +246,32 @@ export function followConnections(db: Db, owner: string, configId: string, next:
   return { dropped, added }
 }
 
+/**
+ * Whitelisting as batch statements: connect the config's thing to every config channel and set
+ * the state to 1. Both act only while the config is inactive, so repeating them is a no-op. Usable
+ * in the batch that inserts the config (provision). The update returns the external id when the
+ * state changed.
+ */
+export function activate(db: Db, owner: string, configId: string) {
+  return [
+    thingsRepo.connect(db, owner, configChannelIds(configId), [configId], false, stateIs(configId, owner, 0)),
+    updateState(db, owner, configId, 1),
+  ] as const
+}
+
+/**
+ * The reverse: disconnect the thing from its config channels (returning the channels it left, for
+ * `invalidateAccess`) and set the state to 0; only while the config is active.
+ */
+export function deactivate(db: Db, owner: string, configId: string) {
+  return [
+    thingsRepo
+      .disconnect(db, owner, configChannelIds(configId), [configId], false, stateIs(configId, owner, 1))
+      .returning({ channelId: connections.channelId }),
+    updateState(db, owner, configId, 0),
+  ] as const
+}
+
 // Statements other domains add to their own batches (things, channels), so the bootstrap answers
 // they affect are found in the same D1 round trip.
 

@@ -1,6 +1,6 @@
 import type { BatchItem } from 'drizzle-orm/batch'
-import { connections } from '../db/schema'
 import type { Identity } from '../env'
+import type { Config } from '../lib/config'
 import type { Deps } from '../lib/context'
 import { keyedHash, timingSafeEqual } from '../lib/crypto'
 import { AppError } from '../lib/errors'
@@ -51,14 +51,20 @@ function configFields(row: repo.ConfigWithKey, channels?: repo.ChannelRow[]) {
   }
 }
 
+/**
+ * What D1 stores for an external key: `v1:` + HMAC-SHA256 (base64url) keyed by
+ * FLUXGATE_BOOTSTRAP_KEY_SECRET (else MF_AUTH_SECRET). Exported for provision, which inserts
+ * configs in its own batch.
+ */
+export async function externalKeyHash(config: Config, externalKey: string): Promise<string> {
+  const secret = config.FLUXGATE_BOOTSTRAP_KEY_SECRET ?? config.MF_AUTH_SECRET
+  return `${KEY_HASH_VERSION}:${await keyedHash(secret, KEY_HASH_PURPOSE, externalKey)}`
+}
+
 export function makeBootstrapService(deps: Deps) {
   const { db, config, env, waitUntil } = deps
   const cache = makeAnswerCache(env.CACHE, config.FLUXGATE_BOOTSTRAP_CACHE_TTL, waitUntil)
-  const hashSecret = config.FLUXGATE_BOOTSTRAP_KEY_SECRET ?? config.MF_AUTH_SECRET
-
-  async function hashKey(externalKey: string): Promise<string> {
-    return `${KEY_HASH_VERSION}:${await keyedHash(hashSecret, KEY_HASH_PURPOSE, externalKey)}`
-  }
+  const hashKey = (externalKey: string) => externalKeyHash(config, externalKey)
 
   const record = (externalId: string, outcome: Outcome) =>
     recordFetch(db, waitUntil, externalId, outcome)
@@ -230,21 +236,18 @@ export function makeBootstrapService(deps: Deps) {
      */
     async changeState(identity: Identity, id: string, state: 0 | 1) {
       const owner = identity.userId
-      const channels = repo.configChannelIds(id)
       // The connect/disconnect runs only while the config is still in the other state, so a
       // repeated state is a no-op; the state update comes last in the same batch.
-      const statements = [
+      if (state === 1) {
+        const [[before]] = await db.batch([repo.retrieveState(db, owner, id), ...repo.activate(db, owner, id)])
+        if (!before) throw new AppError('not_found', 'config not found')
+        return
+      }
+      const [[before], removed] = await db.batch([
         repo.retrieveState(db, owner, id),
-        state === 1
-          ? thingsRepo.connect(db, owner, channels, [id], false, repo.stateIs(id, owner, 0))
-          : thingsRepo
-              .disconnect(db, owner, channels, [id], false, repo.stateIs(id, owner, 1))
-              .returning({ channelId: connections.channelId }),
-        repo.updateState(db, owner, id, state),
-      ] as const
-      const [[before], changed] = await db.batch(statements)
+        ...repo.deactivate(db, owner, id),
+      ])
       if (!before) throw new AppError('not_found', 'config not found')
-      const removed = Array.isArray(changed) ? (changed as { channelId: string }[]) : []
       if (removed.length > 0) {
         await invalidateAccess(env.CACHE, {
           connections: { channelIds: removed.map((r) => r.channelId), thingIds: [id] },

@@ -246,7 +246,7 @@ describe('GET /things/configs', () => {
 
   it('400 for a bad offset, limit or state; 401 without a token', async () => {
     const u = await newUser()
-    for (const q of ['offset=-1', 'offset=x', 'limit=abc', 'state=2', 'state=on']) {
+    for (const q of ['offset=-1', 'offset=x', 'limit=abc', 'state=2', 'state=on', 'state=0&state=1']) {
       expectError(await api('GET', `/things/configs?${q}`, { token: u.token }), 400, /invalid query parameters/)
     }
     expectError(await api('GET', '/things/configs'), 401)
