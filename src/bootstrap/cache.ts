@@ -126,7 +126,8 @@ export async function invalidateAnswers(
   if (failed) {
     throw new AppError(
       'unavailable',
-      'saved, but the bootstrap cache could not be refreshed; cached answers expire on their own within the cache TTL',
+      'saved, but the bootstrap cache could not be refreshed; cached answers expire on their ' +
+        'own within the cache TTL',
       { cause: (failed as PromiseRejectedResult).reason },
     )
   }
@@ -184,7 +185,7 @@ export function makeAnswerCache(
       // One bulk read (a single KV operation) for the entry and both markers.
       const keys = [entryKey(externalId), markerKey(externalId), GEN_KEY]
       const got = await kv.get(keys)
-      const [raw, m, g] = keys.map((k) => got.get(k) ?? null) as [string | null, string | null, string | null]
+      const [raw = null, m = null, g = null] = keys.map((k) => got.get(k) ?? null)
       const entry = parse(raw)
       if (entry && m !== null && g !== null && entry.m === m && entry.g === g) {
         return { hit: { thingId: entry.t, keyHash: entry.h, body: entry.b, etag: entry.e } }
@@ -196,7 +197,8 @@ export function makeAnswerCache(
     fillLater(externalId: string, snap: AnswerSnapshot | undefined, answer: CachedAnswer) {
       if (!enabled || !snap) return
       // A failed fill (KV's one-write-per-second limit under a burst) only costs a later miss.
-      waitUntil(fill(externalId, snap, answer).catch((e) => console.error('bootstrap cache fill failed:', e)))
+      const done = fill(externalId, snap, answer)
+      waitUntil(done.catch((e) => console.error('bootstrap cache fill failed:', e)))
     },
   }
 }

@@ -21,12 +21,15 @@ const withKey = { ...getTableColumns(bootstrapConfigs), thingKey: things.key }
 
 /** `(SELECT channel_id FROM bootstrap_channels WHERE config_id = ?)`: a config's channels. */
 export function configChannelIds(configId: string): SQL {
-  return sql`SELECT ${bootstrapChannels.channelId} FROM ${bootstrapChannels} WHERE ${bootstrapChannels.configId} = ${configId}`
+  const { channelId, configId: config } = bootstrapChannels
+  return sql`SELECT ${channelId} FROM ${bootstrapChannels} WHERE ${config} = ${configId}`
 }
 
 /** True while the owner's config is in `state` (evaluated inside the statement that uses it). */
 export function stateIs(configId: string, owner: string, state: 0 | 1): SQL {
-  return sql`EXISTS (SELECT 1 FROM ${bootstrapConfigs} WHERE ${bootstrapConfigs.thingId} = ${configId} AND ${bootstrapConfigs.owner} = ${owner} AND ${bootstrapConfigs.state} = ${state})`
+  const c = bootstrapConfigs
+  return sql`EXISTS (SELECT 1 FROM ${c}
+    WHERE ${c.thingId} = ${configId} AND ${c.owner} = ${owner} AND ${c.state} = ${state})`
 }
 
 /**
@@ -51,7 +54,8 @@ export function saveChannels(db: Db, owner: string, configId: string, channelIds
   return db
     .insert(bootstrapChannels)
     .select(
-      sql`SELECT (SELECT thing_id FROM bootstrap_configs WHERE thing_id = ${configId} AND owner = ${owner}),
+      sql`SELECT
+        (SELECT thing_id FROM bootstrap_configs WHERE thing_id = ${configId} AND owner = ${owner}),
         (SELECT id FROM channels WHERE id = ids.value AND owner = ${owner})
         FROM json_each(${JSON.stringify(channelIds)}) AS ids WHERE true`,
     )
@@ -63,7 +67,8 @@ export function removeChannels(db: Db, owner: string, configId: string) {
   return db
     .delete(bootstrapChannels)
     .where(
-      sql`${bootstrapChannels.configId} = (SELECT thing_id FROM bootstrap_configs WHERE thing_id = ${configId} AND owner = ${owner})`,
+      sql`${bootstrapChannels.configId} =
+        (SELECT thing_id FROM bootstrap_configs WHERE thing_id = ${configId} AND owner = ${owner})`,
     )
 }
 
@@ -177,7 +182,12 @@ const owned = (owner: string, id: string) =>
   and(eq(bootstrapConfigs.thingId, id), eq(bootstrapConfigs.owner, owner))
 
 /** Full replace of name and content; returns the external id (empty: not the owner's). */
-export function update(db: Db, owner: string, id: string, f: { name: string | null; content: string | null }) {
+export function update(
+  db: Db,
+  owner: string,
+  id: string,
+  f: { name: string | null; content: string | null },
+) {
   return db
     .update(bootstrapConfigs)
     .set(f)
@@ -242,7 +252,8 @@ export function followConnections(db: Db, owner: string, configId: string, next:
       and(sql`${connections.channelId} NOT IN ${thingsRepo.idList(next)}`, active),
     )
     .returning({ channelId: connections.channelId })
-  const added = next.length > 0 ? thingsRepo.connect(db, owner, next, [configId], false, active) : undefined
+  const added =
+    next.length > 0 ? thingsRepo.connect(db, owner, next, [configId], false, active) : undefined
   return { dropped, added }
 }
 
@@ -254,7 +265,14 @@ export function followConnections(db: Db, owner: string, configId: string, next:
  */
 export function activate(db: Db, owner: string, configId: string) {
   return [
-    thingsRepo.connect(db, owner, configChannelIds(configId), [configId], false, stateIs(configId, owner, 0)),
+    thingsRepo.connect(
+      db,
+      owner,
+      configChannelIds(configId),
+      [configId],
+      false,
+      stateIs(configId, owner, 0),
+    ),
     updateState(db, owner, configId, 1),
   ] as const
 }
@@ -315,7 +333,8 @@ export function deactivateOnDisconnect(
     eq(bootstrapConfigs.state, 1),
     sql`${bootstrapConfigs.thingId} IN ${thingsRepo.idList(thingIds)}`,
     sql`EXISTS (SELECT 1 FROM ${bootstrapChannels} INNER JOIN ${connections}
-      ON ${connections.channelId} = ${bootstrapChannels.channelId} AND ${connections.thingId} = ${bootstrapChannels.configId}
+      ON ${connections.channelId} = ${bootstrapChannels.channelId}
+        AND ${connections.thingId} = ${bootstrapChannels.configId}
       WHERE ${bootstrapChannels.configId} = ${bootstrapConfigs.thingId}
         AND ${bootstrapChannels.channelId} IN ${thingsRepo.idList(channelIds)})`,
   ]
@@ -344,7 +363,9 @@ export function recordSuccessIfKey(db: Db, externalId: string, keyHash: string, 
   return db
     .update(bootstrapConfigs)
     .set({ lastBootstrapAt: at })
-    .where(and(eq(bootstrapConfigs.externalId, externalId), eq(bootstrapConfigs.externalKeyHash, keyHash)))
+    .where(
+      and(eq(bootstrapConfigs.externalId, externalId), eq(bootstrapConfigs.externalKeyHash, keyHash)),
+    )
 }
 
 export function recordFailure(db: Db, externalId: string, at: number, reason: string) {

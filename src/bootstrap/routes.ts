@@ -180,7 +180,8 @@ bootstrap.openapi(
     tags: ['bootstrap'],
     summary: 'A gateway fetches its configuration with its external key',
     description:
-      'Unknown external id and wrong key answer the same 404. `If-None-Match` with the current ETag answers 304.',
+      'Unknown external id and wrong key answer the same 404. `If-None-Match` with the ' +
+      'current ETag answers 304.',
     security: externalKeyAuth,
     request: { params: externalIdParam },
     responses: {
@@ -211,7 +212,8 @@ bootstrap.openapi(
     tags: ['bootstrap'],
     summary: 'Encrypted fetch as 0.12.1 (AES-CFB; confidentiality only, replayable)',
     description:
-      'Authorization: hex(IV || AES-CFB(external key)) under MF_BOOTSTRAP_ENCRYPT_KEY; the body is IV || AES-CFB(JSON answer).',
+      'Authorization: hex(IV || AES-CFB(external key)) under MF_BOOTSTRAP_ENCRYPT_KEY; the body ' +
+      'is IV || AES-CFB(JSON answer).',
     security: externalKeyAuth,
     request: { params: externalIdParam },
     responses: {
@@ -235,7 +237,10 @@ bootstrap.openapi(
     tags: ['bootstrap'],
     summary: 'Encrypted and authenticated fetch (AES-GCM, replay-protected)',
     description:
-      'Authorization: base64url(IV[12] || AES-256-GCM(JSON {ts, nonce, key})) under the gateway key derived from FLUXGATE_BOOTSTRAP_SEALED_KEY, with associated data "fluxgate-bootstrap-v1 request <external_id>". The body is IV[12] || AES-GCM(JSON answer) with associated data "fluxgate-bootstrap-v1 response <external_id> <nonce>". See the README.',
+      'Authorization: base64url(IV[12] || AES-256-GCM(JSON {ts, nonce, key})) under the gateway ' +
+      'key derived from FLUXGATE_BOOTSTRAP_SEALED_KEY, with associated data ' +
+      '"fluxgate-bootstrap-v1 request <external_id>". The body is IV[12] || AES-GCM(JSON answer) ' +
+      'with associated data "fluxgate-bootstrap-v1 response <external_id> <nonce>". See the README.',
     security: externalKeyAuth,
     request: { params: externalIdParam },
     responses: {

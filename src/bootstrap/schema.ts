@@ -39,7 +39,10 @@ const externalId = z
   .string({ error: 'external_id is required' })
   .min(1, 'external_id is required')
   .refine(isExternalId, 'external_id must be at most 256 bytes, without control characters or "/"')
-  .openapi({ description: 'The gateway\'s own id (a MAC address, a serial number)', example: '02:42:ac:11:00:02' })
+  .openapi({
+    description: "The gateway's own id (a MAC address, a serial number)",
+    example: '02:42:ac:11:00:02',
+  })
 
 export const createConfigReq = z
   .object({

@@ -29,6 +29,9 @@ const notFound = () => new AppError('not_found', NOT_FOUND)
 const KEY_HASH_VERSION = 'v1'
 const KEY_HASH_PURPOSE = 'bootstrap-external-key'
 
+/** An encrypted answer body. */
+type Sealed = Uint8Array<ArrayBuffer>
+
 const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString())
 
 /** A config on the wire, in 0.12.1's field order; the list leaves out channels. */
@@ -99,7 +102,8 @@ export function makeBootstrapService(deps: Deps) {
       throw notFound()
     }
     const body = answerBody(row, chans)
-    const answer = { thingId: row.thingId, keyHash: row.externalKeyHash, body, etag: await etagOf(body) }
+    const etag = await etagOf(body)
+    const answer = { thingId: row.thingId, keyHash: row.externalKeyHash, body, etag }
     // Filled even when the key is wrong: the entry holds only the hash, and the next wrong key is
     // then refused without D1.
     cache.fillLater(externalId, look.snap, answer)
@@ -174,8 +178,10 @@ export function makeBootstrapService(deps: Deps) {
         thingKey: q.mainflux_key,
         name: q.name,
       }
-      const [rows, [total]] = await db.batch(repo.retrieveAll(db, identity.userId, filter, q.offset, q.limit))
-      return { total: total?.n ?? 0, offset: q.offset, limit: q.limit, configs: rows.map((r) => configFields(r)) }
+      const page = repo.retrieveAll(db, identity.userId, filter, q.offset, q.limit)
+      const [rows, [total]] = await db.batch(page)
+      const configs = rows.map((r) => configFields(r))
+      return { total: total?.n ?? 0, offset: q.offset, limit: q.limit, configs }
     },
 
     /**
@@ -239,7 +245,10 @@ export function makeBootstrapService(deps: Deps) {
       // The connect/disconnect runs only while the config is still in the other state, so a
       // repeated state is a no-op; the state update comes last in the same batch.
       if (state === 1) {
-        const [[before]] = await db.batch([repo.retrieveState(db, owner, id), ...repo.activate(db, owner, id)])
+        const [[before]] = await db.batch([
+          repo.retrieveState(db, owner, id),
+          ...repo.activate(db, owner, id),
+        ])
         if (!before) throw new AppError('not_found', 'config not found')
         return
       }
@@ -283,9 +292,11 @@ export function makeBootstrapService(deps: Deps) {
      *   wrong key; AppError('malformed_entity') fewer than 16 bytes; AppError('unavailable') no key
      *   configured.
      */
-    async bootstrapSecure(externalId: string, header: string | undefined): Promise<Uint8Array<ArrayBuffer>> {
+    async bootstrapSecure(externalId: string, header: string | undefined): Promise<Sealed> {
       const key = config.MF_BOOTSTRAP_ENCRYPT_KEY
-      if (!key) throw new AppError('unavailable', 'secure bootstrap is off: MF_BOOTSTRAP_ENCRYPT_KEY is not set')
+      if (!key) {
+        throw new AppError('unavailable', 'secure bootstrap is off: MF_BOOTSTRAP_ENCRYPT_KEY is not set')
+      }
       if (!header) throw new AppError('unauthenticated', 'missing encrypted external key')
       const externalKey = await openCfbHeader(key, header)
       if (externalKey === 'bad_hex') throw notFound()
@@ -304,10 +315,11 @@ export function makeBootstrapService(deps: Deps) {
      *   AppError('malformed_entity') not a sealed request; AppError('not_found') unknown id,
      *   wrong key or a request that fails authentication; AppError('unavailable') not configured.
      */
-    async bootstrapSealed(externalId: string, header: string | undefined): Promise<Uint8Array<ArrayBuffer>> {
+    async bootstrapSealed(externalId: string, header: string | undefined): Promise<Sealed> {
       const master = config.FLUXGATE_BOOTSTRAP_SEALED_KEY
       if (!master) {
-        throw new AppError('unavailable', 'sealed bootstrap is off: FLUXGATE_BOOTSTRAP_SEALED_KEY is not set')
+        const why = 'sealed bootstrap is off: FLUXGATE_BOOTSTRAP_SEALED_KEY is not set'
+        throw new AppError('unavailable', why)
       }
       if (!header) throw new AppError('unauthenticated', 'missing sealed request')
       if (!isExternalId(externalId)) throw notFound()

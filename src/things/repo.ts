@@ -213,7 +213,7 @@ export function allOwned(table: Entity, owner: string, ids: readonly string[]): 
   return sql`(SELECT count(*) FROM ${table} WHERE ${table.owner} = ${owner} AND ${table.id} IN ${idList(ids)}) = ${ids.length}`
 }
 
-/** Ids given as a list, or as a subquery yielding one id per row (e.g. a bootstrap config's channels). */
+/** Ids as a list, or as a subquery yielding one id per row (e.g. a bootstrap config's channels). */
 export type IdSet = readonly string[] | SQL
 
 const idSet = (ids: IdSet): SQL => (ids instanceof SQL ? sql`(${ids})` : idList(ids))
