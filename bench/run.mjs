@@ -122,6 +122,17 @@ async function main(signal) {
   const rows = []
   const failures = []
   const floorStart = await measureFloor()
+  // Reference rows: the floor Worker plus one local KV read or one D1 query. In Miniflare each
+  // costs CPU in the same workerd process, which bounds any endpoint that touches storage.
+  {
+    for (const [name, path] of [
+      ['reference: hello world + 1 KV get', '/kv'],
+      ['reference: hello world + 1 D1 query', '/d1'],
+    ]) {
+      const source = requestSource({ request: () => ({ method: 'GET', path }) })
+      rows.push({ name, ...(await measure(name, runtime.floorUrl, source, 200)), d1_round_trips: undefined })
+    }
+  }
   for (const scenario of scenarios) {
     const { name, expectStatus } = scenario
     try {

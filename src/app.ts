@@ -1,5 +1,6 @@
 
 import { Scalar } from '@scalar/hono-api-reference'
+import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { bootstrap } from './bootstrap/routes'
@@ -43,15 +44,23 @@ export function createApp() {
       maxAge: 86400,
     }),
   )
+  // Refuse oversized bodies before anything parses them (Content-Length or streamed). One limiter
+  // per configured size, made once; requests without a body skip it.
+  const limiters = new Map<number, MiddlewareHandler>()
   app.use('*', async (c, next) => {
-    // Refuse oversized bodies before anything parses them (Content-Length or streamed).
+    if (c.req.raw.body === null) return next()
     const maxSize = c.env ? safeMaxBody(c.env) : LIMITS.bodyBytes
-    return bodyLimit({
-      maxSize,
-      onError: () => {
-        throw new AppError('payload_too_large', `request body too large (limit ${maxSize} bytes)`)
-      },
-    })(c, next)
+    let limiter = limiters.get(maxSize)
+    if (!limiter) {
+      limiter = bodyLimit({
+        maxSize,
+        onError: () => {
+          throw new AppError('payload_too_large', `request body too large (limit ${maxSize} bytes)`)
+        },
+      })
+      limiters.set(maxSize, limiter)
+    }
+    return limiter(c, next)
   })
   app.use('*', async (c, next) => {
     c.set('db', createDb(c.env.DB))

@@ -101,7 +101,17 @@ function migrationStatements(root) {
     .filter(Boolean)
 }
 
-const FLOOR_SOURCE = "export default { fetch() { return new Response('ok') } }\n"
+// The floor Worker: hello world at /, and for reference the same plus one KV read (/kv) or one D1
+// query (/d1), so the table shows what local storage costs before any Fluxgate code runs.
+const FLOOR_SOURCE = `export default {
+  async fetch(request, env) {
+    const { pathname } = new URL(request.url)
+    if (pathname === '/kv') return new Response((await env.KV.get('k')) ?? 'none')
+    if (pathname === '/d1') return new Response(String((await env.DB.prepare('SELECT 1 AS one').first('one'))))
+    return new Response('ok')
+  },
+}
+`
 
 /**
  * Starts workerd with the app (bindings as in wrangler.toml, persistence in a fresh temp dir,
@@ -161,6 +171,10 @@ export async function startRuntime({ root, outdir }) {
           manifest: {
             mainModule: 'floor.js',
             modules: { 'floor.js': { type: 'esm', contents: FLOOR_SOURCE } },
+          },
+          env: {
+            DB: { type: 'd1', id: 'fluxgate-bench-floor' },
+            KV: { type: 'kv', id: 'fluxgate-bench-floor' },
           },
         },
         dev: directSocket,

@@ -31,6 +31,12 @@ export default [
     expectStatus: 401,
   },
   {
+    // The app's own overhead (routing, CORS, body limit, JSON) without auth or storage.
+    name: 'GET /health',
+    request: () => ({ path: '/health' }),
+    expectStatus: 200,
+  },
+  {
     name: 'GET /users/profile',
     seed: (ctx) => ctx.newUser(),
     request: (user) => ({

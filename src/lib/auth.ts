@@ -56,6 +56,37 @@ export interface VerifiedToken extends TokenClaims {
  * @throws AppError('unauthenticated') for anything that is not a valid token of ours.
  */
 export async function verifyToken(config: Config, token: string): Promise<VerifiedToken> {
+  const verified = verifiedTokens(config)
+  const hit = verified.get(token)
+  if (hit) {
+    if (hit.exp === undefined || hit.exp * 1000 > Date.now()) return hit
+    verified.delete(token)
+    throw new AppError('unauthenticated', 'token expired')
+  }
+  const claims = await verifySignedToken(config, token)
+  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!)
+  verified.set(token, claims)
+  return claims
+}
+
+/**
+ * Tokens whose signature and claims this isolate has already checked, per configuration (so a
+ * different secret never sees them). A token is immutable, so a repeat only needs its expiry
+ * checked again: the HMAC and JSON work is skipped. API-key revocation is still checked in D1 on
+ * every use (identify). Bounded; the oldest entry goes first.
+ */
+const VERIFIED_MAX = 4096
+const verifiedCache = new WeakMap<Config, Map<string, VerifiedToken>>()
+function verifiedTokens(config: Config) {
+  let m = verifiedCache.get(config)
+  if (!m) {
+    m = new Map()
+    verifiedCache.set(config, m)
+  }
+  return m
+}
+
+async function verifySignedToken(config: Config, token: string): Promise<VerifiedToken> {
   try {
     const { payload } = await jwtVerify(token, await hmacKey(config.MF_AUTH_SECRET), {
       issuer: config.MF_AUTH_ISSUER,

@@ -137,6 +137,31 @@ describe('token checks', () => {
     expectError(await api('GET', '/users/profile', { token: other }), 401)
   })
 
+  it('a token checked before is refused once it expires (the verified-token cache rechecks expiry)', async () => {
+    const u = await newUser()
+    const exp = Math.floor(Date.now() / 1000) + 60
+    const token = await forge({ sub: u.id, email: u.email, type: 0 }, { exp })
+    expect((await api('GET', '/users/profile', { token })).status).toBe(200)
+    expect((await api('GET', '/users/profile', { token })).status).toBe(200)
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      vi.setSystemTime((exp + 1) * 1000)
+      expectError(await api('GET', '/users/profile', { token }), 401, 'token expired')
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('a genuine token being cached does not make a tampered copy pass', async () => {
+    const u = await newUser()
+    expect((await api('GET', '/users/profile', { token: u.token })).status).toBe(200)
+    const [h, p, sig] = u.token.split('.')
+    const payload = JSON.parse(atob(p!.replaceAll('-', '+').replaceAll('_', '/')))
+    payload.email = 'someone-else@example.com'
+    const tampered = `${h}.${btoa(JSON.stringify(payload)).replaceAll('=', '').replaceAll('+', '-').replaceAll('/', '_')}.${sig}`
+    expectError(await api('GET', '/users/profile', { token: tampered }), 401)
+  })
+
   it('refuses a recovery token outside PUT /password/reset', async () => {
     const u = await newUser()
     const recovery = await forge({ sub: u.id, email: u.email, type: 1 }, { exp: Math.floor(Date.now() / 1000) + 300 })
