@@ -2,7 +2,7 @@ import { PemConverter } from '@peculiar/x509'
 import type { Identity } from '../env'
 import type { Deps } from '../lib/context'
 import { AppError } from '../lib/errors'
-import { LIMITS } from '../lib/limits'
+import { chunks, LIMITS } from '../lib/limits'
 import {
   buildCrl,
   type Ca,
@@ -282,12 +282,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
 
   async function markRevoked(serials: string[], at: number) {
     // One statement per chunk keeps each under D1's bound-parameter limit.
-    const size = LIMITS.d1Params - 2
-    const chunks = []
-    for (let i = 0; i < serials.length; i += size) {
-      chunks.push(repo.markRevoked(db, serials.slice(i, i + size), at))
-    }
-    const [first, ...rest] = chunks
+    const [first, ...rest] = chunks(serials, LIMITS.d1Params - 2).map((c) => repo.markRevoked(db, c, at))
     if (first) await db.batch([first, ...rest])
   }
 

@@ -1,22 +1,17 @@
 import { and, asc, count, desc, eq, getTableColumns, inArray, notExists, sql } from 'drizzle-orm'
 import type { Db } from '../db/client'
 import { channels, connections, ownerCounts } from '../db/schema'
-import { LIMITS } from '../lib/limits'
+import { chunks, rowsPerStatement } from '../lib/limits'
 import { effectiveOrder } from '../lib/page'
 import { idList, ownedWhere, type PageQuery, type PageWindow, pageOrder } from '../things/repo'
 
 export type ChannelRow = typeof channels.$inferSelect
 
-const CHANNEL_COLUMNS = 5
-const CHANNELS_PER_INSERT = Math.floor(LIMITS.d1Params / CHANNEL_COLUMNS)
+const CHANNELS_PER_INSERT = rowsPerStatement(Object.keys(getTableColumns(channels)).length)
 
 /** Inserts, chunked so each statement stays under D1's 100 bound parameters; batch them all. */
 export function save(db: Db, rows: ChannelRow[]) {
-  const out = []
-  for (let i = 0; i < rows.length; i += CHANNELS_PER_INSERT) {
-    out.push(db.insert(channels).values(rows.slice(i, i + CHANNELS_PER_INSERT)))
-  }
-  return out
+  return chunks(rows, CHANNELS_PER_INSERT).map((c) => db.insert(channels).values(c))
 }
 
 export function retrieveById(db: Db, owner: string, id: string) {

@@ -33,3 +33,13 @@ export const LIMITS = {
   /** Channels per bootstrap config (a gateway uses two or three). */
   bootstrapChannelsMax: 100,
 } as const
+
+/** Splits `items` into runs of at most `size` (bulk statements under D1's parameter cap). */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+/** Rows of `columns` bound values each that fit in one D1 statement. */
+export const rowsPerStatement = (columns: number) => Math.floor(LIMITS.d1Params / columns)

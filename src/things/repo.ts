@@ -13,7 +13,7 @@ import {
 } from 'drizzle-orm'
 import type { Db } from '../db/client'
 import { channels, connections, ownerCounts, things } from '../db/schema'
-import { LIMITS } from '../lib/limits'
+import { chunks, rowsPerStatement } from '../lib/limits'
 import { metadataContains } from '../lib/metadata'
 import { effectiveOrder, likeContains } from '../lib/page'
 
@@ -60,16 +60,11 @@ export function idList(ids: readonly string[]): SQL {
   return sql`(SELECT value FROM json_each(${JSON.stringify(ids)}))`
 }
 
-const THING_COLUMNS = 6
-const THINGS_PER_INSERT = Math.floor(LIMITS.d1Params / THING_COLUMNS)
+const THINGS_PER_INSERT = rowsPerStatement(Object.keys(getTableColumns(things)).length)
 
 /** Inserts, chunked so each statement stays under D1's 100 bound parameters; batch them all. */
 export function save(db: Db, rows: ThingRow[]) {
-  const out = []
-  for (let i = 0; i < rows.length; i += THINGS_PER_INSERT) {
-    out.push(db.insert(things).values(rows.slice(i, i + THINGS_PER_INSERT)))
-  }
-  return out
+  return chunks(rows, THINGS_PER_INSERT).map((c) => db.insert(things).values(c))
 }
 
 export function retrieveById(db: Db, owner: string, id: string) {
