@@ -1,5 +1,7 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
 import { expect } from 'vitest'
+import { createApp } from '../src/app'
 
 export interface ApiOptions {
   token?: string
@@ -17,8 +19,7 @@ export interface ApiResponse<T = any> {
   text: string
 }
 
-/** One request through the Worker's own fetch handler (real middleware, D1 and KV). */
-export async function api<T = any>(method: string, path: string, opts: ApiOptions = {}): Promise<ApiResponse<T>> {
+function buildRequest(method: string, path: string, opts: ApiOptions): Request {
   const headers = new Headers(opts.headers)
   if (opts.token) headers.set('Authorization', `Bearer ${opts.token}`)
   if (opts.auth !== undefined) headers.set('Authorization', opts.auth)
@@ -27,11 +28,83 @@ export async function api<T = any>(method: string, path: string, opts: ApiOption
     body = JSON.stringify(opts.json)
     if (!headers.has('Content-Type')) headers.set('Content-Type', 'application/json')
   }
-  const res = await exports.default.fetch(`http://fluxgate.test${path}`, { method, headers, body })
+  return new Request(`http://fluxgate.test${path}`, { method, headers, body })
+}
+
+async function toApiResponse<T>(res: Response): Promise<ApiResponse<T>> {
   const text = await res.text()
   let parsed: unknown = text
   if (text && res.headers.get('content-type')?.includes('application/json')) parsed = JSON.parse(text)
   return { status: res.status, headers: res.headers, body: parsed as T, text }
+}
+
+/** One request through the Worker's own fetch handler (real middleware, D1 and KV). */
+export async function api<T = any>(method: string, path: string, opts: ApiOptions = {}): Promise<ApiResponse<T>> {
+  return toApiResponse(await exports.default.fetch(buildRequest(method, path, opts)))
+}
+
+/**
+ * One request through a fresh app (the real createApp()) with some bindings or settings replaced,
+ * waiting for its waitUntil work (cache fills, recording) before returning, so tests can look at
+ * KV and D1 deterministically. Config is parsed per env object, so overrides take effect.
+ */
+export async function callRaw(
+  method: string,
+  path: string,
+  opts: ApiOptions = {},
+  overrides: Record<string, unknown> = {},
+): Promise<Response> {
+  const ctx = createExecutionContext()
+  const res = await createApp().fetch(buildRequest(method, path, opts), { ...env, ...overrides }, ctx)
+  // Read the body before flushing: a streamed answer must not wait on work that waits on it.
+  const copy = new Response(await res.arrayBuffer(), res)
+  await waitOnExecutionContext(ctx)
+  return copy
+}
+
+/** `callRaw` with the answer parsed like `api()`'s. */
+export async function call<T = any>(
+  method: string,
+  path: string,
+  opts: ApiOptions = {},
+  overrides: Record<string, unknown> = {},
+): Promise<ApiResponse<T>> {
+  return toApiResponse(await callRaw(method, path, opts, overrides))
+}
+
+/** A D1 binding that counts round trips: one per executed statement, one per batch. */
+export function countingD1(db: D1Database) {
+  const counter = { calls: 0 }
+  const wrapStatement = (stmt: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(stmt, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target)
+        if (prop === 'bind') {
+          return (...args: unknown[]) => wrapStatement((value as Function).apply(target, args))
+        }
+        if (prop === 'all' || prop === 'run' || prop === 'first' || prop === 'raw') {
+          return (...args: unknown[]) => {
+            counter.calls++
+            return (value as Function).apply(target, args)
+          }
+        }
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+  const wrapped = new Proxy(db, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target)
+      if (prop === 'prepare') return (query: string) => wrapStatement(target.prepare(query))
+      if (prop === 'batch') {
+        return (stmts: D1PreparedStatement[]) => {
+          counter.calls++
+          return target.batch(stmts)
+        }
+      }
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  return { db: wrapped, counter }
 }
 
 /** Asserts status and the `{"error": "..."}` shape, optionally the message. */

@@ -1,9 +1,6 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { expect } from 'vitest'
-import { createApp } from '../../src/app'
-import { type ApiResponse, uid } from '../helpers'
-import { call, countingD1 } from '../things/helpers'
+import { type ApiResponse, call, callRaw, countingD1, uid } from '../helpers'
 
 export type Env = Partial<typeof env>
 
@@ -57,15 +54,7 @@ export async function warm(cfg: Config, auth = cfg.externalKey) {
 
 /** Raw bytes of a response (the encrypted routes answer binary). */
 export async function rawCall(path: string, auth: string | undefined, overrides: Env = {}) {
-  const headers = new Headers()
-  if (auth !== undefined) headers.set('Authorization', auth)
-  const ctx = createExecutionContext()
-  const res = await createApp().fetch(
-    new Request(`http://fluxgate.test${path}`, { headers }),
-    { ...env, ...overrides },
-    ctx,
-  )
-  await waitOnExecutionContext(ctx)
+  const res = await callRaw('GET', path, { auth }, overrides)
   return { status: res.status, headers: res.headers, bytes: new Uint8Array(await res.arrayBuffer()) }
 }
 

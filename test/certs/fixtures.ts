@@ -10,13 +10,11 @@ import {
   SubjectKeyIdentifierExtension,
   X509Certificate,
 } from '@peculiar/x509'
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { expect } from 'vitest'
-import { createApp } from '../../src/app'
 import { toHex } from '../../src/lib/crypto'
 import type { ApiOptions, ApiResponse } from '../helpers'
-import { api, uid } from '../helpers'
+import { api, call, uid } from '../helpers'
 
 export interface TestThing {
   id: string
@@ -61,34 +59,14 @@ export async function certRow(serial: string) {
   return env.DB.prepare('SELECT * FROM certs WHERE serial = ?').bind(serial).first<Record<string, unknown>>()
 }
 
-/**
- * One request through a fresh app with some settings changed (config is parsed per env object),
- * with waitUntil work flushed before returning.
- */
-export async function apiWith<T = any>(
+/** One request through a fresh app with some settings changed (see `call` in test/helpers.ts). */
+export function apiWith<T = any>(
   overrides: Record<string, unknown>,
   method: string,
   path: string,
   opts: ApiOptions = {},
 ): Promise<ApiResponse<T>> {
-  const headers = new Headers(opts.headers)
-  if (opts.token) headers.set('Authorization', `Bearer ${opts.token}`)
-  let body = opts.body
-  if (opts.json !== undefined) {
-    body = JSON.stringify(opts.json)
-    if (!headers.has('Content-Type')) headers.set('Content-Type', 'application/json')
-  }
-  const ctx = createExecutionContext()
-  const res = await createApp().fetch(
-    new Request(`http://fluxgate.test${path}`, { method, headers, body }),
-    { ...env, ...overrides },
-    ctx,
-  )
-  await waitOnExecutionContext(ctx)
-  const text = await res.text()
-  let parsed: unknown = text
-  if (text && res.headers.get('content-type')?.includes('application/json')) parsed = JSON.parse(text)
-  return { status: res.status, headers: res.headers, body: parsed as T, text }
+  return call<T>(method, path, opts, overrides)
 }
 
 /** PEM with its newlines written as literal `\n`, as one-line secrets and .dev.vars hold it. */
