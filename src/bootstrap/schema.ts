@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { LIMITS } from '../lib/limits'
-import { offsetParam } from '../lib/page'
+import { offsetParam, pageOf } from '../lib/page'
 import { metadataObject } from '../things/schema'
 
 const utf8 = new TextEncoder()
@@ -133,14 +133,7 @@ export const configRes = z
 
 export const configListItem = z.object(configFields).openapi('BootstrapConfigListItem')
 
-export const configsPageRes = z
-  .object({
-    total: z.number().int(),
-    offset: z.number().int(),
-    limit: z.number().int(),
-    configs: z.array(configListItem),
-  })
-  .openapi('BootstrapConfigsPage')
+export const configsPageRes = pageOf('configs', configListItem, 'BootstrapConfigsPage')
 
 /** `limit`: absent or 0 → 10; above 100 silently becomes 100 (0.12.1's bootstrap list). */
 const configsLimit = z

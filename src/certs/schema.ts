@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi'
 import { parseDuration } from '../lib/duration'
 import { AppError } from '../lib/errors'
 import { LIMITS } from '../lib/limits'
-import { offsetParam } from '../lib/page'
+import { offsetParam, pageOf } from '../lib/page'
 import { EC_BITS, type KeySpec, normalizeSerial, RSA_BITS } from './pki'
 
 const thingId = z
@@ -249,14 +249,7 @@ export const certRes = z
   })
   .openapi('Cert')
 
-export const certsPageRes = z
-  .object({
-    total: z.number().int(),
-    offset: z.number().int(),
-    limit: z.number().int(),
-    certs: z.array(certRes),
-  })
-  .openapi('CertsPage')
+export const certsPageRes = pageOf('certs', certRes, 'CertsPage')
 
 export const revokeRes = z
   .object({

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi'
+import { orderedPageOf } from '../lib/page'
 import { LIMITS } from '../lib/limits'
 import { metadataObject, name, optionalMetadata } from '../things/schema'
 
@@ -26,16 +27,7 @@ export const channelRes = z
 
 export const channelsRes = z.object({ channels: z.array(channelRes) }).openapi('Channels')
 
-export const channelsPageRes = z
-  .object({
-    total: z.number().int(),
-    offset: z.number().int(),
-    limit: z.number().int(),
-    order: z.string().openapi({ description: 'The `order` given (empty when omitted)' }),
-    direction: z.string().openapi({ description: 'The `dir` given (empty when omitted)' }),
-    channels: z.array(channelRes),
-  })
-  .openapi('ChannelsPage')
+export const channelsPageRes = orderedPageOf('channels', channelRes, 'ChannelsPage')
 
 export type CreateChannelReq = z.output<typeof createChannelReq>
 export type UpdateChannelReq = z.output<typeof updateChannelReq>

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import { limitParam, offsetParam } from '../lib/page'
+import { limitParam, offsetParam, pageOf } from '../lib/page'
 
 export const createKeyReq = z
   .object({
@@ -34,14 +34,7 @@ export const keyRes = z
   })
   .openapi('Key')
 
-export const keysPageRes = z
-  .object({
-    total: z.number().int(),
-    offset: z.number().int(),
-    limit: z.number().int(),
-    keys: z.array(keyRes),
-  })
-  .openapi('KeysPage')
+export const keysPageRes = pageOf('keys', keyRes, 'KeysPage')
 
 export const keyIdParam = z.object({
   id: z.string().openapi({ param: { name: 'id', in: 'path' }, format: 'uuid' }),

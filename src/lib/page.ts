@@ -111,3 +111,28 @@ export function connectedFlag(q: { connected?: boolean; disconnected?: boolean }
   if (disconnected !== undefined) return !disconnected
   return true
 }
+
+const pageFields = {
+  total: z.number().int().openapi({ description: 'Every match, whatever offset and limit' }),
+  offset: z.number().int(),
+  limit: z.number().int(),
+}
+
+const echoFields = {
+  order: z.string().openapi({ description: 'The `order` given (empty when omitted)' }),
+  direction: z.string().openapi({ description: 'The `dir` given (empty when omitted)' }),
+}
+
+/** A Mainflux page, `{total, offset, limit, <key>: [...]}`, as an OpenAPI component `name`. */
+export function pageOf<K extends string, T extends z.ZodType>(key: K, item: T, name: string) {
+  const shape = { ...pageFields, [key]: z.array(item) } as typeof pageFields & Record<K, z.ZodArray<T>>
+  return z.object(shape).openapi(name)
+}
+
+/** As `pageOf`, echoing the raw `order` and `dir` as 0.12.1's things and channels lists do. */
+export function orderedPageOf<K extends string, T extends z.ZodType>(key: K, item: T, name: string) {
+  const shape = { ...pageFields, ...echoFields, [key]: z.array(item) } as typeof pageFields &
+    typeof echoFields &
+    Record<K, z.ZodArray<T>>
+  return z.object(shape).openapi(name)
+}

@@ -8,6 +8,7 @@ import {
   metadataParam,
   offsetParam,
   orderParam,
+  orderedPageOf,
 } from '../lib/page'
 
 /** A JSON object; `null` counts as absent (Go decodes it to a nil map). */
@@ -73,16 +74,7 @@ export const thingRes = z
 
 export const thingsRes = z.object({ things: z.array(thingRes) }).openapi('Things')
 
-export const thingsPageRes = z
-  .object({
-    total: z.number().int(),
-    offset: z.number().int(),
-    limit: z.number().int(),
-    order: z.string().openapi({ description: 'The `order` given (empty when omitted)' }),
-    direction: z.string().openapi({ description: 'The `dir` given (empty when omitted)' }),
-    things: z.array(thingRes),
-  })
-  .openapi('ThingsPage')
+export const thingsPageRes = orderedPageOf('things', thingRes, 'ThingsPage')
 
 export const nameFilter = z
   .string()

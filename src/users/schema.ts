@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { LIMITS } from '../lib/limits'
-import { limitParam, metadataParam, offsetParam } from '../lib/page'
+import { limitParam, metadataParam, offsetParam, pageOf } from '../lib/page'
 
 const LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/
 const LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/
@@ -54,14 +54,7 @@ export const userRes = z
   .object({ id: z.string().uuid(), email: z.string(), metadata: metadataObject.optional() })
   .openapi('User')
 
-export const usersPageRes = z
-  .object({
-    total: z.number().int(),
-    offset: z.number().int(),
-    limit: z.number().int(),
-    users: z.array(userRes),
-  })
-  .openapi('UsersPage')
+export const usersPageRes = pageOf('users', userRes, 'UsersPage')
 
 export const usersPageQuery = z.object({
   offset: offsetParam,
