@@ -1,5 +1,5 @@
 import { webcrypto } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 import { createCa } from './scripts/dev-ca.mjs'
@@ -9,6 +9,13 @@ import { createCa } from './scripts/dev-ca.mjs'
 const devVarKeys = existsSync('.dev.vars')
   ? [...readFileSync('.dev.vars', 'utf8').matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!)
   : []
+
+// The layouts/ directory as the Node side sees it: a test compares it with what the Worker bundles.
+const layoutFiles = Object.fromEntries(
+  readdirSync('layouts')
+    .filter((f) => f.endsWith('.toml'))
+    .map((f) => [f.slice(0, -'.toml'.length), readFileSync(`layouts/${f}`, 'utf8')]),
+)
 
 export default defineConfig({
   plugins: [
@@ -21,6 +28,7 @@ export default defineConfig({
           bindings: {
             ...Object.fromEntries(devVarKeys.map((k) => [k, ''])),
             TEST_MIGRATIONS: await readD1Migrations('migrations'),
+            TEST_LAYOUT_FILES: layoutFiles,
             MF_AUTH_SECRET: 'test-secret-test-secret-test-secret-0123456789',
             MF_USERS_ADMIN_EMAIL: 'admin@fluxgate.test',
             MF_USERS_ADMIN_PASSWORD: 'admin-password-for-tests',

@@ -14,6 +14,7 @@ import { loadConfig } from './lib/config'
 import { AppError, notFoundJson, onError } from './lib/errors'
 import { LIMITS } from './lib/limits'
 import { newRouter } from './lib/openapi'
+import { provision } from './provision/routes'
 import { things } from './things/routes'
 import { users } from './users/routes'
 
@@ -40,7 +41,7 @@ export function createApp() {
       origin: '*',
       allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match', 'Idempotency-Key'],
-      exposeHeaders: ['Location', 'ETag', 'Warning-Deprecated'],
+      exposeHeaders: ['Location', 'ETag', 'Warning-Deprecated', 'Idempotent-Replayed'],
       maxAge: 86400,
     }),
   )
@@ -95,6 +96,7 @@ export function createApp() {
   app.route('/', things)
   app.route('/', channels)
   app.route('/', certs)
+  app.route('/', provision)
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -28,6 +28,16 @@ export interface Secrets {
   FLUXGATE_BOOTSTRAP_SEALED_WINDOW?: string
   FLUXGATE_BOOTSTRAP_KEY_SECRET?: string
   FLUXGATE_BOOTSTRAP_CACHE_TTL?: string
+  MF_PROVISION_LAYOUT?: string
+  MF_PROVISION_API_KEY?: string
+  MF_PROVISION_USER?: string
+  MF_PROVISION_PASSWORD?: string
+  MF_PROVISION_BS_CONFIG_PROVISIONING?: string
+  MF_PROVISION_BS_AUTO_WHITELIST?: string
+  MF_PROVISION_X509_PROVISIONING?: string
+  MF_PROVISION_CERTS_HOURS_VALID?: string
+  MF_PROVISION_CERTS_KEY_TYPE?: string
+  MF_PROVISION_CERTS_KEY_BITS?: string
   /** Cloudflare Email Routing binding (`send_email`), used for password-reset mail when present. */
   SEND_EMAIL?: SendEmail
 }

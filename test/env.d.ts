@@ -4,6 +4,8 @@ declare global {
   namespace Cloudflare {
     interface Env {
       TEST_MIGRATIONS: D1Migration[]
+      /** layouts/*.toml by name, read on the Node side (vitest.config.ts). */
+      TEST_LAYOUT_FILES: Record<string, string>
       MF_AUTH_SECRET: string
       MF_USERS_ADMIN_EMAIL: string
       MF_USERS_ADMIN_PASSWORD: string

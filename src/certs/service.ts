@@ -337,6 +337,23 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     prepareCert,
 
     /**
+     * Undoes certificates from `prepareCert` whose batch failed. The built-in CA's were never
+     * recorded nor returned, so nothing is left of them (their keys are dropped with the request).
+     * Vault's exist in Vault: they are revoked after the answer, best effort (failures are
+     * logged; Vault's CRL then lists them).
+     */
+    discardPrepared(issued: readonly Issued[]) {
+      if (!vault || issued.length === 0) return
+      deps.waitUntil(
+        Promise.allSettled(issued.map((i) => vault.revoke(colonSerial(i.serial)))).then((results) => {
+          for (const r of results) {
+            if (r.status === 'rejected') console.error('revoking a discarded certificate failed:', r.reason)
+          }
+        }),
+      )
+    },
+
+    /**
      * One of the caller's certificate records (never key material).
      * @throws AppError('not_found') for an unknown serial or another owner's.
      */

@@ -71,6 +71,30 @@ const hexKey = (name: string, sizes: number[]) =>
     return bytes
   })
 
+// Go's strconv.ParseBool (0.12.1 reads its boolean settings with it); unset stays undefined so a
+// layout can tell "not set" from false.
+const GO_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True'])
+const GO_FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False'])
+const goBool = (name: string) =>
+  optional.transform((s, ctx) => {
+    if (s === undefined) return undefined
+    if (GO_TRUE.has(s.trim())) return true
+    if (GO_FALSE.has(s.trim())) return false
+    ctx.addIssue({ code: 'custom', message: `${name} must be true or false` })
+    return z.NEVER
+  })
+
+const optionalDuration = (name: string) =>
+  optional.transform((s, ctx) => {
+    if (s === undefined) return undefined
+    const ms = parseDuration(s)
+    if (ms === undefined || ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: `${name}: "${s}" is not a duration like 2400h` })
+      return z.NEVER
+    }
+    return ms
+  })
+
 /**
  * Every setting, parsed once per isolate. Names follow Mainflux's MF_* variables where one exists.
  * The README's configuration table mirrors this schema.
@@ -125,6 +149,51 @@ export const configSchema = z.object({
     (n) => n === 0 || (n >= 60 && n <= 3600),
     'FLUXGATE_BOOTSTRAP_CACHE_TTL must be 0 (cache off) or between 60 (the KV minimum) and 3600',
   ),
+  // Provision. The layout used when a request names none.
+  MF_PROVISION_LAYOUT: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'MF_PROVISION_LAYOUT must be a layout name like "default"')
+    .default('default'),
+  // Service credentials for requests without Authorization (anyone who can reach /mapping then
+  // provisions as that account): an API key, else an account's e-mail and password.
+  MF_PROVISION_API_KEY: optional,
+  MF_PROVISION_USER: optional,
+  MF_PROVISION_PASSWORD: optional,
+  // Fill what a layout leaves out (a layout's own value wins, false included).
+  MF_PROVISION_BS_CONFIG_PROVISIONING: goBool('MF_PROVISION_BS_CONFIG_PROVISIONING'),
+  MF_PROVISION_BS_AUTO_WHITELIST: goBool('MF_PROVISION_BS_AUTO_WHITELIST'),
+  MF_PROVISION_X509_PROVISIONING: goBool('MF_PROVISION_X509_PROVISIONING'),
+  MF_PROVISION_CERTS_HOURS_VALID: optionalDuration('MF_PROVISION_CERTS_HOURS_VALID'),
+  MF_PROVISION_CERTS_KEY_TYPE: optional.pipe(
+    z.enum(['rsa', 'ec', 'ecdsa', 'ed25519'], {
+      error: 'MF_PROVISION_CERTS_KEY_TYPE must be rsa, ec, ecdsa or ed25519',
+    }).optional(),
+  ),
+  MF_PROVISION_CERTS_KEY_BITS: optional.transform((s, ctx) => {
+    if (s === undefined) return undefined
+    const n = Number(s)
+    if (!Number.isInteger(n) || n <= 0) {
+      ctx.addIssue({ code: 'custom', message: 'MF_PROVISION_CERTS_KEY_BITS must be a positive integer' })
+      return z.NEVER
+    }
+    return n
+  }),
+}).superRefine((c, ctx) => {
+  if ((c.MF_PROVISION_USER === undefined) !== (c.MF_PROVISION_PASSWORD === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MF_PROVISION_PASSWORD'],
+      message: 'MF_PROVISION_USER and MF_PROVISION_PASSWORD are set together or not at all',
+    })
+  }
+  // 0.12.1's start-up sanity check: there is nothing to whitelist without a bootstrap config.
+  if (c.MF_PROVISION_BS_AUTO_WHITELIST === true && c.MF_PROVISION_BS_CONFIG_PROVISIONING === false) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MF_PROVISION_BS_AUTO_WHITELIST'],
+      message: 'MF_PROVISION_BS_AUTO_WHITELIST needs MF_PROVISION_BS_CONFIG_PROVISIONING',
+    })
+  }
 })
 
 export type Config = z.output<typeof configSchema>

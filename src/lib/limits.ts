@@ -32,6 +32,15 @@ export const LIMITS = {
   bootstrapPemMax: 64 * 1024,
   /** Channels per bootstrap config (a gateway uses two or three). */
   bootstrapChannelsMax: 100,
+  /**
+   * Things and channels per provision layout: one mapping is one D1 batch, and a Workers Free
+   * invocation may run 50 D1 statements.
+   */
+  provisionThingsMax: 50,
+  provisionChannelsMax: 50,
+  /** `Idempotency-Key` header length (Stripe's limit) and how long a stored answer is replayed. */
+  idempotencyKeyMax: 255,
+  idempotencyTtlMs: 24 * 3_600_000,
 } as const
 
 /** Splits `items` into runs of at most `size` (bulk statements under D1's parameter cap). */

@@ -258,6 +258,25 @@ export function connect(
 }
 
 /**
+ * Connects explicit (channel, thing) pairs of one owner in one statement, the pairs bound as one
+ * JSON parameter; pairs already connected are left as they are. Both ends must be the owner's
+ * (the join drops anything else), which includes rows inserted earlier in the same batch: for
+ * provision, whose layout connects each thing to its own list of channels.
+ */
+export function connectPairs(db: Db, owner: string, pairs: readonly (readonly [string, string])[]) {
+  return db
+    .insert(connections)
+    .select(
+      sql`SELECT ${channels.id}, ${things.id}, ${channels.owner}
+        FROM json_each(${JSON.stringify(pairs)}) AS p
+        INNER JOIN ${channels} ON ${channels.id} = json_extract(p.value, '$[0]')
+        INNER JOIN ${things} ON ${things.id} = json_extract(p.value, '$[1]')
+        WHERE ${channels.owner} = ${owner} AND ${things.owner} = ${owner}`,
+    )
+    .onConflictDoNothing()
+}
+
+/**
  * Removes every connection between `channelIds` and `thingIds` (both distinct) owned by `owner`;
  * pairs that are not connected are ignored. With `requireAll` it removes nothing unless every id
  * exists for the owner; `extra` narrows it further (bootstrap: only while its config is active).

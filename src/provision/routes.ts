@@ -1,0 +1,63 @@
+import { createRoute } from '@hono/zod-openapi'
+import { requireUser } from '../lib/auth'
+import { deps } from '../lib/context'
+import { errorResponses, jsonBody, jsonContent, newRouter, userAuth } from '../lib/openapi'
+import { provisionAuth } from './auth'
+import {
+  dryRunRes,
+  layoutQuery,
+  layoutRes,
+  mappingHeaders,
+  mappingQuery,
+  provisionReq,
+  provisionRes,
+} from './schema'
+import { makeProvisionService } from './service'
+
+export const provision = newRouter()
+
+const service = (c: Parameters<typeof deps>[0]) => makeProvisionService(deps(c))
+
+provision.openapi(
+  createRoute({
+    method: 'get',
+    path: '/mapping',
+    tags: ['provision'],
+    summary: 'The effective provision layout (after settings and defaults), as JSON',
+    description: "Needs the caller's own token or API key: service credentials do not apply here.",
+    security: userAuth,
+    middleware: [requireUser] as const,
+    request: { query: layoutQuery },
+    responses: { 200: jsonContent(layoutRes, 'The layout'), ...errorResponses(400, 401, 404) },
+  }),
+  (c) => c.json(service(c).viewLayout(c.req.valid('query').layout), 200),
+)
+
+provision.openapi(
+  createRoute({
+    method: 'post',
+    path: '/mapping',
+    tags: ['provision'],
+    summary: 'Provision a gateway from a layout: things, channels, connections, config, certificates',
+    description:
+      'All of it in one D1 batch: all or nothing. Credentials: the request Authorization, else the ' +
+      'configured service API key, else the service account (MF_PROVISION_USER/PASSWORD).',
+    security: [...userAuth, {}],
+    middleware: [provisionAuth] as const,
+    request: { query: mappingQuery, headers: mappingHeaders, body: jsonBody(provisionReq) },
+    responses: {
+      201: jsonContent(provisionRes, 'Provisioned (or the stored answer of a repeated Idempotency-Key)'),
+      200: jsonContent(dryRunRes, 'dry_run=true: what would be created; nothing was written'),
+      ...errorResponses(400, 401, 404, 409, 413, 415, 422, 503),
+    },
+  }),
+  async (c) => {
+    const { layout, dry_run: dryRun } = c.req.valid('query')
+    const req = c.req.valid('json')
+    if (dryRun) return c.json(await service(c).dryRun(req, layout), 200)
+    const idempotencyKey = c.req.valid('header')['idempotency-key']
+    const result = await service(c).provision(c.var.identity, req, { layout, idempotencyKey })
+    if (result.replayed) c.header('Idempotent-Replayed', 'true')
+    return c.json(result.body as never, 201)
+  },
+)

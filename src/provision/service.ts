@@ -1,0 +1,410 @@
+import type { BatchItem } from 'drizzle-orm/batch'
+import { orderChannels } from '../bootstrap/answer'
+import { markNew } from '../bootstrap/cache'
+import * as bootstrapRepo from '../bootstrap/repo'
+import { externalKeyHash } from '../bootstrap/service'
+import * as certsRepo from '../certs/repo'
+import { type Issued, makeCertsService } from '../certs/service'
+import * as channelsRepo from '../channels/repo'
+import { channelView } from '../channels/service'
+import { errorMentions, isUniqueViolation } from '../db/client'
+import type { Identity } from '../env'
+import type { Config } from '../lib/config'
+import type { Deps } from '../lib/context'
+import { timingSafeEqual } from '../lib/crypto'
+import { AppError } from '../lib/errors'
+import { LIMITS } from '../lib/limits'
+import * as thingsRepo from '../things/repo'
+import { batchAll, newThingRow, thingView } from '../things/service'
+import { openAnswer, requestHash, sealAnswer } from './idempotency'
+import {
+  type EffectiveLayout,
+  effectiveLayout,
+  formatDuration,
+  type Layout,
+  LayoutError,
+  layoutView,
+  parseLayout,
+} from './layout'
+import { LAYOUT_SOURCES } from './layouts'
+import * as repo from './repo'
+import type { ProvisionReq } from './schema'
+
+type Statement = BatchItem<'sqlite'>
+
+/** Everything one mapping creates, decided before anything is written. */
+export interface Plan {
+  layout: EffectiveLayout
+  owner: string
+  externalId: string
+  things: thingsRepo.ThingRow[]
+  channels: channelsRepo.ChannelRow[]
+  gatewayId: string
+  /** Connections made at once: non-gateway things' `channels`, the gateway's without a config. */
+  pairs: [channelId: string, thingId: string][]
+  config?: Omit<bootstrapRepo.ConfigRow, 'lastBootstrapAt' | 'lastFailureAt' | 'lastFailure'>
+}
+
+export interface ProvisionDeps extends Deps {
+  /**
+   * Tests only; no route sets it. `plan` may change the plan before statements are built (e.g. a
+   * thing key that collides), `batch` may rewrite the statements (e.g. add a failing one).
+   */
+  inject?: {
+    plan?: (plan: Plan) => void
+    batch?: (statements: Statement[], plan: Plan) => Statement[]
+  }
+}
+
+export interface MappingResult {
+  status: 201
+  body: Record<string, unknown>
+  /** True when the answer is the stored one of an earlier request with the same Idempotency-Key. */
+  replayed: boolean
+}
+
+// Layouts are parsed once per isolate, and resolved against the settings once per config object.
+const parsed = new Map<string, Layout | LayoutError>()
+const resolved = new WeakMap<Config, Map<string, EffectiveLayout | LayoutError>>()
+
+function misconfigured(e: LayoutError) {
+  return new AppError('internal', 'server misconfigured', { cause: e })
+}
+
+/**
+ * The layout `name` (MF_PROVISION_LAYOUT when absent) with every setting resolved.
+ * @throws AppError('not_found') for a layout that is not bundled; AppError('internal') when it or
+ *   the settings are invalid (the log names the file and the field).
+ */
+export function loadLayout(config: Config, name: string | undefined): EffectiveLayout {
+  const wanted = name ?? config.MF_PROVISION_LAYOUT
+  if (!Object.hasOwn(LAYOUT_SOURCES, wanted)) {
+    if (name === undefined) {
+      throw misconfigured(new LayoutError('MF_PROVISION_LAYOUT', [`no layout is named "${wanted}"`]))
+    }
+    throw new AppError('not_found', `layout "${wanted}" not found`)
+  }
+  let perConfig = resolved.get(config)
+  if (!perConfig) resolved.set(config, (perConfig = new Map()))
+  let hit = perConfig.get(wanted)
+  if (!hit) {
+    let layout = parsed.get(wanted)
+    if (!layout) {
+      try {
+        layout = parseLayout(wanted, LAYOUT_SOURCES[wanted]!)
+      } catch (e) {
+        if (!(e instanceof LayoutError)) throw e
+        layout = e
+      }
+      parsed.set(wanted, layout)
+    }
+    try {
+      hit =
+        layout instanceof LayoutError
+          ? layout
+          : effectiveLayout(layout, {
+              provision: config.MF_PROVISION_BS_CONFIG_PROVISIONING,
+              autowhiteList: config.MF_PROVISION_BS_AUTO_WHITELIST,
+              x509: config.MF_PROVISION_X509_PROVISIONING,
+              ttlMs: config.MF_PROVISION_CERTS_HOURS_VALID,
+              keyType: config.MF_PROVISION_CERTS_KEY_TYPE,
+              keyBits: config.MF_PROVISION_CERTS_KEY_BITS,
+              certsDefaultTtlMs: config.MF_CERTS_DEFAULT_TTL,
+            })
+    } catch (e) {
+      if (!(e instanceof LayoutError)) throw e
+      hit = e
+    }
+    perConfig.set(wanted, hit)
+  }
+  if (hit instanceof LayoutError) throw misconfigured(hit)
+  return hit
+}
+
+/** How ids and keys are made: random for a mapping, layout positions for a dry run. */
+interface Ids {
+  thing(i: number): string
+  channel(i: number): string
+}
+
+const randomIds: Ids = { thing: () => crypto.randomUUID(), channel: () => crypto.randomUUID() }
+const refIds: Ids = { thing: (i) => `things[${i}]`, channel: (i) => `channels[${i}]` }
+
+/**
+ * The rows of one mapping. The gateway is named from the request (the layout otherwise), and its
+ * metadata is the layout's with `external_id` replaced plus 0.12.1's gateway fields, never the
+ * external key. Layout metadata is copied, never changed (0.12.1 wrote into the shared layout).
+ */
+function plan(
+  layout: EffectiveLayout,
+  owner: string,
+  req: ProvisionReq,
+  keyHash: string,
+  ids: Ids,
+  now: number,
+): Plan {
+  const channels: channelsRepo.ChannelRow[] = layout.channels.map((c, i) => ({
+    id: ids.channel(i),
+    owner,
+    name: c.name,
+    metadata: c.metadata ? { ...c.metadata } : null,
+    createdAt: now,
+  }))
+  const channelId = new Map(layout.channels.map((c, i) => [c.name, channels[i]!.id]))
+  const ofType = (type: string) => channels[layout.channels.findIndex((c) => c.type === type)]?.id ?? ''
+  const things = layout.things.map((t, i) => {
+    const gateway = i === layout.gateway
+    const row = newThingRow(owner, { name: gateway ? (req.name ?? t.name) : t.name }, now)
+    row.id = ids.thing(i)
+    row.metadata = t.metadata ? { ...t.metadata } : null
+    if (gateway) {
+      row.metadata = {
+        ...row.metadata,
+        external_id: req.external_id,
+        type: 'gateway',
+        ctrl_channel_id: ofType('control'),
+        data_channel_id: ofType('data'),
+        export_channel_id: ofType('export'),
+        cfg_id: layout.provision ? row.id : '',
+      }
+    }
+    return row
+  })
+  const gatewayId = things[layout.gateway]!.id
+  const pairs: Plan['pairs'] = []
+  layout.things.forEach((t, i) => {
+    const names = i === layout.gateway ? (layout.provision ? [] : layout.channels.map((c) => c.name)) : t.channels
+    for (const n of names) pairs.push([channelId.get(n)!, things[i]!.id])
+  })
+  const gateway = things[layout.gateway]!
+  return {
+    layout,
+    owner,
+    externalId: req.external_id,
+    things,
+    channels,
+    gatewayId,
+    pairs,
+    config: layout.provision
+      ? {
+          thingId: gatewayId,
+          owner,
+          name: gateway.name || null,
+          externalId: req.external_id,
+          externalKeyHash: keyHash,
+          content: layout.content ? JSON.stringify(layout.content) : null,
+          clientCert: null,
+          clientKey: null,
+          caCert: null,
+          state: 0,
+          createdAt: now,
+        }
+      : undefined,
+  }
+}
+
+/** The 201 answer, in 0.12.1's field order; things show their metadata as stored. */
+function answer(p: Plan, issued: Issued[]) {
+  const byThing = (f: (i: Issued) => string | undefined) =>
+    Object.fromEntries(issued.map((i) => [i.thingId, f(i) ?? '']))
+  return {
+    things: p.things.map(thingView),
+    channels: p.channels.map(channelView),
+    ...(issued.length > 0
+      ? {
+          client_cert: byThing((i) => i.certPem),
+          client_key: byThing((i) => i.keyPem),
+          ca_cert: issued[0]!.caPem,
+        }
+      : {}),
+    whitelisted: p.config && p.layout.autowhiteList ? { [p.gatewayId]: true } : {},
+  }
+}
+
+/** A failed mapping batch as the caller should see it. */
+function mapBatchError(e: unknown): never {
+  if (isUniqueViolation(e)) {
+    if (errorMentions(e, 'bootstrap_configs.external_id')) {
+      throw new AppError('conflict', 'external_id already provisioned')
+    }
+    if (errorMentions(e, 'things.key')) throw new AppError('conflict', 'thing key already in use')
+  }
+  throw e
+}
+
+export function makeProvisionService(deps: ProvisionDeps) {
+  const { db, config, env, waitUntil, inject } = deps
+  const certs = makeCertsService(deps)
+
+  /** Signs every thing's certificate (before the batch: no D1 write); all or none. */
+  async function prepareCerts(p: Plan): Promise<Issued[]> {
+    if (!p.layout.x509) return []
+    const results = await Promise.allSettled(
+      p.things.map((t) =>
+        certs.prepareCert({ id: t.id, key: t.key, owner: p.owner }, { key: p.layout.key, ttlMs: p.layout.ttlMs }),
+      ),
+    )
+    const done = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+    const failed = results.find((r) => r.status === 'rejected')
+    if (failed) {
+      certs.discardPrepared(done)
+      throw failed.reason
+    }
+    return done
+  }
+
+  /** The statements of one mapping, in the order they run (one D1 batch). */
+  function statements(p: Plan, issued: Issued[], claim?: repo.IdempotencyRow): Statement[] {
+    const out: Statement[] = []
+    // The claim goes first: a repeated request fails there, before anything else can conflict.
+    if (claim) out.push(...repo.claim(db, claim, claim.createdAt - LIMITS.idempotencyTtlMs))
+    out.push(...thingsRepo.save(db, p.things), ...channelsRepo.save(db, p.channels))
+    if (p.config) {
+      const gatewayCert = issued.find((i) => i.thingId === p.gatewayId)
+      out.push(
+        bootstrapRepo.save(db, {
+          ...p.config,
+          clientCert: gatewayCert?.certPem ?? null,
+          clientKey: gatewayCert?.keyPem ?? null,
+          caCert: gatewayCert?.caPem ?? null,
+        }),
+        bootstrapRepo.saveChannels(db, p.owner, p.gatewayId, p.channels.map((c) => c.id)),
+      )
+      if (p.layout.autowhiteList) out.push(...bootstrapRepo.activate(db, p.owner, p.gatewayId))
+    }
+    if (p.pairs.length > 0) out.push(thingsRepo.connectPairs(db, p.owner, p.pairs))
+    if (issued.length > 0) out.push(...certsRepo.saveAll(db, issued.map((i) => i.row)))
+    return inject?.batch ? inject.batch(out, p) : out
+  }
+
+  /** The stored answer for a repeated Idempotency-Key (one D1 read). */
+  async function replay(owner: string, key: string, hash: string): Promise<MappingResult> {
+    const [row] = await repo.retrieve(db, owner, key)
+    // The claim failed on this row a moment ago; it can only be gone if it expired meanwhile.
+    if (!row) throw new AppError('conflict', 'Idempotency-Key is being reused concurrently; retry')
+    if (!timingSafeEqual(row.requestHash, hash)) {
+      throw new AppError('unprocessable', 'Idempotency-Key was already used with a different request')
+    }
+    const body = await openAnswer(config, { owner, key, hash }, row.response)
+    if (!body || typeof body !== 'object') {
+      throw new AppError(
+        'conflict',
+        'the stored answer of this Idempotency-Key cannot be read (the server secret changed); use a new key',
+      )
+    }
+    return { status: 201, body: body as Record<string, unknown>, replayed: true }
+  }
+
+  return {
+    /**
+     * The layout `name` (MF_PROVISION_LAYOUT when absent) with every setting resolved.
+     * @throws AppError('not_found') unknown layout; AppError('internal') invalid layout or settings.
+     */
+    viewLayout(name?: string) {
+      return layoutView(loadLayout(config, name))
+    },
+
+    /**
+     * Provisions a gateway from a layout: every thing, channel, connection, the bootstrap config
+     * and certificates in one D1 batch, all or nothing. Certificates are signed before the batch
+     * and recorded inside it. With an idempotency key, a repeat of the same request returns the
+     * first answer and creates nothing.
+     * @throws AppError('not_found') unknown layout; AppError('conflict') external id already
+     *   provisioned; AppError('unprocessable') idempotency key used with another request;
+     *   AppError('malformed_entity' | 'unavailable' | 'internal') from certificate signing.
+     */
+    async provision(
+      identity: Identity,
+      req: ProvisionReq,
+      opts: { layout?: string; idempotencyKey?: string } = {},
+    ): Promise<MappingResult> {
+      const layout = loadLayout(config, opts.layout)
+      const owner = identity.userId
+      const now = Date.now()
+      const p = plan(layout, owner, req, await externalKeyHash(config, req.external_key), randomIds, now)
+      inject?.plan?.(p)
+      const issued = await prepareCerts(p)
+      const body = answer(p, issued)
+      const key = opts.idempotencyKey
+      const hash = key === undefined ? undefined : await requestHash(config, layout.name, req)
+      const claim =
+        key === undefined || hash === undefined
+          ? undefined
+          : {
+              owner,
+              key,
+              requestHash: hash,
+              status: 201,
+              response: await sealAnswer(config, { owner, key, hash }, body),
+              createdAt: now,
+            }
+      try {
+        await batchAll(db, statements(p, issued, claim))
+      } catch (e) {
+        certs.discardPrepared(issued)
+        if (claim && repo.isKeyTaken(e)) return replay(owner, claim.key, claim.requestHash)
+        mapBatchError(e)
+      }
+      if (p.config && config.FLUXGATE_BOOTSTRAP_CACHE_TTL > 0) {
+        // Lets the gateway's first fetch fill KV (failing costs one extra miss).
+        waitUntil(markNew(env.CACHE, p.externalId).catch(() => undefined))
+      }
+      return { status: 201, body, replayed: false }
+    },
+
+    /**
+     * What `provision` would create, without writing anything: every name, metadata, connection,
+     * the config and the certificate parameters. Ids do not exist yet, so things and channels are
+     * named by their layout position (`things[0]`, `channels[1]`), in metadata too.
+     * @throws AppError('not_found') unknown layout; AppError('conflict') external id provisioned.
+     */
+    async dryRun(req: ProvisionReq, layoutName?: string) {
+      const layout = loadLayout(config, layoutName)
+      const [taken] = await bootstrapRepo.retrieveByExternalId(db, req.external_id)[0]
+      if (taken) throw new AppError('conflict', 'external_id already provisioned')
+      const p = plan(layout, '', req, '', refIds, 0)
+      const connected = new Map<string, string[]>(p.things.map((t) => [t.id, []]))
+      for (const [c, t] of p.pairs) connected.get(t)!.push(c)
+      if (p.config && layout.autowhiteList) connected.set(p.gatewayId, p.channels.map((c) => c.id))
+      return {
+        dry_run: true as const,
+        layout: layout.name,
+        things: p.things.map((t, i) => ({
+          ref: t.id,
+          name: t.name || undefined,
+          metadata: t.metadata ?? undefined,
+          gateway: i === layout.gateway,
+          channels: connected.get(t.id)!,
+        })),
+        channels: p.channels.map((c, i) => ({
+          ref: c.id,
+          name: c.name,
+          metadata: c.metadata ?? undefined,
+          type: layout.channels[i]!.type,
+        })),
+        connections: [...connected].flatMap(([thing, chans]) => chans.map((channel) => ({ thing, channel }))),
+        bootstrap: p.config
+          ? {
+              external_id: p.externalId,
+              thing: p.gatewayId,
+              name: p.config.name ?? undefined,
+              content: p.config.content ?? undefined,
+              channels: orderChannels(p.channels).map((c) => c.id),
+              state: layout.autowhiteList ? 1 : 0,
+              certificates: layout.x509,
+            }
+          : null,
+        whitelisted: Boolean(p.config && layout.autowhiteList),
+        certs: layout.x509
+          ? {
+              things: p.things.map((t) => t.id),
+              key_type: layout.key.type,
+              key_bits: layout.key.bits,
+              ttl: formatDuration(layout.ttlMs),
+              common_name: config.MF_CERTS_CN,
+            }
+          : null,
+      }
+    },
+  }
+}

@@ -1,0 +1,307 @@
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import {
+  checkLayouts,
+  effectiveLayout,
+  type Layout,
+  LayoutError,
+  type LayoutDefaults,
+  parseLayout,
+} from '../../src/provision/layout'
+import { LAYOUT_SOURCES } from '../../src/provision/layouts'
+
+const GATEWAY = `
+[[things]]
+  name = "gw"
+  [things.metadata]
+    external_id = "x"
+`
+const CHANNELS = `
+[[channels]]
+  name = "control-channel"
+  [channels.metadata]
+    type = "control"
+[[channels]]
+  name = "data-channel"
+  [channels.metadata]
+    type = "data"
+`
+const MINIMAL = GATEWAY + CHANNELS
+
+/** The problems a layout text has (the message must name the file). */
+function problems(text: string, name = 'sample'): string[] {
+  try {
+    parseLayout(name, text)
+  } catch (e) {
+    expect(e).toBeInstanceOf(LayoutError)
+    expect((e as LayoutError).message.startsWith(`layouts/${name}.toml: `)).toBe(true)
+    return (e as LayoutError).problems
+  }
+  throw new Error('the layout was accepted')
+}
+
+const NO_SETTINGS: LayoutDefaults = { certsDefaultTtlMs: 100 * 3_600_000 }
+
+describe('bundled layouts', () => {
+  it('every file in layouts/ is bundled under its own name, and every bundled layout is valid', () => {
+    expect(Object.keys(env.TEST_LAYOUT_FILES).length).toBeGreaterThanOrEqual(2)
+    expect(checkLayouts(env.TEST_LAYOUT_FILES, LAYOUT_SOURCES)).toEqual([])
+    expect(Object.keys(LAYOUT_SOURCES).sort()).toEqual(Object.keys(env.TEST_LAYOUT_FILES).sort())
+  })
+
+  it('default: the Mainflux default (one gateway, control and data channels), flags left to settings', () => {
+    const l = parseLayout('default', LAYOUT_SOURCES.default!)
+    expect(l.things).toEqual([{ name: 'thing', metadata: { external_id: 'xxxxxx' }, channels: [] }])
+    expect(l.channels.map((c) => [c.name, c.type])).toEqual([
+      ['control-channel', 'control'],
+      ['data-channel', 'data'],
+    ])
+    expect([l.provision, l.autowhiteList, l.x509, l.content, l.key, l.ttlMs]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ])
+  })
+
+  it('agent-export: agent and export content as in the 0.12.1 docker add-on, plus an export channel', () => {
+    const l = parseLayout('agent-export', LAYOUT_SOURCES['agent-export']!)
+    expect(l.channels.map((c) => c.type)).toEqual(['control', 'data', 'export'])
+    expect(l.content).toMatchObject({
+      agent: {
+        edgex: { url: 'http://localhost:48090/api/v1/' },
+        mqtt: { mtls: false, qos: 0, retain: false, skip_tls_ver: true, url: 'localhost:1883' },
+        server: { nats_url: 'localhost:4222', port: '9000' },
+        heartbeat: { interval: '30s' },
+        terminal: { session_timeout: '30s' },
+        log: { level: 'info' },
+      },
+      export: {
+        exp: { nats: 'nats://localhost:4222', port: '8172', cache_db: '0' },
+        mqtt: { host: 'tcp://localhost:1883', priv_key_path: 'thing.key' },
+        routes: [{ mqtt_topic: '', nats_topic: '>', subtopic: '', type: 'plain', workers: 10 }],
+      },
+    })
+  })
+})
+
+describe('checkLayouts', () => {
+  it('names a file that is not bundled, a bundled name without a file, and a mix-up', () => {
+    const files = { a: MINIMAL, b: MINIMAL.replace('"gw"', '"other"'), c: MINIMAL }
+    const bundled = { a: MINIMAL, b: MINIMAL, d: MINIMAL }
+    expect(checkLayouts(files, bundled)).toEqual([
+      'layouts/c.toml: not bundled; import it in src/provision/layouts.ts under the name "c"',
+      'src/provision/layouts.ts: "b" is not the text of layouts/b.toml (imported under the wrong name?)',
+      'src/provision/layouts.ts: lists "d", but layouts/d.toml does not exist',
+    ])
+  })
+
+  it('reports every problem of an invalid bundled layout with its file', () => {
+    const bad = MINIMAL.replace('name = "gw"', 'name = 7')
+    expect(checkLayouts({ bad }, { bad })).toEqual(['layouts/bad.toml: things[0].name: name must be a string'])
+  })
+})
+
+describe('parseLayout', () => {
+  it('reads a minimal layout', () => {
+    const l = parseLayout('sample', MINIMAL)
+    expect(l.gateway).toBe(0)
+    expect(l.things[0]).toEqual({ name: 'gw', metadata: { external_id: 'x' }, channels: [] })
+  })
+
+  it('reads settings, certificates and channel lists of other things', () => {
+    const l = parseLayout(
+      'sample',
+      `
+[bootstrap]
+  provision = true
+  autowhite_list = false
+  x509_provision = true
+  [bootstrap.content]
+    when = 1979-05-27T07:32:00Z
+[certs]
+  days_valid = "48h"
+  key_type = "rsa"
+[[things]]
+  name = "sensor"
+  channels = ["data-channel"]
+${GATEWAY}${CHANNELS}`,
+    )
+    expect(l).toMatchObject({
+      provision: true,
+      autowhiteList: false,
+      x509: true,
+      ttlMs: 48 * 3_600_000,
+      key: { type: 'rsa', bits: 2048 },
+      gateway: 1,
+      // A TOML date becomes its RFC 3339 text, as JSON has no dates.
+      content: { when: '1979-05-27T07:32:00.000Z' },
+    })
+    expect(l.things[0]).toEqual({ name: 'sensor', metadata: null, channels: ['data-channel'] })
+  })
+
+  it.each([
+    { desc: 'TOML syntax', text: 'things = [', want: /^line 1, column \d+: / },
+    { desc: 'no things', text: CHANNELS, want: 'things: at least one [[things]] entry is required' },
+    { desc: 'no channels', text: GATEWAY, want: 'channels: at least one [[channels]] entry is required' },
+    { desc: 'empty things list', text: `things = []\n${CHANNELS}`, want: 'things: at least one [[things]] entry is required' },
+    {
+      desc: 'no gateway',
+      text: `[[things]]\n  name = "a"\n${CHANNELS}`,
+      want: /^things: exactly one thing must have metadata.external_id .*found 0$/,
+    },
+    { desc: 'two gateways', text: GATEWAY + MINIMAL, want: /^things: exactly one .*found 2$/ },
+    {
+      desc: 'unknown channel type',
+      text: MINIMAL.replace('"data"', '"telemetry"'),
+      want: 'channels[1].metadata.type: must be control, data, export or absent',
+    },
+    {
+      desc: 'two control channels',
+      text: MINIMAL.replace('"data"', '"control"'),
+      want: 'channels[1].metadata.type: "control" is already the type of channels[0]',
+    },
+    {
+      desc: 'duplicate channel name',
+      text: MINIMAL.replace('"data-channel"', '"control-channel"'),
+      want: 'channels[1].name: "control-channel" is used by another channel',
+    },
+    {
+      desc: 'channel without a name',
+      text: GATEWAY + '[[channels]]\n  metadata = { type = "data" }\n',
+      want: /^channels\[0\]\.name: /,
+    },
+    {
+      desc: 'autowhite_list without provision',
+      text: `[bootstrap]\n  provision = false\n  autowhite_list = true\n${MINIMAL}`,
+      want: 'bootstrap.autowhite_list: needs provision (whitelisting activates the bootstrap config)',
+    },
+    {
+      desc: 'a flag that is not a boolean',
+      text: `[bootstrap]\n  provision = "yes"\n${MINIMAL}`,
+      want: 'bootstrap.provision: provision must be true or false',
+    },
+    {
+      desc: 'content that is not a table (0.12.1 sample config)',
+      text: `[bootstrap]\n  content = ""\n${MINIMAL}`,
+      want: /^bootstrap\.content: content .* must be a table$/,
+    },
+    {
+      desc: 'an unknown key',
+      text: `[bootstrap]\n  autowhitelist = true\n${MINIMAL}`,
+      want: 'bootstrap.autowhitelist: unknown key',
+    },
+    {
+      desc: "0.12.1's [server] section",
+      text: `[server]\n  mf_user = "a"\n${MINIMAL}`,
+      want: /^server: \[server\] holds service settings in 0\.12\.1/,
+    },
+    { desc: 'bad key type', text: `[certs]\n  key_type = "dsa"\n${MINIMAL}`, want: /^certs\.key_type: key_type must be / },
+    { desc: 'RSA below 2048', text: `[certs]\n  key_type = "rsa"\n  key_bits = 1024\n${MINIMAL}`, want: /^certs\.key_bits: RSA keys are/ },
+    { desc: 'bad ttl', text: `[certs]\n  ttl = "10 days"\n${MINIMAL}`, want: 'certs.ttl: "10 days" is not a positive duration like "2400h"' },
+    {
+      desc: 'ttl and days_valid disagree',
+      text: `[certs]\n  ttl = "1h"\n  days_valid = "2h"\n${MINIMAL}`,
+      want: 'certs.ttl: ttl and days_valid disagree; give one of them',
+    },
+    {
+      desc: 'a thing connected to an unknown channel',
+      text: `[[things]]\n  name = "s"\n  channels = ["nope"]\n${MINIMAL}`,
+      want: 'things[0].channels[0]: no layout channel is named "nope"',
+    },
+    {
+      desc: 'a channel list on the gateway',
+      text: MINIMAL.replace('name = "gw"', 'name = "gw"\n  channels = ["data-channel"]'),
+      want: /^things\[0\]\.channels: the gateway is connected to every layout channel/,
+    },
+    {
+      desc: 'content too large',
+      text: `[bootstrap.content]\n  blob = "${'x'.repeat(70_000)}"\n${MINIMAL}`,
+      want: 'bootstrap.content: must be at most 65536 bytes as JSON',
+    },
+  ])('$desc', ({ text, want }) => {
+    const got = problems(text)
+    expect(got).toHaveLength(1)
+    expect(got[0]).toMatch(want)
+  })
+
+  it('refuses a file name that cannot be a ?layout= value', () => {
+    expect(problems(MINIMAL, 'My Layout')[0]).toMatch(/file name must be lower case/)
+  })
+
+  it('lists several problems at once', () => {
+    const got = problems(`[bootstrap]\n  provision = 1\n  x509_provision = "no"\n${MINIMAL}`)
+    expect(got).toEqual([
+      'bootstrap.provision: provision must be true or false',
+      'bootstrap.x509_provision: x509_provision must be true or false',
+    ])
+  })
+})
+
+describe('effectiveLayout (precedence: layout, then MF_PROVISION_* settings, then defaults)', () => {
+  const withBootstrap = (lines: string) => parseLayout('sample', `[bootstrap]\n${lines}\n${MINIMAL}`)
+
+  it('code defaults: provision and whitelist on, x509 off, EC P-256, MF_CERTS_DEFAULT_TTL', () => {
+    const e = effectiveLayout(parseLayout('sample', MINIMAL), NO_SETTINGS)
+    expect(e).toMatchObject({
+      provision: true,
+      autowhiteList: true,
+      x509: false,
+      key: { type: 'ec', bits: 256 },
+      ttlMs: 100 * 3_600_000,
+    })
+  })
+
+  it('settings fill what the layout leaves out', () => {
+    const e = effectiveLayout(parseLayout('sample', MINIMAL), {
+      ...NO_SETTINGS,
+      autowhiteList: false,
+      x509: true,
+      ttlMs: 3_600_000,
+      keyType: 'rsa',
+    })
+    expect(e).toMatchObject({ provision: true, autowhiteList: false, x509: true, ttlMs: 3_600_000 })
+    expect(e.key).toEqual({ type: 'rsa', bits: 2048 })
+  })
+
+  it('a layout value wins over a setting, false included (0.12.1 could not turn options off)', () => {
+    const l = withBootstrap('  autowhite_list = false\n  x509_provision = false')
+    const e = effectiveLayout(l, { ...NO_SETTINGS, autowhiteList: true, x509: true })
+    expect([e.autowhiteList, e.x509]).toEqual([false, false])
+    const on = effectiveLayout(withBootstrap('  x509_provision = true'), { ...NO_SETTINGS, x509: false })
+    expect(on.x509).toBe(true)
+  })
+
+  it('key type and size are one choice, from the first level that sets either', () => {
+    const l = parseLayout('sample', `[certs]\n  key_type = "rsa"\n${MINIMAL}`)
+    // The setting's 256 would be an invalid RSA size: it is not mixed in.
+    expect(effectiveLayout(l, { ...NO_SETTINGS, keyType: 'ec', keyBits: 384 }).key).toEqual({ type: 'rsa', bits: 2048 })
+    expect(effectiveLayout(parseLayout('sample', MINIMAL), { ...NO_SETTINGS, keyBits: 384 }).key).toEqual({
+      type: 'ec',
+      bits: 384,
+    })
+  })
+
+  it('without provision, whitelisting is off unless the layout asks for it (then it is an error)', () => {
+    const off = effectiveLayout(withBootstrap('  provision = false'), { ...NO_SETTINGS, autowhiteList: true })
+    expect([off.provision, off.autowhiteList]).toEqual([false, false])
+    expect(() => effectiveLayout(withBootstrap('  autowhite_list = true'), { ...NO_SETTINGS, provision: false })).toThrow(
+      /layouts\/sample\.toml: bootstrap\.autowhite_list: needs provision, which MF_PROVISION_BS_CONFIG_PROVISIONING/,
+    )
+  })
+
+  it('invalid key settings name the settings', () => {
+    expect(() => effectiveLayout(parseLayout('sample', MINIMAL), { ...NO_SETTINGS, keyType: 'rsa', keyBits: 256 })).toThrow(
+      /MF_PROVISION_CERTS_KEY_TYPE \/ MF_PROVISION_CERTS_KEY_BITS: key_bits: RSA keys are/,
+    )
+  })
+
+  it('does not change the parsed layout', () => {
+    const l: Layout = parseLayout('sample', MINIMAL)
+    const copy = structuredClone(l)
+    effectiveLayout(l, { ...NO_SETTINGS, provision: false })
+    expect(l).toEqual(copy)
+  })
+})
