@@ -60,7 +60,6 @@ export const mappingHeaders = z.object({
     .regex(IDEMPOTENCY_KEY, 'Idempotency-Key must be visible ASCII characters without spaces')
     .optional()
     .openapi({
-      param: { name: 'Idempotency-Key', in: 'header' },
       description:
         'Repeating a request with the same key and body within 24 h returns the first answer and creates nothing',
     }),

@@ -51,6 +51,8 @@ export interface ProvisionDeps extends Deps {
    * thing key that collides), `batch` may rewrite the statements (e.g. add a failing one).
    */
   inject?: {
+    /** Layouts to use instead of the bundled ones. */
+    layouts?: Readonly<Record<string, string>>
     plan?: (plan: Plan) => void
     batch?: (statements: Statement[], plan: Plan) => Statement[]
   }
@@ -63,12 +65,49 @@ export interface MappingResult {
   replayed: boolean
 }
 
+type Sources = Readonly<Record<string, string>>
+
 // Layouts are parsed once per isolate, and resolved against the settings once per config object.
-const parsed = new Map<string, Layout | LayoutError>()
-const resolved = new WeakMap<Config, Map<string, EffectiveLayout | LayoutError>>()
+const parsed = new WeakMap<Sources, Map<string, Layout | LayoutError>>()
+const resolved = new WeakMap<Config, WeakMap<Sources, Map<string, EffectiveLayout | LayoutError>>>()
 
 function misconfigured(e: LayoutError) {
   return new AppError('internal', 'server misconfigured', { cause: e })
+}
+
+function memo<K extends object, V>(map: WeakMap<K, V>, key: K, make: () => V): V {
+  let v = map.get(key)
+  if (v === undefined) map.set(key, (v = make()))
+  return v
+}
+
+function resolve(config: Config, sources: Sources, name: string): EffectiveLayout | LayoutError {
+  const layouts = memo(parsed, sources, () => new Map<string, Layout | LayoutError>())
+  let layout = layouts.get(name)
+  if (!layout) {
+    try {
+      layout = parseLayout(name, sources[name]!)
+    } catch (e) {
+      if (!(e instanceof LayoutError)) throw e
+      layout = e
+    }
+    layouts.set(name, layout)
+  }
+  if (layout instanceof LayoutError) return layout
+  try {
+    return effectiveLayout(layout, {
+      provision: config.MF_PROVISION_BS_CONFIG_PROVISIONING,
+      autowhiteList: config.MF_PROVISION_BS_AUTO_WHITELIST,
+      x509: config.MF_PROVISION_X509_PROVISIONING,
+      ttlMs: config.MF_PROVISION_CERTS_HOURS_VALID,
+      keyType: config.MF_PROVISION_CERTS_KEY_TYPE,
+      keyBits: config.MF_PROVISION_CERTS_KEY_BITS,
+      certsDefaultTtlMs: config.MF_CERTS_DEFAULT_TTL,
+    })
+  } catch (e) {
+    if (!(e instanceof LayoutError)) throw e
+    return e
+  }
 }
 
 /**
@@ -76,47 +115,22 @@ function misconfigured(e: LayoutError) {
  * @throws AppError('not_found') for a layout that is not bundled; AppError('internal') when it or
  *   the settings are invalid (the log names the file and the field).
  */
-export function loadLayout(config: Config, name: string | undefined): EffectiveLayout {
+export function loadLayout(
+  config: Config,
+  name: string | undefined,
+  sources: Sources = LAYOUT_SOURCES,
+): EffectiveLayout {
   const wanted = name ?? config.MF_PROVISION_LAYOUT
-  if (!Object.hasOwn(LAYOUT_SOURCES, wanted)) {
+  if (!Object.hasOwn(sources, wanted)) {
     if (name === undefined) {
       throw misconfigured(new LayoutError('MF_PROVISION_LAYOUT', [`no layout is named "${wanted}"`]))
     }
     throw new AppError('not_found', `layout "${wanted}" not found`)
   }
-  let perConfig = resolved.get(config)
-  if (!perConfig) resolved.set(config, (perConfig = new Map()))
-  let hit = perConfig.get(wanted)
-  if (!hit) {
-    let layout = parsed.get(wanted)
-    if (!layout) {
-      try {
-        layout = parseLayout(wanted, LAYOUT_SOURCES[wanted]!)
-      } catch (e) {
-        if (!(e instanceof LayoutError)) throw e
-        layout = e
-      }
-      parsed.set(wanted, layout)
-    }
-    try {
-      hit =
-        layout instanceof LayoutError
-          ? layout
-          : effectiveLayout(layout, {
-              provision: config.MF_PROVISION_BS_CONFIG_PROVISIONING,
-              autowhiteList: config.MF_PROVISION_BS_AUTO_WHITELIST,
-              x509: config.MF_PROVISION_X509_PROVISIONING,
-              ttlMs: config.MF_PROVISION_CERTS_HOURS_VALID,
-              keyType: config.MF_PROVISION_CERTS_KEY_TYPE,
-              keyBits: config.MF_PROVISION_CERTS_KEY_BITS,
-              certsDefaultTtlMs: config.MF_CERTS_DEFAULT_TTL,
-            })
-    } catch (e) {
-      if (!(e instanceof LayoutError)) throw e
-      hit = e
-    }
-    perConfig.set(wanted, hit)
-  }
+  const perConfig = memo(resolved, config, () => new WeakMap<Sources, Map<string, EffectiveLayout | LayoutError>>())
+  const layouts = memo(perConfig, sources, () => new Map<string, EffectiveLayout | LayoutError>())
+  let hit = layouts.get(wanted)
+  if (!hit) layouts.set(wanted, (hit = resolve(config, sources, wanted)))
   if (hit instanceof LayoutError) throw misconfigured(hit)
   return hit
 }
@@ -301,7 +315,7 @@ export function makeProvisionService(deps: ProvisionDeps) {
      * @throws AppError('not_found') unknown layout; AppError('internal') invalid layout or settings.
      */
     viewLayout(name?: string) {
-      return layoutView(loadLayout(config, name))
+      return layoutView(loadLayout(config, name, inject?.layouts))
     },
 
     /**
@@ -318,7 +332,7 @@ export function makeProvisionService(deps: ProvisionDeps) {
       req: ProvisionReq,
       opts: { layout?: string; idempotencyKey?: string } = {},
     ): Promise<MappingResult> {
-      const layout = loadLayout(config, opts.layout)
+      const layout = loadLayout(config, opts.layout, inject?.layouts)
       const owner = identity.userId
       const now = Date.now()
       const p = plan(layout, owner, req, await externalKeyHash(config, req.external_key), randomIds, now)
@@ -359,7 +373,7 @@ export function makeProvisionService(deps: ProvisionDeps) {
      * @throws AppError('not_found') unknown layout; AppError('conflict') external id provisioned.
      */
     async dryRun(req: ProvisionReq, layoutName?: string) {
-      const layout = loadLayout(config, layoutName)
+      const layout = loadLayout(config, layoutName, inject?.layouts)
       const [taken] = await bootstrapRepo.retrieveByExternalId(db, req.external_id)[0]
       if (taken) throw new AppError('conflict', 'external_id already provisioned')
       const p = plan(layout, '', req, '', refIds, 0)
