@@ -296,16 +296,20 @@ export function makeProvisionService(deps: ProvisionDeps) {
     const [row] = await repo.retrieve(db, owner, key)
     // The claim failed on this row a moment ago; it can only be gone if it expired meanwhile.
     if (!row) throw new AppError('conflict', 'Idempotency-Key is being reused concurrently; retry')
-    if (!timingSafeEqual(row.requestHash, hash)) {
-      throw new AppError('unprocessable', 'Idempotency-Key was already used with a different request')
-    }
-    const body = await openAnswer(config, { owner, key, hash }, row.response)
-    if (!body || typeof body !== 'object') {
-      throw new AppError(
+    const unreadable = () =>
+      new AppError(
         'conflict',
         'the stored answer of this Idempotency-Key cannot be read (the server secret changed); use a new key',
       )
+    if (!timingSafeEqual(row.requestHash, hash)) {
+      // Another request, or the same one hashed under a rotated secret: only an answer that still
+      // opens (bound to the stored hash) proves the secret is current and the request differs.
+      const current = await openAnswer(config, { owner, key, hash: row.requestHash }, row.response)
+      if (current === undefined) throw unreadable()
+      throw new AppError('unprocessable', 'Idempotency-Key was already used with a different request')
     }
+    const body = await openAnswer(config, { owner, key, hash }, row.response)
+    if (!body || typeof body !== 'object') throw unreadable()
     return { status: 201, body: body as Record<string, unknown>, replayed: true }
   }
 
