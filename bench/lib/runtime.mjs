@@ -65,6 +65,8 @@ const MODULE_TYPES = {
   '.txt': 'text',
   '.html': 'text',
   '.sql': 'text',
+  // Provision layouts (wrangler.toml's Text rule for *.toml).
+  '.toml': 'text',
   '.bin': 'data',
 }
 

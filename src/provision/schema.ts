@@ -29,8 +29,6 @@ export const provisionReq = z
   })
   .openapi('ProvisionRequest')
 
-export type ProvisionReq = z.output<typeof provisionReq>
-
 const layoutParam = z
   .string()
   .regex(LAYOUT_NAME, 'layout must be a layout name like "default"')

@@ -28,9 +28,15 @@ import {
 } from './layout'
 import { LAYOUT_SOURCES } from './layouts'
 import * as repo from './repo'
-import type { ProvisionReq } from './schema'
 
 type Statement = BatchItem<'sqlite'>
+
+/** A validated POST /mapping body (an empty name is already absent). */
+export interface MappingRequest {
+  external_id: string
+  external_key: string
+  name?: string
+}
 
 /** Everything one mapping creates, decided before anything is written. */
 export interface Plan {
@@ -40,7 +46,10 @@ export interface Plan {
   things: thingsRepo.ThingRow[]
   channels: channelsRepo.ChannelRow[]
   gatewayId: string
-  /** Connections made at once: non-gateway things' `channels`, the gateway's without a config. */
+  /**
+   * Connections, made in the mapping's batch: the gateway's to every channel when it is
+   * whitelisted or has no config; other things' to their layout `channels`.
+   */
   pairs: [channelId: string, thingId: string][]
   config?: Omit<bootstrapRepo.ConfigRow, 'lastBootstrapAt' | 'lastFailureAt' | 'lastFailure'>
 }
@@ -152,7 +161,7 @@ const refIds: Ids = { thing: (i) => `things[${i}]`, channel: (i) => `channels[${
 function plan(
   layout: EffectiveLayout,
   owner: string,
-  req: ProvisionReq,
+  req: MappingRequest,
   keyHash: string,
   ids: Ids,
   now: number,
@@ -187,7 +196,11 @@ function plan(
   const gatewayId = things[layout.gateway]!.id
   const pairs: Plan['pairs'] = []
   layout.things.forEach((t, i) => {
-    const names = i === layout.gateway ? (layout.provision ? [] : layout.channels.map((c) => c.name)) : t.channels
+    // The gateway is connected to every channel when whitelisted (its config is inserted active)
+    // or when it has no config that could be activated later.
+    const connectGateway = !layout.provision || layout.autowhiteList
+    const names =
+      i === layout.gateway ? (connectGateway ? layout.channels.map((c) => c.name) : []) : t.channels
     for (const n of names) pairs.push([channelId.get(n)!, things[i]!.id])
   })
   const gateway = things[layout.gateway]!
@@ -210,7 +223,7 @@ function plan(
           clientCert: null,
           clientKey: null,
           caCert: null,
-          state: 0,
+          state: layout.autowhiteList ? 1 : 0,
           createdAt: now,
         }
       : undefined,
@@ -284,7 +297,6 @@ export function makeProvisionService(deps: ProvisionDeps) {
         }),
         bootstrapRepo.saveChannels(db, p.owner, p.gatewayId, p.channels.map((c) => c.id)),
       )
-      if (p.layout.autowhiteList) out.push(...bootstrapRepo.activate(db, p.owner, p.gatewayId))
     }
     if (p.pairs.length > 0) out.push(thingsRepo.connectPairs(db, p.owner, p.pairs))
     if (issued.length > 0) out.push(...certsRepo.saveAll(db, issued.map((i) => i.row)))
@@ -333,7 +345,7 @@ export function makeProvisionService(deps: ProvisionDeps) {
      */
     async provision(
       identity: Identity,
-      req: ProvisionReq,
+      req: MappingRequest,
       opts: { layout?: string; idempotencyKey?: string } = {},
     ): Promise<MappingResult> {
       const layout = loadLayout(config, opts.layout, inject?.layouts)
@@ -376,7 +388,7 @@ export function makeProvisionService(deps: ProvisionDeps) {
      * named by their layout position (`things[0]`, `channels[1]`), in metadata too.
      * @throws AppError('not_found') unknown layout; AppError('conflict') external id provisioned.
      */
-    async dryRun(req: ProvisionReq, layoutName?: string) {
+    async dryRun(req: MappingRequest, layoutName?: string) {
       const layout = loadLayout(config, layoutName, inject?.layouts)
       const [taken] = await bootstrapRepo.retrieveByExternalId(db, req.external_id)[0]
       if (taken) throw new AppError('conflict', 'external_id already provisioned')

@@ -267,10 +267,12 @@ export function connectPairs(db: Db, owner: string, pairs: readonly (readonly [s
   return db
     .insert(connections)
     .select(
+      // CROSS JOIN fixes the loop order: the pairs outside, primary-key lookups inside. Left to
+      // itself the planner walks the owner's whole index range for both tables.
       sql`SELECT ${channels.id}, ${things.id}, ${channels.owner}
         FROM json_each(${JSON.stringify(pairs)}) AS p
-        INNER JOIN ${channels} ON ${channels.id} = json_extract(p.value, '$[0]')
-        INNER JOIN ${things} ON ${things.id} = json_extract(p.value, '$[1]')
+        CROSS JOIN ${channels} ON ${channels.id} = json_extract(p.value, '$[0]')
+        CROSS JOIN ${things} ON ${things.id} = json_extract(p.value, '$[1]')
         WHERE ${channels.owner} = ${owner} AND ${things.owner} = ${owner}`,
     )
     .onConflictDoNothing()

@@ -174,7 +174,7 @@ describe('POST /mapping with x509 (EC P-256)', () => {
     expect(b.ca_cert).toBe(ca.toString('pem'))
     const cert = await expectLeaf(b.client_cert![gw.id]!, { cn: gw.key, rsa: false })
     expect(await cert.verify({ publicKey: new X509Certificate(b.ca_cert!).publicKey, signatureOnly: true })).toBe(true)
-    expect((cert.publicKey.algorithm as EcKeyAlgorithm).namedCurve).toBe('P-256')
+    expect((cert.publicKey.algorithm as { namedCurve?: string }).namedCurve).toBe('P-256')
     expect(await keyMatchesCert(b.client_cert![gw.id]!, b.client_key![gw.id]!)).toBe(true)
     const days = (cert.notAfter.getTime() - Date.now()) / 86_400_000
     expect(days).toBeGreaterThan(99)
@@ -298,7 +298,7 @@ describe('POST /mapping errors', () => {
     expectError(await api('POST', path, { token: await token(), json: gatewayCreds() }), 400, message)
   })
 
-  it.each([
+  it.each<{ desc: string; headers: Record<string, string> }>([
     { desc: 'text/plain', headers: { 'Content-Type': 'text/plain' } },
     { desc: 'no Content-Type', headers: {} },
   ])('415 $desc', async ({ headers }) => {
