@@ -49,4 +49,6 @@ if (problems.length > 0) {
   console.error(`\nprovision layouts are not valid:\n${problems.map((p) => `  ${p}`).join('\n')}\n`)
   process.exit(1)
 }
-console.log(`check-layouts: ${Object.keys(files).length} layouts valid (${Object.keys(files).sort().join(', ')})`)
+console.log(
+  `check-layouts: ${Object.keys(files).length} layouts valid (${Object.keys(files).sort().join(', ')})`,
+)

@@ -14,7 +14,11 @@ const mapping = (name, layout) => ({
     method: 'POST',
     path: `/mapping?layout=${layout}`,
     headers: { authorization: `Bearer ${s.token}` },
-    body: { external_id: `bench-${s.run}-${i}`, external_key: `key-${s.run}-${i}`, name: `gw-${i}` },
+    body: {
+      external_id: `bench-${s.run}-${i}`,
+      external_key: `key-${s.run}-${i}`,
+      name: `gw-${i}`,
+    },
   }),
   expectStatus: 201,
 })

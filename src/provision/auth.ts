@@ -36,7 +36,11 @@ const RETRY_AFTER_REFUSAL_MS = 30_000
 const refused = () => new AppError('unauthenticated')
 
 /** One login through the users service; concurrent requests of an isolate share it. */
-async function logIn(c: Parameters<typeof deps>[0], config: Config, state: Login): Promise<Identity> {
+async function logIn(
+  c: Parameters<typeof deps>[0],
+  config: Config,
+  state: Login,
+): Promise<Identity> {
   const d = deps(c)
   const users = makeUsersService({ ...d, mailer: createMailer(d.env, config) })
   try {
@@ -44,13 +48,20 @@ async function logIn(c: Parameters<typeof deps>[0], config: Config, state: Login
     const claims = await verifyToken(config, token)
     const expiresAt = (claims.exp ?? Infinity) * 1000
     const lifetime = expiresAt - Date.now()
-    state.identity = { userId: claims.sub, email: claims.email, kind: 'login', metadata: claims.metadata }
+    state.identity = {
+      userId: claims.sub,
+      email: claims.email,
+      kind: 'login',
+      metadata: claims.metadata,
+    }
     state.refreshAt = expiresAt - Math.min(5 * 60_000, lifetime / 10)
     state.failedUntil = undefined
     return state.identity
   } catch (e) {
     if (e instanceof AppError && e.code === 'unauthenticated') {
-      console.error('provision: MF_PROVISION_USER / MF_PROVISION_PASSWORD were refused by the users service')
+      console.error(
+        'provision: MF_PROVISION_USER / MF_PROVISION_PASSWORD were refused by the users service',
+      )
       state.failedUntil = Date.now() + RETRY_AFTER_REFUSAL_MS
       state.identity = undefined
       throw refused()

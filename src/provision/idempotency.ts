@@ -20,7 +20,9 @@ function sealingKey(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret)
   if (!key) {
     key = (async () => {
-      const base = await crypto.subtle.importKey('raw', enc.encode(secret), 'HKDF', false, ['deriveKey'])
+      const base = await crypto.subtle.importKey('raw', enc.encode(secret), 'HKDF', false, [
+        'deriveKey',
+      ])
       return crypto.subtle.deriveKey(
         {
           name: 'HKDF',
@@ -80,7 +82,11 @@ export async function openAnswer(
   try {
     const bytes = fromB64url(body)
     const plain = await crypto.subtle.decrypt(
-      { name: 'AES-GCM', iv: bytes.slice(0, 12), additionalData: aad(bind.owner, bind.key, bind.hash) },
+      {
+        name: 'AES-GCM',
+        iv: bytes.slice(0, 12),
+        additionalData: aad(bind.owner, bind.key, bind.hash),
+      },
       await sealingKey(config.MF_AUTH_SECRET),
       bytes.slice(12),
     )

@@ -67,7 +67,10 @@ const certsSection = z.strictObject(
     // 0.12.1's name for the same thing (a Go duration despite the name).
     days_valid: z.string({ error: 'days_valid must be a duration string like "2400h"' }).optional(),
     key_type: z.string({ error: 'key_type must be a string: rsa, ec or ed25519' }).optional(),
-    key_bits: z.number({ error: 'key_bits must be an integer' }).int('key_bits must be an integer').optional(),
+    key_bits: z
+      .number({ error: 'key_bits must be an integer' })
+      .int('key_bits must be an integer')
+      .optional(),
   },
   { error: '[certs] must be a table' },
 )
@@ -142,16 +145,21 @@ const HINTS: Record<string, string> = {
   file: "0.12.1's file key is a service setting; a layout is chosen with ?layout=NAME",
 }
 
+/** A field path as the TOML reader sees it: `channels[1].metadata.type`. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`))
+    .join('')
+}
+
 function describe(issue: z.core.$ZodIssue): string[] {
-  const at = (path: PropertyKey[]) =>
-    path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('')
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((k) => {
-      const field = at([...issue.path, k])
+      const field = fieldPath([...issue.path, k])
       return `${field}: ${HINTS[field] ?? 'unknown key'}`
     })
   }
-  const field = at(issue.path)
+  const field = fieldPath(issue.path)
   return [field ? `${field}: ${issue.message}` : issue.message]
 }
 
@@ -180,7 +188,10 @@ function crossCheck(raw: RawLayout, add: (path: PropertyKey[], message: string) 
     }
     const first = types.get(type)
     if (first !== undefined) {
-      add(['channels', i, 'metadata', 'type'], `"${type}" is already the type of channels[${first}]`)
+      add(
+        ['channels', i, 'metadata', 'type'],
+        `"${type}" is already the type of channels[${first}]`,
+      )
     } else types.set(type, i)
   })
   raw.things.forEach((t, i) => {
@@ -201,7 +212,10 @@ function crossCheck(raw: RawLayout, add: (path: PropertyKey[], message: string) 
   })
   const b = raw.bootstrap
   if (b?.autowhite_list === true && b.provision === false) {
-    add(['bootstrap', 'autowhite_list'], 'needs provision (whitelisting activates the bootstrap config)')
+    add(
+      ['bootstrap', 'autowhite_list'],
+      'needs provision (whitelisting activates the bootstrap config)',
+    )
   }
   if (b?.content && JSON.stringify(b.content).length > LIMITS.bootstrapContentMax) {
     add(['bootstrap', 'content'], `must be at most ${LIMITS.bootstrapContentMax} bytes as JSON`)
@@ -254,7 +268,9 @@ export function parseLayout(name: string, text: string): Layout {
     doc = parse(text)
   } catch (e) {
     if (e instanceof TomlError) {
-      throw new LayoutError(file, [`line ${e.line}, column ${e.column}: ${e.message.split('\n')[0]}`])
+      throw new LayoutError(file, [
+        `line ${e.line}, column ${e.column}: ${e.message.split('\n')[0]}`,
+      ])
     }
     throw new LayoutError(file, [(e as Error).message])
   }
@@ -263,7 +279,7 @@ export function parseLayout(name: string, text: string): Layout {
   const raw = parsed.data
   const problems: string[] = []
   const add = (path: PropertyKey[], message: string) =>
-    problems.push(...describe({ code: 'custom', path, message, input: undefined } as z.core.$ZodIssue))
+    problems.push(`${fieldPath(path)}: ${message}`)
   crossCheck(raw, add)
   const ttlMs = certsTtl(raw, add)
   const key = certsKey(raw, add)
@@ -304,7 +320,10 @@ export interface LayoutDefaults {
 }
 
 /** A layout with every setting resolved: what a mapping does. */
-export interface EffectiveLayout extends Omit<Layout, 'provision' | 'autowhiteList' | 'x509' | 'ttlMs' | 'key'> {
+export interface EffectiveLayout extends Omit<
+  Layout,
+  'provision' | 'autowhiteList' | 'x509' | 'ttlMs' | 'key'
+> {
   provision: boolean
   autowhiteList: boolean
   x509: boolean
@@ -332,16 +351,22 @@ export function effectiveLayout(layout: Layout, d: LayoutDefaults): EffectiveLay
   let key = layout.key
   if (!key) {
     try {
-      key = d.keyType !== undefined || d.keyBits !== undefined ? keySpec(d.keyType, d.keyBits) : keySpec()
+      key =
+        d.keyType !== undefined || d.keyBits !== undefined
+          ? keySpec(d.keyType, d.keyBits)
+          : keySpec()
     } catch (e) {
       throw new LayoutError(file, [
         `MF_PROVISION_CERTS_KEY_TYPE / MF_PROVISION_CERTS_KEY_BITS: ${(e as Error).message}`,
       ])
     }
   }
-  const { provision: _p, autowhiteList: _a, x509: _x, ttlMs: _t, key: _k, ...rest } = layout
   return {
-    ...rest,
+    name: layout.name,
+    content: layout.content,
+    things: layout.things,
+    channels: layout.channels,
+    gateway: layout.gateway,
     provision,
     autowhiteList,
     x509: layout.x509 ?? d.x509 ?? false,
@@ -395,7 +420,9 @@ export function checkLayouts(
   const registry = 'src/provision/layouts.ts'
   for (const name of Object.keys(files).sort()) {
     if (!Object.hasOwn(bundled, name)) {
-      problems.push(`${layoutFile(name)}: not bundled; import it in ${registry} under the name "${name}"`)
+      problems.push(
+        `${layoutFile(name)}: not bundled; import it in ${registry} under the name "${name}"`,
+      )
     }
   }
   for (const [name, text] of Object.entries(bundled).sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -404,7 +431,9 @@ export function checkLayouts(
       continue
     }
     if (files[name] !== text) {
-      problems.push(`${registry}: "${name}" is not the text of ${layoutFile(name)} (imported under the wrong name?)`)
+      problems.push(
+        `${registry}: "${name}" is not the text of ${layoutFile(name)} (imported under the wrong name?)`,
+      )
       continue
     }
     try {

@@ -38,7 +38,8 @@ provision.openapi(
     method: 'post',
     path: '/mapping',
     tags: ['provision'],
-    summary: 'Provision a gateway from a layout: things, channels, connections, config, certificates',
+    summary:
+      'Provision a gateway from a layout: things, channels, connections, config, certificates',
     description:
       'All of it in one D1 batch: all or nothing. Credentials: the request Authorization, else the ' +
       'configured service API key, else the service account (MF_PROVISION_USER/PASSWORD).',
@@ -46,7 +47,10 @@ provision.openapi(
     middleware: [provisionAuth] as const,
     request: { query: mappingQuery, headers: mappingHeaders, body: jsonBody(provisionReq) },
     responses: {
-      201: jsonContent(provisionRes, 'Provisioned (or the stored answer of a repeated Idempotency-Key)'),
+      201: jsonContent(
+        provisionRes,
+        'Provisioned (or the stored answer of a repeated Idempotency-Key)',
+      ),
       200: jsonContent(dryRunRes, 'dry_run=true: what would be created; nothing was written'),
       ...errorResponses(400, 401, 404, 409, 413, 415, 422, 503),
     },
@@ -58,6 +62,6 @@ provision.openapi(
     const idempotencyKey = c.req.valid('header')['idempotency-key']
     const result = await service(c).provision(c.var.identity, req, { layout, idempotencyKey })
     if (result.replayed) c.header('Idempotent-Replayed', 'true')
-    return c.json(result.body as never, 201)
+    return c.json(result.body, 201)
   },
 )

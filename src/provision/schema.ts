@@ -11,13 +11,21 @@ export const provisionReq = z
     external_id: z
       .string({ error: 'external_id is required' })
       .min(1, 'external_id is required')
-      .refine(isExternalId, 'external_id must be at most 256 bytes, without control characters or "/"')
-      .openapi({ description: "The gateway's own id (a MAC address, a serial number)", example: '02:42:ac:11:00:02' }),
+      .refine(
+        isExternalId,
+        'external_id must be at most 256 bytes, without control characters or "/"',
+      )
+      .openapi({
+        description: "The gateway's own id (a MAC address, a serial number)",
+        example: '02:42:ac:11:00:02',
+      }),
     external_key: z
       .string({ error: 'external_key is required' })
       .min(1, 'external_key is required')
       .max(LIMITS.keyMax, `external_key must be at most ${LIMITS.keyMax} characters`)
-      .openapi({ description: "The gateway's bootstrap secret; only a keyed hash of it is stored" }),
+      .openapi({
+        description: "The gateway's bootstrap secret; only a keyed hash of it is stored",
+      }),
     name: z
       .string({ error: 'name must be a string' })
       .max(LIMITS.nameMax, `name must be at most ${LIMITS.nameMax} characters`)
@@ -25,7 +33,10 @@ export const provisionReq = z
       .optional()
       // Empty means "the layout's name", as 0.12.1 read it.
       .transform((s) => s || undefined)
-      .openapi({ type: 'string', description: "The gateway thing's name; the layout's when absent" }),
+      .openapi({
+        type: 'string',
+        description: "The gateway thing's name; the layout's when absent",
+      }),
   })
   .openapi('ProvisionRequest')
 
@@ -48,13 +59,16 @@ export const mappingQuery = z.object({
   }),
 })
 
-export const IDEMPOTENCY_KEY = /^[\x21-\x7e]+$/
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]+$/
 
 export const mappingHeaders = z.object({
   'idempotency-key': z
     .string()
     .min(1, 'Idempotency-Key must not be empty')
-    .max(LIMITS.idempotencyKeyMax, `Idempotency-Key must be at most ${LIMITS.idempotencyKeyMax} characters`)
+    .max(
+      LIMITS.idempotencyKeyMax,
+      `Idempotency-Key must be at most ${LIMITS.idempotencyKeyMax} characters`,
+    )
     .regex(IDEMPOTENCY_KEY, 'Idempotency-Key must be visible ASCII characters without spaces')
     .optional()
     .openapi({
@@ -108,8 +122,13 @@ export const dryRunRes = z
         thing: z.string(),
         name: z.string().optional(),
         content: z.string().optional(),
-        channels: z.array(z.string()).openapi({ description: 'In the order the gateway receives them' }),
-        state: z.number().int().openapi({ enum: [0, 1] }),
+        channels: z
+          .array(z.string())
+          .openapi({ description: 'In the order the gateway receives them' }),
+        state: z
+          .number()
+          .int()
+          .openapi({ enum: [0, 1] }),
         certificates: z.boolean(),
       })
       .nullable(),

@@ -67,9 +67,12 @@ export interface ProvisionDeps extends Deps {
   }
 }
 
+/** The 201 answer (see `answer`). */
+export type MappingAnswer = ReturnType<typeof answer>
+
 export interface MappingResult {
   status: 201
-  body: Record<string, unknown>
+  body: MappingAnswer
   /** True when the answer is the stored one of an earlier request with the same Idempotency-Key. */
   replayed: boolean
 }
@@ -132,11 +135,17 @@ export function loadLayout(
   const wanted = name ?? config.MF_PROVISION_LAYOUT
   if (!Object.hasOwn(sources, wanted)) {
     if (name === undefined) {
-      throw misconfigured(new LayoutError('MF_PROVISION_LAYOUT', [`no layout is named "${wanted}"`]))
+      throw misconfigured(
+        new LayoutError('MF_PROVISION_LAYOUT', [`no layout is named "${wanted}"`]),
+      )
     }
     throw new AppError('not_found', `layout "${wanted}" not found`)
   }
-  const perConfig = memo(resolved, config, () => new WeakMap<Sources, Map<string, EffectiveLayout | LayoutError>>())
+  const perConfig = memo(
+    resolved,
+    config,
+    () => new WeakMap<Sources, Map<string, EffectiveLayout | LayoutError>>(),
+  )
   const layouts = memo(perConfig, sources, () => new Map<string, EffectiveLayout | LayoutError>())
   let hit = layouts.get(wanted)
   if (!hit) layouts.set(wanted, (hit = resolve(config, sources, wanted)))
@@ -174,7 +183,8 @@ function plan(
     createdAt: now,
   }))
   const channelId = new Map(layout.channels.map((c, i) => [c.name, channels[i]!.id]))
-  const ofType = (type: string) => channels[layout.channels.findIndex((c) => c.type === type)]?.id ?? ''
+  const ofType = (type: string) =>
+    channels[layout.channels.findIndex((c) => c.type === type)]?.id ?? ''
   const things = layout.things.map((t, i) => {
     const gateway = i === layout.gateway
     const row = newThingRow(owner, { name: gateway ? (req.name ?? t.name) : t.name }, now)
@@ -268,7 +278,10 @@ export function makeProvisionService(deps: ProvisionDeps) {
     if (!p.layout.x509) return []
     const results = await Promise.allSettled(
       p.things.map((t) =>
-        certs.prepareCert({ id: t.id, key: t.key, owner: p.owner }, { key: p.layout.key, ttlMs: p.layout.ttlMs }),
+        certs.prepareCert(
+          { id: t.id, key: t.key, owner: p.owner },
+          { key: p.layout.key, ttlMs: p.layout.ttlMs },
+        ),
       ),
     )
     const done = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
@@ -295,11 +308,22 @@ export function makeProvisionService(deps: ProvisionDeps) {
           clientKey: gatewayCert?.keyPem ?? null,
           caCert: gatewayCert?.caPem ?? null,
         }),
-        bootstrapRepo.saveChannels(db, p.owner, p.gatewayId, p.channels.map((c) => c.id)),
+        bootstrapRepo.saveChannels(
+          db,
+          p.owner,
+          p.gatewayId,
+          p.channels.map((c) => c.id),
+        ),
       )
     }
     if (p.pairs.length > 0) out.push(thingsRepo.connectPairs(db, p.owner, p.pairs))
-    if (issued.length > 0) out.push(...certsRepo.saveAll(db, issued.map((i) => i.row)))
+    if (issued.length > 0)
+      out.push(
+        ...certsRepo.saveAll(
+          db,
+          issued.map((i) => i.row),
+        ),
+      )
     return inject?.batch ? inject.batch(out, p) : out
   }
 
@@ -318,11 +342,15 @@ export function makeProvisionService(deps: ProvisionDeps) {
       // opens (bound to the stored hash) proves the secret is current and the request differs.
       const current = await openAnswer(config, { owner, key, hash: row.requestHash }, row.response)
       if (current === undefined) throw unreadable()
-      throw new AppError('unprocessable', 'Idempotency-Key was already used with a different request')
+      throw new AppError(
+        'unprocessable',
+        'Idempotency-Key was already used with a different request',
+      )
     }
     const body = await openAnswer(config, { owner, key, hash }, row.response)
     if (!body || typeof body !== 'object') throw unreadable()
-    return { status: 201, body: body as Record<string, unknown>, replayed: true }
+    // What was stored is what `answer` returned for this very request.
+    return { status: 201, body: body as MappingAnswer, replayed: true }
   }
 
   return {
@@ -351,7 +379,14 @@ export function makeProvisionService(deps: ProvisionDeps) {
       const layout = loadLayout(config, opts.layout, inject?.layouts)
       const owner = identity.userId
       const now = Date.now()
-      const p = plan(layout, owner, req, await externalKeyHash(config, req.external_key), randomIds, now)
+      const p = plan(
+        layout,
+        owner,
+        req,
+        await externalKeyHash(config, req.external_key),
+        randomIds,
+        now,
+      )
       inject?.plan?.(p)
       const issued = await prepareCerts(p)
       const body = answer(p, issued)
@@ -395,7 +430,11 @@ export function makeProvisionService(deps: ProvisionDeps) {
       const p = plan(layout, '', req, '', refIds, 0)
       const connected = new Map<string, string[]>(p.things.map((t) => [t.id, []]))
       for (const [c, t] of p.pairs) connected.get(t)!.push(c)
-      if (p.config && layout.autowhiteList) connected.set(p.gatewayId, p.channels.map((c) => c.id))
+      if (p.config && layout.autowhiteList)
+        connected.set(
+          p.gatewayId,
+          p.channels.map((c) => c.id),
+        )
       return {
         dry_run: true as const,
         layout: layout.name,
@@ -412,7 +451,9 @@ export function makeProvisionService(deps: ProvisionDeps) {
           metadata: c.metadata ?? undefined,
           type: layout.channels[i]!.type,
         })),
-        connections: [...connected].flatMap(([thing, chans]) => chans.map((channel) => ({ thing, channel }))),
+        connections: [...connected].flatMap(([thing, chans]) =>
+          chans.map((channel) => ({ thing, channel })),
+        ),
         bootstrap: p.config
           ? {
               external_id: p.externalId,

@@ -58,7 +58,10 @@ const layouts = { ...LAYOUT_SOURCES, full: FULL }
 const identityOf = (u: TestUser): Identity => ({ userId: u.id, email: u.email, kind: 'login' })
 
 /** A statement that fails when it runs (NOT NULL), whatever ran before it in the batch. */
-const failing = () => createDb(env.DB).run(sql`INSERT INTO users (id, email, password_hash, created_at) VALUES ('x', NULL, 'x', 0)`)
+const failing = () =>
+  createDb(env.DB).run(
+    sql`INSERT INTO users (id, email, password_hash, created_at) VALUES ('x', NULL, 'x', 0)`,
+  )
 
 interface Case {
   desc: string
@@ -103,43 +106,51 @@ async function statementCount(u: TestUser, c: Case): Promise<number> {
     c.env,
   )
   const idempotencyKey = c.idempotencyKey ? `k-${uid()}` : undefined
-  await expect(service.provision(identityOf(u), gatewayCreds(), { layout: c.layout, idempotencyKey })).rejects.toThrow(
-    'probe',
-  )
+  await expect(
+    service.provision(identityOf(u), gatewayCreds(), { layout: c.layout, idempotencyKey }),
+  ).rejects.toThrow('probe')
   return n
 }
 
 describe('a mapping is all or nothing', () => {
-  it.each(CASES)('$desc: a failure at any position of the batch leaves every table as it was', async (c) => {
-    const u = await newUser()
-    const n = await statementCount(u, c)
-    expect(n).toBe(c.statements)
-    for (let at = 0; at <= n; at++) {
-      const creds = gatewayCreds()
-      const inject: ProvisionDeps['inject'] = {
-        layouts,
-        batch: (s: Statement[]) => [...s.slice(0, at), failing(), ...s.slice(at)],
-      }
-      const { service, flush } = provisionService(inject, c.env)
-      const before = await countAll()
-      const err = await service
-        .provision(identityOf(u), creds, { layout: c.layout, idempotencyKey: c.idempotencyKey ? `k-${uid()}` : undefined })
-        .then(
-          () => undefined,
-          (e: unknown) => e,
+  it.each(CASES)(
+    '$desc: a failure at any position of the batch leaves every table as it was',
+    async (c) => {
+      const u = await newUser()
+      const n = await statementCount(u, c)
+      expect(n).toBe(c.statements)
+      for (let at = 0; at <= n; at++) {
+        const creds = gatewayCreds()
+        const inject: ProvisionDeps['inject'] = {
+          layouts,
+          batch: (s: Statement[]) => [...s.slice(0, at), failing(), ...s.slice(at)],
+        }
+        const { service, flush } = provisionService(inject, c.env)
+        const before = await countAll()
+        const err = await service
+          .provision(identityOf(u), creds, {
+            layout: c.layout,
+            idempotencyKey: c.idempotencyKey ? `k-${uid()}` : undefined,
+          })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          )
+        await flush()
+        expect(err, `failure injected at ${at} of ${n}`).toBeDefined()
+        expect(String((err as Error).cause ?? err)).toContain(
+          'NOT NULL constraint failed: users.email',
         )
-      await flush()
-      expect(err, `failure injected at ${at} of ${n}`).toBeDefined()
-      expect(String((err as Error).cause ?? err)).toContain('NOT NULL constraint failed: users.email')
-      expect(await countAll(), `failure injected at ${at} of ${n}`).toEqual(before)
-      // No cache marker for a gateway that does not exist.
-      expect(await env.CACHE.get(`bsm:${creds.external_id}`)).toBeNull()
-    }
-    // And the same mapping without the failure goes through.
-    const { service } = provisionService({ layouts }, c.env)
-    const ok = await service.provision(identityOf(u), gatewayCreds(), { layout: c.layout })
-    expect(ok.status).toBe(201)
-  })
+        expect(await countAll(), `failure injected at ${at} of ${n}`).toEqual(before)
+        // No cache marker for a gateway that does not exist.
+        expect(await env.CACHE.get(`bsm:${creds.external_id}`)).toBeNull()
+      }
+      // And the same mapping without the failure goes through.
+      const { service } = provisionService({ layouts }, c.env)
+      const ok = await service.provision(identityOf(u), gatewayCreds(), { layout: c.layout })
+      expect(ok.status).toBe(201)
+    },
+  )
 
   it('the full layout: names, metadata, connections and certificates as the layout says', async () => {
     const u = await newUser()
@@ -152,7 +163,12 @@ describe('a mapping is all or nothing', () => {
     expect([added('things'), added('channels'), added('certs')]).toEqual([3, 3, 3])
     // gateway: 3 (whitelisted); sensor-a: 2; sensor-b: none (0.12.1 connected no other thing at all).
     expect(added('connections')).toBe(5)
-    const things = body.things as { id: string; name: string; key: string; metadata?: Record<string, unknown> }[]
+    const things = body.things as {
+      id: string
+      name: string
+      key: string
+      metadata?: Record<string, unknown>
+    }[]
     const channels = body.channels as { id: string; name: string }[]
     expect(things.map((t) => t.name)).toEqual(['sensor-a', 'gw-full', 'sensor-b'])
     expect(things[0]!.metadata).toEqual({ kind: 'sensor' })
@@ -171,7 +187,11 @@ describe('a mapping is all or nothing', () => {
         .map((c: { name: string }) => c.name)
         .sort()
     expect(await chans(things[0]!.id)).toEqual(['data-channel', 'export-channel'])
-    expect(await chans(things[1]!.id)).toEqual(['control-channel', 'data-channel', 'export-channel'])
+    expect(await chans(things[1]!.id)).toEqual([
+      'control-channel',
+      'data-channel',
+      'export-channel',
+    ])
     expect(await chans(things[2]!.id)).toEqual([])
     expect(Object.keys(body.client_cert as object).sort()).toEqual(things.map((t) => t.id).sort())
     expect(body.whitelisted).toEqual({ [things[1]!.id]: true })
@@ -189,7 +209,9 @@ describe('conflicts detected by the batch', () => {
       },
     })
     const before = await countAll()
-    await expect(service.provision(identityOf(u), gatewayCreds(), { layout: 'full' })).rejects.toMatchObject({
+    await expect(
+      service.provision(identityOf(u), gatewayCreds(), { layout: 'full' }),
+    ).rejects.toMatchObject({
       code: 'conflict',
       message: 'thing key already in use',
     })
@@ -205,7 +227,9 @@ describe('conflicts detected by the batch', () => {
       },
     })
     const before = await countAll()
-    const err = await service.provision(identityOf(u), gatewayCreds(), { layout: 'full' }).catch((e) => e)
+    const err = await service
+      .provision(identityOf(u), gatewayCreds(), { layout: 'full' })
+      .catch((e) => e)
     expect(err).toBeInstanceOf(AppError)
     expect(err.code).toBe('conflict')
     expect(await countAll()).toEqual(before)
@@ -217,20 +241,29 @@ describe('certificates of a failed mapping', () => {
     const u = await newUser()
     const { service } = provisionService({ layouts, batch: (s) => [...s, failing()] })
     const before = await countAll()
-    await expect(service.provision(identityOf(u), gatewayCreds(), { layout: 'full' })).rejects.toThrow()
+    await expect(
+      service.provision(identityOf(u), gatewayCreds(), { layout: 'full' }),
+    ).rejects.toThrow()
     expect((await countAll()).certs).toBe(before.certs)
   })
 
   it('Vault: the certificates Vault issued are revoked after the failure', async () => {
     const double = await installVaultDouble()
     const u = await newUser()
-    const { service, flush } = provisionService({ layouts, batch: (s) => [...s, failing()] }, VAULT_ENV)
+    const { service, flush } = provisionService(
+      { layouts, batch: (s) => [...s, failing()] },
+      VAULT_ENV,
+    )
     const before = await countAll()
-    await expect(service.provision(identityOf(u), gatewayCreds(), { layout: 'full' })).rejects.toThrow()
+    await expect(
+      service.provision(identityOf(u), gatewayCreds(), { layout: 'full' }),
+    ).rejects.toThrow()
     await flush()
     expect(await countAll()).toEqual(before)
     const issued = double.calls.filter((c) => c.path === '/v1/pki_int/issue/mainflux')
-    const revoked = double.calls.filter((c) => c.path === '/v1/pki_int/revoke').map((c) => c.body.serial_number)
+    const revoked = double.calls
+      .filter((c) => c.path === '/v1/pki_int/revoke')
+      .map((c) => c.body.serial_number)
     expect(issued).toHaveLength(3)
     expect(revoked).toHaveLength(3)
     expect(new Set(revoked)).toEqual(new Set(double.revoked.keys()))
@@ -242,7 +275,9 @@ describe('certificates of a failed mapping', () => {
     const u = await newUser()
     const { service, flush } = provisionService({ layouts }, VAULT_ENV)
     const before = await countAll()
-    await expect(service.provision(identityOf(u), gatewayCreds(), { layout: 'full' })).rejects.toMatchObject({
+    await expect(
+      service.provision(identityOf(u), gatewayCreds(), { layout: 'full' }),
+    ).rejects.toMatchObject({
       code: 'unavailable',
     })
     await flush()

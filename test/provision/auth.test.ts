@@ -28,13 +28,22 @@ function isolate(overrides: Overrides) {
     const ctx = createExecutionContext()
     const start = counter.calls
     const res = await app.fetch(
-      new Request('http://fluxgate.test/mapping', { method: 'POST', headers, body: JSON.stringify(json) }),
+      new Request('http://fluxgate.test/mapping', {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(json),
+      }),
       e,
       ctx,
     )
     await waitOnExecutionContext(ctx)
     const text = await res.text()
-    return { status: res.status, body: text ? JSON.parse(text) : undefined, text, d1: counter.calls - start }
+    return {
+      status: res.status,
+      body: text ? JSON.parse(text) : undefined,
+      text,
+      d1: counter.calls - start,
+    }
   }
   return Object.assign(post, { counter })
 }
@@ -51,13 +60,19 @@ describe('POST /mapping credentials, by precedence', () => {
     }
     const b = await mapping(gatewayCreds(), { token: caller.token, env: settings })
     expect(b.status, b.text).toBe(201)
-    expect(await ownerOf(gatewayOf(b.body).id, { caller: caller.token, service: service.token })).toBe('caller')
+    expect(
+      await ownerOf(gatewayOf(b.body).id, { caller: caller.token, service: service.token }),
+    ).toBe('caller')
   })
 
   it('an invalid Authorization is 401 and does not fall through to the service credentials', async () => {
     const service = await newUser()
     const key = await apiKey(service.token)
-    const settings = { MF_PROVISION_API_KEY: key.value, MF_PROVISION_USER: service.email, MF_PROVISION_PASSWORD: service.password }
+    const settings = {
+      MF_PROVISION_API_KEY: key.value,
+      MF_PROVISION_USER: service.email,
+      MF_PROVISION_PASSWORD: service.password,
+    }
     for (const auth of ['Bearer nonsense', 'Thing some-thing-key', 'garbage']) {
       const before = await countAll()
       expectError(await mapping(gatewayCreds(), { auth, env: settings }), 401)
@@ -70,10 +85,16 @@ describe('POST /mapping credentials, by precedence', () => {
     const account = await newUser()
     const key = await apiKey(keyOwner.token)
     const b = await mapping(gatewayCreds(), {
-      env: { MF_PROVISION_API_KEY: key.value, MF_PROVISION_USER: account.email, MF_PROVISION_PASSWORD: account.password },
+      env: {
+        MF_PROVISION_API_KEY: key.value,
+        MF_PROVISION_USER: account.email,
+        MF_PROVISION_PASSWORD: account.password,
+      },
     })
     expect(b.status, b.text).toBe(201)
-    expect(await ownerOf(gatewayOf(b.body).id, { keyOwner: keyOwner.token, account: account.token })).toBe('keyOwner')
+    expect(
+      await ownerOf(gatewayOf(b.body).id, { keyOwner: keyOwner.token, account: account.token }),
+    ).toBe('keyOwner')
   })
 
   it('a revoked service API key is 401 at once (it is checked in D1 on every use)', async () => {
@@ -91,7 +112,10 @@ describe('POST /mapping credentials, by precedence', () => {
 
   it('3. without both, the service account; its login is kept per isolate (no PBKDF2 per mapping)', async () => {
     const account = await newUser()
-    const post = isolate({ MF_PROVISION_USER: account.email, MF_PROVISION_PASSWORD: account.password })
+    const post = isolate({
+      MF_PROVISION_USER: account.email,
+      MF_PROVISION_PASSWORD: account.password,
+    })
     const first = await post(undefined)
     expect(first.status, first.text).toBe(201)
     expect(first.d1).toBe(2) // the login's read, then the mapping's batch
@@ -105,7 +129,10 @@ describe('POST /mapping credentials, by precedence', () => {
 
   it('concurrent first requests share one login', async () => {
     const account = await newUser()
-    const post = isolate({ MF_PROVISION_USER: account.email, MF_PROVISION_PASSWORD: account.password })
+    const post = isolate({
+      MF_PROVISION_USER: account.email,
+      MF_PROVISION_PASSWORD: account.password,
+    })
     const all = await Promise.all([post(undefined), post(undefined), post(undefined)])
     expect(all.map((r) => r.status)).toEqual([201, 201, 201])
     expect(post.counter.calls).toBe(4) // one login read + three batches
@@ -113,7 +140,10 @@ describe('POST /mapping credentials, by precedence', () => {
 
   it('a refused service password is 401, and is not tried again for a while (no D1, no PBKDF2)', async () => {
     const account = await newUser()
-    const post = isolate({ MF_PROVISION_USER: account.email, MF_PROVISION_PASSWORD: 'wrong-password' })
+    const post = isolate({
+      MF_PROVISION_USER: account.email,
+      MF_PROVISION_PASSWORD: 'wrong-password',
+    })
     const first = await post(undefined)
     expect(first.status).toBe(401)
     expect(first.d1).toBe(1)
@@ -131,7 +161,13 @@ describe('POST /mapping credentials, by precedence', () => {
 
   it('a user without a password, or a password without a user, is a configuration error', async () => {
     const u = await newUser()
-    expectError(await mapping(gatewayCreds(), { token: u.token, env: { MF_PROVISION_USER: u.email } }), 500)
-    expectError(await mapping(gatewayCreds(), { token: u.token, env: { MF_PROVISION_PASSWORD: 'x' } }), 500)
+    expectError(
+      await mapping(gatewayCreds(), { token: u.token, env: { MF_PROVISION_USER: u.email } }),
+      500,
+    )
+    expectError(
+      await mapping(gatewayCreds(), { token: u.token, env: { MF_PROVISION_PASSWORD: 'x' } }),
+      500,
+    )
   })
 })

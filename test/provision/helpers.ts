@@ -70,10 +70,7 @@ export async function apiKey(token: string, duration = 3600) {
 }
 
 /** The provision service against the test D1 and KV, with the test seams. */
-export function provisionService(
-  inject: ProvisionDeps['inject'] = {},
-  overrides: Overrides = {},
-) {
+export function provisionService(inject: ProvisionDeps['inject'] = {}, overrides: Overrides = {}) {
   const e = { ...env, ...overrides } as typeof env
   const ctx = createExecutionContext()
   const service = makeProvisionService({

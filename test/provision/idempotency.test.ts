@@ -59,7 +59,10 @@ describe('Idempotency-Key', () => {
     const creds = gatewayCreds('gw')
     expect((await mapping(creds, { token: u.token, idempotencyKey: key })).status).toBe(201)
     const before = await countAll()
-    const res = await mapping({ ...creds, ...change }, { token: u.token, idempotencyKey: key, layout })
+    const res = await mapping(
+      { ...creds, ...change },
+      { token: u.token, idempotencyKey: key, layout },
+    )
     expectError(res, 422, 'Idempotency-Key was already used with a different request')
     expect(await countAll()).toEqual(before)
   })
@@ -90,7 +93,7 @@ describe('Idempotency-Key', () => {
     expect((await configRow(creds.external_id))!.thing_id).toBe(gatewayOf(retry.body).id)
   })
 
-  it('two concurrent requests with one key: the primary key decides, both get the winner\'s answer', async () => {
+  it("two concurrent requests with one key: the primary key decides, both get the winner's answer", async () => {
     const u = await newUser()
     const key = `k-${uid()}`
     const creds = gatewayCreds()
@@ -101,7 +104,9 @@ describe('Idempotency-Key', () => {
     ])
     expect([a.status, b.status]).toEqual([201, 201])
     expect(a.body).toEqual(b.body)
-    expect([a.headers.get('Idempotent-Replayed'), b.headers.get('Idempotent-Replayed')].sort()).toEqual([null, 'true'].sort())
+    expect(
+      [a.headers.get('Idempotent-Replayed'), b.headers.get('Idempotent-Replayed')].sort(),
+    ).toEqual([null, 'true'].sort())
     const after = await countAll()
     expect(after.things! - before.things!).toBe(1)
     expect(after.idempotency_keys! - before.idempotency_keys!).toBe(1)

@@ -100,7 +100,9 @@ describe('checkLayouts', () => {
 
   it('reports every problem of an invalid bundled layout with its file', () => {
     const bad = MINIMAL.replace('name = "gw"', 'name = 7')
-    expect(checkLayouts({ bad }, { bad })).toEqual(['layouts/bad.toml: things[0].name: name must be a string'])
+    expect(checkLayouts({ bad }, { bad })).toEqual([
+      'layouts/bad.toml: things[0].name: name must be a string',
+    ])
   })
 })
 
@@ -144,9 +146,21 @@ ${GATEWAY}${CHANNELS}`,
 
   it.each([
     { desc: 'TOML syntax', text: 'things = [', want: /^line 1, column \d+: / },
-    { desc: 'no things', text: CHANNELS, want: 'things: at least one [[things]] entry is required' },
-    { desc: 'no channels', text: GATEWAY, want: 'channels: at least one [[channels]] entry is required' },
-    { desc: 'empty things list', text: `things = []\n${CHANNELS}`, want: 'things: at least one [[things]] entry is required' },
+    {
+      desc: 'no things',
+      text: CHANNELS,
+      want: 'things: at least one [[things]] entry is required',
+    },
+    {
+      desc: 'no channels',
+      text: GATEWAY,
+      want: 'channels: at least one [[channels]] entry is required',
+    },
+    {
+      desc: 'empty things list',
+      text: `things = []\n${CHANNELS}`,
+      want: 'things: at least one [[things]] entry is required',
+    },
     {
       desc: 'no gateway',
       text: `[[things]]\n  name = "a"\n${CHANNELS}`,
@@ -198,9 +212,21 @@ ${GATEWAY}${CHANNELS}`,
       text: `[server]\n  mf_user = "a"\n${MINIMAL}`,
       want: /^server: \[server\] holds service settings in 0\.12\.1/,
     },
-    { desc: 'bad key type', text: `[certs]\n  key_type = "dsa"\n${MINIMAL}`, want: /^certs\.key_type: key_type must be / },
-    { desc: 'RSA below 2048', text: `[certs]\n  key_type = "rsa"\n  key_bits = 1024\n${MINIMAL}`, want: /^certs\.key_bits: RSA keys are/ },
-    { desc: 'bad ttl', text: `[certs]\n  ttl = "10 days"\n${MINIMAL}`, want: 'certs.ttl: "10 days" is not a positive duration like "2400h"' },
+    {
+      desc: 'bad key type',
+      text: `[certs]\n  key_type = "dsa"\n${MINIMAL}`,
+      want: /^certs\.key_type: key_type must be /,
+    },
+    {
+      desc: 'RSA below 2048',
+      text: `[certs]\n  key_type = "rsa"\n  key_bits = 1024\n${MINIMAL}`,
+      want: /^certs\.key_bits: RSA keys are/,
+    },
+    {
+      desc: 'bad ttl',
+      text: `[certs]\n  ttl = "10 days"\n${MINIMAL}`,
+      want: 'certs.ttl: "10 days" is not a positive duration like "2400h"',
+    },
     {
       desc: 'ttl and days_valid disagree',
       text: `[certs]\n  ttl = "1h"\n  days_valid = "2h"\n${MINIMAL}`,
@@ -241,7 +267,8 @@ ${GATEWAY}${CHANNELS}`,
 })
 
 describe('effectiveLayout (precedence: layout, then MF_PROVISION_* settings, then defaults)', () => {
-  const withBootstrap = (lines: string) => parseLayout('sample', `[bootstrap]\n${lines}\n${MINIMAL}`)
+  const withBootstrap = (lines: string) =>
+    parseLayout('sample', `[bootstrap]\n${lines}\n${MINIMAL}`)
 
   it('code defaults: provision and whitelist on, x509 off, EC P-256, MF_CERTS_DEFAULT_TTL', () => {
     const e = effectiveLayout(parseLayout('sample', MINIMAL), NO_SETTINGS)
@@ -270,32 +297,52 @@ describe('effectiveLayout (precedence: layout, then MF_PROVISION_* settings, the
     const l = withBootstrap('  autowhite_list = false\n  x509_provision = false')
     const e = effectiveLayout(l, { ...NO_SETTINGS, autowhiteList: true, x509: true })
     expect([e.autowhiteList, e.x509]).toEqual([false, false])
-    const on = effectiveLayout(withBootstrap('  x509_provision = true'), { ...NO_SETTINGS, x509: false })
+    const on = effectiveLayout(withBootstrap('  x509_provision = true'), {
+      ...NO_SETTINGS,
+      x509: false,
+    })
     expect(on.x509).toBe(true)
   })
 
   it('key type and size are one choice, from the first level that sets either', () => {
     const l = parseLayout('sample', `[certs]\n  key_type = "rsa"\n${MINIMAL}`)
     // The setting's 256 would be an invalid RSA size: it is not mixed in.
-    expect(effectiveLayout(l, { ...NO_SETTINGS, keyType: 'ec', keyBits: 384 }).key).toEqual({ type: 'rsa', bits: 2048 })
-    expect(effectiveLayout(parseLayout('sample', MINIMAL), { ...NO_SETTINGS, keyBits: 384 }).key).toEqual({
+    expect(effectiveLayout(l, { ...NO_SETTINGS, keyType: 'ec', keyBits: 384 }).key).toEqual({
+      type: 'rsa',
+      bits: 2048,
+    })
+    expect(
+      effectiveLayout(parseLayout('sample', MINIMAL), { ...NO_SETTINGS, keyBits: 384 }).key,
+    ).toEqual({
       type: 'ec',
       bits: 384,
     })
   })
 
   it('without provision, whitelisting is off unless the layout asks for it (then it is an error)', () => {
-    const off = effectiveLayout(withBootstrap('  provision = false'), { ...NO_SETTINGS, autowhiteList: true })
+    const off = effectiveLayout(withBootstrap('  provision = false'), {
+      ...NO_SETTINGS,
+      autowhiteList: true,
+    })
     expect([off.provision, off.autowhiteList]).toEqual([false, false])
-    expect(() => effectiveLayout(withBootstrap('  autowhite_list = true'), { ...NO_SETTINGS, provision: false })).toThrow(
+    expect(() =>
+      effectiveLayout(withBootstrap('  autowhite_list = true'), {
+        ...NO_SETTINGS,
+        provision: false,
+      }),
+    ).toThrow(
       /layouts\/sample\.toml: bootstrap\.autowhite_list: needs provision, which MF_PROVISION_BS_CONFIG_PROVISIONING/,
     )
   })
 
   it('invalid key settings name the settings', () => {
-    expect(() => effectiveLayout(parseLayout('sample', MINIMAL), { ...NO_SETTINGS, keyType: 'rsa', keyBits: 256 })).toThrow(
-      /MF_PROVISION_CERTS_KEY_TYPE \/ MF_PROVISION_CERTS_KEY_BITS: key_bits: RSA keys are/,
-    )
+    expect(() =>
+      effectiveLayout(parseLayout('sample', MINIMAL), {
+        ...NO_SETTINGS,
+        keyType: 'rsa',
+        keyBits: 256,
+      }),
+    ).toThrow(/MF_PROVISION_CERTS_KEY_TYPE \/ MF_PROVISION_CERTS_KEY_BITS: key_bits: RSA keys are/)
   })
 
   it('does not change the parsed layout', () => {

@@ -16,7 +16,11 @@ import {
 } from './helpers'
 
 const delta = (after: Record<string, number>, before: Record<string, number>) =>
-  Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - before[k]!]).filter(([, d]) => d !== 0))
+  Object.fromEntries(
+    Object.entries(after)
+      .map(([k, v]) => [k, v - before[k]!])
+      .filter(([, d]) => d !== 0),
+  )
 
 describe('POST /mapping with the default layout', () => {
   it('201: one gateway thing, control and data channels, a whitelisted config; exactly that is written', async () => {
@@ -60,14 +64,18 @@ describe('POST /mapping with the default layout', () => {
 
     const thing = await api('GET', `/things/${gw.id}`, { token: u.token })
     expect(thing.body).toEqual(gw)
-    const stored = await env.DB.prepare('SELECT metadata FROM things WHERE id = ?').bind(gw.id).first<{ metadata: string }>()
+    const stored = await env.DB.prepare('SELECT metadata FROM things WHERE id = ?')
+      .bind(gw.id)
+      .first<{ metadata: string }>()
     expect(stored!.metadata).not.toContain(creds.external_key)
     const cfg = await api('GET', `/things/configs/${gw.id}`, { token: u.token })
     expect(cfg.body).toMatchObject({ external_id: creds.external_id, state: 1, name: 'gateway-7' })
     expect(cfg.body.content).toBeUndefined()
     expect(cfg.body.mainflux_channels.map((c: { id: string }) => c.id)).toEqual([ctrl.id, data.id])
     const connected = await api('GET', `/things/${gw.id}/channels?limit=10`, { token: u.token })
-    expect(connected.body.channels.map((c: { id: string }) => c.id).sort()).toEqual([ctrl.id, data.id].sort())
+    expect(connected.body.channels.map((c: { id: string }) => c.id).sort()).toEqual(
+      [ctrl.id, data.id].sort(),
+    )
     expect((await configRow(creds.external_id))!.external_key_hash).toMatch(/^v1:/)
   })
 
@@ -149,11 +157,21 @@ describe('POST /mapping with agent-export', () => {
     const fetched = await fetchBootstrap(creds.external_id, creds.external_key)
     expect(fetched.status, fetched.text).toBe(200)
     // What the agent does: control and data by position, then content parsed as JSON.
-    expect(fetched.body.mainflux_channels.map((c: { id: string }) => c.id)).toEqual(b.channels.map((c) => c.id))
+    expect(fetched.body.mainflux_channels.map((c: { id: string }) => c.id)).toEqual(
+      b.channels.map((c) => c.id),
+    )
     const content = JSON.parse(fetched.body.content)
     expect(Object.keys(content).sort()).toEqual(['agent', 'export'])
-    expect(content.agent.mqtt).toEqual({ mtls: false, qos: 0, retain: false, skip_tls_ver: true, url: 'localhost:1883' })
-    expect(content.export.routes).toEqual([{ mqtt_topic: '', nats_topic: '>', subtopic: '', type: 'plain', workers: 10 }])
+    expect(content.agent.mqtt).toEqual({
+      mtls: false,
+      qos: 0,
+      retain: false,
+      skip_tls_ver: true,
+      url: 'localhost:1883',
+    })
+    expect(content.export.routes).toEqual([
+      { mqtt_topic: '', nats_topic: '>', subtopic: '', type: 'plain', workers: 10 },
+    ])
     const layout = await api('GET', '/mapping?layout=agent-export', { token: u.token })
     expect(content).toEqual(layout.body.bootstrap.content)
     for (const c of b.channels) expect((await accessByKey(c.id, gw.key)).status).toBe(200)
@@ -168,12 +186,24 @@ describe('POST /mapping with x509 (EC P-256)', () => {
     const b = await provisioned(creds, { token: u.token, layout: 'x509' })
     expect(delta(await countAll(), before)).toMatchObject({ things: 1, certs: 1 })
     const gw = gatewayOf(b)
-    expect(Object.keys(b)).toEqual(['things', 'channels', 'client_cert', 'client_key', 'ca_cert', 'whitelisted'])
+    expect(Object.keys(b)).toEqual([
+      'things',
+      'channels',
+      'client_cert',
+      'client_key',
+      'ca_cert',
+      'whitelisted',
+    ])
     expect(Object.keys(b.client_cert!)).toEqual([gw.id])
     const ca = testCa()
     expect(b.ca_cert).toBe(ca.toString('pem'))
     const cert = await expectLeaf(b.client_cert![gw.id]!, { cn: gw.key, rsa: false })
-    expect(await cert.verify({ publicKey: new X509Certificate(b.ca_cert!).publicKey, signatureOnly: true })).toBe(true)
+    expect(
+      await cert.verify({
+        publicKey: new X509Certificate(b.ca_cert!).publicKey,
+        signatureOnly: true,
+      }),
+    ).toBe(true)
     expect((cert.publicKey.algorithm as { namedCurve?: string }).namedCurve).toBe('P-256')
     expect(await keyMatchesCert(b.client_cert![gw.id]!, b.client_key![gw.id]!)).toBe(true)
     const days = (cert.notAfter.getTime() - Date.now()) / 86_400_000
@@ -195,7 +225,12 @@ describe('POST /mapping with x509 (EC P-256)', () => {
   it('is still one D1 round trip', async () => {
     const u = await newUser()
     const { db, counter } = countingD1(env.DB)
-    const res = await call('POST', '/mapping?layout=x509', { token: u.token, json: gatewayCreds() }, { DB: db })
+    const res = await call(
+      'POST',
+      '/mapping?layout=x509',
+      { token: u.token, json: gatewayCreds() },
+      { DB: db },
+    )
     expect(res.status, res.text).toBe(201)
     expect(counter.calls).toBe(1)
   })
@@ -216,7 +251,10 @@ describe('POST /mapping with settings that change the layout', () => {
   it('whitelisting off: the config stays inactive, the gateway may not publish until activated', async () => {
     const u = await newUser()
     const creds = gatewayCreds()
-    const b = await provisioned(creds, { token: u.token, env: { MF_PROVISION_BS_AUTO_WHITELIST: 'false' } })
+    const b = await provisioned(creds, {
+      token: u.token,
+      env: { MF_PROVISION_BS_AUTO_WHITELIST: 'false' },
+    })
     const gw = gatewayOf(b)
     expect(b.whitelisted).toEqual({})
     expect((await configRow(creds.external_id))!.state).toBe(0)
@@ -231,7 +269,10 @@ describe('POST /mapping with settings that change the layout', () => {
     const u = await newUser()
     const creds = gatewayCreds()
     const before = await countAll()
-    const b = await provisioned(creds, { token: u.token, env: { MF_PROVISION_BS_CONFIG_PROVISIONING: 'false' } })
+    const b = await provisioned(creds, {
+      token: u.token,
+      env: { MF_PROVISION_BS_CONFIG_PROVISIONING: 'false' },
+    })
     expect(delta(await countAll(), before)).toEqual({ things: 1, channels: 2, connections: 2 })
     const gw = gatewayOf(b)
     expect(gw.metadata!.cfg_id).toBe('')
@@ -242,8 +283,14 @@ describe('POST /mapping with settings that change the layout', () => {
 
   it('a default layout that does not exist is a server misconfiguration (500), an unknown ?layout= 404', async () => {
     const u = await newUser()
-    expectError(await mapping(gatewayCreds(), { token: u.token, env: { MF_PROVISION_LAYOUT: 'nope' } }), 500)
-    const chosen = await mapping(gatewayCreds(), { token: u.token, env: { MF_PROVISION_LAYOUT: 'agent-export' } })
+    expectError(
+      await mapping(gatewayCreds(), { token: u.token, env: { MF_PROVISION_LAYOUT: 'nope' } }),
+      500,
+    )
+    const chosen = await mapping(gatewayCreds(), {
+      token: u.token,
+      env: { MF_PROVISION_LAYOUT: 'agent-export' },
+    })
     expect(chosen.body.channels).toHaveLength(3)
   })
 })
@@ -253,22 +300,46 @@ describe('POST /mapping errors', () => {
   const token = async () => (user ??= await newUser()).token
 
   it.each([
-    { desc: 'missing external_id', json: { external_key: 'k' }, message: /external_id: external_id is required/ },
-    { desc: 'empty external_id', json: { external_id: '', external_key: 'k' }, message: /external_id is required/ },
-    { desc: 'missing external_key', json: { external_id: 'x' }, message: /external_key: external_key is required/ },
-    { desc: 'empty external_key', json: { external_id: 'x', external_key: '' }, message: /external_key is required/ },
+    {
+      desc: 'missing external_id',
+      json: { external_key: 'k' },
+      message: /external_id: external_id is required/,
+    },
+    {
+      desc: 'empty external_id',
+      json: { external_id: '', external_key: 'k' },
+      message: /external_id is required/,
+    },
+    {
+      desc: 'missing external_key',
+      json: { external_id: 'x' },
+      message: /external_key: external_key is required/,
+    },
+    {
+      desc: 'empty external_key',
+      json: { external_id: 'x', external_key: '' },
+      message: /external_key is required/,
+    },
     {
       desc: 'external_key too long',
       json: { external_id: 'x', external_key: 'k'.repeat(4097) },
       message: /external_key must be at most 4096/,
     },
-    { desc: 'external_id with a slash', json: { external_id: 'a/b', external_key: 'k' }, message: /external_id must be/ },
+    {
+      desc: 'external_id with a slash',
+      json: { external_id: 'a/b', external_key: 'k' },
+      message: /external_id must be/,
+    },
     {
       desc: 'external_id over 256 bytes',
       json: { external_id: 'é'.repeat(129), external_key: 'k' },
       message: /external_id must be at most 256 bytes/,
     },
-    { desc: 'name not a string', json: { external_id: 'x', external_key: 'k', name: 1 }, message: /name must be a string/ },
+    {
+      desc: 'name not a string',
+      json: { external_id: 'x', external_key: 'k', name: 1 },
+      message: /name must be a string/,
+    },
     {
       desc: 'name too long',
       json: { external_id: 'x', external_key: 'k', name: 'n'.repeat(1025) },
@@ -292,17 +363,33 @@ describe('POST /mapping errors', () => {
   })
 
   it.each([
-    { desc: 'bad layout name', path: '/mapping?layout=No%20Such', message: /layout must be a layout name/ },
-    { desc: 'bad dry_run', path: '/mapping?dry_run=maybe', message: /dry_run must be true or false/ },
+    {
+      desc: 'bad layout name',
+      path: '/mapping?layout=No%20Such',
+      message: /layout must be a layout name/,
+    },
+    {
+      desc: 'bad dry_run',
+      path: '/mapping?dry_run=maybe',
+      message: /dry_run must be true or false/,
+    },
   ])('400 $desc', async ({ path, message }) => {
-    expectError(await api('POST', path, { token: await token(), json: gatewayCreds() }), 400, message)
+    expectError(
+      await api('POST', path, { token: await token(), json: gatewayCreds() }),
+      400,
+      message,
+    )
   })
 
   it.each<{ desc: string; headers: Record<string, string> }>([
     { desc: 'text/plain', headers: { 'Content-Type': 'text/plain' } },
     { desc: 'no Content-Type', headers: {} },
   ])('415 $desc', async ({ headers }) => {
-    const res = await api('POST', '/mapping', { token: await token(), body: JSON.stringify(gatewayCreds()), headers })
+    const res = await api('POST', '/mapping', {
+      token: await token(),
+      body: JSON.stringify(gatewayCreds()),
+      headers,
+    })
     expectError(res, 415)
   })
 
@@ -317,7 +404,11 @@ describe('POST /mapping errors', () => {
   })
 
   it('404 for an unknown layout, after authentication', async () => {
-    expectError(await mapping(gatewayCreds(), { token: await token(), layout: 'nope' }), 404, 'layout "nope" not found')
+    expectError(
+      await mapping(gatewayCreds(), { token: await token(), layout: 'nope' }),
+      404,
+      'layout "nope" not found',
+    )
     expectError(await mapping(gatewayCreds(), { layout: 'nope' }), 401)
   })
 
@@ -327,7 +418,11 @@ describe('POST /mapping errors', () => {
     const other = await newUser()
     for (const t of [await token(), other.token]) {
       const before = await countAll()
-      expectError(await mapping({ ...creds, external_key: 'another' }, { token: t }), 409, 'external_id already provisioned')
+      expectError(
+        await mapping({ ...creds, external_key: 'another' }, { token: t }),
+        409,
+        'external_id already provisioned',
+      )
       expect(await countAll()).toEqual(before)
     }
     // Also against a config made through the bootstrap API.
@@ -341,7 +436,11 @@ describe('POST /mapping errors', () => {
 
   it('400 for a malformed Idempotency-Key', async () => {
     for (const key of ['has space', 'k'.repeat(256), 'tab\there']) {
-      expectError(await mapping(gatewayCreds(), { token: await token(), idempotencyKey: key }), 400, /Idempotency-Key/)
+      expectError(
+        await mapping(gatewayCreds(), { token: await token(), idempotencyKey: key }),
+        400,
+        /Idempotency-Key/,
+      )
     }
   })
 })
@@ -375,9 +474,19 @@ describe('POST /mapping?dry_run=true', () => {
         },
       ],
       channels: [
-        { ref: 'channels[0]', name: 'control-channel', metadata: { type: 'control' }, type: 'control' },
+        {
+          ref: 'channels[0]',
+          name: 'control-channel',
+          metadata: { type: 'control' },
+          type: 'control',
+        },
         { ref: 'channels[1]', name: 'data-channel', metadata: { type: 'data' }, type: 'data' },
-        { ref: 'channels[2]', name: 'export-channel', metadata: { type: 'export' }, type: 'export' },
+        {
+          ref: 'channels[2]',
+          name: 'export-channel',
+          metadata: { type: 'export' },
+          type: 'export',
+        },
       ],
       connections: [
         { thing: 'things[0]', channel: 'channels[0]' },
@@ -398,9 +507,17 @@ describe('POST /mapping?dry_run=true', () => {
     })
     // The same request for real creates what the dry run said.
     const b = await provisioned(creds, { token: u.token, layout: 'agent-export' })
-    const ids = (ref: string) => ref.replace(/channels\[(\d)\]/, (_, i) => b.channels[Number(i)]!.id).replace('things[0]', b.things[0]!.id)
+    const ids = (ref: string) =>
+      ref
+        .replace(/channels\[(\d)\]/, (_, i) => b.channels[Number(i)]!.id)
+        .replace('things[0]', b.things[0]!.id)
     expect(b.things[0]!.metadata).toEqual(
-      Object.fromEntries(Object.entries(res.body.things[0].metadata).map(([k, v]) => [k, k === 'external_id' ? v : ids(v as string)])),
+      Object.fromEntries(
+        Object.entries(res.body.things[0].metadata).map(([k, v]) => [
+          k,
+          k === 'external_id' ? v : ids(v as string),
+        ]),
+      ),
     )
   })
 
@@ -408,7 +525,13 @@ describe('POST /mapping?dry_run=true', () => {
     const u = await newUser()
     const res = await mapping(gatewayCreds(), { token: u.token, dryRun: true, layout: 'x509' })
     expect(res.status, res.text).toBe(200)
-    expect(res.body.certs).toEqual({ things: ['things[0]'], key_type: 'ec', key_bits: 256, ttl: '2400h', common_name: 'thing_key' })
+    expect(res.body.certs).toEqual({
+      things: ['things[0]'],
+      key_type: 'ec',
+      key_bits: 256,
+      ttl: '2400h',
+      common_name: 'thing_key',
+    })
     expect(res.body.bootstrap.certificates).toBe(true)
   })
 
@@ -417,8 +540,15 @@ describe('POST /mapping?dry_run=true', () => {
     const creds = gatewayCreds()
     await provisioned(creds, { token: u.token })
     const before = await countAll()
-    expectError(await mapping(creds, { token: u.token, dryRun: true }), 409, 'external_id already provisioned')
-    expectError(await mapping(gatewayCreds(), { token: u.token, dryRun: true, layout: 'nope' }), 404)
+    expectError(
+      await mapping(creds, { token: u.token, dryRun: true }),
+      409,
+      'external_id already provisioned',
+    )
+    expectError(
+      await mapping(gatewayCreds(), { token: u.token, dryRun: true, layout: 'nope' }),
+      404,
+    )
     expectError(await mapping(gatewayCreds(), { dryRun: true }), 401)
     expectError(await mapping({ external_id: 'x' }, { token: u.token, dryRun: true }), 400)
     expect(await countAll()).toEqual(before)
@@ -451,20 +581,37 @@ describe('GET /mapping', () => {
 
   it('?layout= selects one; settings show through where the layout is silent, not where it speaks', async () => {
     const u = await newUser()
-    const settings = { MF_PROVISION_X509_PROVISIONING: 'false', MF_PROVISION_BS_AUTO_WHITELIST: 'false' }
+    const settings = {
+      MF_PROVISION_X509_PROVISIONING: 'false',
+      MF_PROVISION_BS_AUTO_WHITELIST: 'false',
+    }
     const x509 = await call('GET', '/mapping?layout=x509', { token: u.token }, settings as never)
-    expect(x509.body.bootstrap).toEqual({ provision: true, autowhite_list: false, x509_provision: true })
-    const dflt = await call('GET', '/mapping', { token: u.token }, { ...settings, MF_PROVISION_CERTS_HOURS_VALID: '10h' } as never)
+    expect(x509.body.bootstrap).toEqual({
+      provision: true,
+      autowhite_list: false,
+      x509_provision: true,
+    })
+    const dflt = await call('GET', '/mapping', { token: u.token }, {
+      ...settings,
+      MF_PROVISION_CERTS_HOURS_VALID: '10h',
+    } as never)
     expect(dflt.body.bootstrap.x509_provision).toBe(false)
     expect(dflt.body.certs.ttl).toBe('10h')
   })
 
-  it('401 without the caller\'s own credentials (service credentials do not apply), 404 unknown layout', async () => {
+  it("401 without the caller's own credentials (service credentials do not apply), 404 unknown layout", async () => {
     const u = await newUser()
     expectError(await api('GET', '/mapping'), 401)
-    const withService = await call('GET', '/mapping', {}, { MF_PROVISION_USER: u.email, MF_PROVISION_PASSWORD: u.password } as never)
+    const withService = await call('GET', '/mapping', {}, {
+      MF_PROVISION_USER: u.email,
+      MF_PROVISION_PASSWORD: u.password,
+    } as never)
     expectError(withService, 401)
-    expectError(await api('GET', '/mapping?layout=nope', { token: u.token }), 404, 'layout "nope" not found')
+    expectError(
+      await api('GET', '/mapping?layout=nope', { token: u.token }),
+      404,
+      'layout "nope" not found',
+    )
   })
 
   it('is documented in the OpenAPI document', async () => {

@@ -24,14 +24,21 @@ async function plan(query: { toSQL(): { sql: string; params: unknown[] } }): Pro
 function expectKeyLookups(lines: string[]) {
   const text = lines.join('\n')
   for (const line of lines) {
-    expect(line, text).not.toMatch(/^SCAN (things|channels|connections|bootstrap_\w+|idempotency_keys)\b/)
+    expect(line, text).not.toMatch(
+      /^SCAN (things|channels|connections|bootstrap_\w+|idempotency_keys)\b/,
+    )
     expect(line, text).not.toMatch(/\(owner=\?\)/)
   }
 }
 
 describe('query plans of a mapping', () => {
   it('connectPairs: the pairs outside, primary-key lookups of channel and thing inside', async () => {
-    const lines = await plan(thingsRepo.connectPairs(db, owner, [[id(), id()], [id(), id()]]))
+    const lines = await plan(
+      thingsRepo.connectPairs(db, owner, [
+        [id(), id()],
+        [id(), id()],
+      ]),
+    )
     expectKeyLookups(lines)
     expect(lines[0]).toMatch(/^SCAN p VIRTUAL TABLE/)
     expect(lines.join('\n')).toMatch(/SEARCH channels USING .*INDEX \w+ \(id=\?/)
@@ -62,7 +69,9 @@ describe('query plans of a mapping', () => {
     const [del] = repo.claim(db, row, 0)
     for (const q of [del, repo.retrieve(db, owner, 'k')]) {
       const lines = await plan(q)
-      expect(lines.join('\n')).toMatch(/SEARCH idempotency_keys USING INDEX sqlite_autoindex_idempotency_keys_1 \(owner=\? AND key=\?\)/)
+      expect(lines.join('\n')).toMatch(
+        /SEARCH idempotency_keys USING INDEX sqlite_autoindex_idempotency_keys_1 \(owner=\? AND key=\?\)/,
+      )
     }
   })
 })
