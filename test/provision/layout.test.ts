@@ -9,6 +9,9 @@ import {
   parseLayout,
 } from '../../src/provision/layout'
 import { LAYOUT_SOURCES } from '../../src/provision/layouts'
+import type { AppError } from '../../src/lib/errors'
+import { loadConfig } from '../../src/lib/config'
+import { provisionService } from './helpers'
 
 const GATEWAY = `
 [[things]]
@@ -350,5 +353,82 @@ describe('effectiveLayout (precedence: layout, then MF_PROVISION_* settings, the
     const copy = structuredClone(l)
     effectiveLayout(l, { ...NO_SETTINGS, provision: false })
     expect(l).toEqual(copy)
+  })
+})
+
+describe('at run time', () => {
+  const AUTOWHITE = `[bootstrap]\n  autowhite_list = true\n${MINIMAL}`
+
+  /** The error a service call throws, with the cause the log gets. */
+  function failure(run: () => unknown) {
+    try {
+      run()
+    } catch (e) {
+      return {
+        code: (e as AppError).code,
+        message: (e as Error).message,
+        cause: String((e as Error).cause),
+      }
+    }
+    throw new Error('no error')
+  }
+
+  it('an invalid layout answers 500 and logs its file and field; the other layouts still work', () => {
+    const { service } = provisionService({ layouts: { bad: 'things = 3', good: MINIMAL } })
+    expect(failure(() => service.viewLayout('bad'))).toEqual({
+      code: 'internal',
+      message: 'server misconfigured',
+      cause:
+        'LayoutError: layouts/bad.toml: things: at least one [[things]] entry is required; ' +
+        'channels: at least one [[channels]] entry is required',
+    })
+    expect(service.viewLayout('good').name).toBe('good')
+  })
+
+  it('a layout that contradicts the settings answers 500 under those settings only', () => {
+    const layouts = { auto: AUTOWHITE }
+    const off = provisionService({ layouts }, { MF_PROVISION_BS_CONFIG_PROVISIONING: 'false' })
+    expect(failure(() => off.service.viewLayout('auto')).cause).toMatch(
+      /layouts\/auto\.toml: bootstrap\.autowhite_list: needs provision/,
+    )
+    expect(provisionService({ layouts }).service.viewLayout('auto').bootstrap.autowhite_list).toBe(
+      true,
+    )
+  })
+
+  it.each([
+    {
+      setting: { MF_PROVISION_BS_AUTO_WHITELIST: '1', MF_PROVISION_BS_CONFIG_PROVISIONING: '0' },
+      field: 'MF_PROVISION_BS_AUTO_WHITELIST',
+    },
+    { setting: { MF_PROVISION_X509_PROVISIONING: 'yes' }, field: 'MF_PROVISION_X509_PROVISIONING' },
+    {
+      setting: { MF_PROVISION_CERTS_HOURS_VALID: '100 days' },
+      field: 'MF_PROVISION_CERTS_HOURS_VALID',
+    },
+    { setting: { MF_PROVISION_CERTS_KEY_TYPE: 'dsa' }, field: 'MF_PROVISION_CERTS_KEY_TYPE' },
+    { setting: { MF_PROVISION_CERTS_KEY_BITS: 'many' }, field: 'MF_PROVISION_CERTS_KEY_BITS' },
+    { setting: { MF_PROVISION_LAYOUT: 'Has Spaces' }, field: 'MF_PROVISION_LAYOUT' },
+  ])('invalid setting $field: configuration error naming it', ({ setting, field }) => {
+    expect(failure(() => loadConfig({ ...env, ...setting } as typeof env)).cause).toContain(field)
+  })
+
+  it('valid settings are read as Go booleans and durations', () => {
+    const c = loadConfig({
+      ...env,
+      MF_PROVISION_BS_AUTO_WHITELIST: 'F',
+      MF_PROVISION_X509_PROVISIONING: 'TRUE',
+      MF_PROVISION_CERTS_HOURS_VALID: '1h30m',
+      MF_PROVISION_CERTS_KEY_BITS: '384',
+    } as typeof env)
+    expect([c.MF_PROVISION_BS_AUTO_WHITELIST, c.MF_PROVISION_X509_PROVISIONING]).toEqual([
+      false,
+      true,
+    ])
+    expect([c.MF_PROVISION_BS_CONFIG_PROVISIONING, c.MF_PROVISION_CERTS_HOURS_VALID]).toEqual([
+      undefined,
+      90 * 60_000,
+    ])
+    expect(c.MF_PROVISION_CERTS_KEY_BITS).toBe(384)
   })
 })
