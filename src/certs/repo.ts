@@ -1,7 +1,7 @@
-import { and, asc, count, eq, gt, inArray, isNotNull, isNull, max, sql } from 'drizzle-orm'
+import { and, asc, count, eq, getTableColumns, gt, inArray, isNotNull, isNull, max, sql } from 'drizzle-orm'
 import type { Db } from '../db/client'
 import { certs, things } from '../db/schema'
-import { LIMITS } from '../lib/limits'
+import { chunks, rowsPerStatement } from '../lib/limits'
 
 export type CertRow = typeof certs.$inferSelect
 
@@ -22,17 +22,14 @@ export function save(db: Db, row: CertRow) {
   return db.insert(certs).values(row)
 }
 
-const CERT_COLUMNS = 8
+const CERTS_PER_INSERT = rowsPerStatement(Object.keys(getTableColumns(certs)).length)
 
 /**
  * Plain inserts of many rows, chunked under D1's 100 bound parameters (provision records the
  * certificates of a whole layout inside its batch).
  */
 export function saveAll(db: Db, rows: CertRow[]) {
-  const size = Math.floor(LIMITS.d1Params / CERT_COLUMNS)
-  const out = []
-  for (let i = 0; i < rows.length; i += size) out.push(db.insert(certs).values(rows.slice(i, i + size)))
-  return out
+  return chunks(rows, CERTS_PER_INSERT).map((c) => db.insert(certs).values(c))
 }
 
 /**

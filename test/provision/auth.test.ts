@@ -2,8 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
-import { api, countAll, expectError, newUser } from '../helpers'
-import { countingD1 } from '../things/helpers'
+import { api, countAll, countingD1, expectError, newUser } from '../helpers'
 import { apiKey, gatewayCreds, gatewayOf, mapping, type Overrides } from './helpers'
 
 /** The owner of a mapping's gateway, found through the things API of each candidate. */

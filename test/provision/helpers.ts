@@ -4,8 +4,7 @@ import { expect } from 'vitest'
 import { createDb } from '../../src/db/client'
 import { loadConfig } from '../../src/lib/config'
 import { makeProvisionService, type ProvisionDeps } from '../../src/provision/service'
-import { type ApiOptions, type ApiResponse, api, uid } from '../helpers'
-import { call } from '../things/helpers'
+import { type ApiOptions, type ApiResponse, api, call, uid } from '../helpers'
 
 export type Overrides = Record<string, unknown>
 
@@ -33,7 +32,7 @@ export function mapping(json: unknown, opts: MappingOptions = {}): Promise<ApiRe
   const headers = { ...opts.headers }
   if (opts.idempotencyKey !== undefined) headers['Idempotency-Key'] = opts.idempotencyKey
   const o = { ...opts, json, headers }
-  return opts.env ? call('POST', path, o, opts.env as never) : api('POST', path, o)
+  return opts.env ? call('POST', path, o, opts.env) : api('POST', path, o)
 }
 
 /** POST /mapping expecting 201. */

@@ -1,7 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { api, countAll, expectError, newUser, uid } from '../helpers'
-import { call, countingD1 } from '../things/helpers'
+import { api, call, countAll, countingD1, expectError, newUser, uid } from '../helpers'
 import { configRow, gatewayCreds, gatewayOf, mapping } from './helpers'
 
 const idemRow = (owner: string, key: string) =>

@@ -1,9 +1,8 @@
 import { X509Certificate } from '@peculiar/x509'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { api, countAll, expectError, newUser, type TestUser } from '../helpers'
 import { expectLeaf, keyMatchesCert, testCa } from '../certs/fixtures'
-import { call, countingD1 } from '../things/helpers'
+import { api, call, countAll, countingD1, expectError, newUser, type TestUser } from '../helpers'
 import {
   accessByKey,
   apiKey,
@@ -585,7 +584,7 @@ describe('GET /mapping', () => {
       MF_PROVISION_X509_PROVISIONING: 'false',
       MF_PROVISION_BS_AUTO_WHITELIST: 'false',
     }
-    const x509 = await call('GET', '/mapping?layout=x509', { token: u.token }, settings as never)
+    const x509 = await call('GET', '/mapping?layout=x509', { token: u.token }, settings)
     expect(x509.body.bootstrap).toEqual({
       provision: true,
       autowhite_list: false,
@@ -594,7 +593,7 @@ describe('GET /mapping', () => {
     const dflt = await call('GET', '/mapping', { token: u.token }, {
       ...settings,
       MF_PROVISION_CERTS_HOURS_VALID: '10h',
-    } as never)
+    })
     expect(dflt.body.bootstrap.x509_provision).toBe(false)
     expect(dflt.body.certs.ttl).toBe('10h')
   })
@@ -605,7 +604,7 @@ describe('GET /mapping', () => {
     const withService = await call('GET', '/mapping', {}, {
       MF_PROVISION_USER: u.email,
       MF_PROVISION_PASSWORD: u.password,
-    } as never)
+    })
     expectError(withService, 401)
     expectError(
       await api('GET', '/mapping?layout=nope', { token: u.token }),
