@@ -1,6 +1,5 @@
 import type { BatchItem } from 'drizzle-orm/batch'
 import { orderChannels } from '../bootstrap/answer'
-import { markNew } from '../bootstrap/cache'
 import * as bootstrapRepo from '../bootstrap/repo'
 import { externalKeyHash } from '../bootstrap/service'
 import * as certsRepo from '../certs/repo'
@@ -270,7 +269,7 @@ function mapBatchError(e: unknown): never {
 }
 
 export function makeProvisionService(deps: ProvisionDeps) {
-  const { db, config, env, waitUntil, inject } = deps
+  const { db, config, inject } = deps
   const certs = makeCertsService(deps)
 
   /** Signs every thing's certificate (before the batch: no D1 write); all or none. */
@@ -410,10 +409,9 @@ export function makeProvisionService(deps: ProvisionDeps) {
         if (claim && repo.isKeyTaken(e)) return replay(owner, claim.key, claim.requestHash)
         mapBatchError(e)
       }
-      if (p.config && config.FLUXGATE_BOOTSTRAP_CACHE_TTL > 0) {
-        // Lets the gateway's first fetch fill KV (failing costs one extra miss).
-        waitUntil(markNew(env.CACHE, p.externalId).catch(() => undefined))
-      }
+      // No bootstrap KV marker is written here: a KV write per mapping cost about a third of the
+      // mapping rate, and without it the gateway's first fetch creates the marker itself (its
+      // second fetch fills the cache, its third is a hit).
       return { status: 201, body, replayed: false }
     },
 
