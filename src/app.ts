@@ -2,15 +2,14 @@
 import { Scalar } from '@scalar/hono-api-reference'
 import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { cors } from 'hono/cors'
 import { bootstrap } from './bootstrap/routes'
 import { certs } from './certs/routes'
 import { channels } from './channels/routes'
-import { createDb } from './db/client'
 import type { AppEnv } from './env'
 import { health, VERSION } from './health/routes'
 import { keys } from './keys/routes'
 import { loadConfig } from './lib/config'
+import { cors } from './lib/cors'
 import { AppError, notFoundJson, onError } from './lib/errors'
 import { LIMITS } from './lib/limits'
 import { newRouter } from './lib/openapi'
@@ -35,16 +34,7 @@ function pathRegex(path: string): RegExp {
 export function createApp() {
   const app = newRouter()
 
-  app.use(
-    '*',
-    cors({
-      origin: '*',
-      allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match', 'Idempotency-Key'],
-      exposeHeaders: ['Location', 'ETag', 'Warning-Deprecated', 'Idempotent-Replayed'],
-      maxAge: 86400,
-    }),
-  )
+  app.use('*', cors)
   // Refuse oversized bodies before anything parses them (Content-Length or streamed). One limiter
   // per configured size, made once; requests without a body skip it.
   const limiters = new Map<number, MiddlewareHandler>()
@@ -62,10 +52,6 @@ export function createApp() {
       limiters.set(maxSize, limiter)
     }
     return limiter(c, next)
-  })
-  app.use('*', async (c, next) => {
-    c.set('db', createDb(c.env.DB))
-    await next()
   })
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -1,5 +1,5 @@
-import type { Db } from '../db/client'
-import type { AppEnv, Bindings } from '../env'
+import { createDb, type Db } from '../db/client'
+import type { Bindings } from '../env'
 import { type Config, loadConfig } from './config'
 
 /** What services need from a request context, without depending on Hono's types. */
@@ -11,7 +11,7 @@ export interface Deps {
   waitUntil: (p: Promise<unknown>) => void
 }
 
-type Ctx = { env: Bindings; var: AppEnv['Variables']; executionCtx: { waitUntil(p: Promise<unknown>): void } }
+type Ctx = { env: Bindings; executionCtx: { waitUntil(p: Promise<unknown>): void } }
 
 export function deps(c: Ctx): Deps {
   let ctx: Ctx['executionCtx'] | undefined
@@ -21,7 +21,7 @@ export function deps(c: Ctx): Deps {
     // app.request() in unit tests has no execution context: run deferred work inline.
   }
   return {
-    db: c.var.db,
+    db: createDb(c.env.DB),
     config: loadConfig(c.env),
     env: c.env,
     waitUntil: ctx ? (p) => ctx.waitUntil(p) : (p) => void p.catch((e) => console.error(e)),
