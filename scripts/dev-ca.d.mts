@@ -6,5 +6,7 @@ export function createCa(
     notBefore?: Date
     notAfter?: Date
     isCa?: boolean
+    /** KeyUsageFlags bits (tests only). */
+    keyUsage?: number
   },
 ): Promise<{ cert: string; key: string }>

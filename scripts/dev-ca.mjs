@@ -23,7 +23,7 @@ const ALGORITHMS = {
 /**
  * @param {Crypto} crypto WebCrypto implementation
  * @param {{ name?: string, type?: 'ec' | 'rsa' | 'ed25519', notBefore?: Date, notAfter?: Date,
- *   isCa?: boolean }} [opts]
+ *   isCa?: boolean, keyUsage?: number }} [opts] keyUsage: x509.KeyUsageFlags bits (tests only)
  * @returns {Promise<{ cert: string, key: string }>}
  */
 export async function createCa(crypto, opts = {}) {
@@ -44,9 +44,10 @@ export async function createCa(crypto, opts = {}) {
     extensions: [
       new x509.BasicConstraintsExtension(isCa, isCa ? 0 : undefined, true),
       new x509.KeyUsagesExtension(
-        isCa
-          ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature
-          : x509.KeyUsageFlags.digitalSignature,
+        opts.keyUsage ??
+          (isCa
+            ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature
+            : x509.KeyUsageFlags.digitalSignature),
         true,
       ),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),

@@ -16,6 +16,7 @@ import {
   PemConverter,
   Pkcs10CertificateRequest,
   type PublicKey,
+  SubjectAlternativeNameExtension,
   SubjectKeyIdentifierExtension,
   X509Certificate,
   X509CertificateGenerator,
@@ -150,6 +151,10 @@ async function parseCa(certPem: string, keyPem: string): Promise<Ca> {
   const usage = cert.getExtension(KeyUsagesExtension)
   if (usage && !(usage.usages & KeyUsageFlags.keyCertSign)) {
     throw new CaConfigError('MF_CERTS_CA_CERT may not sign certificates (keyUsage lacks keyCertSign)')
+  }
+  // The same key signs the CRL: relying parties reject a CRL from a CA whose usage lacks cRLSign.
+  if (usage && !(usage.usages & KeyUsageFlags.cRLSign)) {
+    throw new CaConfigError('MF_CERTS_CA_CERT may not sign CRLs (keyUsage lacks cRLSign)')
   }
   const publicAlg = cert.publicKey.algorithm as { name: string; namedCurve?: string }
   const importAlg: SubtleCryptoImportKeyAlgorithm =
@@ -374,5 +379,7 @@ export function describeCertificate(pem: string) {
     serial: cert.serialNumber.toLowerCase(),
     spec: specOfPublicKey(cert.publicKey),
     notAfter: cert.notAfter.getTime(),
+    commonNames: cert.subjectName.getField('CN'),
+    hasSubjectAltNames: cert.getExtension(SubjectAlternativeNameExtension) !== null,
   }
 }

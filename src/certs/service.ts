@@ -92,6 +92,16 @@ function misconfigured(reason: string, cause?: unknown) {
   })
 }
 
+/** Vault calls in flight at once: a thing's certificates are revoked a few at a time. */
+const VAULT_CONCURRENCY = 8
+
+/** `Promise.allSettled` over `items`, at most VAULT_CONCURRENCY calls at a time, in order. */
+async function settledInRuns<T, R>(items: readonly T[], call: (item: T) => Promise<R>) {
+  const out: PromiseSettledResult<R>[] = []
+  for (const run of chunks(items, VAULT_CONCURRENCY)) out.push(...(await Promise.allSettled(run.map(call))))
+  return out
+}
+
 export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>) {
   const { db, config } = deps
   const vault = config.MF_CERTS_VAULT_HOST
@@ -192,7 +202,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     const serial = v.serial ?? facts.serial
     const spec: { type: string; bits: number } = facts.spec ??
       requested ?? { type: v.privateKeyType ?? 'unknown', bits: 0 }
-    return {
+    const issued: Issued = {
       thingId: thing.id,
       certPem: normalizePem(v.certificate),
       keyPem: v.privateKey ? normalizePem(v.privateKey) : undefined,
@@ -209,6 +219,8 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
         revokedAt: null,
       },
     }
+    checkVaultSubject(thing, issued, facts)
+    return issued
   }
 
   const vaultTtl = (ttlMs: number | undefined) =>
@@ -220,13 +232,42 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     return { ...thing, owner }
   }
 
-  /** Records a Vault-issued certificate; if D1 refuses, the certificate is revoked again. */
+  const revokeInVault = (serial: string) =>
+    deps.waitUntil(vault!.revoke(colonSerial(serial)).catch((err) => console.error(err)))
+
+  /**
+   * Vault's role decides a certificate's subject: with `use_csr_common_name`/`use_csr_sans` (on by
+   * default) a CSR could name another thing or add host names. Whatever Vault signed must carry
+   * exactly our CN and no subject alternative names; otherwise it is revoked and refused.
+   */
+  function checkVaultSubject(thing: ThingRef, issued: Issued, facts: { commonNames: string[]; hasSubjectAltNames: boolean }) {
+    const expected = commonName(thing)
+    if (facts.commonNames.length !== 1 || facts.commonNames[0] !== expected || facts.hasSubjectAltNames) {
+      revokeInVault(issued.serial)
+      throw new AppError('internal', 'certificate authority (Vault) misconfigured', {
+        cause: new Error(
+          `Vault signed a certificate with subject CN ${JSON.stringify(facts.commonNames)}${facts.hasSubjectAltNames ? ' and SANs' : ''}; ` +
+            'set use_csr_common_name=false and use_csr_sans=false on the role',
+        ),
+      })
+    }
+  }
+
+  /**
+   * Records a Vault-issued certificate, guarded by the thing still being the owner's (it may have
+   * been removed while Vault signed). If nothing is recorded, the certificate is revoked again.
+   */
   async function recordVaultCert(issued: Issued) {
+    let saved: { serial: string }[]
     try {
-      await repo.save(db, issued.row)
+      saved = await repo.saveForOwnedThing(db, issued.row)
     } catch (e) {
-      deps.waitUntil(vault!.revoke(colonSerial(issued.serial)).catch((err) => console.error(err)))
+      revokeInVault(issued.serial)
       throw e
+    }
+    if (saved.length === 0) {
+      revokeInVault(issued.serial)
+      throw new AppError('not_found', 'thing not found')
     }
   }
 
@@ -345,7 +386,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     discardPrepared(issued: readonly Issued[]) {
       if (!vault || issued.length === 0) return
       deps.waitUntil(
-        Promise.allSettled(issued.map((i) => vault.revoke(colonSerial(i.serial)))).then((results) => {
+        settledInRuns(issued, (i) => vault.revoke(colonSerial(i.serial))).then((results) => {
           for (const r of results) {
             if (r.status === 'rejected') console.error('revoking a discarded certificate failed:', r.reason)
           }
@@ -413,13 +454,15 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
           repo.retrieveLiveByThing(db, owner, thingId, now),
         ])
         if (!found[0]) throw new AppError('not_found', 'thing not found')
-        const results = await Promise.allSettled(live.map((r) => vault.revoke(colonSerial(r.serial))))
+        const serials = live.map((r) => r.serial)
+        const results = await settledInRuns(serials, (s) => vault.revoke(colonSerial(s)))
+        // Only what Vault revoked is marked: a certificate issued meanwhile stays valid in Vault
+        // (whose CRL is the one that counts in this mode), so it must not look revoked here.
+        const done = serials.filter((_, i) => results[i]!.status === 'fulfilled')
+        await markRevoked(done, now)
         const failed = results.find((r) => r.status === 'rejected')
-        if (failed) {
-          const done = live.filter((_, i) => results[i]!.status === 'fulfilled').map((r) => r.serial)
-          await markRevoked(done, now)
-          throw failed.reason
-        }
+        if (failed) throw failed.reason
+        return revocationView(now, done)
       }
       const [found, revoked] = await db.batch([
         repo.retrieveThing(db, owner, thingId),
@@ -436,7 +479,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
      */
     async syncRevocations(serials: string[]) {
       if (!vault) return
-      const results = await Promise.allSettled(serials.map((s) => vault.revoke(colonSerial(s))))
+      const results = await settledInRuns(serials, (s) => vault.revoke(colonSerial(s)))
       results.forEach((r, i) => {
         if (r.status === 'rejected') console.error(`Vault revoke of ${serials[i]} failed`, r.reason)
       })

@@ -1,4 +1,4 @@
-import { X509Certificate } from '@peculiar/x509'
+import { KeyUsageFlags, X509Certificate } from '@peculiar/x509'
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createCa } from '../../scripts/dev-ca.mjs'
@@ -273,6 +273,14 @@ describe('certificate authority settings', () => {
         return { MF_CERTS_CA_CERT: ca.cert, MF_CERTS_CA_KEY: ca.key }
       },
       log: /not a CA certificate/,
+    },
+    {
+      desc: 'a CA whose keyUsage lacks cRLSign (its CRLs would be refused)',
+      env: async () => {
+        const ca = await createCa(crypto, { keyUsage: KeyUsageFlags.keyCertSign | KeyUsageFlags.digitalSignature })
+        return { MF_CERTS_CA_CERT: ca.cert, MF_CERTS_CA_KEY: ca.key }
+      },
+      log: /lacks cRLSign/,
     },
     {
       desc: 'an expired CA',

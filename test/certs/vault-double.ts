@@ -1,3 +1,4 @@
+import { Pkcs10CertificateRequest } from '@peculiar/x509'
 import { vi } from 'vitest'
 import { createCa } from '../../scripts/dev-ca.mjs'
 import {
@@ -52,6 +53,14 @@ export async function installVaultDouble() {
   /** One-off answers, consumed in order before the normal behaviour. */
   const queued: ((call: VaultCall) => Response | Promise<Response>)[] = []
   const revoked = new Map<string, number>()
+  /**
+   * The role's settings that decide a certificate's subject. Vault's defaults take the CN and SANs
+   * from a CSR (`use_csr_common_name`, `use_csr_sans`); the double starts as a role configured as
+   * the README asks (both off), and tests turn them on.
+   */
+  const role = { useCsrCommonName: false }
+  /** Runs before each call is answered (to make things happen "while Vault works"). */
+  const hooks: ((call: VaultCall) => void | Promise<void>)[] = []
 
   async function certFor(commonName: string, ttl: string | undefined, publicKey: any, spec: KeySpec) {
     const now = Date.now()
@@ -79,6 +88,7 @@ export async function installVaultDouble() {
       body: req.method === 'POST' ? await req.json() : undefined,
     }
     calls.push(call)
+    for (const hook of hooks) await hook(call)
     const next = queued.shift()
     if (next) return next(call)
     if (call.token !== VAULT_TOKEN) return json(403, { errors: ['permission denied'] })
@@ -117,7 +127,10 @@ export async function installVaultDouble() {
         } catch {
           return json(400, { errors: ['certificate request could not be parsed'] })
         }
-        const { cert, serial } = await certFor(b.common_name, b.ttl, csr.publicKey, csr.spec)
+        const cn = role.useCsrCommonName
+          ? (new Pkcs10CertificateRequest(b.csr).subjectName.getField('CN')[0] ?? b.common_name)
+          : b.common_name
+        const { cert, serial } = await certFor(cn, b.ttl, csr.publicKey, csr.spec)
         return json(200, {
           data: {
             certificate: cert.toString('pem'),
@@ -154,9 +167,12 @@ export async function installVaultDouble() {
 
   return {
     issuer,
+    ca,
     calls,
     revoked,
     spy,
+    role,
+    hooks,
     /** The next request gets this answer instead (status + Vault error body, or a thrown error). */
     fail(status: number | 'network', errors: string[] = []) {
       queued.push(() => {

@@ -1,4 +1,9 @@
-import { Pkcs10CertificateRequestGenerator, X509Certificate } from '@peculiar/x509'
+import {
+  Pkcs10CertificateRequestGenerator,
+  SubjectAlternativeNameExtension,
+  X509Certificate,
+  X509CertificateGenerator,
+} from '@peculiar/x509'
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { makeCertsService } from '../../src/certs/service'
@@ -140,6 +145,89 @@ describe('Vault PKI mode: issuing', () => {
     expect(await certRow(res.body.serial)).toMatchObject({ key_type: 'ec', key_bits: 384 })
   })
 
+  it("a role that takes the CSR's CN is caught: the certificate is revoked, nothing recorded, 500", async () => {
+    const double = await installVaultDouble()
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    double.role.useCsrCommonName = true
+    const u = await newUser()
+    const mine = await newThing(u)
+    const theirs = await newThing(await newUser())
+    const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+      'sign',
+      'verify',
+    ])) as CryptoKeyPair
+    // A CSR naming another owner's thing key: an mTLS identity for that thing if Vault obeys it.
+    const csr = (
+      await Pkcs10CertificateRequestGenerator.create({
+        name: `CN=${theirs.key}`,
+        keys,
+        signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+      })
+    ).toString('pem')
+    const before = await countAll()
+    const res = await vault('POST', '/certs/csr', { token: u.token, json: { thing_id: mine.id, csr } })
+    expectError(res, 500, 'certificate authority (Vault) misconfigured')
+    expect(await countAll()).toEqual(before)
+    const signed = double.calls.find((c) => c.path === '/v1/pki_int/sign/mainflux')
+    expect(signed).toBeDefined()
+    const revokes = double.calls.filter((c) => c.path === '/v1/pki_int/revoke')
+    expect(revokes).toHaveLength(1)
+  })
+
+  it('a certificate from Vault with subject alternative names is revoked and refused', async () => {
+    const double = await installVaultDouble()
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const u = await newUser()
+    const thing = await newThing(u)
+    double.answer(async () => {
+      const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+        'sign',
+        'verify',
+      ])) as CryptoKeyPair
+      const cert = await X509CertificateGenerator.create({
+        serialNumber: '0a0b0c0d',
+        subject: `CN=${thing.key}`,
+        issuer: double.ca.cert.subjectName,
+        notBefore: new Date(Date.now() - 60_000),
+        notAfter: new Date(Date.now() + 3_600_000),
+        publicKey: keys.publicKey,
+        signingKey: double.ca.privateKey,
+        signingAlgorithm: double.ca.signingAlgorithm,
+        extensions: [new SubjectAlternativeNameExtension([{ type: 'dns', value: 'bank.example.com' }])],
+      })
+      return Response.json({
+        data: {
+          certificate: cert.toString('pem'),
+          issuing_ca: double.issuer.cert,
+          private_key: 'unused',
+          serial_number: '0a:0b:0c:0d',
+          expiration: Math.floor(cert.notAfter.getTime() / 1000),
+        },
+      })
+    })
+    const before = await countAll()
+    expectError(await vault('POST', '/certs', { token: u.token, json: { thing_id: thing.id } }), 500, /misconfigured/)
+    expect(await countAll()).toEqual(before)
+    expect(double.calls.filter((c) => c.path === '/v1/pki_int/revoke').map((c) => c.body.serial_number)).toEqual([
+      '0a:0b:0c:0d',
+    ])
+  })
+
+  it('a thing removed while Vault issues: nothing recorded, the certificate revoked, 404', async () => {
+    const double = await installVaultDouble()
+    const u = await newUser()
+    const thing = await newThing(u)
+    double.hooks.push(async (call) => {
+      if (call.path === '/v1/pki_int/issue/mainflux') {
+        await env.DB.prepare('DELETE FROM things WHERE id = ?').bind(thing.id).run()
+      }
+    })
+    const res = await vault('POST', '/certs', { token: u.token, json: { thing_id: thing.id } })
+    expectError(res, 404)
+    expect((await env.DB.prepare('SELECT COUNT(*) AS n FROM certs WHERE thing_id = ?').bind(thing.id).first<{ n: number }>())!.n).toBe(0)
+    expect(double.calls.filter((c) => c.path === '/v1/pki_int/revoke')).toHaveLength(1)
+  })
+
   it('a forged CSR is refused before Vault is asked', async () => {
     const double = await installVaultDouble()
     const u = await newUser()
@@ -249,6 +337,30 @@ describe('Vault PKI mode: revocation and CRL', () => {
     expect(double.calls.map((c) => c.path)).toEqual(['/v1/pki_int/crl', '/v1/pki_int/crl/pem'])
     double.fail(502)
     expectError(await vault('GET', '/certs/crl'), 503)
+  })
+
+  it('DELETE /certs/revoke marks only what Vault revoked (a certificate issued meanwhile stays valid)', async () => {
+    const double = await installVaultDouble()
+    const u = await newUser()
+    const thing = await newThing(u)
+    const a = await issued(u, thing.id)
+    let late: string | undefined
+    double.hooks.push(async (call) => {
+      if (call.path === '/v1/pki_int/revoke' && !late) {
+        // A POST /certs landing while the revocations run: Vault never revokes it.
+        late = '7'.padEnd(32, 'e')
+        await env.DB.prepare(
+          'INSERT INTO certs (serial, thing_id, owner, key_type, key_bits, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+          .bind(late, thing.id, u.id, 'ec', 256, Date.now(), Date.now() + 3_600_000)
+          .run()
+      }
+    })
+    const res = await vault('DELETE', '/certs/revoke', { token: u.token, json: { thing_id: thing.id } })
+    expect(res.status, res.text).toBe(200)
+    expect(res.body.serials).toEqual([a.serial])
+    expect((await certRow(a.serial))!.revoked_at).not.toBeNull()
+    expect((await certRow(late!))!.revoked_at).toBeNull()
   })
 
   it('DELETE /things/{id} revokes its certificates in Vault too', async () => {
