@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { api, expectError, newUser } from './helpers'
+import { api, countAll, expectError, newUser } from './helpers'
 
 describe('HTTP conventions', () => {
   it('GET /health and /version name the service', async () => {
@@ -52,6 +52,20 @@ describe('HTTP conventions', () => {
     const body = JSON.stringify({ email: 'a@example.com', password: '12345678' })
     expectError(await api('POST', '/users', { body }), 415, 'unsupported content type')
     expectError(await api('POST', '/users', { body, headers: { 'Content-Type': 'text/plain' } }), 415)
+  })
+
+  it('refuses a JSON route with no body and no Content-Type (415), changing nothing', async () => {
+    const u = await newUser()
+    const made = await api('POST', '/things', { token: u.token, json: { name: 'keep-me', metadata: { k: 1 } } })
+    const id = made.headers.get('Location')!.replace('/things/', '')
+    const before = await countAll()
+    expectError(await api('PUT', `/things/${id}`, { token: u.token }), 415, 'unsupported content type')
+    expectError(await api('POST', '/things', { token: u.token }), 415)
+    expectError(await api('POST', '/channels', { token: u.token }), 415)
+    expect(await countAll()).toEqual(before)
+    expect((await api('GET', `/things/${id}`, { token: u.token })).body).toMatchObject({ name: 'keep-me', metadata: { k: 1 } })
+    // Routes without a body do not ask for a Content-Type.
+    expect((await api('GET', `/things/${id}`, { token: u.token })).status).toBe(200)
   })
 
   it('accepts application/json with a charset parameter', async () => {

@@ -1,5 +1,5 @@
 import { b64url, randomBytes } from '../lib/crypto'
-import { AppError } from '../lib/errors'
+import { AppError, logError } from '../lib/errors'
 
 /*
  * KV cache of gateway answers, in front of D1. KV is never the authority: an entry only repeats an
@@ -198,7 +198,7 @@ export function makeAnswerCache(
       if (!enabled || !snap) return
       // A failed fill (KV's one-write-per-second limit under a burst) only costs a later miss.
       const done = fill(externalId, snap, answer)
-      waitUntil(done.catch((e) => console.error('bootstrap cache fill failed:', e)))
+      waitUntil(done.catch((e) => logError('bootstrap cache fill failed:', e)))
     },
   }
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client'
+import { logError } from '../lib/errors'
 import * as repo from './repo'
 
 /*
@@ -64,14 +65,14 @@ export function recordFetch(
 ) {
   if (outcome.ok) {
     if (!claimSuccess(externalId, now)) return
-    waitUntil(repo.recordSuccess(db, externalId, now).run().catch(logError))
+    waitUntil(repo.recordSuccess(db, externalId, now).run().catch(recordingFailed))
     return
   }
   if (now - failureWindow.start >= RECORD_WINDOW_MS) failureWindow = { start: now, used: 0 }
   if (failureWindow.used >= FAILURE_BUDGET) return
   if (!due(`f:${externalId}`, now)) return
   failureWindow.used++
-  waitUntil(repo.recordFailure(db, externalId, now, outcome.reason).run().catch(logError))
+  waitUntil(repo.recordFailure(db, externalId, now, outcome.reason).run().catch(recordingFailed))
 }
 
 /** A fetch for an external id that has no config: logged, rate-limited, never stored. */
@@ -88,6 +89,6 @@ export function recordUnknown(externalId: string, now = Date.now()) {
   )
 }
 
-function logError(e: unknown) {
-  console.error('bootstrap: recording a fetch failed:', e)
+function recordingFailed(e: unknown) {
+  logError('bootstrap: recording a fetch failed:', e)
 }

@@ -1,7 +1,7 @@
 import { PemConverter } from '@peculiar/x509'
 import type { Identity } from '../env'
 import type { Deps } from '../lib/context'
-import { AppError } from '../lib/errors'
+import { AppError, logError } from '../lib/errors'
 import { chunks, LIMITS } from '../lib/limits'
 import {
   buildCrl,
@@ -233,7 +233,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
   }
 
   const revokeInVault = (serial: string) =>
-    deps.waitUntil(vault!.revoke(colonSerial(serial)).catch((err) => console.error(err)))
+    deps.waitUntil(vault!.revoke(colonSerial(serial)).catch((err) => logError('Vault revoke failed:', err)))
 
   /**
    * Vault's role decides a certificate's subject: with `use_csr_common_name`/`use_csr_sans` (on by
@@ -294,7 +294,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
       return await signLocally(ca, { ...thing, owner }, row, spec, notBefore, publicKey)
     } catch (e) {
       // The row went in first to save a round trip; take it out again if signing failed.
-      await repo.remove(db, row.serial).catch((err) => console.error(err))
+      await repo.remove(db, row.serial).catch((err) => logError('removing an unsigned certificate row failed:', err))
       throw e
     }
   }
@@ -388,7 +388,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
       deps.waitUntil(
         settledInRuns(issued, (i) => vault.revoke(colonSerial(i.serial))).then((results) => {
           for (const r of results) {
-            if (r.status === 'rejected') console.error('revoking a discarded certificate failed:', r.reason)
+            if (r.status === 'rejected') logError('revoking a discarded certificate failed:', r.reason)
           }
         }),
       )
@@ -481,7 +481,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
       if (!vault) return
       const results = await settledInRuns(serials, (s) => vault.revoke(colonSerial(s)))
       results.forEach((r, i) => {
-        if (r.status === 'rejected') console.error(`Vault revoke of ${serials[i]} failed`, r.reason)
+        if (r.status === 'rejected') logError(`Vault revoke of ${serials[i]} failed`, r.reason)
       })
     },
 

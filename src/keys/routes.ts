@@ -69,7 +69,7 @@ keys.openapi(
     security: userAuth,
     middleware: [requireUser] as const,
     request: { params: keyIdParam },
-    responses: { 204: { description: 'Revoked' }, ...errorResponses(401, 404) },
+    responses: { 204: { description: 'Revoked' }, ...errorResponses(401, 403, 404) },
   }),
   async (c) => {
     await service(c).revokeKey(c.var.identity, c.req.valid('param').id)

@@ -68,10 +68,15 @@ export function makeKeysService(deps: { db: Db; config: Config }) {
     },
 
     /**
-     * Revokes one of the caller's keys; it stops working on the very next request.
+     * Revokes one of the caller's keys; it stops working on the very next request. An API key may
+     * revoke only itself, so a leaked key cannot cut off the owner's other integrations.
      * @throws AppError('not_found') for an unknown key or another user's.
+     * @throws AppError('forbidden') when an API key names another key.
      */
     async revokeKey(identity: Identity, id: string) {
+      if (identity.kind === 'api_key' && identity.keyId !== id) {
+        throw new AppError('forbidden', 'an API key may revoke only itself; use a login token')
+      }
       const removed = await repo.remove(db, identity.userId, id)
       if (removed.length === 0) throw new AppError('not_found', 'key not found')
     },

@@ -1,6 +1,7 @@
 import { createDb, type Db } from '../db/client'
 import type { Bindings } from '../env'
 import { type Config, loadConfig } from './config'
+import { logError } from './errors'
 
 /** What services need from a request context, without depending on Hono's types. */
 export interface Deps {
@@ -24,6 +25,6 @@ export function deps(c: Ctx): Deps {
     db: createDb(c.env.DB),
     config: loadConfig(c.env),
     env: c.env,
-    waitUntil: ctx ? (p) => ctx.waitUntil(p) : (p) => void p.catch((e) => console.error(e)),
+    waitUntil: ctx ? (p) => ctx.waitUntil(p) : (p) => void p.catch((e) => logError('deferred work failed:', e)),
   }
 }

@@ -1,6 +1,7 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { errorMentions } from '../db/client'
 
 export type ErrorCode =
   | 'malformed_entity'
@@ -75,16 +76,47 @@ export function toAppError(err: unknown): AppError | undefined {
   return undefined
 }
 
+/**
+ * An error as it may be logged. drizzle's DrizzleQueryError carries the bound parameters in its
+ * message and stack (thing keys, password hashes, e-mails), so for such an error only its SQL text
+ * is kept and the chain continues with its cause (D1's own message, which holds no values).
+ */
+export function forLog(err: unknown, depth = 0): string {
+  if (depth > 6 || err === undefined || err === null) return ''
+  if (!(err instanceof Error)) return typeof err === 'string' ? err : ''
+  const next = err.cause === undefined ? '' : forLog(err.cause, depth + 1)
+  const tail = next ? `\n  caused by: ${next}` : ''
+  if ('params' in err || 'query' in err) {
+    const query = typeof (err as { query?: unknown }).query === 'string' ? (err as { query: string }).query : ''
+    return `${err.name}: failed query ${query.slice(0, 300)} (parameters withheld)${tail}`
+  }
+  return `${depth === 0 && err.stack ? err.stack : `${err.name}: ${err.message}`}${tail}`
+}
+
+/** console.error for errors that may come from D1: see `forLog`. */
+export function logError(label: string, err: unknown) {
+  console.error(label, forLog(err))
+}
+
+/** SQLite's refusals of a statement too large or complex for it: the input's fault, not ours. */
+const TOO_COMPLEX = ['Expression tree is too large', 'SQLITE_TOOBIG', 'string or blob too big', 'too many SQL variables']
+
 export const onError: ErrorHandler = (err, c) => {
+  const where = `${c.req.method} ${new URL(c.req.url).pathname}:`
+  if (TOO_COMPLEX.some((text) => errorMentions(err, text))) {
+    // Every input is bounded before it reaches SQL; this is the net under those bounds.
+    logError(`${where} query refused as too complex`, err)
+    return c.json({ error: 'request too complex for the database; simplify the filter' }, 400)
+  }
   const appErr = toAppError(err)
   if (appErr) {
     if (appErr.code === 'internal' || appErr.code === 'unavailable') {
-      console.error(`${c.req.method} ${new URL(c.req.url).pathname}: ${appErr.message}`, appErr.cause ?? '')
+      logError(`${where} ${appErr.message}`, appErr.cause)
     }
     return c.json({ error: appErr.message }, appErr.status)
   }
   // Details go to the log only; the client sees a generic message.
-  console.error(`${c.req.method} ${new URL(c.req.url).pathname}:`, err)
+  logError(where, err)
   return c.json({ error: DEFAULT_MESSAGE.internal }, 500)
 }
 

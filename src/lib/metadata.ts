@@ -1,9 +1,14 @@
 import { type SQL, sql } from 'drizzle-orm'
 import { AppError } from './errors'
 
-/** Scalars bound as parameters per filter; keeps a statement under D1's 100-parameter cap. */
+/**
+ * Nodes (keys and values, array elements and empty containers included) per filter: keeps a
+ * statement under D1's 100-parameter cap and its SQL small.
+ */
 const MAX_FILTER_PARAMS = 40
-const MAX_DEPTH = 8
+/** Levels of nested objects and arrays: each array or unusual key is a correlated subquery, and
+ * SQLite refuses expression trees deeper than 100. */
+const MAX_DEPTH = 5
 
 /**
  * Postgres `jsonb @>` containment, compiled to SQLite JSON functions so filtering runs in D1:
@@ -26,7 +31,7 @@ interface State {
 
 function bump(state: State) {
   if (++state.params > MAX_FILTER_PARAMS) {
-    throw new AppError('malformed_entity', `metadata filter too large (at most ${MAX_FILTER_PARAMS} keys and values)`)
+    throw new AppError('malformed_entity', `metadata filter too large (at most ${MAX_FILTER_PARAMS} keys and values in all)`)
   }
 }
 
@@ -45,7 +50,17 @@ function objectContains(expr: SQL, filter: Record<string, unknown>, state: State
       sql`EXISTS (SELECT 1 FROM json_each(${expr}) AS ${j} WHERE ${j}.key = ${key} AND ${elementMatches(j, value, state, depth + 1)})`,
     )
   }
-  return sql.join(parts, sql` AND `)
+  return andAll(parts)
+}
+
+/**
+ * `a AND b AND c ...` as a balanced tree: SQLite parses a flat chain left-deep, one level per
+ * term, and refuses expression trees deeper than 100; balanced, 40 terms take 6 levels.
+ */
+function andAll(parts: SQL[]): SQL {
+  if (parts.length === 1) return parts[0]!
+  const mid = Math.ceil(parts.length / 2)
+  return sql`(${andAll(parts.slice(0, mid))} AND ${andAll(parts.slice(mid))})`
 }
 
 /** Keys that can be written into a JSON path literal as they are (no quotes, no escapes). */
@@ -58,6 +73,7 @@ const PLAIN_KEY = /^[A-Za-z0-9_-]{1,64}$/
  */
 function directMatch(expr: SQL, key: string, value: unknown, state: State, depth: number): SQL | undefined {
   if (!PLAIN_KEY.test(key) || Array.isArray(value)) return undefined
+  bump(state)
   // Safe as raw SQL: PLAIN_KEY admits no quote of either kind.
   const path = sql.raw(`'$."${key}"'`)
   const type = sql`json_type(${expr}, ${path})`
@@ -65,11 +81,9 @@ function directMatch(expr: SQL, key: string, value: unknown, state: State, depth
   if (value === true) return sql`${type} = 'true'`
   if (value === false) return sql`${type} = 'false'`
   if (typeof value === 'string') {
-    bump(state)
     return sql`(${type} = 'text' AND json_extract(${expr}, ${path}) = ${value})`
   }
   if (typeof value === 'number') {
-    bump(state)
     return sql`(${type} IN ('integer', 'real') AND json_extract(${expr}, ${path}) = ${value})`
   }
   if (typeof value === 'object') {
@@ -84,15 +98,14 @@ function directMatch(expr: SQL, key: string, value: unknown, state: State, depth
 /** Whether the json_each row `j` (its type/atom/value columns) contains the filter value. */
 function elementMatches(j: SQL, value: unknown, state: State, depth: number): SQL {
   if (depth > MAX_DEPTH) throw new AppError('malformed_entity', 'metadata filter nested too deeply')
+  bump(state)
   if (value === null) return sql`${j}.type = 'null'`
   if (value === true) return sql`${j}.type = 'true'`
   if (value === false) return sql`${j}.type = 'false'`
   if (typeof value === 'string') {
-    bump(state)
     return sql`(${j}.type = 'text' AND ${j}.atom = ${value})`
   }
   if (typeof value === 'number') {
-    bump(state)
     return sql`(${j}.type IN ('integer', 'real') AND ${j}.atom = ${value})`
   }
   // CASE guards the inner tests: json_each over a text value is an error, not false.
@@ -104,11 +117,32 @@ function elementMatches(j: SQL, value: unknown, state: State, depth: number): SQ
         sql`EXISTS (SELECT 1 FROM json_each(${j}.value) AS ${k} WHERE ${elementMatches(k, element, state, depth + 1)})`,
       )
     }
-    return sql`(CASE WHEN ${j}.type = 'array' THEN (${sql.join(parts, sql` AND `)}) ELSE 0 END)`
+    return sql`(CASE WHEN ${j}.type = 'array' THEN (${andAll(parts)}) ELSE 0 END)`
   }
   if (typeof value === 'object') {
     const inner = objectContains(sql`${j}.value`, value as Record<string, unknown>, state, depth)
     return sql`(CASE WHEN ${j}.type = 'object' THEN (${inner}) ELSE 0 END)`
   }
   throw new AppError('malformed_entity', 'metadata filter holds an unsupported value')
+}
+
+/**
+ * Metadata nests at most this deep when stored. SQLite's JSON functions refuse documents nested
+ * more than 1,000 levels, so one deeply nested row would make every filtered list that reaches it
+ * fail; nothing legitimate comes close to 32.
+ */
+export const STORED_METADATA_DEPTH = 32
+
+/** Whether `value` nests no deeper than `limit` (objects and arrays), without recursion. */
+export function withinDepth(value: unknown, limit = STORED_METADATA_DEPTH): boolean {
+  let level: unknown[] = [value]
+  for (let depth = 0; level.length > 0; depth++) {
+    const next: unknown[] = []
+    for (const v of level) {
+      if (v && typeof v === 'object') next.push(...(Array.isArray(v) ? v : Object.values(v)))
+    }
+    if (next.length > 0 && depth + 1 > limit) return false
+    level = next
+  }
+  return true
 }

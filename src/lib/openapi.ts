@@ -1,5 +1,6 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { ZodError } from 'zod'
+import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../env'
 import { AppError } from './errors'
 
@@ -19,7 +20,7 @@ const TARGET_PREFIX: Record<string, string> = {
 
 /** A router whose validation failures become AppError('malformed_entity') with a clear message. */
 export function newRouter() {
-  return new OpenAPIHono<AppEnv>({
+  const router = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {
         const prefix = TARGET_PREFIX[result.target] ?? 'malformed entity specification'
@@ -27,6 +28,35 @@ export function newRouter() {
       }
     },
   })
+  // Every route that declares a JSON body requires a JSON Content-Type, body or not (STYLE's
+  // requireJson): zod-openapi lets a request with neither through and validates `{}`, which would
+  // turn a bare `PUT /things/{id}` into "clear name and metadata".
+  const openapi = router.openapi.bind(router)
+  router.openapi = ((route: Parameters<typeof openapi>[0], ...rest: unknown[]) => {
+    const body = route.request?.body
+    const content = body?.content as Record<string, unknown> | undefined
+    const wantsJson = content !== undefined && Object.keys(content).some((t) => JSON_TYPE.test(t))
+    // An optional body (identify routes also take the key from Authorization) is checked only
+    // when one is sent.
+    const check = body?.required === false ? requireJsonIfBody : requireJson
+    const withJson = wantsJson ? { ...route, middleware: [...[route.middleware ?? []].flat(), check] } : route
+    return (openapi as (...args: unknown[]) => unknown)(withJson, ...rest)
+  }) as typeof router.openapi
+  return router
+}
+
+const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i
+
+/** 415 unless the request says its body is JSON (`application/json`, any parameters). */
+export const requireJson: MiddlewareHandler = async (c, next) => {
+  if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) throw new AppError('unsupported_media_type')
+  await next()
+}
+
+/** `requireJson` for routes whose body is optional: only a request that sends one is checked. */
+const requireJsonIfBody: MiddlewareHandler = async (c, next) => {
+  if (c.req.raw.body !== null) return requireJson(c, next)
+  await next()
 }
 
 export const ErrorBody = z

@@ -2,6 +2,7 @@ import { createRoute } from '@hono/zod-openapi'
 import { requireUser } from '../lib/auth'
 import { deps } from '../lib/context'
 import { errorResponses, jsonBody, jsonContent, newRouter, userAuth } from '../lib/openapi'
+import { AppError } from '../lib/errors'
 import { provisionAuth } from './auth'
 import {
   dryRunRes,
@@ -58,7 +59,14 @@ provision.openapi(
   async (c) => {
     const { layout, dry_run: dryRun } = c.req.valid('query')
     const req = c.req.valid('json')
-    if (dryRun) return c.json(await service(c).dryRun(req, layout), 200)
+    if (dryRun) {
+      // A dry run answers with the layout's content: only for the caller's own credentials, never
+      // for the configured service account (as GET /mapping).
+      if (!c.req.header('authorization')?.trim()) {
+        throw new AppError('unauthenticated', "a dry run needs the caller's own token or API key")
+      }
+      return c.json(await service(c).dryRun(req, layout), 200)
+    }
     const idempotencyKey = c.req.valid('header')['idempotency-key']
     const result = await service(c).provision(c.var.identity, req, { layout, idempotencyKey })
     if (result.replayed) c.header('Idempotent-Replayed', 'true')

@@ -1,5 +1,5 @@
 import { b64url, randomBytes, sha256 } from '../lib/crypto'
-import { AppError } from '../lib/errors'
+import { AppError, logError } from '../lib/errors'
 
 /*
  * KV cache in front of D1 for identify and access checks. KV is never the authority: an entry can
@@ -183,7 +183,7 @@ export function makeThingCache(
   function fillLater(snap: Snapshot | undefined, truth: Truth) {
     if (!enabled || !snap) return
     // A failed fill only costs a later miss; never fail the request for it.
-    waitUntil(fill(snap, truth).catch((e) => console.error('thing cache fill failed:', e)))
+    waitUntil(fill(snap, truth).catch((e) => logError('thing cache fill failed:', e)))
   }
 
   return {

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { LIMITS } from '../lib/limits'
+import { STORED_METADATA_DEPTH, withinDepth } from '../lib/metadata'
 import {
   boolParam,
   connectedLimitParam,
@@ -14,6 +15,7 @@ import {
 /** A JSON object; `null` counts as absent (Go decodes it to a nil map). */
 export const metadataObject = z
   .record(z.string(), z.unknown(), { error: 'metadata must be a JSON object' })
+  .refine((m) => withinDepth(m), `metadata may nest at most ${STORED_METADATA_DEPTH} levels`)
   .openapi({ type: 'object', example: { type: 'sensor' } })
 
 export const optionalMetadata = metadataObject

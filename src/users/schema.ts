@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { LIMITS } from '../lib/limits'
+import { STORED_METADATA_DEPTH, withinDepth } from '../lib/metadata'
 import { limitParam, metadataParam, offsetParam, pageOf } from '../lib/page'
 
 const LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/
@@ -35,6 +36,7 @@ const password = z.string().min(1, 'password is required').max(LIMITS.passwordMa
 
 export const metadataObject = z
   .record(z.string(), z.unknown())
+  .refine((m) => withinDepth(m), `metadata may nest at most ${STORED_METADATA_DEPTH} levels`)
   .openapi({ type: 'object', example: { site: 'plant-7' } })
 
 export const createUserReq = z

@@ -138,6 +138,15 @@ describe('using, viewing and revoking keys', () => {
     expectError(await api('GET', '/users/profile', { token: key.value }), 401)
   })
 
+  it("an API key cannot revoke the owner's other keys (403); a login token can", async () => {
+    const u = await newUser()
+    const a = await newKey(u.token)
+    const b = await newKey(u.token)
+    expectError(await api('DELETE', `/keys/${b.id}`, { token: a.value }), 403, /only itself/)
+    expect((await api('GET', '/users/profile', { token: b.value })).status).toBe(200)
+    expect((await api('DELETE', `/keys/${b.id}`, { token: u.token })).status).toBe(204)
+  })
+
   it('an API key can revoke itself and then stops working', async () => {
     const u = await newUser()
     const key = await newKey(u.token)

@@ -1,7 +1,8 @@
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { describe, expect, it } from 'vitest'
-import { AppError, type ErrorCode, onError, STATUS } from '../../src/lib/errors'
+import { describe, expect, it, vi } from 'vitest'
+import { AppError, type ErrorCode, forLog, onError, STATUS } from '../../src/lib/errors'
+import { call } from '../helpers'
 
 const expected: Record<ErrorCode, number> = {
   malformed_entity: 400,
@@ -50,5 +51,55 @@ describe('error model', () => {
     const media = await appThrowing(new HTTPException(415, { message: 'Unsupported Media Type' })).request('/')
     expect(media.status).toBe(415)
     expect(await media.json()).toEqual({ error: 'unsupported content type' })
+  })
+})
+
+describe('logs never carry query parameters', () => {
+  /** A D1 binding whose every query fails the way a dropped connection does. */
+  function failingD1(): D1Database {
+    const fail = () => Promise.reject(new Error('D1_ERROR: Network connection lost.'))
+    const stmt: any = { bind: () => stmt, first: fail, all: fail, run: fail, raw: fail }
+    return { prepare: () => stmt, batch: fail, exec: fail, dump: fail, withSession: () => ({}) } as unknown as D1Database
+  }
+
+  it('a failing D1 query is logged without its bound values (a thing key here)', async () => {
+    const secret = `SUPER-SECRET-KEY-${crypto.randomUUID()}`
+    const logged: string[] = []
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args) => {
+      logged.push(args.map(String).join(' '))
+    })
+    try {
+      const res = await call('POST', '/identify', { json: { token: secret } }, { DB: failingD1(), FLUXGATE_CACHE_TTL: '0' })
+      expect(res.status).toBe(500)
+      expect(res.body).toEqual({ error: 'internal server error' })
+    } finally {
+      spy.mockRestore()
+    }
+    expect(logged.join('\n')).toContain('parameters withheld')
+    expect(logged.join('\n')).toContain('Network connection lost')
+    expect(logged.join('\n')).not.toContain(secret)
+  })
+
+  it('forLog keeps ordinary errors and their causes', () => {
+    const e = new Error('outer', { cause: new TypeError('inner') })
+    const text = forLog(e)
+    expect(text).toContain('outer')
+    expect(text).toContain('caused by: TypeError: inner')
+  })
+})
+
+describe('a statement SQLite refuses as too complex', () => {
+  it('answers 400, not 500', async () => {
+    const refuse = () => Promise.reject(new Error('D1_ERROR: Expression tree is too large (maximum depth 100): SQLITE_ERROR'))
+    const stmt: any = { bind: () => stmt, first: refuse, all: refuse, run: refuse, raw: refuse }
+    const db = { prepare: () => stmt, batch: refuse } as unknown as D1Database
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      const res = await call('POST', '/identify', { json: { token: 'k' } }, { DB: db, FLUXGATE_CACHE_TTL: '0' })
+      expect(res.status).toBe(400)
+      expect(res.body.error).toMatch(/too complex/)
+    } finally {
+      spy.mockRestore()
+    }
   })
 })

@@ -154,6 +154,16 @@ describe('POST /mapping credentials, by precedence', () => {
     expect(own.status, own.text).toBe(201)
   })
 
+  it("a dry run needs the caller's own credentials: service credentials never reveal a layout", async () => {
+    const keyOwner = await newUser()
+    const account = await newUser()
+    const key = await apiKey(keyOwner.token)
+    const service = { MF_PROVISION_API_KEY: key.value, MF_PROVISION_USER: account.email, MF_PROVISION_PASSWORD: account.password }
+    expectError(await mapping(gatewayCreds(), { dryRun: true, env: service }), 401, /own token/)
+    const own = await mapping(gatewayCreds(), { dryRun: true, token: keyOwner.token, env: service })
+    expect(own.status, own.text).toBe(200)
+  })
+
   it('4. nothing configured and no Authorization: 401', async () => {
     expectError(await mapping(gatewayCreds(), {}), 401)
   })

@@ -486,6 +486,35 @@ describe('GET /things (metadata filter: Postgres @> containment)', () => {
     const big = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`k${i}`, i]))
     expectError(await api('GET', `/things?metadata=${encodeURIComponent(JSON.stringify(big))}`, { token: u.token }), 400, /metadata filter too large/)
   })
+
+  it.each([
+    { desc: 'an array of 50 booleans', filter: { a: Array(50).fill(true) }, msg: /too large/ },
+    { desc: '3,000 empty objects', filter: { a: Array(3000).fill({}) }, msg: /too large/ },
+    { desc: 'arrays nested 6 deep', filter: { a: [[[[[[1]]]]]] }, msg: /nested too deeply/ },
+    { desc: 'unusual keys nested 6 deep', filter: { 'a.1': { 'b.2': { 'c.3': { 'd.4': { 'e.5': { 'f.6': 1 } } } } } }, msg: /nested too deeply/ },
+  ])('refuses $desc with 400, never a database error', async ({ filter, msg }) => {
+    const u = await newUser()
+    expectError(await api('POST', '/things/search', { token: u.token, json: { metadata: filter } }), 400, msg)
+  })
+
+  it('refuses stored metadata nested deeper than 32 levels; 32 is fine', async () => {
+    const u = await newUser()
+    const nested = (d: number) => JSON.parse(`${'{"a":'.repeat(d)}1${'}'.repeat(d)}`)
+    expectError(await api('POST', '/things', { token: u.token, json: { metadata: nested(40) } }), 400, /nest at most 32/)
+    expectError(await api('POST', '/channels', { token: u.token, json: { metadata: nested(1100) } }), 400, /nest at most 32/)
+    expect((await api('POST', '/things', { token: u.token, json: { metadata: nested(31) } })).status).toBe(201)
+  })
+
+  it('answers the largest filters it accepts (40 nodes, 5 levels) without a database error', async () => {
+    const u = await newUser()
+    const wide = { a: Array(38).fill(true) }
+    const deep = { 'a.1': { 'b.2': { 'c.3': { 'd.4': { 'e.5': 1 } } } } }
+    const arrays = { a: [[[[1]]]] }
+    for (const filter of [wide, deep, arrays]) {
+      const res = await api('POST', '/things/search', { token: u.token, json: { metadata: filter } })
+      expect(res.status, res.text).toBe(200)
+    }
+  })
 })
 
 describe('POST /things/search', () => {

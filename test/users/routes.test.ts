@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers'
 import { decodeJwt, SignJWT } from 'jose'
 import { describe, expect, it, vi } from 'vitest'
 import { outbox } from '../../src/lib/mail'
-import { adminToken, api, expectError, newUser, PASSWORD, uid } from '../helpers'
+import { adminToken, api, call, expectError, newUser, PASSWORD, uid } from '../helpers'
 
 const secret = new TextEncoder().encode(env.MF_AUTH_SECRET)
 
@@ -51,6 +51,11 @@ describe('POST /users', () => {
     { desc: 'empty body {}', json: {}, msg: /email/ },
     { desc: 'metadata is a string', json: { email: `m-${uid()}@example.com`, password: PASSWORD, metadata: 'x' }, msg: /metadata/ },
     { desc: 'array body', json: [], msg: /malformed/ },
+    {
+      desc: 'metadata nested 40 deep',
+      json: { email: `d-${uid()}@example.com`, password: PASSWORD, metadata: JSON.parse(`${'{"a":'.repeat(40)}1${'}'.repeat(40)}`) },
+      msg: /nest at most 32/,
+    },
   ])('400 for $desc, writing nothing', async ({ json, msg }) => {
     const before = await env.DB.prepare('SELECT COUNT(*) AS n FROM users').first<{ n: number }>()
     expectError(await api('POST', '/users', { json }), 400, msg)
@@ -291,7 +296,8 @@ describe('PATCH /password', () => {
 
 describe('password reset', () => {
   async function requestReset(email: string) {
-    const res = await api('POST', '/password/reset-request', { json: { email } })
+    // call() waits for the work left to waitUntil (the mail is sent after answering).
+    const res = await call('POST', '/password/reset-request', { json: { email } })
     expect(res.status).toBe(201)
     expect(res.body).toEqual({ msg: 'Email with reset link is sent' })
     return res
