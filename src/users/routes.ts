@@ -27,9 +27,18 @@ import { makeUsersService } from './service'
 
 export const users = newRouter()
 
+// The users service holds no request state, so it is built once per env object (per isolate):
+// GET /users/profile is a hot path (answered from the token), and building the service and its
+// mailer on every request cost about a tenth of its throughput in the bench.
+const services = new WeakMap<object, ReturnType<typeof makeUsersService>>()
 const service = (c: Parameters<typeof deps>[0]) => {
-  const d = deps(c)
-  return makeUsersService({ ...d, mailer: createMailer(d.env, d.config) })
+  let s = services.get(c.env)
+  if (!s) {
+    const d = deps(c)
+    s = makeUsersService({ db: d.db, config: d.config, mailer: createMailer(d.env, d.config) })
+    services.set(c.env, s)
+  }
+  return s
 }
 
 const emptyObject = z.object({}).openapi('Empty')

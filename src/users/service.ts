@@ -21,7 +21,8 @@ const INVALID_CREDENTIALS = 'missing or invalid credentials provided'
 /** Metadata larger than this (as JSON) is not copied into login tokens. */
 const TOKEN_METADATA_MAX = 2048
 
-export function makeUsersService(deps: Deps & { mailer: Mailer }) {
+/** Holds no request state (only D1, settings and the mailer), so one instance can serve an isolate. */
+export function makeUsersService(deps: Pick<Deps, 'db' | 'config'> & { mailer: Mailer }) {
   const { db, config, mailer } = deps
   const adminEmail = config.MF_USERS_ADMIN_EMAIL?.toLowerCase()
   const isAdmin = (identity: Identity) => adminEmail !== undefined && identity.email === adminEmail
