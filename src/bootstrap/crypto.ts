@@ -1,4 +1,4 @@
-import { fromB64url, randomBytes } from '../lib/crypto'
+import { fromB64url, gcmKey, gcmOpen, gcmSeal, randomBytes } from '../lib/crypto'
 
 /*
  * The two encrypted fetch formats.
@@ -115,15 +115,8 @@ const GCM_IV = 12
 const GCM_TAG = 16
 
 /** The gateway's own AES-256-GCM key: HKDF-SHA256(master, salt empty, info + external id). */
-export async function sealedKey(master: Uint8Array, externalId: string): Promise<CryptoKey> {
-  const base = await crypto.subtle.importKey('raw', master, 'HKDF', false, ['deriveKey'])
-  return crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(), info: enc.encode(SEALED_INFO + externalId) },
-    base,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  )
+export function sealedKey(master: Uint8Array, externalId: string): Promise<CryptoKey> {
+  return gcmKey(master, SEALED_INFO + externalId)
 }
 
 /** Associated data of a sealed request and of its answer (domain-separated, bound to the id). */
@@ -158,11 +151,7 @@ export async function openSealedRequest(
   if (bytes.length < GCM_IV + GCM_TAG + 2) return 'malformed'
   let plain: ArrayBuffer
   try {
-    plain = await crypto.subtle.decrypt(
-      { name: 'AES-GCM', iv: bytes.subarray(0, GCM_IV), additionalData: requestAad(externalId) },
-      key,
-      bytes.subarray(GCM_IV),
-    )
+    plain = await gcmOpen(key, bytes, requestAad(externalId))
   } catch {
     return 'invalid'
   }
@@ -191,14 +180,5 @@ export async function sealAnswer(
   nonce: string,
   body: string,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const iv = randomBytes(GCM_IV)
-  const ct = await crypto.subtle.encrypt(
-    { name: 'AES-GCM', iv, additionalData: responseAad(externalId, nonce) },
-    key,
-    enc.encode(body),
-  )
-  const out = new Uint8Array(GCM_IV + ct.byteLength)
-  out.set(iv)
-  out.set(new Uint8Array(ct), GCM_IV)
-  return out
+  return gcmSeal(key, enc.encode(body), responseAad(externalId, nonce))
 }

@@ -106,3 +106,36 @@ export function dummyPasswordHash(): Promise<string> {
   dummy ??= hashPassword(b64url(randomBytes(16)))
   return dummy
 }
+
+const GCM_IV = 12
+
+/** An AES-256-GCM key derived with HKDF-SHA256 (empty salt) from `ikm` for the purpose `info`. */
+export async function gcmKey(ikm: Uint8Array, info: string): Promise<CryptoKey> {
+  const base = await crypto.subtle.importKey('raw', ikm, 'HKDF', false, ['deriveKey'])
+  return crypto.subtle.deriveKey(
+    { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(), info: enc.encode(info) },
+    base,
+    { name: 'AES-GCM', length: 256 },
+    false,
+    ['encrypt', 'decrypt'],
+  )
+}
+
+/** AES-GCM with a fresh random IV: IV[12] || ciphertext || tag. */
+export async function gcmSeal(key: CryptoKey, plain: Uint8Array, aad: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+  const iv = randomBytes(GCM_IV)
+  const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, plain)
+  const out = new Uint8Array(GCM_IV + ct.byteLength)
+  out.set(iv)
+  out.set(new Uint8Array(ct), GCM_IV)
+  return out
+}
+
+/** Opens `gcmSeal`'s output; rejects when it does not authenticate. */
+export function gcmOpen(key: CryptoKey, sealed: Uint8Array, aad: Uint8Array): Promise<ArrayBuffer> {
+  return crypto.subtle.decrypt(
+    { name: 'AES-GCM', iv: sealed.subarray(0, GCM_IV), additionalData: aad },
+    key,
+    sealed.subarray(GCM_IV),
+  )
+}

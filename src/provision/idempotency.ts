@@ -1,5 +1,5 @@
 import type { Config } from '../lib/config'
-import { b64url, fromB64url, keyedHash, randomBytes } from '../lib/crypto'
+import { b64url, fromB64url, gcmKey, gcmOpen, gcmSeal, keyedHash } from '../lib/crypto'
 
 /*
  * Stored answers of `POST /mapping` with an `Idempotency-Key`. An answer holds thing keys and may
@@ -19,23 +19,7 @@ const keys = new Map<string, Promise<CryptoKey>>()
 function sealingKey(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret)
   if (!key) {
-    key = (async () => {
-      const base = await crypto.subtle.importKey('raw', enc.encode(secret), 'HKDF', false, [
-        'deriveKey',
-      ])
-      return crypto.subtle.deriveKey(
-        {
-          name: 'HKDF',
-          hash: 'SHA-256',
-          salt: new Uint8Array(0),
-          info: enc.encode('fluxgate-provision-idempotency-v1'),
-        },
-        base,
-        { name: 'AES-GCM', length: 256 },
-        false,
-        ['encrypt', 'decrypt'],
-      )
-    })()
+    key = gcmKey(enc.encode(secret), 'fluxgate-provision-idempotency-v1')
     keys.set(secret, key)
   }
   return key
@@ -59,16 +43,9 @@ export async function sealAnswer(
   bind: { owner: string; key: string; hash: string },
   answer: unknown,
 ): Promise<string> {
-  const iv = randomBytes(12)
-  const ct = await crypto.subtle.encrypt(
-    { name: 'AES-GCM', iv, additionalData: aad(bind.owner, bind.key, bind.hash) },
-    await sealingKey(config.MF_AUTH_SECRET),
-    enc.encode(JSON.stringify(answer)),
-  )
-  const out = new Uint8Array(12 + ct.byteLength)
-  out.set(iv)
-  out.set(new Uint8Array(ct), 12)
-  return `${VERSION}:${b64url(out)}`
+  const key = await sealingKey(config.MF_AUTH_SECRET)
+  const sealed = await gcmSeal(key, enc.encode(JSON.stringify(answer)), aad(bind.owner, bind.key, bind.hash))
+  return `${VERSION}:${b64url(sealed)}`
 }
 
 /** The stored answer, or undefined when it cannot be opened (another secret, damaged). */
@@ -80,16 +57,8 @@ export async function openAnswer(
   const [version, body] = stored.split(':')
   if (version !== VERSION || !body) return undefined
   try {
-    const bytes = fromB64url(body)
-    const plain = await crypto.subtle.decrypt(
-      {
-        name: 'AES-GCM',
-        iv: bytes.slice(0, 12),
-        additionalData: aad(bind.owner, bind.key, bind.hash),
-      },
-      await sealingKey(config.MF_AUTH_SECRET),
-      bytes.slice(12),
-    )
+    const key = await sealingKey(config.MF_AUTH_SECRET)
+    const plain = await gcmOpen(key, fromB64url(body), aad(bind.owner, bind.key, bind.hash))
     return JSON.parse(dec.decode(plain))
   } catch {
     return undefined
