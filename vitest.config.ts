@@ -33,6 +33,7 @@ export default defineConfig({
             MF_USERS_ADMIN_EMAIL: 'admin@fluxgate.test',
             MF_USERS_ADMIN_PASSWORD: 'admin-password-for-tests',
             MF_MAIL_TRANSPORT: 'memory',
+            FLUXGATE_BROKER_SECRET: 'test-broker-secret-0123456789',
             MF_CERTS_CA_CERT: ca.cert,
             MF_CERTS_CA_KEY: ca.key,
           },

@@ -3,6 +3,7 @@
 // @peculiar/x509 relies on decorator metadata: load the polyfill before anything imports it.
 import 'reflect-metadata'
 import { createApp } from '../src/app'
+export { BrokerSessions } from '../src/sessions/queue'
 import type { Bindings } from '../src/env'
 
 /**

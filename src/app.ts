@@ -3,6 +3,7 @@ import { Scalar } from '@scalar/hono-api-reference'
 import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { bootstrap } from './bootstrap/routes'
+import { broker } from './broker/routes'
 import { certs } from './certs/routes'
 import { channels } from './channels/routes'
 import type { AppEnv } from './env'
@@ -83,6 +84,7 @@ export function createApp() {
   app.route('/', channels)
   app.route('/', certs)
   app.route('/', provision)
+  app.route('/', broker)
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

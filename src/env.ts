@@ -36,6 +36,14 @@ export interface Secrets {
   MF_PROVISION_CERTS_HOURS_VALID?: string
   MF_PROVISION_CERTS_KEY_TYPE?: string
   MF_PROVISION_CERTS_KEY_BITS?: string
+  FLUXGATE_BROKER_SECRET?: string
+  FLUXGATE_BROKER_VHOST?: string
+  FLUXGATE_BROKER_SESSION_MAX?: string
+  FLUXGATE_BROKER_ADMIN_KIND?: string
+  FLUXGATE_BROKER_ADMIN_URL?: string
+  FLUXGATE_BROKER_ADMIN_USER?: string
+  FLUXGATE_BROKER_ADMIN_PASSWORD?: string
+  FLUXGATE_BROKER_ADMIN_TIMEOUT?: string
   /** Cloudflare Email Routing binding (`send_email`), used for password-reset mail when present. */
   SEND_EMAIL?: SendEmail
 }

@@ -2,4 +2,6 @@
 import 'reflect-metadata'
 import { createApp } from './app'
 
+export { BrokerSessions } from './sessions/queue'
+
 export default createApp()

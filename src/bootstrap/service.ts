@@ -4,6 +4,7 @@ import type { Config } from '../lib/config'
 import type { Deps } from '../lib/context'
 import { keyedHash, timingSafeEqual } from '../lib/crypto'
 import { AppError } from '../lib/errors'
+import { closeSessionsLater } from '../sessions'
 import { invalidateAccess } from '../things/cache'
 import * as thingsRepo from '../things/repo'
 import { batchAll, newThingRow } from '../things/service'
@@ -232,6 +233,7 @@ export function makeBootstrapService(deps: Deps) {
           ? invalidateAccess(env.CACHE, { connections: { channelIds: removed, thingIds: [id] } })
           : Promise.resolve(),
       ])
+      if (removed.length > 0) closeSessionsLater(deps, [id])
     },
 
     /**
@@ -261,6 +263,7 @@ export function makeBootstrapService(deps: Deps) {
         await invalidateAccess(env.CACHE, {
           connections: { channelIds: removed.map((r) => r.channelId), thingIds: [id] },
         })
+        closeSessionsLater(deps, [id])
       }
     },
 

@@ -3,6 +3,8 @@ import * as bootstrapRepo from '../bootstrap/repo'
 import type { Identity } from '../env'
 import type { Deps } from '../lib/context'
 import { AppError } from '../lib/errors'
+import { adminSettings } from '../sessions/admin'
+import { closeSessionsLater } from '../sessions'
 import { invalidateAccess } from '../things/cache'
 import type { PageQuery, PageWindow } from '../things/repo'
 import * as thingsRepo from '../things/repo'
@@ -109,16 +111,21 @@ export function makeChannelsService(deps: Deps) {
     async removeChannel(identity: Identity, id: string) {
       // One batch: the channel, with its connections and bootstrap config links by cascade; the
       // configs that listed it are read first, before the cascade. Other domains append here.
+      // With broker session closing on, the connected things are read first too (before the
+      // cascade), so their open sessions can be closed after the commit.
+      const closing = adminSettings(deps.config) !== undefined
       const statements = [
         bootstrapRepo.externalIdsOfChannel(db, id),
+        thingsRepo.connectedThingIds(db, identity.userId, closing ? id : ''),
         repo.remove(db, identity.userId, id),
       ] as const
-      const [configs, removed] = await db.batch(statements)
+      const [configs, connected, removed] = await db.batch(statements)
       if (removed.length === 0) throw new AppError('not_found', 'channel not found')
       await allSettledOrThrow([
         invalidateAccess(env.CACHE, { channels: [id] }),
         invalidateAnswers(env.CACHE, configs.map((r) => r.externalId), 'changed'),
       ])
+      closeSessionsLater(deps, connected.map((r) => r.thingId))
     },
   }
 }

@@ -178,12 +178,46 @@ export const configSchema = z.object({
     }
     return n
   }),
+  // Broker hooks (src/broker). The shared secret every hook call must carry; unset means every
+  // hook answers deny.
+  FLUXGATE_BROKER_SECRET: optional.refine(
+    (s) => s === undefined || s.length >= 16,
+    'FLUXGATE_BROKER_SECRET must be at least 16 characters',
+  ),
+  // The RabbitMQ virtual host things may use.
+  FLUXGATE_BROKER_VHOST: z.string().default('/'),
+  // EMQX: an authenticated session ends (and re-authenticates) at most this long after connect.
+  FLUXGATE_BROKER_SESSION_MAX: duration('1h').refine(
+    (ms) => ms >= 60_000 && ms <= 7 * 24 * 3600_000,
+    'FLUXGATE_BROKER_SESSION_MAX must be between 1m and 168h',
+  ),
+  // The broker's management API, used to close a thing's open sessions after a revocation.
+  FLUXGATE_BROKER_ADMIN_KIND: optional.pipe(
+    z.enum(['rabbitmq', 'emqx'], { error: 'FLUXGATE_BROKER_ADMIN_KIND must be rabbitmq or emqx' }).optional(),
+  ),
+  FLUXGATE_BROKER_ADMIN_URL: optional.refine(
+    (s) => s === undefined || /^https?:\/\/[^\s]+$/.test(s),
+    'FLUXGATE_BROKER_ADMIN_URL must be an http(s) URL',
+  ),
+  FLUXGATE_BROKER_ADMIN_USER: optional,
+  FLUXGATE_BROKER_ADMIN_PASSWORD: optional,
+  FLUXGATE_BROKER_ADMIN_TIMEOUT: duration('5s').refine(
+    (ms) => ms >= 100 && ms <= 30_000,
+    'FLUXGATE_BROKER_ADMIN_TIMEOUT must be between 100ms and 30s',
+  ),
 }).superRefine((c, ctx) => {
   if ((c.MF_PROVISION_USER === undefined) !== (c.MF_PROVISION_PASSWORD === undefined)) {
     ctx.addIssue({
       code: 'custom',
       path: ['MF_PROVISION_PASSWORD'],
       message: 'MF_PROVISION_USER and MF_PROVISION_PASSWORD are set together or not at all',
+    })
+  }
+  if ((c.FLUXGATE_BROKER_ADMIN_KIND === undefined) !== (c.FLUXGATE_BROKER_ADMIN_URL === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['FLUXGATE_BROKER_ADMIN_URL'],
+      message: 'FLUXGATE_BROKER_ADMIN_KIND and FLUXGATE_BROKER_ADMIN_URL are set together or not at all',
     })
   }
   // 0.12.1's start-up sanity check: there is nothing to whitelist without a bootstrap config.

@@ -101,8 +101,19 @@ export function logError(label: string, err: unknown) {
 /** SQLite's refusals of a statement too large or complex for it: the input's fault, not ours. */
 const TOO_COMPLEX = ['Expression tree is too large', 'SQLITE_TOOBIG', 'string or blob too big', 'too many SQL variables']
 
+/**
+ * A request path as it may be logged. Broker hooks may carry the broker secret as the segment
+ * after the format (`/broker/rabbitmq/<secret>/user`); any deeper broker path has that segment
+ * replaced, so a secret never reaches a log. Query strings are never logged at all.
+ */
+export function logPath(pathname: string): string {
+  const parts = pathname.split('/')
+  if (parts[1] !== 'broker' || parts.length <= 4) return pathname
+  return [...parts.slice(0, 3), '***', ...parts.slice(4)].join('/')
+}
+
 export const onError: ErrorHandler = (err, c) => {
-  const where = `${c.req.method} ${new URL(c.req.url).pathname}:`
+  const where = `${c.req.method} ${logPath(new URL(c.req.url).pathname)}:`
   if (TOO_COMPLEX.some((text) => errorMentions(err, text))) {
     // Every input is bounded before it reaches SQL; this is the net under those bounds.
     logError(`${where} query refused as too complex`, err)

@@ -218,16 +218,34 @@ export function makeThingCache(
       return { snap: { chanId, hash, tk, thingId: named.thingId, th, ch, ac } }
     },
 
-    /** Access by id: a hit needs both markers and an ac entry naming them. */
+    /**
+     * Access by id: a hit needs both markers and an ac entry naming them. One bulk KV read (the
+     * broker's publish and subscribe checks take this path on every message-level check).
+     */
     async accessById(thingId: string, chanId: string): Promise<Lookup> {
       if (!enabled || !cacheable(chanId, thingId)) return {}
-      const [th, ch, ac] = await Promise.all([
-        kv.get(thKey(thingId)),
-        kv.get(chKey(chanId)),
-        kv.get(acKey(chanId, thingId)),
-      ])
+      const keys = [thKey(thingId), chKey(chanId), acKey(chanId, thingId)]
+      const got = await kv.get(keys)
+      const [th = null, ch = null, ac = null] = keys.map((k) => got.get(k) ?? null)
       if (th && ch && ac === connectedEntry(th, ch)) return { id: thingId }
       return { snap: { chanId, thingId, th, ch, ac } }
+    },
+
+    /**
+     * A broker connect: does `key` belong to the thing `thingId`? Both keys are known up front, so
+     * this is one bulk KV read. A hit needs the key's complete tk entry to name this thing with its
+     * live marker. The snapshot is an identify snapshot, so `fillLater` applies unchanged.
+     */
+    async keyOfThing(thingId: string, key: string): Promise<Lookup> {
+      if (!enabled || !cacheable(thingId)) return {}
+      const hash = await sha256(key)
+      const keys = [tkKey(hash), thKey(thingId)]
+      const got = await kv.get(keys)
+      const [tk = null, th = null] = keys.map((k) => got.get(k) ?? null)
+      const named = parseTk(tk)
+      if (named?.thingId === thingId && named.epoch && th === named.epoch) return { id: thingId }
+      // th was read before the D1 query: the fill may use it if D1 says the key is this thing's.
+      return { snap: { hash, tk, thingId, th } }
     },
 
     /** After a miss: schedule the fill D1's answer justifies. */

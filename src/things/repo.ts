@@ -302,6 +302,19 @@ export function disconnect(
   return db.delete(connections).where(and(...conds))
 }
 
+/** `disconnect` that returns the thing of every connection it removed. */
+export function disconnectReturningThings(db: Db, owner: string, channelIds: IdSet, thingIds: IdSet) {
+  return disconnect(db, owner, channelIds, thingIds).returning({ thingId: connections.thingId })
+}
+
+/** The things connected to one of the owner's channels (read before the channel goes). */
+export function connectedThingIds(db: Db, owner: string, chanId: string) {
+  return db
+    .selectDistinct({ thingId: connections.thingId })
+    .from(connections)
+    .where(and(eq(connections.channelId, chanId), eq(connections.owner, owner)))
+}
+
 /** Removes one connection; empty result means it did not exist for this owner. */
 export function disconnectPair(db: Db, owner: string, chanId: string, thingId: string) {
   return db

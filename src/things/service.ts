@@ -8,6 +8,7 @@ import { type Db, isUniqueViolation } from '../db/client'
 import type { Identity } from '../env'
 import type { Deps } from '../lib/context'
 import { AppError } from '../lib/errors'
+import { closeSessionsLater } from '../sessions'
 import { invalidateAccess, makeThingCache } from './cache'
 import * as repo from './repo'
 import type { CreateThingReq, UpdateThingReq } from './schema'
@@ -158,6 +159,7 @@ export function makeThingsService(deps: Deps) {
         invalidateAccess(env.CACHE, { things: [{ id, key: before.key }] }),
         invalidateAnswers(env.CACHE, externalIds(configs), 'changed'),
       ])
+      closeSessionsLater(deps, [id])
     },
 
     /**
@@ -182,6 +184,7 @@ export function makeThingsService(deps: Deps) {
         invalidateAccess(env.CACHE, { things: [{ id, key: row.key }] }),
         invalidateAnswers(env.CACHE, externalIds(configs), 'removed'),
       ])
+      closeSessionsLater(deps, [id])
       // With Vault PKI the serials are revoked there too (best effort, after answering); the
       // built-in CA needs nothing more: the CRL is built from D1.
       if (revoked.length > 0) {
@@ -228,13 +231,14 @@ export function makeThingsService(deps: Deps) {
         channelsRepo.countOwned(db, owner, chans),
         repo.countOwned(db, owner, ths),
         bootstrapRepo.deactivateOnDisconnect(db, owner, chans, ths, true),
-        repo.disconnect(db, owner, chans, ths),
+        repo.disconnectReturningThings(db, owner, chans, ths),
       ] as const
-      const [[c], [t]] = await db.batch(statements)
+      const [[c], [t], , removed] = await db.batch(statements)
       if (c?.n !== chans.length) throw new AppError('not_found', 'channel not found')
       if (t?.n !== ths.length) throw new AppError('not_found', 'thing not found')
       // Cache invalidations of other domains go here too.
       await invalidateAccess(env.CACHE, { connections: { channelIds: chans, thingIds: ths } })
+      closeSessionsLater(deps, removed.map((r) => r.thingId))
     },
 
     /**
@@ -251,6 +255,7 @@ export function makeThingsService(deps: Deps) {
       if (removed.length === 0) throw new AppError('not_found', 'thing is not connected to channel')
       // Cache invalidations of other domains go here too.
       await invalidateAccess(env.CACHE, { connections: { channelIds: [chanId], thingIds: [thingId] } })
+      closeSessionsLater(deps, [thingId])
     },
 
     /**
@@ -282,6 +287,19 @@ export function makeThingsService(deps: Deps) {
       if (!row) throw new AppError('unauthenticated', 'unknown thing key')
       if (!connected) throw new AppError('forbidden', 'thing is not connected to channel')
       return row.id
+    },
+
+    /**
+     * Whether `key` is the key of the thing `thingId` (a broker connect): from KV when cached
+     * (one bulk read), else one D1 query. Unknown keys and another thing's key are both false.
+     */
+    async isKeyOf(thingId: string, key: string): Promise<boolean> {
+      if (!key || !thingId) return false
+      const hit = await cache.keyOfThing(thingId, key)
+      if (hit.id) return true
+      const row = await repo.retrieveByKey(db, key).get()
+      cache.fillLater(hit.snap, { thingId: row?.id })
+      return row?.id === thingId
     },
 
     /**

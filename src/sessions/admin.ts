@@ -1,0 +1,113 @@
+import type { Config } from '../lib/config'
+
+/*
+ * Closing a thing's open sessions on the broker, through the broker's own management API. A broker
+ * checks credentials on connect and topics on subscribe and publish, and RabbitMQ's MQTT plugin
+ * even keeps each allowed topic for the life of the connection, so a revocation reaches an open
+ * session only when that session is closed; the client then reconnects and meets the hooks again.
+ *
+ * How a thing's sessions are found:
+ *  - RabbitMQ names connections by peer address (`127.0.0.1:50312 -> 127.0.0.1:1883`), so the
+ *    connection list is read (`GET /api/connections`, only the `name` and `user` columns) and
+ *    every connection whose `user` is one of the thing ids is closed (`DELETE
+ *    /api/connections/{name}`). One list serves a whole batch of things.
+ *  - EMQX names sessions by client id, and a thing's client ids are not fixed (the rule allows
+ *    any `<prefix>-<thing id>`), so its clients are listed by username (`GET
+ *    /api/v5/clients?username=<thing id>`) and each is kicked (`DELETE /api/v5/clients/{clientid}`).
+ */
+
+export interface AdminSettings {
+  kind: 'rabbitmq' | 'emqx'
+  url: string
+  user?: string
+  password?: string
+  timeoutMs: number
+}
+
+/** The admin endpoint configured, or undefined when session closing is off. */
+export function adminSettings(config: Config): AdminSettings | undefined {
+  const kind = config.FLUXGATE_BROKER_ADMIN_KIND
+  const url = config.FLUXGATE_BROKER_ADMIN_URL
+  if (!kind || !url) return undefined
+  return {
+    kind,
+    url: url.replace(/\/+$/, ''),
+    user: config.FLUXGATE_BROKER_ADMIN_USER,
+    password: config.FLUXGATE_BROKER_ADMIN_PASSWORD,
+    timeoutMs: config.FLUXGATE_BROKER_ADMIN_TIMEOUT,
+  }
+}
+
+/** A failed admin call, with what was asked (never the credentials). */
+export class AdminError extends Error {
+  override name = 'AdminError'
+}
+
+type Fetch = typeof fetch
+
+async function call(
+  s: AdminSettings,
+  doFetch: Fetch,
+  method: 'GET' | 'DELETE',
+  path: string,
+  okStatuses: number[],
+): Promise<Response> {
+  const headers = new Headers({ Accept: 'application/json' })
+  if (s.user !== undefined || s.password !== undefined) {
+    headers.set('Authorization', `Basic ${btoa(`${s.user ?? ''}:${s.password ?? ''}`)}`)
+  }
+  if (method === 'DELETE' && s.kind === 'rabbitmq') headers.set('X-Reason', 'fluxgate: credentials revoked')
+  let res: Response
+  try {
+    res = await doFetch(`${s.url}${path}`, { method, headers, signal: AbortSignal.timeout(s.timeoutMs) })
+  } catch (e) {
+    throw new AdminError(`${s.kind} admin ${method} ${path.split('?')[0]} failed: ${(e as Error).message}`)
+  }
+  if (!okStatuses.includes(res.status)) {
+    await res.body?.cancel()
+    throw new AdminError(`${s.kind} admin ${method} ${path.split('?')[0]} answered ${res.status}`)
+  }
+  return res
+}
+
+/** RabbitMQ: one list of all connections, then a close for each one a given thing holds. */
+async function closeRabbitmq(s: AdminSettings, doFetch: Fetch, thingIds: readonly string[]) {
+  const wanted = new Set(thingIds)
+  const res = await call(s, doFetch, 'GET', '/api/connections?columns=name,user', [200])
+  const list = (await res.json().catch(() => undefined)) as unknown
+  if (!Array.isArray(list)) throw new AdminError('rabbitmq admin GET /api/connections: not a list')
+  const names = list
+    .filter((c): c is { name: string; user: string } => typeof c?.name === 'string' && wanted.has(c?.user))
+    .map((c) => c.name)
+  // 404: closed meanwhile, which is what we wanted.
+  await Promise.all(
+    names.map((n) => call(s, doFetch, 'DELETE', `/api/connections/${encodeURIComponent(n)}`, [200, 204, 404])),
+  )
+  return names.length
+}
+
+/** EMQX: list each thing's clients by username, then kick each. */
+async function closeEmqx(s: AdminSettings, doFetch: Fetch, thingIds: readonly string[]) {
+  let closed = 0
+  for (const id of thingIds) {
+    const res = await call(s, doFetch, 'GET', `/api/v5/clients?username=${encodeURIComponent(id)}&limit=100`, [200])
+    const page = (await res.json().catch(() => undefined)) as { data?: { clientid?: unknown }[] } | undefined
+    if (!Array.isArray(page?.data)) throw new AdminError('emqx admin GET /api/v5/clients: no data list')
+    const clients = page.data.map((c) => c.clientid).filter((c): c is string => typeof c === 'string')
+    await Promise.all(
+      clients.map((c) => call(s, doFetch, 'DELETE', `/api/v5/clients/${encodeURIComponent(c)}`, [200, 204, 404])),
+    )
+    closed += clients.length
+  }
+  return closed
+}
+
+/**
+ * Closes every open broker session of the given things (a batch the caller keeps small: each
+ * thing costs EMQX two admin calls). Returns how many sessions were closed.
+ * @throws AdminError when the broker cannot be reached or refuses; nothing is half-known then,
+ *   and the caller retries the whole batch (closing twice is harmless).
+ */
+export function closeSessions(s: AdminSettings, thingIds: readonly string[], doFetch: Fetch = fetch) {
+  return s.kind === 'rabbitmq' ? closeRabbitmq(s, doFetch, thingIds) : closeEmqx(s, doFetch, thingIds)
+}
