@@ -25,10 +25,10 @@ export function runtimeVersions() {
 }
 
 /**
- * `wrangler deploy --dry-run` of bench/worker.ts: the same bundler, compatibility settings and
- * nodejs_compat polyfills as a real deploy, written to `outdir`.
+ * `wrangler deploy --dry-run` of `entry` (bench/worker.ts unless given): the same bundler,
+ * compatibility settings and nodejs_compat polyfills as a real deploy, written to `outdir`.
  */
-export async function buildWorker(root, outdir, signal) {
+export async function buildWorker(root, outdir, signal, entry = join('bench', 'worker.ts')) {
   rmSync(outdir, { recursive: true, force: true })
   const args = [
     join(wranglerDir, 'bin', 'wrangler.js'),
@@ -36,7 +36,7 @@ export async function buildWorker(root, outdir, signal) {
     '--dry-run',
     '--outdir',
     outdir,
-    join(root, 'bench', 'worker.ts'),
+    join(root, entry),
   ]
   const output = []
   const code = await new Promise((resolve, reject) => {
@@ -52,7 +52,7 @@ export async function buildWorker(root, outdir, signal) {
     child.on('close', resolve)
   })
   if (code !== 0) {
-    throw new Error(`wrangler could not build bench/worker.ts:\n${Buffer.concat(output).toString()}`)
+    throw new Error(`wrangler could not build ${entry}:\n${Buffer.concat(output).toString()}`)
   }
 }
 
@@ -71,7 +71,7 @@ const MODULE_TYPES = {
 }
 
 /** The wrangler output directory as a Miniflare module manifest (main module first). */
-function manifestFrom(outdir, mainModule) {
+export function manifestFrom(outdir, mainModule) {
   const modules = {}
   const walk = (dir) => {
     for (const name of readdirSync(dir)) {
@@ -93,7 +93,7 @@ function manifestFrom(outdir, mainModule) {
 }
 
 /** Statements of every migrations/*.sql in order (drizzle-kit separates them with a marker). */
-function migrationStatements(root) {
+export function migrationStatements(root) {
   const dir = join(root, 'migrations')
   return readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { recordPid } from './pids.mjs'
 
 const SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server'
 const CTL = '/usr/lib/rabbitmq/bin/rabbitmqctl'
@@ -78,15 +79,33 @@ function exited(child, ms) {
 }
 
 /**
- * Starts RabbitMQ with `conf` (rabbitmq.conf text) plus loopback listeners and an administrator
- * in the internal backend. Resolves once the management API answers and the MQTT port accepts.
+ * Ports and the administrator of a node to start, chosen up front so that the other side (the
+ * Worker's settings) can be configured before RabbitMQ boots.
  */
-export async function startRabbit({ conf, bootTimeoutMs = 60_000, log = () => {} }) {
-  const dir = mkdtempSync(join(tmpdir(), 'fluxgate-rabbit-'))
+export async function planRabbit() {
   const [amqpPort, mqttPort, mgmtPort, distPort, epmdPort] = await Promise.all(
     Array.from({ length: 5 }, freePort),
   )
-  const admin = { user: 'fluxgate-admin', password: randomBytes(18).toString('base64url') }
+  return {
+    amqpPort,
+    mqttPort,
+    mgmtPort,
+    distPort,
+    epmdPort,
+    mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+    mgmtUrl: `http://127.0.0.1:${mgmtPort}`,
+    admin: { user: 'fluxgate-admin', password: randomBytes(18).toString('base64url') },
+  }
+}
+
+/**
+ * Starts RabbitMQ with `conf` (rabbitmq.conf text) plus loopback listeners and an administrator
+ * in the internal backend. Resolves once the management API answers and the MQTT port accepts.
+ */
+export async function startRabbit({ conf, plan, bootTimeoutMs = 90_000, log = () => {} }) {
+  plan ??= await planRabbit()
+  const dir = mkdtempSync(join(tmpdir(), 'fluxgate-rabbit-'))
+  const { amqpPort, mqttPort, mgmtPort, distPort, epmdPort, admin } = plan
   const nodename = `fluxgate-e2e-${randomBytes(4).toString('hex')}@localhost`
   const home = join(dir, 'home')
   mkdirSync(home)
@@ -132,6 +151,7 @@ export async function startRabbit({ conf, bootTimeoutMs = 60_000, log = () => {}
     detached: true,
     stdio: 'ignore',
   })
+  recordPid(epmd.pid)
   const output = []
   let server
   let stopped
@@ -169,9 +189,10 @@ export async function startRabbit({ conf, bootTimeoutMs = 60_000, log = () => {}
   try {
     await sleep(100)
     server = spawn(SERVER, [], { env, cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    recordPid(server.pid)
     server.stdout.on('data', (d) => output.push(d))
     server.stderr.on('data', (d) => output.push(d))
-    const mgmtUrl = `http://127.0.0.1:${mgmtPort}`
+    const { mgmtUrl } = plan
     const auth = `Basic ${Buffer.from(`${admin.user}:${admin.password}`).toString('base64')}`
     const started = Date.now()
     for (;;) {
@@ -195,7 +216,7 @@ export async function startRabbit({ conf, bootTimeoutMs = 60_000, log = () => {}
       return files.filter(existsSync).map((f) => readFileSync(f, 'utf8')).join('\n')
     }
     return {
-      mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+      mqttUrl: plan.mqttUrl,
       mqttPort,
       mgmtUrl,
       admin,
