@@ -99,25 +99,25 @@ describe('revocations close the thing sessions after the commit', () => {
   const cases = [
     {
       what: 'key rotation',
-      revoke: (w: Awaited<ReturnType<typeof world>>, o: object) =>
+      revoke: (w: Awaited<ReturnType<typeof world>>, o: Record<string, unknown>) =>
         call('PATCH', `/things/${w.a.id}/key`, { token: w.u.token, json: { key: crypto.randomUUID() } }, o),
       closed: (w: Awaited<ReturnType<typeof world>>) => [w.a.id],
     },
     {
       what: 'thing removal',
-      revoke: (w: Awaited<ReturnType<typeof world>>, o: object) =>
+      revoke: (w: Awaited<ReturnType<typeof world>>, o: Record<string, unknown>) =>
         call('DELETE', `/things/${w.a.id}`, { token: w.u.token }, o),
       closed: (w: Awaited<ReturnType<typeof world>>) => [w.a.id],
     },
     {
       what: 'disconnect',
-      revoke: (w: Awaited<ReturnType<typeof world>>, o: object) =>
+      revoke: (w: Awaited<ReturnType<typeof world>>, o: Record<string, unknown>) =>
         call('DELETE', `/channels/${w.chan}/things/${w.a.id}`, { token: w.u.token }, o),
       closed: (w: Awaited<ReturnType<typeof world>>) => [w.a.id],
     },
     {
       what: 'bulk disconnect (only things that were connected)',
-      revoke: async (w: Awaited<ReturnType<typeof world>>, o: object) => {
+      revoke: async (w: Awaited<ReturnType<typeof world>>, o: Record<string, unknown>) => {
         const stranger = await newThing(w.u.token)
         return call(
           'POST',
@@ -130,7 +130,7 @@ describe('revocations close the thing sessions after the commit', () => {
     },
     {
       what: 'channel removal (every connected thing)',
-      revoke: (w: Awaited<ReturnType<typeof world>>, o: object) =>
+      revoke: (w: Awaited<ReturnType<typeof world>>, o: Record<string, unknown>) =>
         call('DELETE', `/channels/${w.chan}`, { token: w.u.token }, o),
       closed: (w: Awaited<ReturnType<typeof world>>) => [w.a.id, w.b.id],
     },
