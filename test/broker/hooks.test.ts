@@ -132,6 +132,13 @@ describe('RabbitMQ HTTP backend format', () => {
       expect(await res('queue', 'orders', p)).toBe('deny')
     }
     expect(await res('queue', `mqtt-subscription-agent-${a.id}qos0`, 'delete')).toBe('deny')
+    // RabbitMQ 3.10 sends the connection's client id along: the queue must be that client's.
+    const q = (name: string, client_id: string) =>
+      rabbit('resource', { username: a.id, vhost: '/', resource: 'queue', name, permission: 'read', client_id }).then(
+        (r) => r.text,
+      )
+    expect(await q(`mqtt-subscription-agent-${a.id}qos1`, `agent-${a.id}`)).toBe('allow')
+    expect(await q(`mqtt-subscription-export-${a.id}qos1`, `agent-${a.id}`)).toBe('deny')
     const vhost = await rabbit('resource', {
       username: a.id,
       vhost: 'other',
