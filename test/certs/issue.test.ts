@@ -25,7 +25,7 @@ describe('POST /certs', () => {
     const thing = await newThing(u)
     const before = Date.now()
     const res = await api('POST', '/certs', { token: u.token, json: { thing_id: thing.id } })
-    expect(res.status, res.text).toBe(201)
+    expect(res.status, res.text).toBe(200)
     const b = res.body
     expect(b.thing_id).toBe(thing.id)
     expect(b.client_cert).toBe(b.cert)
@@ -107,7 +107,7 @@ describe('POST /certs', () => {
     const thing = await newThing(u)
     const { db, counter } = countingD1(env.DB)
     const res = await apiWith({ DB: db }, 'POST', '/certs', { token: u.token, json: { thing_id: thing.id } })
-    expect(res.status, res.text).toBe(201)
+    expect(res.status, res.text).toBe(200)
     expect(counter.calls).toBe(1)
     expect(await certRow(res.body.serial)).not.toBeNull()
   })
@@ -118,9 +118,9 @@ describe('POST /certs', () => {
     const key = await api('POST', '/keys', { token: u.token, json: { type: 2 } })
     expect(key.status).toBe(201)
     const viaKey = await api('POST', '/certs', { token: key.body.value, json: { thing_id: thing.id } })
-    expect(viaKey.status, viaKey.text).toBe(201)
+    expect(viaKey.status, viaKey.text).toBe(200)
     const raw = await api('POST', '/certs', { auth: u.token, json: { thing_id: thing.id } })
-    expect(raw.status, raw.text).toBe(201)
+    expect(raw.status, raw.text).toBe(200)
   })
 
   it('401 without or with an invalid token, writing nothing', async () => {
@@ -183,7 +183,7 @@ describe('POST /certs', () => {
       body: JSON.stringify({ thing_id: thing.id }),
       headers: { 'Content-Type': 'application/json; charset=utf-8' },
     })
-    expect(res.status, res.text).toBe(201)
+    expect(res.status, res.text).toBe(200)
   })
 })
 
@@ -195,7 +195,7 @@ describe('certificate authority settings', () => {
       token: u.token,
       json: { thing_id: thing.id },
     })
-    expect(res.status, res.text).toBe(201)
+    expect(res.status, res.text).toBe(200)
     await expectLeaf(res.body.cert, { cn: thing.id, rsa: false })
   })
 
@@ -207,7 +207,7 @@ describe('certificate authority settings', () => {
       token: u.token,
       json: { thing_id: thing.id },
     })
-    expect(res.status, res.text).toBe(201)
+    expect(res.status, res.text).toBe(200)
     expect(Math.abs(Date.parse(res.body.expire) - (before + 48 * HOUR))).toBeLessThan(5_000)
   })
 
@@ -220,7 +220,7 @@ describe('certificate authority settings', () => {
       '/certs',
       { token: u.token, json: { thing_id: thing.id } },
     )
-    expect(res.status, res.text).toBe(201)
+    expect(res.status, res.text).toBe(200)
     await expectLeaf(res.body.cert, { cn: thing.key, rsa: false })
   })
 
@@ -233,7 +233,7 @@ describe('certificate authority settings', () => {
       token: u.token,
       json: { thing_id: thing.id, ttl: '100h' },
     })
-    expect(res.status, res.text).toBe(201)
+    expect(res.status, res.text).toBe(200)
     const cert = await expectLeaf(res.body.cert, { cn: thing.key, rsa: false, ca: new X509Certificate(ca.cert) })
     expect(cert.notAfter.getTime()).toBe(notAfter.getTime())
     expect(res.body.expire).toBe(notAfter.toISOString())
@@ -250,7 +250,7 @@ describe('certificate authority settings', () => {
       token: u.token,
       json: { thing_id: thing.id },
     })
-    expect(res.status, res.text).toBe(201)
+    expect(res.status, res.text).toBe(200)
     const cert = await expectLeaf(res.body.cert, { cn: thing.key, rsa: false, ca: new X509Certificate(ca.cert) })
     expect((cert.signatureAlgorithm as unknown as { name: string }).name).toBe(sig)
   })
