@@ -89,6 +89,9 @@ describe('POST /certs', () => {
     { desc: 'ttl as bare seconds string (Vault rule)', json: { ttl: '3600' }, ms: HOUR },
     { desc: 'ttl as number of seconds', json: { ttl: 7200 }, ms: 2 * HOUR },
     { desc: '0.12.1 valid', json: { valid: '1h30m' }, ms: 1.5 * HOUR },
+    { desc: 'valid as digits in a string: hours (mainflux-cli --ttl)', json: { valid: '8760' }, ms: 8760 * HOUR },
+    { desc: 'valid as a JSON number: seconds', json: { valid: 5400 }, ms: 1.5 * HOUR },
+    { desc: 'ttl in seconds and valid in hours that agree', json: { ttl: '7200', valid: '2' }, ms: 2 * HOUR },
     { desc: 'days_valid as days', json: { days_valid: '2' }, ms: 48 * HOUR },
     { desc: 'days_valid as duration', json: { days_valid: '5h' }, ms: 5 * HOUR },
     { desc: 'ttl and valid that agree', json: { ttl: '1h', valid: '60m' }, ms: HOUR },
@@ -157,6 +160,8 @@ describe('POST /certs', () => {
     { desc: 'ttl with a d unit', json: { ttl: '10d' }, msg: /ttl.*not a duration/ },
     { desc: 'zero ttl', json: { ttl: '0' }, msg: /ttl.*positive/ },
     { desc: 'ttl and valid disagree', json: { ttl: '1h', valid: '2h' }, msg: /disagree/ },
+    { desc: 'the same digits in ttl (seconds) and valid (hours)', json: { ttl: '3600', valid: '3600' }, msg: /disagree/ },
+    { desc: 'zero valid', json: { valid: '0' }, msg: /valid.*positive/ },
     { desc: 'negative ttl number', json: { ttl: -5 }, msg: /ttl/ },
   ])('400 for $desc, writing nothing', async ({ json, msg }) => {
     const u = await newUser()
