@@ -92,6 +92,15 @@ describe('broker secret', () => {
   })
 })
 
+describe('OpenAPI', () => {
+  it('documents the three hook families', async () => {
+    const doc = await api('GET', '/openapi.json')
+    for (const p of ['/broker/rabbitmq/{secret}/{check}', '/broker/mosquitto/{secret}/{mode}/{check}', '/broker/emqx/{check}']) {
+      expect(doc.body.paths[p]?.post, p).toBeDefined()
+    }
+  })
+})
+
 describe('RabbitMQ HTTP backend format', () => {
   it('user: allow / deny as plain text; the client id must be bound to the thing', async () => {
     const { a, b } = await world()
