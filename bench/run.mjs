@@ -137,7 +137,8 @@ async function main(signal) {
     const { name, expectStatus } = scenario
     try {
       log(`${name}: seeding`)
-      const source = requestSource(scenario, await scenario.seed?.(ctx))
+      const state = await scenario.seed?.(ctx)
+      const source = requestSource(scenario, state)
       // One request first: a scenario that answers the wrong status is reported, not measured.
       const probe = await send(runtime.appUrl, source.next())
       if (probe.status !== expectStatus) {
@@ -152,6 +153,18 @@ async function main(signal) {
         const example = d1.sample ? `; e.g. ${d1.sample}` : ''
         const statuses = JSON.stringify(result.statuses)
         failures.push(`${name}: ${unexpected} answers were not ${expectStatus} (${statuses}${example})`)
+      }
+      if (scenario.reference) {
+        // Measured right after the endpoint, on the floor Worker: the same storage calls, nothing else.
+        const refName = `reference: ${name}`
+        const refSource = requestSource({ request: () => ({ method: 'GET', path: scenario.reference(state) }) })
+        const probeRef = await send(runtime.floorUrl, refSource.next())
+        if (probeRef.text !== String(scenario.referenceHits ?? probeRef.text)) {
+          failures.push(`${refName}: found ${probeRef.text} of the keys, expected ${scenario.referenceHits}`)
+        }
+        const ref = await measure(refName, runtime.floorUrl, refSource, 200, scenario)
+        rows.push({ name: refName, ...ref, d1_round_trips: undefined, referenceFor: name })
+        rows[rows.length - 2].ofReference = result.rps / ref.rps
       }
     } catch (e) {
       if (signal.aborted) throw e
@@ -186,6 +199,7 @@ async function main(signal) {
           p50_ms: round(r.p50_ms, 2),
           p99_ms: round(r.p99_ms, 2),
           d1_round_trips: round(r.d1_round_trips, 2),
+          ...(r.ofReference !== undefined ? { of_reference: round(r.ofReference, 3) } : {}),
           ...(r.connections !== settings.connections ? { connections: r.connections } : {}),
           ...(r.unexpected > 0 ? { unexpected: r.unexpected } : {}),
         },
@@ -219,12 +233,13 @@ function printTable(rows, floorRps) {
       ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
       : '-'
   const table = [
-    ['endpoint', 'conns', 'rps', '% floor', 'p50 ms', 'p99 ms', 'D1 trips', 'errors'],
+    ['endpoint', 'conns', 'rps', '% floor', '% ref', 'p50 ms', 'p99 ms', 'D1 trips', 'errors'],
     ...rows.map((r) => [
       r.name,
       fmt(r.connections),
       fmt(r.rps, r.rps < 100 ? 1 : 0),
       `${fmt((r.rps / floorRps) * 100, 1)} %`,
+      r.ofReference === undefined ? '-' : `${fmt(r.ofReference * 100, 1)} %`,
       fmt(r.p50_ms, 2),
       fmt(r.p99_ms, 2),
       r.d1_round_trips === undefined ? '-' : fmt(r.d1_round_trips, r.d1_round_trips % 1 ? 2 : 0),

@@ -17,5 +17,7 @@ export async function devSecrets({ randomSecret }) {
     MF_BOOTSTRAP_ENCRYPT_KEY: randomBytes(16).toString('hex'),
     FLUXGATE_BOOTSTRAP_SEALED_KEY: randomBytes(32).toString('hex'),
     FLUXGATE_BOOTSTRAP_KEY_SECRET: randomSecret(),
+    // The shared secret broker hooks must carry (README: Connect a broker).
+    FLUXGATE_BROKER_SECRET: randomSecret(),
   }
 }

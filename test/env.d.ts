@@ -11,6 +11,7 @@ declare global {
       MF_USERS_ADMIN_PASSWORD: string
       MF_CERTS_CA_CERT: string
       MF_CERTS_CA_KEY: string
+      FLUXGATE_BROKER_SECRET: string
     }
   }
 }

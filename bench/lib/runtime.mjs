@@ -104,11 +104,18 @@ export function migrationStatements(root) {
 }
 
 // The floor Worker: hello world at /, and for reference the same plus one KV read (/kv) or one D1
-// query (/d1), so the table shows what local storage costs before any Fluxgate code runs.
+// query (/d1), so the table shows what local storage costs before any Fluxgate code runs. /kv-bulk
+// makes one bulk read of the given keys (?k=...) in the app's own KV namespace: a scenario's
+// reference row makes exactly the storage calls of the endpoint's cache hit and nothing else.
 const FLOOR_SOURCE = `export default {
   async fetch(request, env) {
-    const { pathname } = new URL(request.url)
+    const url = new URL(request.url)
+    const { pathname } = url
     if (pathname === '/kv') return new Response((await env.KV.get('k')) ?? 'none')
+    if (pathname === '/kv-bulk') {
+      const got = await env.APP_KV.get(url.searchParams.getAll('k'))
+      return new Response(String([...got.values()].filter((v) => v !== null).length))
+    }
     if (pathname === '/d1') return new Response(String((await env.DB.prepare('SELECT 1 AS one').first('one'))))
     return new Response('ok')
   },
@@ -177,6 +184,7 @@ export async function startRuntime({ root, outdir }) {
           env: {
             DB: { type: 'd1', id: 'fluxgate-bench-floor' },
             KV: { type: 'kv', id: 'fluxgate-bench-floor' },
+            APP_KV: { type: 'kv', id: 'fluxgate-bench-cache' },
           },
         },
         dev: directSocket,

@@ -26,6 +26,14 @@ export interface Scenario<State = any> {
   minDuration?: number
   /** Every response must have this status; anything else counts as an error and fails the run. */
   expectStatus: number
+  /**
+   * A reference row measured right after this scenario on the floor Worker: the path of a request
+   * that makes exactly the endpoint's storage calls and nothing else (`/kv-bulk?k=...`: one bulk
+   * read of those keys in the app's KV). The row's `of_reference` is endpoint rps / reference rps.
+   */
+  reference?: (state: State) => string
+  /** How many of the reference's keys must exist (checked once before measuring). */
+  referenceHits?: number
 }
 
 export interface ApiResponse {

@@ -25,7 +25,7 @@ const issue = (name, body, load = {}) => ({
     headers: auth(s.token),
     body: { thing_id: s.thingId, ttl: '24h', ...body },
   }),
-  expectStatus: 201,
+  expectStatus: 200,
 })
 
 /** @type {import('../lib/types').Scenario[]} */

@@ -39,7 +39,7 @@ export interface AnswerSource {
 }
 
 /**
- * The body of `GET /things/bootstrap/{external_id}` (SPEC §2.1): `mainflux_channels` is null when
+ * The body of `GET /things/bootstrap/{external_id}` (0.12.1's answer): `mainflux_channels` is null when
  * there are none, empty text fields are omitted, as 0.12.1's omitempty does.
  */
 export function answerBody(src: AnswerSource, channels: readonly ChannelRow[]): string {

@@ -181,7 +181,7 @@ export const externalIdParam = z.object({
   externalId: z.string().openapi({ param: { name: 'externalId', in: 'path' } }),
 })
 
-/** The plain fetch answer (SPEC §2.1). */
+/** The plain fetch answer. */
 export const bootstrapRes = z
   .object({
     mainflux_id: z.string(),

@@ -61,8 +61,12 @@ async function rabbitmqCheck(svc: BrokerService, config: Config, check: string, 
         return { allow: true }
       }
       if (resource === 'queue' && typeof name === 'string' && ['configure', 'read', 'write'].includes(String(permission))) {
+        // The queue is the client's own: its name holds the client id, which must be bound to the
+        // thing (and be the connection's, when the broker says which).
         const m = MQTT_QUEUE.exec(name)
-        if (m && clientIdFits(m[1]!, user)) return { allow: true }
+        const own = m !== null && clientIdFits(m[1]!, user)
+        const sameClient = !has(p, 'client_id') || s(p.client_id) === m?.[1]
+        if (own && sameClient) return { allow: true }
       }
       return deny('only amq.topic and the thing own MQTT queues')
     }

@@ -48,3 +48,43 @@ const DENY_ALL = {
   connect: async () => ({ allow: false, reason: 'unavailable' }),
   access: async () => ({ allow: false, reason: 'unavailable' }),
 } as unknown as ReturnType<typeof makeBrokerService>
+
+// The hooks in the OpenAPI document (the handler above serves them all).
+const hookDocs: { path: string; summary: string; body: string; answers: string }[] = [
+  {
+    path: '/broker/rabbitmq/{secret}/{check}',
+    summary: 'RabbitMQ HTTP auth backend: check is user, vhost, resource or topic',
+    body: 'application/x-www-form-urlencoded',
+    answers: 'text/plain `allow` or `deny` (401 `deny` for a wrong secret)',
+  },
+  {
+    path: '/broker/mosquitto/{secret}/{mode}/{check}',
+    summary: 'mosquitto-go-auth HTTP backend: mode is status, json or text; check is user, superuser or acl',
+    body: 'application/json',
+    answers: '200 allow (`ok`, or `{"ok":true,"error":""}` in json mode), 403 deny, 401 wrong secret',
+  },
+  {
+    path: '/broker/emqx/{check}',
+    summary: 'EMQX 5.8+ HTTP authentication (authn) and authorization (authz); secret as Bearer header',
+    body: 'application/json',
+    answers: 'always 200 JSON `{"result":"allow"|"deny", ...}`',
+  },
+]
+for (const h of hookDocs) {
+  const params = [...h.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    name: m[1]!,
+    in: 'path' as const,
+    required: true,
+    schema: { type: 'string' as const },
+  }))
+  broker.openAPIRegistry.registerPath({
+    method: 'post',
+    path: h.path,
+    tags: ['broker'],
+    summary: h.summary,
+    description: 'See the README, "Connect a broker", for the rules and each broker configuration.',
+    parameters: params,
+    requestBody: { content: { [h.body]: { schema: { type: 'object' } } } },
+    responses: { 200: { description: h.answers } },
+  })
+}

@@ -20,13 +20,34 @@ const ttlFields = {
   ttl: ttlValue.openapi({
     description: 'Validity: a Go duration ("2400h") or whole seconds (a bare integer, as Vault reads it)',
   }),
-  valid: ttlValue.openapi({ description: '0.12.1 name of `ttl` (same format)' }),
+  valid: ttlValue.openapi({
+    description:
+      '0.12.1 name of `ttl`: a Go duration; digits alone in a string are hours (mainflux-cli sends ' +
+      '`--ttl 8760` as "8760"); a JSON number is seconds',
+  }),
   days_valid: ttlValue.openapi({
     description: 'Name in the 0.12.1 OpenAPI file: a Go duration, or a bare integer meaning days',
   }),
 }
 
-type TtlFields = { ttl?: string | number; valid?: string | number; days_valid?: string | number }
+type TtlField = 'ttl' | 'valid' | 'days_valid'
+type TtlFields = Partial<Record<TtlField, string | number>>
+
+const SECOND = 1000
+const HOUR = 3_600_000
+const DAY = 86_400_000
+
+/**
+ * What a value without a unit means, by field and JSON type. `valid` as a string of digits is
+ * hours because the only published client that sends one is mainflux-cli 0.12.1, whose `--ttl` is
+ * documented in hours and sent as a decimal string ("8760"); its Go SDK can send `valid` only as a
+ * string. A JSON number (which that SDK cannot send) keeps Vault's reading, seconds.
+ */
+const BARE_UNIT_MS: Record<TtlField, { string: number; number: number }> = {
+  ttl: { string: SECOND, number: SECOND },
+  valid: { string: HOUR, number: SECOND },
+  days_valid: { string: DAY, number: DAY },
+}
 
 /** Milliseconds of validity from whichever of ttl / valid / days_valid was given. */
 function resolveTtl(body: TtlFields, ctx: z.RefinementCtx): number | undefined {
@@ -34,12 +55,12 @@ function resolveTtl(body: TtlFields, ctx: z.RefinementCtx): number | undefined {
   for (const field of ['ttl', 'valid', 'days_valid'] as const) {
     const v = body[field]
     if (v === undefined || v === '') continue
-    const unit = field === 'days_valid' ? 86_400_000 : 1000
+    const unit = BARE_UNIT_MS[field]
     const ms =
       typeof v === 'number'
-        ? v * unit
+        ? v * unit.number
         : /^\s*\d+\s*$/.test(v)
-          ? Number(v) * unit
+          ? Number(v) * unit.string
           : parseDuration(v)
     if (ms === undefined) {
       ctx.addIssue({ code: 'custom', path: [field], message: `"${v}" is not a duration like 2400h` })

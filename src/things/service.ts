@@ -224,9 +224,10 @@ export function makeThingsService(deps: Deps) {
       const owner = identity.userId
       const chans = distinct(channelIds)
       const ths = distinct(thingIds)
-      // A thing losing one of its bootstrap config channels has that config deactivated (Part A's
-      // scoped thing.disconnect); that statement looks at the connections, so it goes first. The
-      // bootstrap answer lists config channels, not connections: it does not change.
+      // A thing losing one of its bootstrap config channels has that config deactivated (0.12.1's
+      // thing.disconnect handler, scoped to that thing); that statement looks at the connections,
+      // so it goes first. The bootstrap answer lists config channels, not connections: it does not
+      // change.
       const statements = [
         channelsRepo.countOwned(db, owner, chans),
         repo.countOwned(db, owner, ths),
@@ -246,7 +247,7 @@ export function makeThingsService(deps: Deps) {
      * @throws AppError('not_found') when they are not connected (or not the caller's).
      */
     async disconnectThing(identity: Identity, chanId: string, thingId: string) {
-      // Deactivating the thing's bootstrap config (Part A) first: it checks that the pair is connected.
+      // Deactivating the thing's bootstrap config first: it checks that the pair is connected.
       const statements = [
         bootstrapRepo.deactivateOnDisconnect(db, identity.userId, [chanId], [thingId], false),
         repo.disconnectPair(db, identity.userId, chanId, thingId),

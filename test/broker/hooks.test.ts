@@ -92,6 +92,15 @@ describe('broker secret', () => {
   })
 })
 
+describe('OpenAPI', () => {
+  it('documents the three hook families', async () => {
+    const doc = await api('GET', '/openapi.json')
+    for (const p of ['/broker/rabbitmq/{secret}/{check}', '/broker/mosquitto/{secret}/{mode}/{check}', '/broker/emqx/{check}']) {
+      expect(doc.body.paths[p]?.post, p).toBeDefined()
+    }
+  })
+})
+
 describe('RabbitMQ HTTP backend format', () => {
   it('user: allow / deny as plain text; the client id must be bound to the thing', async () => {
     const { a, b } = await world()
@@ -132,6 +141,13 @@ describe('RabbitMQ HTTP backend format', () => {
       expect(await res('queue', 'orders', p)).toBe('deny')
     }
     expect(await res('queue', `mqtt-subscription-agent-${a.id}qos0`, 'delete')).toBe('deny')
+    // RabbitMQ 3.10 sends the connection's client id along: the queue must be that client's.
+    const q = (name: string, client_id: string) =>
+      rabbit('resource', { username: a.id, vhost: '/', resource: 'queue', name, permission: 'read', client_id }).then(
+        (r) => r.text,
+      )
+    expect(await q(`mqtt-subscription-agent-${a.id}qos1`, `agent-${a.id}`)).toBe('allow')
+    expect(await q(`mqtt-subscription-export-${a.id}qos1`, `agent-${a.id}`)).toBe('deny')
     const vhost = await rabbit('resource', {
       username: a.id,
       vhost: 'other',

@@ -49,6 +49,10 @@ it('the OpenAPI document describes every certificate route', async () => {
   expect(Object.keys(paths['/certs/revoke'])).toEqual(['delete'])
   expect(paths['/certs/crl'].get.security).toBeUndefined()
   expect(doc.body.components.schemas.IssueCertRequest.properties).toHaveProperty('rsa_bits')
+  // POST /certs answers 200 (what the 0.12.1 Go SDK accepts); the CSR route, ours alone, 201.
+  expect(Object.keys(paths['/certs'].post.responses)).toContain('200')
+  expect(Object.keys(paths['/certs'].post.responses)).not.toContain('201')
+  expect(Object.keys(paths['/certs/csr'].post.responses)).toContain('201')
 })
 
 describe('keySpec (for provision)', () => {

@@ -27,7 +27,7 @@ describe('Vault PKI mode: issuing', () => {
       token: u.token,
       json: { thing_id: thing.id, key_type: 'rsa', key_bits: 2048, valid: '10h' },
     })
-    expect(res.status, res.text).toBe(201)
+    expect(res.status, res.text).toBe(200)
 
     expect(double.calls).toHaveLength(1)
     const call = double.calls[0]!
@@ -72,7 +72,7 @@ describe('Vault PKI mode: issuing', () => {
       token: u.token,
       json: { thing_id: thing.id },
     })
-    expect(res.status, res.text).toBe(201)
+    expect(res.status, res.text).toBe(200)
     expect(double.calls[0]!.body).not.toHaveProperty('ttl')
     expect(double.calls[0]!.body).toMatchObject({ common_name: thing.id, key_type: 'ec', key_bits: 256 })
     expect(await certRow(res.body.serial)).toMatchObject({ key_type: 'ec', key_bits: 256 })
@@ -254,7 +254,7 @@ describe('Vault PKI mode: issuing', () => {
 describe('Vault PKI mode: revocation and CRL', () => {
   async function issued(u: { id: string; token: string }, thingId: string) {
     const res = await vault('POST', '/certs', { token: u.token, json: { thing_id: thingId } })
-    expect(res.status, res.text).toBe(201)
+    expect(res.status, res.text).toBe(200)
     return res.body as { serial: string }
   }
 
@@ -368,7 +368,7 @@ describe('Vault PKI mode: revocation and CRL', () => {
     const u = await newUser()
     const thing = await newThing(u)
     const issued = await vault('POST', '/certs', { token: u.token, json: { thing_id: thing.id } })
-    expect(issued.status, issued.text).toBe(201)
+    expect(issued.status, issued.text).toBe(200)
     const del = await vault('DELETE', `/things/${thing.id}`, { token: u.token })
     expect(del.status, del.text).toBe(204)
     const revokes = double.calls.filter((c) => c.path === '/v1/pki_int/revoke')

@@ -3,8 +3,8 @@ import { vi } from 'vitest'
 /*
  * HTTP doubles of the two management APIs Fluxgate calls to close sessions, as their documentation
  * describes them:
- *  - RabbitMQ management plugin: `GET /api/connections` (a JSON list; `columns=` picks fields),
- *    `DELETE /api/connections/{name}` (204; `X-Reason` is shown to the client), HTTP Basic auth.
+ *  - RabbitMQ management plugin: `DELETE /api/connections/username/{user}` (204 whether or not
+ *    the user had connections; `X-Reason` is shown to the client), HTTP Basic auth.
  *  - EMQX 5 REST API: `GET /api/v5/clients?username=` (`{"data": [...], "meta": {...}}`),
  *    `DELETE /api/v5/clients/{clientid}` (204, 404 when not connected), Basic auth with an API key.
  * Installed by spying on the global fetch, which the Worker and its Durable Objects share in tests.
@@ -58,13 +58,10 @@ export function installAdminDouble(kind: 'rabbitmq' | 'emqx') {
       return json(503, { error: 'unavailable' })
     }
     if (kind === 'rabbitmq') {
-      if (req.method === 'GET' && url.pathname === '/api/connections') {
-        return json(200, [...sessions].map(([name, user]) => ({ name, user })))
-      }
-      const m = /^\/api\/connections\/(.+)$/.exec(url.pathname)
+      const m = /^\/api\/connections\/username\/([^/]+)$/.exec(url.pathname)
       if (req.method === 'DELETE' && m) {
-        const name = decodeURIComponent(m[1]!)
-        if (!sessions.delete(name)) return json(404, { error: 'Object Not Found' })
+        const user = decodeURIComponent(m[1]!)
+        for (const [name, u] of [...sessions]) if (u === user) sessions.delete(name)
         return new Response(null, { status: 204 })
       }
     } else {
