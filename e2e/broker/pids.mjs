@@ -18,8 +18,8 @@ export function recordPid(pid) {
   if (file && t) appendFileSync(file, `${pid} ${t}\n`)
 }
 
-/** PIDs of this process's children whose command name is `comm` (e.g. workerd under Miniflare). */
-export function childrenNamed(comm) {
+/** PIDs of `parent`'s children whose command name is `comm` (e.g. workerd under Miniflare). */
+export function childrenNamed(comm, parent = process.pid) {
   const found = []
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue
@@ -27,7 +27,7 @@ export function childrenNamed(comm) {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8')
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      if (ppid === process.pid && name === comm) found.push(Number(d))
+      if (ppid === parent && name === comm) found.push(Number(d))
     } catch {}
   }
   return found

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { recordPid } from './pids.mjs'
+import { childrenNamed, recordPid } from './pids.mjs'
 
 const SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server'
 const CTL = '/usr/lib/rabbitmq/bin/rabbitmqctl'
@@ -101,6 +101,8 @@ export async function planRabbit() {
 /**
  * Starts RabbitMQ with `conf` (rabbitmq.conf text) plus loopback listeners and an administrator
  * in the internal backend. Resolves once the management API answers and the MQTT port accepts.
+ * @param {{ conf: string, plan?: Awaited<ReturnType<typeof planRabbit>>, bootTimeoutMs?: number,
+ *   log?: (msg: string) => void }} opts
  */
 export async function startRabbit({ conf, plan, bootTimeoutMs = 90_000, log = () => {} }) {
   plan ??= await planRabbit()
@@ -208,6 +210,8 @@ export async function startRabbit({ conf, plan, bootTimeoutMs = 90_000, log = ()
       } catch {}
       await sleep(250)
     }
+    // The start script may stay as beam's parent: record beam too, in case the script dies first.
+    for (const pid of childrenNamed('beam.smp', server.pid)) recordPid(pid)
     log(`rabbitmq up in ${Date.now() - started} ms`)
     const ctl = (...args) =>
       execFileSync(CTL, ['-n', nodename, ...args], { env, encoding: 'utf8', stdio: 'pipe' })

@@ -5,11 +5,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
-pidfile="$(mktemp "${TMPDIR:-/tmp}/fluxgate-e2e-pids.XXXXXX")"
-export FLUXGATE_E2E_PIDFILE="$pidfile"
+# One temp dir for the whole run (RabbitMQ's data and logs, the Worker build, D1/KV state), removed
+# at the end even when Node could not clean up after itself.
+run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/fluxgate-broker-e2e.XXXXXX")"
+pidfile="$run_tmp/pids"
+: > "$pidfile"
+export FLUXGATE_E2E_PIDFILE="$pidfile" TMPDIR="$run_tmp"
 
 # Each line is "<pid> <start time>"; a PID whose start time differs was reused: left alone.
-alive() { [ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20)" = "$2" ]; }
+alive() { [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20)" = "$2" ]; }
 cleanup() {
   local sig pid start
   for sig in TERM KILL; do
@@ -23,7 +27,7 @@ cleanup() {
       sleep 0.2
     done
   done
-  rm -f "$pidfile"
+  rm -rf "$run_tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
