@@ -17,5 +17,8 @@ export async function devSecrets({ randomSecret }) {
     MF_BOOTSTRAP_ENCRYPT_KEY: randomBytes(16).toString('hex'),
     FLUXGATE_BOOTSTRAP_SEALED_KEY: randomBytes(32).toString('hex'),
     FLUXGATE_BOOTSTRAP_KEY_SECRET: randomSecret(),
+    // Not a secret: the broker address gateways get in their bootstrap content (layouts'
+    // ${FLUXGATE_MQTT_URL}); a broker on this machine. Added to an existing .dev.vars too.
+    FLUXGATE_MQTT_URL: 'localhost:1883',
   }
 }
