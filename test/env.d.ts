@@ -11,6 +11,8 @@ declare global {
       MF_USERS_ADMIN_PASSWORD: string
       MF_CERTS_CA_CERT: string
       MF_CERTS_CA_KEY: string
+      /** The broker address layouts fill in as ${FLUXGATE_MQTT_URL} (vitest.config.ts). */
+      FLUXGATE_MQTT_URL: string
     }
   }
 }

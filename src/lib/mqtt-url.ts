@@ -24,7 +24,9 @@ export function brokerUrlProblem(text: string): string | undefined {
     return `"${text}" must not carry credentials (the gateway logs in with its thing id and key)`
   }
   if (scheme === 'ws' || scheme === 'wss') return undefined
-  if (!url.port) return `"${text}" needs a port, like ${url.hostname}:${scheme === 'tcp' ? 1883 : 8883}`
+  if (!url.port) {
+    return `"${text}" needs a port, like ${url.hostname}:${scheme === 'tcp' ? 1883 : 8883}`
+  }
   if ((url.pathname && url.pathname !== '/') || url.search || url.hash) {
     return `"${text}" must be host and port only`
   }
