@@ -276,7 +276,7 @@ export function makeBootstrapService(deps: Deps) {
     },
 
     /**
-     * Plain fetch: the gateway's answer for its external id and key (SPEC §2.1). State is not
+     * Plain fetch: the gateway's answer for its external id and key (0.12.1's shape). State is not
      * checked (0.12.1): an inactive gateway gets its configuration but cannot publish yet.
      * @throws AppError('unauthenticated') no key; AppError('not_found') unknown id or wrong key.
      */
@@ -286,7 +286,7 @@ export function makeBootstrapService(deps: Deps) {
     },
 
     /**
-     * Secure fetch as 0.12.1 (SPEC §2.2): the header is hex(IV || AES-CFB(external key)), the
+     * Secure fetch as 0.12.1: the header is hex(IV || AES-CFB(external key)), the
      * answer IV || AES-CFB(JSON) under MF_BOOTSTRAP_ENCRYPT_KEY.
      * @throws AppError('unauthenticated') no header; AppError('not_found') bad hex, unknown id or
      *   wrong key; AppError('malformed_entity') fewer than 16 bytes; AppError('unavailable') no key
