@@ -24,8 +24,8 @@ export const PLACEHOLDER_MEANING: Record<Placeholder, string> = {
 /** The answer to a mapping with a layout whose placeholders name settings that are not set. */
 export function unsetMessage(layout: string, unset: readonly Placeholder[]): string {
   const what = unset.map((p) => `${p} (${PLACEHOLDER_MEANING[p]})`).join(', ')
-  const verb = unset.length === 1 ? 'is' : 'are'
-  return `layout "${layout}" needs the setting ${what}, which ${verb} not set`
+  const [noun, verb] = unset.length === 1 ? ['setting', 'is'] : ['settings', 'are']
+  return `layout "${layout}" needs the ${noun} ${what}, which ${verb} not set`
 }
 
 type Add = (path: PropertyKey[], message: string) => void
