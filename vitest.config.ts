@@ -36,6 +36,8 @@ export default defineConfig({
             FLUXGATE_BROKER_SECRET: 'test-broker-secret-0123456789',
             MF_CERTS_CA_CERT: ca.cert,
             MF_CERTS_CA_KEY: ca.key,
+            // Not the dev default (localhost:1883), so a hard-coded address cannot pass for it.
+            FLUXGATE_MQTT_URL: 'tcp://mqtt.fluxgate.test:1883',
           },
         },
       }

@@ -22,7 +22,7 @@ const out = await build({
   stdin: {
     contents:
       "export { LAYOUT_SOURCES } from './src/provision/layouts'\n" +
-      "export { checkLayouts } from './src/provision/layout'\n",
+      "export { checkLayouts, parseLayout } from './src/provision/layout'\n",
     resolveDir: root,
     loader: 'ts',
   },
@@ -49,6 +49,12 @@ if (problems.length > 0) {
   console.error(`\nprovision layouts are not valid:\n${problems.map((p) => `  ${p}`).join('\n')}\n`)
   process.exit(1)
 }
+// The settings their content placeholders name: a mapping with a layout whose setting is unset
+// is refused (503), so say which ones the deployment needs.
+const needed = [
+  ...new Set(Object.entries(files).flatMap(([name, text]) => mod.parseLayout(name, text).placeholders)),
+].sort()
 console.log(
-  `check-layouts: ${Object.keys(files).length} layouts valid (${Object.keys(files).sort().join(', ')})`,
+  `check-layouts: ${Object.keys(files).length} layouts valid (${Object.keys(files).sort().join(', ')})` +
+    (needed.length ? `; their content needs the setting ${needed.join(', ')}` : ''),
 )

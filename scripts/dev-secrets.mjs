@@ -19,5 +19,8 @@ export async function devSecrets({ randomSecret }) {
     FLUXGATE_BOOTSTRAP_KEY_SECRET: randomSecret(),
     // The shared secret broker hooks must carry (README: Connect a broker).
     FLUXGATE_BROKER_SECRET: randomSecret(),
+    // Not a secret: the broker address gateways get in their bootstrap content (layouts'
+    // ${FLUXGATE_MQTT_URL}); a broker on this machine. Added to an existing .dev.vars too.
+    FLUXGATE_MQTT_URL: 'localhost:1883',
   }
 }

@@ -12,6 +12,8 @@ declare global {
       MF_CERTS_CA_CERT: string
       MF_CERTS_CA_KEY: string
       FLUXGATE_BROKER_SECRET: string
+      /** The broker address layouts fill in as ${FLUXGATE_MQTT_URL} (vitest.config.ts). */
+      FLUXGATE_MQTT_URL: string
     }
   }
 }

@@ -39,7 +39,7 @@ export interface AnswerSource {
 }
 
 /**
- * The body of `GET /things/bootstrap/{external_id}` (0.12.1's answer): `mainflux_channels` is null when
+ * The body of `GET /things/bootstrap/{external_id}` (0.12.1's): `mainflux_channels` is null when
  * there are none, empty text fields are omitted, as 0.12.1's omitempty does.
  */
 export function answerBody(src: AnswerSource, channels: readonly ChannelRow[]): string {
@@ -47,6 +47,8 @@ export function answerBody(src: AnswerSource, channels: readonly ChannelRow[]): 
     mainflux_id: src.thingId,
     mainflux_key: src.thingKey,
     mainflux_channels: channels.length > 0 ? orderChannels(channels).map(channelView) : null,
+    // A config without content answers without it, as 0.12.1: the agent then counts a failed
+    // fetch and keeps its local config, where an invented "null" would make it save an empty one.
     content: src.content || undefined,
     client_cert: src.clientCert || undefined,
     client_key: src.clientKey || undefined,

@@ -3,7 +3,7 @@ import { fromB64url, gcmKey, gcmOpen, gcmSeal, randomBytes } from '../lib/crypto
 /*
  * The two encrypted fetch formats.
  *
- * Secure (0.12.1): AES-CFB with 128-bit segments (Go's cipher.NewCFBEncrypter, OpenSSL's
+ * Secure (0.12.1's format): AES-CFB with 128-bit segments (Go's cipher.NewCFBEncrypter, OpenSSL's
  * aes-128-cfb / aes-192-cfb / aes-256-cfb). WebCrypto has no CFB and workerd's node:crypto refuses
  * "aes-128-cfb", so it is built from single-block AES: E_K(x) is the first block of
  * AES-CBC-Encrypt(K, iv = 0, x). Encryption is C_i = P_i XOR E_K(C_{i-1}) with C_0 = IV (one AES

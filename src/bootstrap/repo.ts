@@ -316,7 +316,7 @@ export function externalIdsOfChannel(db: Db, channelId: string) {
 }
 
 /**
- * 0.12.1's `thing.disconnect`, scoped: a thing disconnected from one of its config channels has its
+ * A scoped `thing.disconnect`: a thing disconnected from one of its config channels has its
  * config deactivated, that config only (0.12.1's statement deactivated every config). Batch it
  * BEFORE the disconnect: it looks at the connections being removed. With `requireAll` it changes
  * nothing unless every id is the owner's, like the bulk disconnect it accompanies.

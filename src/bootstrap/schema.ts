@@ -181,7 +181,7 @@ export const externalIdParam = z.object({
   externalId: z.string().openapi({ param: { name: 'externalId', in: 'path' } }),
 })
 
-/** The plain fetch answer. */
+/** The plain fetch answer, in 0.12.1's shape. */
 export const bootstrapRes = z
   .object({
     mainflux_id: z.string(),

@@ -279,7 +279,7 @@ export function makeBootstrapService(deps: Deps) {
     },
 
     /**
-     * Plain fetch: the gateway's answer for its external id and key. State is not
+     * Plain fetch: the gateway's answer for its external id and key (0.12.1's shape). State is not
      * checked (0.12.1): an inactive gateway gets its configuration but cannot publish yet.
      * @throws AppError('unauthenticated') no key; AppError('not_found') unknown id or wrong key.
      */

@@ -3,6 +3,7 @@ import type { Bindings } from '../env'
 import { parseDuration } from './duration'
 import { AppError } from './errors'
 import { LIMITS } from './limits'
+import { brokerUrlProblem } from './mqtt-url'
 
 const duration = (fallback: string) =>
   z
@@ -149,6 +150,18 @@ export const configSchema = z.object({
     (n) => n === 0 || (n >= 60 && n <= 3600),
     'FLUXGATE_BOOTSTRAP_CACHE_TTL must be 0 (cache off) or between 60 (the KV minimum) and 3600',
   ),
+  // The public address of the MQTT broker that checks Fluxgate credentials, as gateways dial it.
+  // Layouts use it as ${FLUXGATE_MQTT_URL} in [bootstrap.content]; unset, they are refused.
+  FLUXGATE_MQTT_URL: optional.transform((s, ctx) => {
+    if (s === undefined) return undefined
+    const url = s.trim()
+    const problem = brokerUrlProblem(url)
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: `FLUXGATE_MQTT_URL: ${problem}` })
+      return z.NEVER
+    }
+    return url
+  }),
   // Provision. The layout used when a request names none.
   MF_PROVISION_LAYOUT: z
     .string()

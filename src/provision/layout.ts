@@ -4,13 +4,25 @@ import type { KeySpec } from '../certs/pki'
 import { keySpec } from '../certs/schema'
 import { parseDuration } from '../lib/duration'
 import { LIMITS } from '../lib/limits'
+import {
+  checkAgentContent,
+  contentPlaceholders,
+  fillPlaceholders,
+  isAgentContent,
+  mentionsPlaceholder,
+  type Placeholder,
+  type PlaceholderValues,
+} from './content'
 
 /*
  * Provision layouts: one TOML file per layout in layouts/, bundled into the Worker as text
  * (src/provision/layouts.ts) and validated here, by the test suite and by `npm start`
  * (scripts/check-layouts.mjs). The schema is 0.12.1's `[bootstrap]`, `[certs]`, `[[things]]`,
  * `[[channels]]` (its `[server]` section and `file` key are service settings, not part of a
- * layout), plus an optional `channels` list on non-gateway things.
+ * layout), plus an optional `channels` list on non-gateway things. String values in
+ * `[bootstrap.content]` may name settings as placeholders, filled when a mapping is made, and a
+ * layout whose content has an `agent` table is checked for what the Mainflux agent needs
+ * (src/provision/content.ts).
  */
 
 /** A layout name is its file name without `.toml`; it appears in `?layout=NAME`. */
@@ -129,7 +141,12 @@ export interface Layout {
   provision?: boolean
   autowhiteList?: boolean
   x509?: boolean
+  /** `[bootstrap.content]` as written: placeholders unfilled. */
   content?: Record<string, unknown>
+  /** The settings its content names as placeholders. */
+  placeholders: Placeholder[]
+  /** Whether it is meant for the Mainflux agent (its content has an `agent` table). */
+  agent: boolean
   ttlMs?: number
   /** Set when the file gives key_type or key_bits. */
   key?: KeySpec
@@ -220,6 +237,54 @@ function crossCheck(raw: RawLayout, add: (path: PropertyKey[], message: string) 
   if (b?.content && JSON.stringify(b.content).length > LIMITS.bootstrapContentMax) {
     add(['bootstrap', 'content'], `must be at most ${LIMITS.bootstrapContentMax} bytes as JSON`)
   }
+  misplacedPlaceholders(raw, add)
+  if (isAgentContent(b?.content)) agentCheck(raw, add)
+}
+
+/** Placeholders are filled only in content strings: anywhere else one would stay as written. */
+function misplacedPlaceholders(
+  raw: RawLayout,
+  add: (path: PropertyKey[], message: string) => void,
+) {
+  const message = 'placeholders are filled only in string values inside [bootstrap.content]'
+  const visit = (value: unknown, path: PropertyKey[]) => {
+    if (typeof value === 'string') {
+      if (mentionsPlaceholder(value)) add(path, message)
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => visit(v, [...path, i]))
+    } else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        if (mentionsPlaceholder(k)) add([...path, k], message)
+        visit(v, [...path, k])
+      }
+    }
+  }
+  visit(raw.things, ['things'])
+  visit(raw.channels, ['channels'])
+}
+
+/**
+ * A layout meant for the agent must give it what it needs to go live: the agent aborts its
+ * bootstrap with fewer than 2 channels, takes control and data by position (the answer lists
+ * the control channel first, then data), and gets its content only through the bootstrap config.
+ */
+function agentCheck(raw: RawLayout, add: (path: PropertyKey[], message: string) => void) {
+  const why = '(the layout has [bootstrap.content.agent], so it is for the Mainflux agent)'
+  if (raw.channels.length < 2) {
+    add(['channels'], `the agent needs at least 2 channels, control and data ${why}`)
+  }
+  for (const type of ['control', 'data'] as const) {
+    if (!raw.channels.some((c) => c.metadata?.type === type)) {
+      add(['channels'], `the agent needs a channel with metadata.type = "${type}" ${why}`)
+    }
+  }
+  if (raw.bootstrap?.provision === false) {
+    add(
+      ['bootstrap', 'provision'],
+      `the agent gets its content only through the bootstrap config, which provision = false turns off ${why}`,
+    )
+  }
+  checkAgentContent(raw.bootstrap!.content!, add)
 }
 
 function certsTtl(raw: RawLayout, add: (path: PropertyKey[], message: string) => void) {
@@ -281,6 +346,8 @@ export function parseLayout(name: string, text: string): Layout {
   const add = (path: PropertyKey[], message: string) =>
     problems.push(`${fieldPath(path)}: ${message}`)
   crossCheck(raw, add)
+  const content = raw.bootstrap?.content
+  const placeholders = content ? contentPlaceholders(content, add) : []
   const ttlMs = certsTtl(raw, add)
   const key = certsKey(raw, add)
   if (problems.length > 0) throw new LayoutError(file, problems)
@@ -290,7 +357,9 @@ export function parseLayout(name: string, text: string): Layout {
     provision: raw.bootstrap?.provision,
     autowhiteList: raw.bootstrap?.autowhite_list,
     x509: raw.bootstrap?.x509_provision,
-    content: raw.bootstrap?.content,
+    content,
+    placeholders,
+    agent: isAgentContent(content),
     ttlMs,
     key,
     things: raw.things.map((t) => ({
@@ -317,6 +386,8 @@ export interface LayoutDefaults {
   keyBits?: number
   /** The certificates default validity, MF_CERTS_DEFAULT_TTL. */
   certsDefaultTtlMs: number
+  /** Values of the settings content placeholders name; an absent one is unset. */
+  settings?: PlaceholderValues
 }
 
 /** A layout with every setting resolved: what a mapping does. */
@@ -324,6 +395,10 @@ export interface EffectiveLayout extends Omit<
   Layout,
   'provision' | 'autowhiteList' | 'x509' | 'ttlMs' | 'key'
 > {
+  /** Content with its placeholders filled (as written while `unset` is not empty). */
+  content?: Record<string, unknown>
+  /** Settings its content needs that are not set: no mapping can be made with it then. */
+  unset: Placeholder[]
   provision: boolean
   autowhiteList: boolean
   x509: boolean
@@ -337,7 +412,9 @@ export interface EffectiveLayout extends Omit<
  * whitelisting on while provisioning, x509 off, EC P-256 keys, MF_CERTS_DEFAULT_TTL). Key type
  * and size are one choice, taken from the first level that sets either. Whitelisting needs a
  * config: when provision resolves to false, an autowhite_list the layout does not set is false.
- * @throws LayoutError when the settings make the layout contradict itself.
+ * Content placeholders are filled from `d.settings`; those that are unset are listed in `unset`.
+ * @throws LayoutError when the settings make the layout contradict itself, or a filled content
+ *   is one the agent could not use or too large.
  */
 export function effectiveLayout(layout: Layout, d: LayoutDefaults): EffectiveLayout {
   const file = layoutFile(layout.name)
@@ -361,9 +438,31 @@ export function effectiveLayout(layout: Layout, d: LayoutDefaults): EffectiveLay
       ])
     }
   }
+  const values = d.settings ?? {}
+  const unset = layout.placeholders.filter((p) => values[p] === undefined)
+  let content = layout.content
+  if (content && unset.length === 0) {
+    // Filling also turns each `$${` escape into `${`.
+    content = fillPlaceholders(content, values)
+    if (layout.placeholders.length > 0) {
+      // What the settings put in: checked as the file's literal values were.
+      const problems: string[] = []
+      const filled = layout.placeholders.join(', ')
+      const add = (path: PropertyKey[], message: string) =>
+        problems.push(`${fieldPath(path)}: ${message} (with ${filled} filled in)`)
+      if (layout.agent) checkAgentContent(content, add)
+      if (JSON.stringify(content).length > LIMITS.bootstrapContentMax) {
+        add(['bootstrap', 'content'], `must be at most ${LIMITS.bootstrapContentMax} bytes as JSON`)
+      }
+      if (problems.length > 0) throw new LayoutError(file, problems)
+    }
+  }
   return {
     name: layout.name,
-    content: layout.content,
+    content,
+    placeholders: layout.placeholders,
+    agent: layout.agent,
+    unset,
     things: layout.things,
     channels: layout.channels,
     gateway: layout.gateway,
@@ -395,7 +494,8 @@ export function layoutView(l: EffectiveLayout) {
       provision: l.provision,
       autowhite_list: l.autowhiteList,
       x509_provision: l.x509,
-      content: l.content,
+      // What the config stores is this as JSON: `null` for a layout without content.
+      content: l.content ?? null,
     },
     certs: { ttl: formatDuration(l.ttlMs), key_type: l.key.type, key_bits: l.key.bits },
     things: l.things.map((t, i) => ({

@@ -29,7 +29,10 @@ provision.openapi(
     security: userAuth,
     middleware: [requireUser] as const,
     request: { query: layoutQuery },
-    responses: { 200: jsonContent(layoutRes, 'The layout'), ...errorResponses(400, 401, 404) },
+    responses: {
+      200: jsonContent(layoutRes, 'The layout'),
+      ...errorResponses(400, 401, 404, 503),
+    },
   }),
   (c) => c.json(service(c).viewLayout(c.req.valid('query').layout), 200),
 )

@@ -121,7 +121,7 @@ export const dryRunRes = z
         external_id: z.string(),
         thing: z.string(),
         name: z.string().optional(),
-        content: z.string().optional(),
+        content: z.string().openapi({ description: 'The JSON document the config stores' }),
         channels: z
           .array(z.string())
           .openapi({ description: 'In the order the gateway receives them' }),
@@ -152,7 +152,10 @@ export const layoutRes = z
       provision: z.boolean(),
       autowhite_list: z.boolean(),
       x509_provision: z.boolean(),
-      content: metadataObject.optional(),
+      content: metadataObject.nullable().openapi({
+        description:
+          '[bootstrap.content] with its placeholders filled; the config stores it as JSON (null without content)',
+      }),
     }),
     certs: z.object({ ttl: z.string(), key_type: z.string(), key_bits: z.number().int() }),
     things: z.array(

@@ -15,6 +15,7 @@ import { AppError } from '../lib/errors'
 import { LIMITS } from '../lib/limits'
 import * as thingsRepo from '../things/repo'
 import { batchAll, newThingRow, thingView } from '../things/service'
+import { PLACEHOLDERS, type PlaceholderValues, unsetMessage } from './content'
 import { openAnswer, requestHash, sealAnswer } from './idempotency'
 import {
   type EffectiveLayout,
@@ -50,7 +51,13 @@ export interface Plan {
    * whitelisted or has no config; other things' to their layout `channels`.
    */
   pairs: [channelId: string, thingId: string][]
-  config?: Omit<bootstrapRepo.ConfigRow, 'lastBootstrapAt' | 'lastFailureAt' | 'lastFailure'>
+  config?: Omit<
+    bootstrapRepo.ConfigRow,
+    'lastBootstrapAt' | 'lastFailureAt' | 'lastFailure' | 'content'
+  > & {
+    /** A JSON document, always (see `plan`). */
+    content: string
+  }
 }
 
 export interface ProvisionDeps extends Deps {
@@ -105,6 +112,8 @@ function resolve(config: Config, sources: Sources, name: string): EffectiveLayou
     layouts.set(name, layout)
   }
   if (layout instanceof LayoutError) return layout
+  const settings: PlaceholderValues = {}
+  for (const p of PLACEHOLDERS) settings[p] = config[p]
   try {
     return effectiveLayout(layout, {
       provision: config.MF_PROVISION_BS_CONFIG_PROVISIONING,
@@ -114,6 +123,7 @@ function resolve(config: Config, sources: Sources, name: string): EffectiveLayou
       keyType: config.MF_PROVISION_CERTS_KEY_TYPE,
       keyBits: config.MF_PROVISION_CERTS_KEY_BITS,
       certsDefaultTtlMs: config.MF_CERTS_DEFAULT_TTL,
+      settings,
     })
   } catch (e) {
     if (!(e instanceof LayoutError)) throw e
@@ -122,9 +132,11 @@ function resolve(config: Config, sources: Sources, name: string): EffectiveLayou
 }
 
 /**
- * The layout `name` (MF_PROVISION_LAYOUT when absent) with every setting resolved.
- * @throws AppError('not_found') for a layout that is not bundled; AppError('internal') when it or
- *   the settings are invalid (the log names the file and the field).
+ * The layout `name` (MF_PROVISION_LAYOUT when absent) with every setting resolved and its
+ * content placeholders filled.
+ * @throws AppError('not_found') for a layout that is not bundled; AppError('unavailable') when its
+ *   content names a setting that is not set (the message names both); AppError('internal') when it
+ *   or the settings are invalid (the log names the file and the field).
  */
 export function loadLayout(
   config: Config,
@@ -149,6 +161,7 @@ export function loadLayout(
   let hit = layouts.get(wanted)
   if (!hit) layouts.set(wanted, (hit = resolve(config, sources, wanted)))
   if (hit instanceof LayoutError) throw misconfigured(hit)
+  if (hit.unset.length > 0) throw new AppError('unavailable', unsetMessage(hit.name, hit.unset))
   return hit
 }
 
@@ -228,7 +241,9 @@ function plan(
           name: gateway.name || null,
           externalId: req.external_id,
           externalKeyHash: keyHash,
-          content: layout.content ? JSON.stringify(layout.content) : null,
+          // Always a JSON document, as 0.12.1 stored it (`null` without content): the agent
+          // parses this string and counts a fetch without it as failed.
+          content: JSON.stringify(layout.content ?? null),
           clientCert: null,
           clientKey: null,
           caCert: null,
@@ -355,7 +370,8 @@ export function makeProvisionService(deps: ProvisionDeps) {
   return {
     /**
      * The layout `name` (MF_PROVISION_LAYOUT when absent) with every setting resolved.
-     * @throws AppError('not_found') unknown layout; AppError('internal') invalid layout or settings.
+     * @throws AppError('not_found') unknown layout; AppError('unavailable') a setting its content
+     *   needs is unset; AppError('internal') invalid layout or settings.
      */
     viewLayout(name?: string) {
       return layoutView(loadLayout(config, name, inject?.layouts))
@@ -366,7 +382,8 @@ export function makeProvisionService(deps: ProvisionDeps) {
      * and certificates in one D1 batch, all or nothing. Certificates are signed before the batch
      * and recorded inside it. With an idempotency key, a repeat of the same request returns the
      * first answer and creates nothing.
-     * @throws AppError('not_found') unknown layout; AppError('conflict') external id already
+     * @throws AppError('not_found') unknown layout; AppError('unavailable') a setting its content
+     *   needs is unset (nothing is written); AppError('conflict') external id already
      *   provisioned; AppError('unprocessable') idempotency key used with another request;
      *   AppError('malformed_entity' | 'unavailable' | 'internal') from certificate signing.
      */
@@ -419,7 +436,8 @@ export function makeProvisionService(deps: ProvisionDeps) {
      * What `provision` would create, without writing anything: every name, metadata, connection,
      * the config and the certificate parameters. Ids do not exist yet, so things and channels are
      * named by their layout position (`things[0]`, `channels[1]`), in metadata too.
-     * @throws AppError('not_found') unknown layout; AppError('conflict') external id provisioned.
+     * @throws AppError('not_found') unknown layout; AppError('unavailable') a setting its content
+     *   needs is unset; AppError('conflict') external id provisioned.
      */
     async dryRun(req: MappingRequest, layoutName?: string) {
       const layout = loadLayout(config, layoutName, inject?.layouts)
@@ -457,7 +475,7 @@ export function makeProvisionService(deps: ProvisionDeps) {
               external_id: p.externalId,
               thing: p.gatewayId,
               name: p.config.name ?? undefined,
-              content: p.config.content ?? undefined,
+              content: p.config.content,
               channels: orderChannels(p.channels).map((c) => c.id),
               state: layout.autowhiteList ? 1 : 0,
               certificates: layout.x509,

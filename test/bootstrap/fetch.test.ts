@@ -12,7 +12,7 @@ const thingKeyOf = async (u: TestUser, id: string) =>
 const fetchNow = (cfg: Config) => api('GET', `/things/bootstrap/${cfg.externalId}`, { auth: cfg.externalKey })
 
 describe('GET /things/bootstrap/{external_id}', () => {
-  it('answers as 0.12.1: thing id and key, ordered channels, content and certificates', async () => {
+  it("answers 0.12.1's shape: thing id and key, ordered channels, content and certificates", async () => {
     const u = await newUser()
     const other = await newChannel(u.token, { name: 'export' })
     const data = await newChannel(u.token, { name: 'data-channel', metadata: { type: 'data' } })

@@ -32,3 +32,45 @@ describe('loadConfig', () => {
     expect(loadConfig(e)).toBe(loadConfig(e))
   })
 })
+
+describe('FLUXGATE_MQTT_URL', () => {
+  it.each([
+    'localhost:1883',
+    'mqtt.example.com:1883',
+    'tcp://mqtt.example.com:1883',
+    'ssl://mqtt.example.com:8883',
+    'tls://10.0.0.5:8883',
+    'tcp://[2001:db8::1]:1883',
+    'wss://mqtt.example.com/mqtt',
+    'ws://mqtt.example.com:8080',
+  ])('accepts %s, as the agent dials it', (url) => {
+    expect(loadConfig(withEnv({ FLUXGATE_MQTT_URL: url })).FLUXGATE_MQTT_URL).toBe(url)
+  })
+
+  it('trims the value and leaves it unset when empty', () => {
+    expect(loadConfig(withEnv({ FLUXGATE_MQTT_URL: ' localhost:1883 ' })).FLUXGATE_MQTT_URL).toBe(
+      'localhost:1883',
+    )
+    expect(loadConfig(withEnv({ FLUXGATE_MQTT_URL: '' })).FLUXGATE_MQTT_URL).toBeUndefined()
+  })
+
+  it.each([
+    { url: 'mqtt.example.com', why: /needs a port/ },
+    { url: 'tcp://mqtt.example.com', why: /needs a port/ },
+    { url: 'http://mqtt.example.com:1883', why: /not an MQTT broker address/ },
+    { url: 'tcp://user:pw@mqtt.example.com:1883', why: /credentials/ },
+    { url: 'tcp://mqtt.example.com:1883/x', why: /host and port only/ },
+    { url: ':1883', why: /./ },
+  ])('refuses $url, naming the setting', ({ url, why }) => {
+    let err: unknown
+    try {
+      loadConfig(withEnv({ FLUXGATE_MQTT_URL: url }))
+    } catch (e) {
+      err = e
+    }
+    expect(err).toMatchObject({ code: 'internal' })
+    const cause = String((err as Error).cause)
+    expect(cause).toContain('FLUXGATE_MQTT_URL')
+    expect(cause).toMatch(why)
+  })
+})

@@ -17,7 +17,7 @@ type Statement = BatchItem<'sqlite'>
 afterEach(() => vi.restoreAllMocks())
 
 // A layout with everything: a gateway, two more things (one connected to two channels, one to
-// none), three channels, content, certificates and whitelisting.
+// none), three channels, agent content with a placeholder, certificates and whitelisting.
 const FULL = `
 [bootstrap]
   provision = true
@@ -25,6 +25,10 @@ const FULL = `
   x509_provision = true
   [bootstrap.content.agent.log]
     level = "debug"
+  [bootstrap.content.agent.mqtt]
+    url = "\${FLUXGATE_MQTT_URL}"
+  [bootstrap.content.agent.server]
+    nats_url = "localhost:4222"
 [certs]
   key_type = "ec"
 [[things]]

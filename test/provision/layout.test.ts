@@ -59,14 +59,22 @@ describe('bundled layouts', () => {
       ['control-channel', 'control'],
       ['data-channel', 'data'],
     ])
-    expect([l.provision, l.autowhiteList, l.x509, l.content, l.key, l.ttlMs]).toEqual([
-      undefined,
+    expect([l.provision, l.autowhiteList, l.x509, l.key, l.ttlMs]).toEqual([
       undefined,
       undefined,
       undefined,
       undefined,
       undefined,
     ])
+    // Unlike 0.12.1's default, it carries what the agent needs to connect.
+    expect(l.agent).toBe(true)
+    expect(l.placeholders).toEqual(['FLUXGATE_MQTT_URL'])
+    expect(l.content).toMatchObject({
+      agent: {
+        mqtt: { url: '${FLUXGATE_MQTT_URL}' },
+        server: { nats_url: 'localhost:4222' },
+      },
+    })
   })
 
   it('agent-export: agent and export content as in the 0.12.1 docker add-on, plus an export channel', () => {
@@ -75,7 +83,13 @@ describe('bundled layouts', () => {
     expect(l.content).toMatchObject({
       agent: {
         edgex: { url: 'http://localhost:48090/api/v1/' },
-        mqtt: { mtls: false, qos: 0, retain: false, skip_tls_ver: true, url: 'localhost:1883' },
+        mqtt: {
+          mtls: false,
+          qos: 0,
+          retain: false,
+          skip_tls_ver: true,
+          url: '${FLUXGATE_MQTT_URL}',
+        },
         server: { nats_url: 'localhost:4222', port: '9000' },
         heartbeat: { interval: '30s' },
         terminal: { session_timeout: '30s' },
@@ -83,7 +97,7 @@ describe('bundled layouts', () => {
       },
       export: {
         exp: { nats: 'nats://localhost:4222', port: '8172', cache_db: '0' },
-        mqtt: { host: 'tcp://localhost:1883', priv_key_path: 'thing.key' },
+        mqtt: { host: '${FLUXGATE_MQTT_URL}', priv_key_path: 'thing.key' },
         routes: [{ mqtt_topic: '', nats_topic: '>', subtopic: '', type: 'plain', workers: 10 }],
       },
     })
@@ -430,5 +444,257 @@ describe('at run time', () => {
       90 * 60_000,
     ])
     expect(c.MF_PROVISION_CERTS_KEY_BITS).toBe(384)
+  })
+})
+
+// The smallest layout meant for the Mainflux agent: its broker and NATS addresses.
+const AGENT_CONTENT = `
+[bootstrap.content.agent.mqtt]
+  url = "\${FLUXGATE_MQTT_URL}"
+[bootstrap.content.agent.server]
+  nats_url = "localhost:4222"
+`
+const AGENT = AGENT_CONTENT + MINIMAL
+const WITH_URL: LayoutDefaults = {
+  ...NO_SETTINGS,
+  settings: { FLUXGATE_MQTT_URL: 'tcp://broker.test:1883' },
+}
+
+/** An agent layout with one content line replaced or added. */
+const agentWith = (content: string) => content + MINIMAL
+
+describe('layouts meant for the agent ([bootstrap.content.agent])', () => {
+  it('a minimal one is accepted and marked; content without an agent table is not checked', () => {
+    const l = parseLayout('sample', AGENT)
+    expect([l.agent, l.placeholders]).toEqual([true, ['FLUXGATE_MQTT_URL']])
+    const other = parseLayout(
+      'sample',
+      `[bootstrap.content]\n  port = 9000\n${GATEWAY}[[channels]]\n  name = "only"\n`,
+    )
+    expect([other.agent, other.placeholders]).toEqual([false, []])
+  })
+
+  it.each([
+    {
+      desc: 'one channel',
+      text: AGENT_CONTENT + GATEWAY + '[[channels]]\n  name = "c"\n  metadata = { type = "control" }\n',
+      want: [
+        /^channels: the agent needs at least 2 channels, control and data \(the layout has \[bootstrap\.content\.agent\]/,
+        /^channels: the agent needs a channel with metadata\.type = "data"/,
+      ],
+    },
+    {
+      desc: 'no data channel',
+      text: AGENT.replace('type = "data"', 'type = "export"'),
+      want: [/^channels: the agent needs a channel with metadata\.type = "data"/],
+    },
+    {
+      desc: 'no control channel',
+      text: AGENT.replace('type = "control"', 'type = "export"'),
+      want: [/^channels: the agent needs a channel with metadata\.type = "control"/],
+    },
+    {
+      desc: 'untyped channels',
+      text: AGENT.replace('type = "control"', '').replace('type = "data"', ''),
+      want: [/"control"/, /"data"/],
+    },
+    {
+      desc: 'provision = false',
+      text: `[bootstrap]\n  provision = false\n${AGENT}`,
+      want: [/^bootstrap\.provision: the agent gets its content only through the bootstrap config/],
+    },
+    {
+      desc: 'agent not a table',
+      text: `[bootstrap.content]\n  agent = "yes"\n${MINIMAL}`,
+      want: ['bootstrap.content.agent: agent must be a table (the Mainflux agent configuration)'],
+    },
+    {
+      desc: 'no mqtt table',
+      text: agentWith('[bootstrap.content.agent.server]\n  nats_url = "localhost:4222"\n'),
+      want: [/^bootstrap\.content\.agent\.mqtt: \[bootstrap\.content\.agent\.mqtt\] is required/],
+    },
+    {
+      desc: 'mqtt.url missing',
+      text: agentWith(AGENT_CONTENT.replace('url = "${FLUXGATE_MQTT_URL}"', 'qos = 0')),
+      want: [/^bootstrap\.content\.agent\.mqtt\.url: url is required: the agent takes its MQTT broker address only from here/],
+    },
+    {
+      desc: 'mqtt.url empty',
+      text: agentWith(AGENT_CONTENT.replace('"${FLUXGATE_MQTT_URL}"', '""')),
+      want: [/^bootstrap\.content\.agent\.mqtt\.url: url must not be empty/],
+    },
+    {
+      desc: 'mqtt.url not a broker address',
+      text: agentWith(AGENT_CONTENT.replace('${FLUXGATE_MQTT_URL}', 'http://broker.test')),
+      want: [/^bootstrap\.content\.agent\.mqtt\.url: "http:\/\/broker\.test" is not an MQTT broker address/],
+    },
+    {
+      desc: 'mqtt.url without a port',
+      text: agentWith(AGENT_CONTENT.replace('${FLUXGATE_MQTT_URL}', 'broker.test')),
+      want: [/^bootstrap\.content\.agent\.mqtt\.url: "broker\.test" needs a port/],
+    },
+    {
+      desc: 'server.nats_url missing',
+      text: agentWith(AGENT_CONTENT.replace('nats_url = "localhost:4222"', 'port = "9000"')),
+      want: [/^bootstrap\.content\.agent\.server\.nats_url: nats_url is required: the agent takes its NATS address only from here/],
+    },
+    {
+      desc: 'server.port as a number (Go decodes a string)',
+      text: agentWith(`${AGENT_CONTENT}  port = 9000\n`),
+      want: ['bootstrap.content.agent.server.port: port must be a string (the agent decodes it as one)'],
+    },
+    {
+      desc: 'qos 3',
+      text: agentWith(AGENT_CONTENT.replace('[bootstrap.content.agent.server]', '  qos = 3\n[bootstrap.content.agent.server]')),
+      want: ['bootstrap.content.agent.mqtt.qos: qos must be 0, 1 or 2'],
+    },
+    {
+      desc: 'mtls as a string',
+      text: agentWith(AGENT_CONTENT.replace('[bootstrap.content.agent.server]', '  mtls = "no"\n[bootstrap.content.agent.server]')),
+      want: ['bootstrap.content.agent.mqtt.mtls: mtls must be true or false'],
+    },
+    {
+      desc: 'a heartbeat table without interval',
+      text: agentWith(`${AGENT_CONTENT}[bootstrap.content.agent.heartbeat]\n  every = "30s"\n`),
+      want: [/^bootstrap\.content\.agent\.heartbeat\.interval: interval is required when its table is present/],
+    },
+    {
+      desc: 'a session timeout that is not a Go duration',
+      text: agentWith(`${AGENT_CONTENT}[bootstrap.content.agent.terminal]\n  session_timeout = "30"\n`),
+      want: ['bootstrap.content.agent.terminal.session_timeout: session_timeout must be a Go duration like "30s"'],
+    },
+  ])('refuses $desc, naming the field and the reason', ({ text, want }) => {
+    const got = problems(text)
+    expect(got).toHaveLength(want.length)
+    want.forEach((w, i) => expect(got[i]).toMatch(w))
+  })
+
+  it('the layout check (npm start, deploy) names the file', () => {
+    const broken = AGENT.replace('nats_url = "localhost:4222"', '')
+    expect(checkLayouts({ broken }, { broken })).toEqual([
+      expect.stringMatching(
+        /^layouts\/broken\.toml: bootstrap\.content\.agent\.server\.nats_url: nats_url is required/,
+      ),
+    ])
+  })
+
+  it('accepts the field types and durations the agent decodes', () => {
+    const l = parseLayout(
+      'sample',
+      agentWith(`${AGENT_CONTENT}  port = "9000"
+[bootstrap.content.agent.heartbeat]
+  interval = "1m30s"
+[bootstrap.content.agent.terminal]
+  session_timeout = 30000000000
+[bootstrap.content.agent.future]
+  anything = [1, "two"]
+`),
+    )
+    expect(l.agent).toBe(true)
+  })
+})
+
+describe('placeholders in layouts', () => {
+  it.each([
+    {
+      desc: 'an unknown setting (secrets are never reachable)',
+      text: `[bootstrap.content]\n  key = "\${MF_AUTH_SECRET}"\n${MINIMAL}`,
+      want: /^bootstrap\.content\.key: unknown placeholder \$\{MF_AUTH_SECRET\}; the known ones are \$\{FLUXGATE_MQTT_URL\}/,
+    },
+    {
+      desc: 'a lower-case name',
+      text: `[bootstrap.content]\n  url = "\${fluxgate_mqtt_url}"\n${MINIMAL}`,
+      want: /^bootstrap\.content\.url: unknown placeholder \$\{fluxgate_mqtt_url\}/,
+    },
+    {
+      desc: 'a malformed one',
+      text: `[bootstrap.content]\n  url = "\${FLUXGATE_MQTT_URL"\n${MINIMAL}`,
+      want: /^bootstrap\.content\.url: "\$\{" must start a placeholder/,
+    },
+    {
+      desc: 'one in an array of tables',
+      text: `[[bootstrap.content.routes]]\n  topic = "\${NOPE}"\n${MINIMAL}`,
+      want: /^bootstrap\.content\.routes\[0\]\.topic: unknown placeholder \$\{NOPE\}/,
+    },
+    {
+      desc: 'one in a content key',
+      text: `[bootstrap.content]\n  "\${FLUXGATE_MQTT_URL}" = "x"\n${MINIMAL}`,
+      want: /^bootstrap\.content\.\$\{FLUXGATE_MQTT_URL\}: placeholders are filled in string values only, not in table keys$/,
+    },
+    {
+      desc: 'one in thing metadata',
+      text: MINIMAL.replace('external_id = "x"', 'external_id = "x"\n    broker = "\${FLUXGATE_MQTT_URL}"'),
+      want: 'things[0].metadata.broker: placeholders are filled only in string values inside [bootstrap.content]',
+    },
+    {
+      desc: 'one in a channel name',
+      text: MINIMAL.replace('"data-channel"', '"data \${FLUXGATE_MQTT_URL}"'),
+      want: 'channels[1].name: placeholders are filled only in string values inside [bootstrap.content]',
+    },
+  ])('refuses $desc', ({ text, want }) => {
+    const got = problems(text)
+    expect(got).toHaveLength(1)
+    expect(got[0]).toMatch(want)
+  })
+
+  it('the layout check refuses an unknown placeholder with the file name', () => {
+    const bad = `[bootstrap.content]\n  x = "\${NOPE}"\n${MINIMAL}`
+    expect(checkLayouts({ bad }, { bad })).toEqual([
+      'layouts/bad.toml: bootstrap.content.x: unknown placeholder ${NOPE}; the known ones are ${FLUXGATE_MQTT_URL} (write $${ for a literal ${)',
+    ])
+  })
+
+  it('filled from the settings, anywhere in a string and in arrays; $${ is a literal ${', () => {
+    const l = parseLayout(
+      'sample',
+      `[bootstrap.content]
+  broker = "mqtt at \${FLUXGATE_MQTT_URL}, again \${FLUXGATE_MQTT_URL}"
+  shell = "$\${HOME} and $$ stay"
+  list = ["\${FLUXGATE_MQTT_URL}", 1]
+${MINIMAL}`,
+    )
+    const copy = structuredClone(l)
+    const e = effectiveLayout(l, WITH_URL)
+    expect(e.unset).toEqual([])
+    expect(e.content).toEqual({
+      broker: 'mqtt at tcp://broker.test:1883, again tcp://broker.test:1883',
+      shell: '${HOME} and $$ stay',
+      list: ['tcp://broker.test:1883', 1],
+    })
+    expect(l).toEqual(copy)
+  })
+
+  it('an escape is unescaped even when no placeholder is used', () => {
+    const l = parseLayout('sample', `[bootstrap.content]\n  s = "$\${X}"\n${MINIMAL}`)
+    expect(l.placeholders).toEqual([])
+    expect(effectiveLayout(l, NO_SETTINGS).content).toEqual({ s: '${X}' })
+  })
+
+  it('an unset setting is listed, and the content is left as written', () => {
+    const e = effectiveLayout(parseLayout('sample', AGENT), NO_SETTINGS)
+    expect(e.unset).toEqual(['FLUXGATE_MQTT_URL'])
+    expect(e.content).toMatchObject({ agent: { mqtt: { url: '${FLUXGATE_MQTT_URL}' } } })
+  })
+
+  it('a filled broker url the agent could not dial is a layout error naming file and field', () => {
+    const l = parseLayout('sample', agentWith(AGENT_CONTENT.replace('}"', '}/mqtt"')))
+    expect(() => effectiveLayout(l, WITH_URL)).toThrow(
+      'layouts/sample.toml: bootstrap.content.agent.mqtt.url: "tcp://broker.test:1883/mqtt" must be host and port only (with FLUXGATE_MQTT_URL filled in)',
+    )
+  })
+
+  it('at run time an unset setting answers unavailable, naming the setting and the layout', () => {
+    const { service } = provisionService({ layouts: { sample: AGENT } }, { FLUXGATE_MQTT_URL: '' })
+    expect(() => service.viewLayout('sample')).toThrow(
+      expect.objectContaining({
+        code: 'unavailable',
+        message:
+          'layout "sample" needs the setting FLUXGATE_MQTT_URL (the MQTT broker address gateways connect to), which is not set',
+      }),
+    )
+    const set = provisionService({ layouts: { sample: AGENT } }).service.viewLayout('sample')
+    expect(set.bootstrap.content).toMatchObject({
+      agent: { mqtt: { url: env.FLUXGATE_MQTT_URL } },
+    })
   })
 })

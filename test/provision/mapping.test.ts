@@ -69,7 +69,10 @@ describe('POST /mapping with the default layout', () => {
     expect(stored!.metadata).not.toContain(creds.external_key)
     const cfg = await api('GET', `/things/configs/${gw.id}`, { token: u.token })
     expect(cfg.body).toMatchObject({ external_id: creds.external_id, state: 1, name: 'gateway-7' })
-    expect(cfg.body.content).toBeUndefined()
+    // The layout's agent content as JSON, the broker address filled in from the settings.
+    const layout = await api('GET', '/mapping', { token: u.token })
+    expect(JSON.parse(cfg.body.content)).toEqual(layout.body.bootstrap.content)
+    expect(JSON.parse(cfg.body.content).agent.mqtt.url).toBe(env.FLUXGATE_MQTT_URL)
     expect(cfg.body.mainflux_channels.map((c: { id: string }) => c.id)).toEqual([ctrl.id, data.id])
     const connected = await api('GET', `/things/${gw.id}/channels?limit=10`, { token: u.token })
     expect(connected.body.channels.map((c: { id: string }) => c.id).sort()).toEqual(
@@ -89,7 +92,9 @@ describe('POST /mapping with the default layout', () => {
       mainflux_id: gw.id,
       mainflux_key: gw.key,
       mainflux_channels: b.channels,
+      content: expect.any(String),
     })
+    expect(JSON.parse(fetched.body.content).agent.mqtt.url).toBe(env.FLUXGATE_MQTT_URL)
     expectError(await fetchBootstrap(creds.external_id, 'wrong-key'), 404)
     for (const c of b.channels) {
       const res = await accessByKey(c.id, gw.key)
@@ -166,8 +171,9 @@ describe('POST /mapping with agent-export', () => {
       qos: 0,
       retain: false,
       skip_tls_ver: true,
-      url: 'localhost:1883',
+      url: env.FLUXGATE_MQTT_URL,
     })
+    expect(content.export.mqtt.host).toBe(env.FLUXGATE_MQTT_URL)
     expect(content.export.routes).toEqual([
       { mqtt_topic: '', nats_topic: '>', subtopic: '', type: 'plain', workers: 10 },
     ])
@@ -561,7 +567,27 @@ describe('GET /mapping', () => {
     expect(res.status, res.text).toBe(200)
     expect(res.body).toEqual({
       name: 'default',
-      bootstrap: { provision: true, autowhite_list: true, x509_provision: false },
+      bootstrap: {
+        provision: true,
+        autowhite_list: true,
+        x509_provision: false,
+        content: {
+          agent: {
+            mqtt: {
+              url: env.FLUXGATE_MQTT_URL,
+              mtls: false,
+              qos: 0,
+              retain: false,
+              skip_tls_ver: true,
+            },
+            server: { nats_url: 'localhost:4222', port: '9000' },
+            log: { level: 'info' },
+            edgex: { url: 'http://localhost:48090/api/v1/' },
+            heartbeat: { interval: '30s' },
+            terminal: { session_timeout: '30s' },
+          },
+        },
+      },
       certs: { ttl: '2400h', key_type: 'ec', key_bits: 256 },
       things: [
         {
@@ -585,11 +611,13 @@ describe('GET /mapping', () => {
       MF_PROVISION_BS_AUTO_WHITELIST: 'false',
     }
     const x509 = await call('GET', '/mapping?layout=x509', { token: u.token }, settings)
-    expect(x509.body.bootstrap).toEqual({
+    const { content, ...flags } = x509.body.bootstrap
+    expect(flags).toEqual({
       provision: true,
       autowhite_list: false,
       x509_provision: true,
     })
+    expect(content.agent.mqtt.url).toBe(env.FLUXGATE_MQTT_URL)
     const dflt = await call('GET', '/mapping', { token: u.token }, {
       ...settings,
       MF_PROVISION_CERTS_HOURS_VALID: '10h',
