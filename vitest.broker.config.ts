@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config'
 
 // `npm run test:broker`: the end-to-end test against a real RabbitMQ, in Node (not the workers
-// pool). Its files end in .e2e.ts under e2e/, which the main config (test/**/*.test.ts) never picks up.
+// pool). Its files end in .e2e.ts under e2e/, which the main config (test/**/*.test.ts) never
+// picks up.
 export default defineConfig({
   test: {
     include: ['e2e/broker/**/*.e2e.ts'],

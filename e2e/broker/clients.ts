@@ -36,7 +36,12 @@ export async function api(
 }
 
 /** `api` that insists on `status`, naming the request and the answer when it differs. */
-export async function ok(status: number, method: string, path: string, opts: Parameters<typeof api>[2] = {}) {
+export async function ok(
+  status: number,
+  method: string,
+  path: string,
+  opts: Parameters<typeof api>[2] = {},
+) {
   const r = await api(method, path, opts)
   expect(r.status, `${method} ${path} → ${r.status} ${JSON.stringify(r.body)}`).toBe(status)
   return r
@@ -97,10 +102,14 @@ export async function bootstrap(externalId: string, externalKey: string) {
   const { body } = await ok(200, 'GET', `/things/bootstrap/${encodeURIComponent(externalId)}`, {
     token: externalKey,
   })
-  const content = typeof body.content === 'string' && body.content ? JSON.parse(body.content) : undefined
+  const content =
+    typeof body.content === 'string' && body.content ? JSON.parse(body.content) : undefined
   const channels: { id: string; metadata?: any }[] = body.mainflux_channels ?? []
   expect(channels.length, 'a gateway needs its control and data channels').toBeGreaterThanOrEqual(2)
-  const [first, second] = channels as [{ id: string; metadata?: any }, { id: string; metadata?: any }]
+  const [first, second] = channels as [
+    { id: string; metadata?: any },
+    { id: string; metadata?: any },
+  ]
   const [control, data] = first.metadata?.type === 'data' ? [second, first] : [first, second]
   return {
     thing: { id: body.mainflux_id as string, key: body.mainflux_key as string },
@@ -112,19 +121,16 @@ export async function bootstrap(externalId: string, externalKey: string) {
 }
 
 /**
- * The broker address the agent would dial: `content.agent.mqtt.url` (the agent's own format is a
- * bare `host:port` or a URL; paho's `tcp://` is mqtt.js's `mqtt://`).
+ * The broker address the agent dials: `content.agent.mqtt.url`, in paho's form (`host:port` or
+ * `tcp://host:port`), as mqtt.js spells it (`mqtt://`). A config without one fails the test: the
+ * agent would have nowhere to connect.
  */
 export function agentMqttUrl(content: any): string {
   const url = content?.agent?.mqtt?.url
-  if (typeof url === 'string' && url) {
-    if (!/^[a-z]+:\/\//i.test(url)) return `mqtt://${url}`
-    return url.replace(/^tcp:\/\//i, 'mqtt://')
-  }
-  // TODO(lead): the default layout does not carry FLUXGATE_MQTT_URL in content.agent.mqtt.url
-  // yet (another branch adds it). Until it does, the agent here falls back to the test broker;
-  // once it lands, drop this fallback so a missing URL fails the test.
-  return inject('mqttUrl')
+  expect(typeof url === 'string' && url !== '', 'bootstrap content.agent.mqtt.url').toBe(true)
+  if (!url.includes('://')) return `mqtt://${url}`
+  expect(url, 'a plain-TCP broker address').toMatch(/^tcp:\/\//i)
+  return url.replace(/^tcp:\/\//i, 'mqtt://')
 }
 
 export interface Session {
@@ -136,9 +142,12 @@ export interface Session {
   isClosed: () => boolean
 }
 
-/** Why a connect failed: the CONNACK return code (4 bad user name or password, 5 not authorized). */
+/** Why a connect failed: the CONNACK code (4 bad user name or password, 5 not authorized). */
 export class Refused extends Error {
-  constructor(readonly code: number | string | undefined, message: string) {
+  constructor(
+    readonly code: number | string | undefined,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -216,10 +225,17 @@ export async function connectOutcome(
  * Subscribes and says what the broker did: 'granted' (SUBACK) or 'closed' (RabbitMQ closes the
  * connection on a refused subscription, and never answers it).
  */
-export function subscribe(s: Session, filter: string, qos: 0 | 1 = 0): Promise<'granted' | 'closed'> {
+export function subscribe(
+  s: Session,
+  filter: string,
+  qos: 0 | 1 = 0,
+): Promise<'granted' | 'closed'> {
   return new Promise((resolve, reject) => {
     if (s.isClosed()) return resolve('closed')
-    const timer = setTimeout(() => reject(new Error(`no SUBACK and no close for ${filter} in 10 s`)), 10_000)
+    const timer = setTimeout(
+      () => reject(new Error(`no SUBACK and no close for ${filter} in 10 s`)),
+      10_000,
+    )
     s.closed.then(() => {
       clearTimeout(timer)
       resolve('closed')
@@ -240,7 +256,10 @@ export function subscribe(s: Session, filter: string, qos: 0 | 1 = 0): Promise<'
 export function publish(s: Session, topic: string, payload: string): Promise<'acked' | 'closed'> {
   return new Promise((resolve, reject) => {
     if (s.isClosed()) return resolve('closed')
-    const timer = setTimeout(() => reject(new Error(`no PUBACK and no close for ${topic} in 10 s`)), 10_000)
+    const timer = setTimeout(
+      () => reject(new Error(`no PUBACK and no close for ${topic} in 10 s`)),
+      10_000,
+    )
     s.closed.then(() => {
       clearTimeout(timer)
       resolve('closed')
@@ -271,7 +290,9 @@ export async function closedWithin(s: Session, ms: number): Promise<boolean> {
 
 export async function end(...sessions: (Session | undefined)[]) {
   await Promise.all(
-    sessions.map((s) => (s && !s.isClosed() ? new Promise<void>((r) => s.client.end(true, {}, () => r())) : undefined)),
+    sessions.map((s) =>
+      s && !s.isClosed() ? new Promise<void>((r) => s.client.end(true, {}, () => r())) : undefined,
+    ),
   )
 }
 

@@ -12,7 +12,9 @@ import { buildWorker, manifestFrom, migrationStatements } from '../../bench/lib/
 import { devSecrets } from '../../scripts/dev-secrets.mjs'
 
 const require = createRequire(import.meta.url)
-const fromWrangler = createRequire(join(require.resolve('wrangler/package.json'), '..', 'package.json'))
+const fromWrangler = createRequire(
+  join(require.resolve('wrangler/package.json'), '..', 'package.json'),
+)
 
 /** Builds src/index.ts into `outdir` (a temp dir unless given). */
 export async function buildFluxgate(root, outdir) {

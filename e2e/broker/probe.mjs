@@ -150,7 +150,10 @@ try {
   dump('publish qos1')
 
   // Management API facts. Connection stats are emitted every 5 s by default.
-  out('\n===== GET /api/connections right after connect', JSON.stringify((await api('GET', '/api/connections')).body))
+  out(
+    '\n===== GET /api/connections right after connect',
+    JSON.stringify((await api('GET', '/api/connections')).body),
+  )
   await sleep(6000)
   const conns = await api('GET', '/api/connections')
   out('\n===== GET /api/connections', conns.status)
@@ -179,7 +182,9 @@ try {
     seen = []
     await publish(a.c, `channels/${chan}/messages/x/y`, 'again')
     await sleep(200)
-    out(`publish same topic after ${gap} ms idle: ${seen.length} hook calls ${seen.map((r) => r.url).join(',')}`)
+    out(
+      `publish same topic after ${gap} ms idle: ${seen.length} hook calls ${seen.map((r) => r.url).join(',')}`,
+    )
   }
   seen = []
 
@@ -290,7 +295,10 @@ try {
   {
     const u = randomUUID()
     const r = await connect({ clientId: `agent-${u}`, username: u, password: 'k' })
-    out('vhost deny: connect', r.ok ? 'OK' : `refused ${r.err?.code ?? ''} ${r.err?.message ?? r.err}`)
+    out(
+      'vhost deny: connect',
+      r.ok ? 'OK' : `refused ${r.err?.code ?? ''} ${r.err?.message ?? r.err}`,
+    )
     r.c.end(true)
     dump('vhost deny')
   }
@@ -302,7 +310,10 @@ try {
   {
     const u = randomUUID()
     const r = await connect({ clientId: `agent-${u}`, username: u, password: 'k' })
-    out('hook down: connect', r.ok ? 'OK' : `refused ${r.err?.code ?? ''} ${r.err?.message ?? r.err}`)
+    out(
+      'hook down: connect',
+      r.ok ? 'OK' : `refused ${r.err?.code ?? ''} ${r.err?.message ?? r.err}`,
+    )
     r.c.end(true)
   }
   await new Promise((r) => hook.listen(hookPort, '127.0.0.1', r))
@@ -315,31 +326,73 @@ try {
     const t0 = Date.now()
     const res = await act(u)
     for (let i = 0; i < 100 && r.c.connected; i++) await sleep(20)
-    out(`${label}: ${JSON.stringify(res)}; client after ${Date.now() - t0} ms:`, r.c.events, 'connected', r.c.connected)
+    out(
+      `${label}: ${JSON.stringify(res)}; client after ${Date.now() - t0} ms:`,
+      r.c.events,
+      'connected',
+      r.c.connected,
+    )
     r.c.end(true)
     seen = []
   }
   await closeTest('DELETE /api/connections/username/{user} right after connect', (u) =>
-    api('DELETE', `/api/connections/username/${encodeURIComponent(u)}`, { 'x-reason': 'credentials revoked' }),
+    api('DELETE', `/api/connections/username/${encodeURIComponent(u)}`, {
+      'x-reason': 'credentials revoked',
+    }),
   )
   await closeTest('DELETE /api/connections/{name} right after connect', async (u) => {
     const list = await api('GET', `/api/connections/username/${encodeURIComponent(u)}`)
-    return Promise.all(list.body.map((m) => api('DELETE', `/api/connections/${encodeURIComponent(m.name)}`, { 'x-reason': 'credentials revoked' })))
+    return Promise.all(
+      list.body.map((m) =>
+        api('DELETE', `/api/connections/${encodeURIComponent(m.name)}`, {
+          'x-reason': 'credentials revoked',
+        }),
+      ),
+    )
   })
   await closeTest('DELETE /api/connections/{name} 6 s after connect', async (u) => {
     await sleep(6000)
     const list = await api('GET', `/api/connections/username/${encodeURIComponent(u)}`)
-    return Promise.all(list.body.map(async (m) => [m.name, await api('DELETE', `/api/connections/${encodeURIComponent(m.name)}`, { 'x-reason': 'credentials revoked' })]))
+    return Promise.all(
+      list.body.map(async (m) => [
+        m.name,
+        await api('DELETE', `/api/connections/${encodeURIComponent(m.name)}`, {
+          'x-reason': 'credentials revoked',
+        }),
+      ]),
+    )
   })
   await closeTest('DELETE /api/connections/username/{user} 6 s after connect', async (u) => {
     await sleep(6000)
-    return api('DELETE', `/api/connections/username/${encodeURIComponent(u)}`, { 'x-reason': 'credentials revoked' })
+    return api('DELETE', `/api/connections/username/${encodeURIComponent(u)}`, {
+      'x-reason': 'credentials revoked',
+    })
   })
-  out('DELETE /api/connections/username/nobody ->', JSON.stringify(await api('DELETE', '/api/connections/username/nobody')))
-  out('DELETE /api/connections/nope ->', JSON.stringify(await api('DELETE', '/api/connections/nope')))
-  out('GET /api/connections/username/nobody ->', JSON.stringify(await api('GET', '/api/connections/username/nobody')))
-  out('GET /api/connections/username/x without auth ->', (await fetch(`${rabbit.mgmtUrl}/api/connections/username/x`)).status)
-  out('log lines about closing:', rabbit.logText().split('\n').filter((l) => /clos|revoked|force/i.test(l)).slice(-12).join('\n'))
+  out(
+    'DELETE /api/connections/username/nobody ->',
+    JSON.stringify(await api('DELETE', '/api/connections/username/nobody')),
+  )
+  out(
+    'DELETE /api/connections/nope ->',
+    JSON.stringify(await api('DELETE', '/api/connections/nope')),
+  )
+  out(
+    'GET /api/connections/username/nobody ->',
+    JSON.stringify(await api('GET', '/api/connections/username/nobody')),
+  )
+  out(
+    'GET /api/connections/username/x without auth ->',
+    (await fetch(`${rabbit.mgmtUrl}/api/connections/username/x`)).status,
+  )
+  out(
+    'log lines about closing:',
+    rabbit
+      .logText()
+      .split('\n')
+      .filter((l) => /clos|revoked|force/i.test(l))
+      .slice(-12)
+      .join('\n'),
+  )
 
   // Same client id connecting twice.
   {

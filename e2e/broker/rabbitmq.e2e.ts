@@ -1,7 +1,7 @@
 // A real RabbitMQ (MQTT plugin, HTTP auth backend configured with the README's block) asking the
 // real Worker, driven by MQTT clients that act as the Mainflux agent does. See e2e/broker/setup.ts.
 import { randomUUID } from 'node:crypto'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, inject, it } from 'vitest'
 import {
   type Gateway,
   type Session,
@@ -36,8 +36,15 @@ beforeAll(async () => {
 /** A thing connected to `channel`, with an open MQTT session to publish from. */
 async function sender(channel: string): Promise<{ thing: Thing; session: Session }> {
   const thing = await newThing(token)
-  await ok(200, 'POST', '/connect', { token, json: { channel_ids: [channel], thing_ids: [thing.id] } })
-  const session = await connectMqtt({ clientId: `sender-${thing.id}`, username: thing.id, password: thing.key })
+  await ok(200, 'POST', '/connect', {
+    token,
+    json: { channel_ids: [channel], thing_ids: [thing.id] },
+  })
+  const session = await connectMqtt({
+    clientId: `sender-${thing.id}`,
+    username: thing.id,
+    password: thing.key,
+  })
   return { thing, session }
 }
 
@@ -65,7 +72,9 @@ async function expectCutOff(gw: Gateway, agent: Session, other: Session) {
   const after = `after-${randomUUID()}`
   const sent = await publish(other, reqTopic(gw.control), after)
   if (sent === 'acked') {
-    expect.soft(await received(agent, after, QUIET_MS), 'the old subscription gets nothing').toBe(false)
+    expect
+      .soft(await received(agent, after, QUIET_MS), 'the old subscription gets nothing')
+      .toBe(false)
   }
 }
 
@@ -81,14 +90,22 @@ describe('RabbitMQ with Fluxgate hooks, as the Mainflux agent uses it', () => {
   })
 
   it('a gateway provisioned with the default layout connects with what bootstrap gives it', async () => {
+    // No ?layout: the default one (MF_PROVISION_LAYOUT unset), with no setting but FLUXGATE_MQTT_URL.
     const gw = await provisionGateway(token)
-    // Everything the agent uses comes from bootstrap: the broker URL (content.agent.mqtt.url), its
-    // thing id and key, the channels.
+    // Everything the agent uses comes from bootstrap: the broker URL (content.agent.mqtt.url, filled
+    // from FLUXGATE_MQTT_URL), its thing id and key, the channels.
+    expect(gw.mqttUrl, 'content.agent.mqtt.url is the broker Fluxgate was told about').toBe(
+      inject('mqttUrl'),
+    )
     const agent = await connectAgent(gw)
     expect(await subscribe(agent, reqTopic(gw.control))).toBe('granted')
     expect(await subscribe(agent, `channels/${gw.control}/messages/#`)).toBe('granted')
-    expect(await publish(agent, `channels/${gw.data}/messages`, '[{"n":"t","v":21.5}]')).toBe('acked')
-    expect(await publish(agent, `channels/${gw.data}/messages/sensors/t`, '[{"n":"t","v":1}]')).toBe('acked')
+    expect(await publish(agent, `channels/${gw.data}/messages`, '[{"n":"t","v":21.5}]')).toBe(
+      'acked',
+    )
+    expect(
+      await publish(agent, `channels/${gw.data}/messages/sensors/t`, '[{"n":"t","v":1}]'),
+    ).toBe('acked')
     expect(agent.isClosed()).toBe(false)
     await end(agent)
   })
@@ -103,41 +120,66 @@ describe('RabbitMQ with Fluxgate hooks, as the Mainflux agent uses it', () => {
       password: other.thing.key,
     })
     const { id, key } = gw.thing
-    expect(await connectOutcome({ clientId: `agent-${id}`, username: id, password: `wrong-${randomUUID()}` })).toBe(
+    expect(
+      await connectOutcome({
+        clientId: `agent-${id}`,
+        username: id,
+        password: `wrong-${randomUUID()}`,
+      }),
+    ).toBe(BAD_CREDENTIALS)
+    expect(
+      await connectOutcome({ clientId: `agent-${id}`, username: other.thing.id, password: key }),
+    ).toBe(BAD_CREDENTIALS)
+    expect(
+      await connectOutcome({ clientId: `agent-${other.thing.id}`, username: id, password: key }),
+    ).toBe(BAD_CREDENTIALS)
+    expect(await connectOutcome({ clientId: other.thing.id, username: id, password: key })).toBe(
       BAD_CREDENTIALS,
     )
-    expect(await connectOutcome({ clientId: `agent-${id}`, username: other.thing.id, password: key })).toBe(
-      BAD_CREDENTIALS,
-    )
-    expect(await connectOutcome({ clientId: `agent-${other.thing.id}`, username: id, password: key })).toBe(
-      BAD_CREDENTIALS,
-    )
-    expect(await connectOutcome({ clientId: other.thing.id, username: id, password: key })).toBe(BAD_CREDENTIALS)
     expect(victim.isClosed(), 'the refused impostor did not end the other session').toBe(false)
     // The right credentials still work.
-    expect(await connectOutcome({ clientId: `agent-${id}`, username: id, password: key })).toBe('ok')
+    expect(await connectOutcome({ clientId: `agent-${id}`, username: id, password: key })).toBe(
+      'ok',
+    )
     await end(victim, other.session)
   })
 
   it('refuses a thing that is not connected to the channel, and wildcards beyond one channel', async () => {
     const gw = await provisionGateway(token)
     const stranger = await newThing(token)
-    const creds = { clientId: `agent-${stranger.id}`, username: stranger.id, password: stranger.key }
+    const creds = {
+      clientId: `agent-${stranger.id}`,
+      username: stranger.id,
+      password: stranger.key,
+    }
     let s = await connectMqtt(creds)
-    expect(await subscribe(s, reqTopic(gw.control)), 'subscribe on a channel it is not connected to').toBe('closed')
+    expect(
+      await subscribe(s, reqTopic(gw.control)),
+      'subscribe on a channel it is not connected to',
+    ).toBe('closed')
     s = await connectMqtt(creds)
-    expect(await publish(s, reqTopic(gw.control), 'x'), 'publish on a channel it is not connected to').toBe('closed')
+    expect(
+      await publish(s, reqTopic(gw.control), 'x'),
+      'publish on a channel it is not connected to',
+    ).toBe('closed')
 
     const agent = await connectAgent(gw)
     expect(await subscribe(agent, `channels/${gw.control}/messages/#`)).toBe('granted')
     expect(await subscribe(agent, `channels/${gw.control}/messages/+/status`)).toBe('granted')
     expect(await subscribe(agent, 'channels/+/messages'), 'a wildcard channel').toBe('closed')
-    for (const filter of ['#', 'channels/#', `channels/${gw.control}/#`, `channels/${gw.control}/other`]) {
+    for (const filter of [
+      '#',
+      'channels/#',
+      `channels/${gw.control}/#`,
+      `channels/${gw.control}/other`,
+    ]) {
       const a = await connectAgent(gw)
       expect(await subscribe(a, filter), filter).toBe('closed')
     }
     const a = await connectAgent(gw)
-    expect(await publish(a, `channels/${gw.control}/other`, 'x'), 'publish outside messages').toBe('closed')
+    expect(await publish(a, `channels/${gw.control}/other`, 'x'), 'publish outside messages').toBe(
+      'closed',
+    )
   })
 
   it('after a key rotation the open connection is closed and the old key is refused', async () => {
@@ -145,9 +187,14 @@ describe('RabbitMQ with Fluxgate hooks, as the Mainflux agent uses it', () => {
     const newKey = `key-${randomUUID()}`
     await ok(200, 'PATCH', `/things/${gw.thing.id}/key`, { token, json: { key: newKey } })
     await expectCutOff(gw, agent, other.session)
-    expect(await connectOutcome({ clientId: `agent-${gw.thing.id}`, username: gw.thing.id, password: gw.thing.key }), 'old key').toBe(
-      BAD_CREDENTIALS,
-    )
+    expect(
+      await connectOutcome({
+        clientId: `agent-${gw.thing.id}`,
+        username: gw.thing.id,
+        password: gw.thing.key,
+      }),
+      'old key',
+    ).toBe(BAD_CREDENTIALS)
     const again = await connectAgent(gw, newKey)
     expect(await subscribe(again, reqTopic(gw.control)), 'the new key works').toBe('granted')
     await end(again, other.session)
@@ -163,7 +210,10 @@ describe('RabbitMQ with Fluxgate hooks, as the Mainflux agent uses it', () => {
     expect(await subscribe(s, reqTopic(gw.control)), 'subscribe').toBe('closed')
     // Only that channel: the data channel is still the gateway's.
     s = await freshAgent(gw)
-    expect(await publish(s, `channels/${gw.data}/messages`, 'x'), 'the data channel still works').toBe('acked')
+    expect(
+      await publish(s, `channels/${gw.data}/messages`, 'x'),
+      'the data channel still works',
+    ).toBe('acked')
     await end(s, other.session)
   })
 
@@ -183,7 +233,11 @@ describe('RabbitMQ with Fluxgate hooks, as the Mainflux agent uses it', () => {
     await ok(204, 'DELETE', `/things/${gw.thing.id}`, { token })
     await expectCutOff(gw, agent, other.session)
     expect(
-      await connectOutcome({ clientId: `agent-${gw.thing.id}`, username: gw.thing.id, password: gw.thing.key }),
+      await connectOutcome({
+        clientId: `agent-${gw.thing.id}`,
+        username: gw.thing.id,
+        password: gw.thing.key,
+      }),
     ).toBe(BAD_CREDENTIALS)
     await end(other.session)
   })
@@ -191,7 +245,9 @@ describe('RabbitMQ with Fluxgate hooks, as the Mainflux agent uses it', () => {
   it('after the channel is removed the open connection is closed and subscribing there is refused', async () => {
     const { gw, agent, other } = await listeningAgent()
     await ok(204, 'DELETE', `/channels/${gw.control}`, { token })
-    expect.soft(await closedWithin(agent, CLOSE_MS), 'the open agent connection is closed').toBe(true)
+    expect
+      .soft(await closedWithin(agent, CLOSE_MS), 'the open agent connection is closed')
+      .toBe(true)
     const s = await freshAgent(gw)
     expect(await subscribe(s, reqTopic(gw.control)), 'subscribe').toBe('closed')
     await end(agent, other.session)

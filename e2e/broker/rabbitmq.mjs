@@ -1,7 +1,7 @@
-// Runs a throwaway RabbitMQ node on loopback: its own temp dirs, its own epmd on a private port, its
-// own Erlang cookie (HOME points into the temp dir), every listener on 127.0.0.1. The caller gives
-// the rabbitmq.conf body; listener and port lines are appended here. `stop()` ends the node and the
-// epmd it started by PID and removes the temp dir.
+// Runs a throwaway RabbitMQ node on loopback: its own temp dirs, its own epmd on a private port,
+// its own Erlang cookie (HOME points into the temp dir), every listener on 127.0.0.1. The caller
+// gives the rabbitmq.conf body; listener and port lines are appended here. `stop()` ends the node
+// and the epmd it started by PID and removes the temp dir.
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -39,7 +39,8 @@ export function ensureInstalled(log = console.error) {
   if (process.getuid?.() === 0) {
     log('broker-e2e: installing rabbitmq-server with apt-get')
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-    const apt = (args) => execFileSync('apt-get', args, { env, stdio: ['ignore', 'ignore', 'inherit'] })
+    const apt = (args) =>
+      execFileSync('apt-get', args, { env, stdio: ['ignore', 'ignore', 'inherit'] })
     try {
       apt(['install', '-y', '--no-install-recommends', 'rabbitmq-server'])
     } catch {
@@ -217,7 +218,10 @@ export async function startRabbit({ conf, plan, bootTimeoutMs = 90_000, log = ()
       execFileSync(CTL, ['-n', nodename, ...args], { env, encoding: 'utf8', stdio: 'pipe' })
     const logText = () => {
       const files = [join(dir, 'log', `${nodename}.log`)]
-      return files.filter(existsSync).map((f) => readFileSync(f, 'utf8')).join('\n')
+      return files
+        .filter(existsSync)
+        .map((f) => readFileSync(f, 'utf8'))
+        .join('\n')
     }
     return {
       mqttUrl: plan.mqttUrl,

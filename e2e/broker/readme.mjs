@@ -17,7 +17,9 @@ export function readmeRabbitConf(root) {
   const block = /^```ini[ \t]*\n([\s\S]*?)^```[ \t]*$/m.exec(sub)?.[1]
   if (!block) throw new Error('README.md "### RabbitMQ" has no ```ini block')
   if (!block.includes(README_ORIGIN) || !block.includes(README_SECRET)) {
-    throw new Error(`the README's rabbitmq.conf block must use ${README_ORIGIN} and ${README_SECRET}`)
+    throw new Error(
+      `the README's rabbitmq.conf block must use ${README_ORIGIN} and ${README_SECRET}`,
+    )
   }
   return block
 }

@@ -1,6 +1,6 @@
-// vitest globalSetup of `npm run test:broker`: a real RabbitMQ (configured with the README's block)
-// and the real Worker in workerd, both on loopback, wired to each other. Stopped by PID at teardown;
-// e2e/broker/run.sh stops whatever is left if this process dies first.
+// vitest globalSetup of `npm run test:broker`: a real RabbitMQ (configured with the README's
+// block) and the real Worker in workerd, both on loopback, wired to each other. Stopped by PID at
+// teardown; e2e/broker/run.sh stops whatever is left if this process dies first.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -48,7 +48,10 @@ export default async function setup(project: TestProject) {
     const conf = rabbitConfFor(root, { origin, secret })
     // RabbitMQ asks the hooks only when a client connects, so it can boot while the Worker builds.
     const rabbitReady = startRabbit({ conf, plan, log })
-    rabbitReady.then((r) => stops.push(r.stop), () => {})
+    rabbitReady.then(
+      (r) => stops.push(r.stop),
+      () => {},
+    )
     const fluxgate = await buildFluxgate(root, outdir).then(() =>
       startFluxgate({
         root,
@@ -56,7 +59,8 @@ export default async function setup(project: TestProject) {
         port: fluxgatePort,
         settings: {
           FLUXGATE_BROKER_SECRET: secret,
-          FLUXGATE_MQTT_URL: plan.mqttUrl,
+          // As gateways are told to dial it (the agent's paho form), through the default layout.
+          FLUXGATE_MQTT_URL: `tcp://127.0.0.1:${plan.mqttPort}`,
           FLUXGATE_BROKER_ADMIN_KIND: 'rabbitmq',
           FLUXGATE_BROKER_ADMIN_URL: plan.mgmtUrl,
           FLUXGATE_BROKER_ADMIN_USER: plan.admin.user,
@@ -68,7 +72,9 @@ export default async function setup(project: TestProject) {
     for (const pid of childrenNamed('workerd')) recordPid(pid)
     log(`fluxgate up at ${fluxgate.url} after ${Date.now() - t0} ms`)
     const rabbit = await rabbitReady
-    log(`rabbitmq up (mqtt ${rabbit.mqttUrl}, management ${rabbit.mgmtUrl}) after ${Date.now() - t0} ms`)
+    log(
+      `rabbitmq up (mqtt ${rabbit.mqttUrl}, management ${rabbit.mgmtUrl}) after ${Date.now() - t0} ms`,
+    )
     project.provide('fluxgateUrl', fluxgate.url)
     project.provide('mqttUrl', rabbit.mqttUrl)
     project.provide('mgmtUrl', rabbit.mgmtUrl)
