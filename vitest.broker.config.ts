@@ -1,13 +1,13 @@
 import { defineConfig } from 'vitest/config'
 
 // `npm run test:broker`: the end-to-end test against a real RabbitMQ, in Node (not the workers
-// pool). Its files end in .e2e.ts under e2e/, which the main config (test/**/*.test.ts) never
+// pool). Its files end in .e2e.ts under test/e2e/, which the main config (test/**/*.test.ts) never
 // picks up.
 export default defineConfig({
   test: {
-    include: ['e2e/broker/**/*.e2e.ts'],
+    include: ['test/e2e/broker/**/*.e2e.ts'],
     environment: 'node',
-    globalSetup: ['e2e/broker/setup.ts'],
+    globalSetup: ['test/e2e/broker/setup.ts'],
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,

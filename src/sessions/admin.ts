@@ -2,9 +2,10 @@ import type { Config } from '../lib/config'
 
 /*
  * Closing a thing's open sessions on the broker, through the broker's own management API. A broker
- * checks credentials on connect and topics on subscribe and publish, and RabbitMQ's MQTT plugin
- * even keeps each allowed topic for the life of the connection, so a revocation reaches an open
- * session only when that session is closed; the client then reconnects and meets the hooks again.
+ * checks credentials on connect and topics on subscribe and publish; an existing subscription is
+ * never checked again (RabbitMQ 3.10 delivers to it after the hook says deny, and caches allowed
+ * publishes for a second or two), so a revocation reaches an open session only when that session
+ * is closed; the client then reconnects and meets the hooks again.
  *
  * How a thing's sessions are found:
  *  - RabbitMQ names connections by peer address (`127.0.0.1:50312 -> 127.0.0.1:1883`), so a

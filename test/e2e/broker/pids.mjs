@@ -1,5 +1,5 @@
 // Every process the harness starts is written to $FLUXGATE_E2E_PIDFILE (when set) as
-// "<pid> <start time>", so e2e/broker/run.sh can stop what is left by PID even if Node dies hard.
+// "<pid> <start time>", so test/e2e/broker/run.sh can stop what is left by PID even if Node dies hard.
 // The start time (field 22 of /proc/<pid>/stat) keeps a reused PID from being hit.
 import { appendFileSync, readFileSync, readdirSync } from 'node:fs'
 

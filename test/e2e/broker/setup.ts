@@ -1,6 +1,6 @@
 // vitest globalSetup of `npm run test:broker`: a real RabbitMQ (configured with the README's
 // block) and the real Worker in workerd, both on loopback, wired to each other. Stopped by PID at
-// teardown; e2e/broker/run.sh stops whatever is left if this process dies first.
+// teardown; test/e2e/broker/run.sh stops whatever is left if this process dies first.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -21,7 +21,7 @@ declare module 'vitest' {
   }
 }
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 const log = (msg: string) => process.stderr.write(`broker-e2e: ${msg}\n`)
 
 export default async function setup(project: TestProject) {

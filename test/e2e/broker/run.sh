@@ -3,7 +3,7 @@
 # happens to it, stops every process it started (RabbitMQ, its epmd, workerd) by the PIDs it
 # recorded. Arguments go to vitest (e.g. --reporter=json --outputFile.json=FILE).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 
 # One temp dir for the whole run (RabbitMQ's data and logs, the Worker build, D1/KV state), removed
 # at the end even when Node could not clean up after itself.

@@ -8,8 +8,8 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse as parseToml } from 'smol-toml'
-import { buildWorker, manifestFrom, migrationStatements } from '../../bench/lib/runtime.mjs'
-import { devSecrets } from '../../scripts/dev-secrets.mjs'
+import { buildWorker, manifestFrom, migrationStatements } from '../../../bench/lib/runtime.mjs'
+import { devSecrets } from '../../../scripts/dev-secrets.mjs'
 
 const require = createRequire(import.meta.url)
 const fromWrangler = createRequire(

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Records what RabbitMQ's HTTP auth backend sends and how it reacts to answers, against a logging
 // server that answers `allow` unless told otherwise. Prints every hook request per step and the
-// management API facts. Run: `node e2e/broker/probe.mjs` (needs rabbitmq-server installed).
+// management API facts. Run: `node test/e2e/broker/probe.mjs` (needs rabbitmq-server installed).
 import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
 import mqtt from 'mqtt'
