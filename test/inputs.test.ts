@@ -83,6 +83,31 @@ describe('URLs must be valid UTF-8 too', () => {
   })
 })
 
+describe('NUL in a substring filter', () => {
+  it('GET /things?name=%00 no longer matches everything, and a%00zzz no longer matches like a: 400', async () => {
+    const u = await newUser()
+    await newThing(u.token, { name: 'alpha' })
+    await newThing(u.token, { name: 'beta' })
+    expectError(await api('GET', '/things?name=%00', { token: u.token }), 400, 'name must not contain NUL (U+0000)')
+    expectError(await api('GET', '/things?name=a%00zzz', { token: u.token }), 400, /NUL/)
+    expect((await api('GET', '/things?name=a', { token: u.token })).body.total).toBe(2)
+  })
+
+  it.each([
+    { desc: 'GET /channels', method: 'GET', path: '/channels?name=x%00' },
+    { desc: 'GET /things/configs', method: 'GET', path: '/things/configs?name=%00' },
+    { desc: 'POST /things/search', method: 'POST', path: '/things/search', json: { name: '\u0000' } },
+  ])('400 on $desc too', async ({ method, path, json }) => {
+    const u = await newUser()
+    expectError(await api(method, path, { token: u.token, json }), 400, /name.*NUL/)
+  })
+
+  it('GET /users?email= refuses NUL as well', async () => {
+    const u = await newUser()
+    expectError(await api('GET', '/users?email=%00', { token: u.token }), 400, /email.*NUL/)
+  })
+})
+
 describe('an empty body is no body', () => {
   it('POST /identify with Content-Length: 0 reads the key from Authorization', async () => {
     const u = await newUser()

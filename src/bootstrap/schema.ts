@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { LIMITS } from '../lib/limits'
-import { offsetParam, pageOf } from '../lib/page'
+import { containsFilter, offsetParam, pageOf } from '../lib/page'
 import { metadataObject } from '../things/schema'
 
 const utf8 = new TextEncoder()
@@ -163,9 +163,7 @@ export const configsQuery = z.object({
   external_id: exact('external_id', 'Exact external id'),
   mainflux_id: exact('mainflux_id', 'Exact thing id'),
   mainflux_key: exact('mainflux_key', "Exact thing key"),
-  name: z
-    .string()
-    .max(LIMITS.nameMax, `name must be at most ${LIMITS.nameMax} characters`)
+  name: containsFilter('name', LIMITS.nameMax)
     .optional()
     .openapi({
       param: { name: 'name', in: 'query' },

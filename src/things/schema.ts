@@ -4,6 +4,7 @@ import { STORED_METADATA_DEPTH, withinDepth } from '../lib/metadata'
 import {
   boolParam,
   connectedLimitParam,
+  containsFilter,
   dirParam,
   limitParam,
   metadataParam,
@@ -78,9 +79,7 @@ export const thingsRes = z.object({ things: z.array(thingRes) }).openapi('Things
 
 export const thingsPageRes = orderedPageOf('things', thingRes, 'ThingsPage')
 
-export const nameFilter = z
-  .string()
-  .max(LIMITS.nameMax, `name must be at most ${LIMITS.nameMax} characters`)
+export const nameFilter = containsFilter('name', LIMITS.nameMax)
   .optional()
   .openapi({
     param: { name: 'name', in: 'query' },
@@ -113,7 +112,7 @@ export const searchReq = z
       .max(LIMITS.pageMax, `limit must be at most ${LIMITS.pageMax}`)
       .optional()
       .transform((n) => (n ? n : LIMITS.pageDefault)),
-    name: z.string().max(LIMITS.nameMax, `name must be at most ${LIMITS.nameMax} characters`).optional(),
+    name: containsFilter('name', LIMITS.nameMax).optional(),
     metadata: metadataObject.nullable().optional().transform((m) => m ?? undefined),
     order: z.enum(['', 'id', 'name'], { error: 'order must be id or name' }).optional().transform((s) => s ?? ''),
     dir: z.enum(['', 'asc', 'desc'], { error: 'dir must be asc or desc' }).optional().transform((s) => s ?? ''),
