@@ -112,11 +112,12 @@ describe('an empty body is no body', () => {
   it('POST /identify with Content-Length: 0 reads the key from Authorization', async () => {
     const u = await newUser()
     const t = await newThing(u.token)
-    for (const headers of [
+    const variants: Record<string, string>[] = [
       { authorization: `Thing ${t.key}`, 'content-length': '0' },
       { authorization: `Thing ${t.key}`, 'content-length': '0', 'content-type': 'application/json' },
       { authorization: `Thing ${t.key}`, 'content-type': 'text/plain' },
-    ]) {
+    ]
+    for (const headers of variants) {
       const res = await raw('POST', '/identify', { headers, body: '' })
       expect(res.status, `${JSON.stringify(headers)}: ${res.text}`).toBe(200)
       expect(res.body).toEqual({ id: t.id })

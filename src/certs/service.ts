@@ -3,6 +3,7 @@ import type { Identity } from '../env'
 import type { Deps } from '../lib/context'
 import { AppError, logError } from '../lib/errors'
 import { chunks, LIMITS } from '../lib/limits'
+import { keyAsCnProblem } from '../lib/thingkey'
 import {
   buildCrl,
   type Ca,
@@ -134,8 +135,17 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     return ca
   }
 
-  const commonName = (thing: { id: string; key: string }) =>
-    config.MF_CERTS_CN === 'thing_id' ? thing.id : thing.key
+  /**
+   * The subject CN of a thing's certificate. A key that could not be created today (longer than
+   * 64 characters, spaces, control or non-ASCII characters) is refused as a CN, saying how to fix it.
+   * @throws AppError('unprocessable')
+   */
+  function commonName(thing: { id: string; key: string }) {
+    if (config.MF_CERTS_CN === 'thing_id') return thing.id
+    const problem = keyAsCnProblem(thing.key, config.MF_CERTS_CN)
+    if (problem) throw new AppError('unprocessable', problem)
+    return thing.key
+  }
 
   /** Validity from now for `ttlMs` (default from config), never past the CA's own expiry. */
   function validity(ca: Ca, ttlMs: number | undefined, now: number) {
@@ -334,6 +344,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     /**
      * Issues a certificate and a fresh private key for one of the caller's things.
      * @throws AppError('not_found') for an unknown thing or another owner's.
+     * @throws AppError('unprocessable') when the thing's key cannot be the CN (see commonName).
      * @throws AppError('malformed_entity') when Vault refuses the parameters.
      * @throws AppError('unavailable') when Vault cannot be reached or fails.
      * @throws AppError('internal') for a CA (or Vault) misconfiguration; the reason is logged.
@@ -351,6 +362,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
      * the subject and extensions asked for in the CSR are ignored.
      * @throws AppError('malformed_entity') for a malformed, unsupported or forged CSR.
      * @throws AppError('not_found') for an unknown thing or another owner's.
+     * @throws AppError('unprocessable') when the thing's key cannot be the CN (see commonName).
      * @throws AppError('unavailable' | 'internal') as issueCert.
      */
     async signCsr(identity: Identity, req: SignCsrReq) {

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { LIMITS } from '../lib/limits'
+import { newKeyProblem } from '../lib/thingkey'
 import { STORED_METADATA_DEPTH, withinDepth } from '../lib/metadata'
 import {
   boolParam,
@@ -32,17 +33,31 @@ export const name = z
   .transform((s) => s ?? undefined)
   .openapi({ type: 'string', example: 'thermometer-7' })
 
+/**
+ * The rule of new keys that holds whatever MF_CERTS_CN says (see lib/thingkey.ts); the service
+ * adds the 64-character bound of `thing_key`.
+ */
+const newKey = (s: string, ctx: z.RefinementCtx) => {
+  // Past the maximum, `.max` has said so already.
+  const problem = s.length > LIMITS.keyMax ? undefined : newKeyProblem(s, 'thing_id')
+  if (problem) ctx.addIssue({ code: 'custom', message: problem })
+}
+
+const KEY_RULE =
+  'visible ASCII (! to ~), at most 64 characters with MF_CERTS_CN=thing_key (the default), else 4096'
+
 export const createThingReq = z
   .object({
     name,
     key: z
       .string({ error: 'key must be a string' })
       .max(LIMITS.keyMax, `key must be at most ${LIMITS.keyMax} characters`)
+      // Empty means "generate one", as in 0.12.1.
+      .superRefine((s, ctx) => (s === '' ? undefined : newKey(s, ctx)))
       .nullable()
       .optional()
-      // Empty means "generate one", as in 0.12.1.
       .transform((s) => (s ? s : undefined))
-      .openapi({ type: 'string', description: 'Thing key; a random UUID when absent or empty' }),
+      .openapi({ type: 'string', description: `Thing key; a random UUID when absent or empty. ${KEY_RULE}` }),
     metadata: optionalMetadata,
   })
   .openapi('CreateThingRequest')
@@ -62,7 +77,9 @@ export const updateKeyReq = z
     key: z
       .string({ error: 'key is required' })
       .min(1, 'key is required')
-      .max(LIMITS.keyMax, `key must be at most ${LIMITS.keyMax} characters`),
+      .max(LIMITS.keyMax, `key must be at most ${LIMITS.keyMax} characters`)
+      .superRefine(newKey)
+      .openapi({ description: KEY_RULE }),
   })
   .openapi('UpdateKeyRequest')
 

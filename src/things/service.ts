@@ -8,6 +8,7 @@ import { type Db, isUniqueViolation } from '../db/client'
 import type { Identity } from '../env'
 import type { Deps } from '../lib/context'
 import { AppError } from '../lib/errors'
+import { type CnSource, newKeyProblem } from '../lib/thingkey'
 import { closeSessionsLater } from '../sessions'
 import { invalidateAccess, makeThingCache } from './cache'
 import * as repo from './repo'
@@ -51,6 +52,19 @@ export function newThingRow(owner: string, req: Partial<CreateThingReq>, created
 
 const externalIds = (rows: { externalId: string }[]) => rows.map((r) => r.externalId)
 
+/**
+ * New keys follow `newKeyProblem` for the configured CN (the schemas check what does not depend
+ * on it). `at` names the item of a bulk request, as zod's issue paths do.
+ * @throws AppError('malformed_entity')
+ */
+function checkNewKey(key: string, cn: CnSource, at?: number) {
+  const problem = newKeyProblem(key, cn)
+  if (problem) {
+    const path = at === undefined ? 'key' : `${at}.key`
+    throw new AppError('malformed_entity', `malformed entity specification: ${path}: ${problem}`)
+  }
+}
+
 /** Thing keys are unique across all owners (the unique index decides, also within one batch). */
 function keyTaken(e: unknown): never {
   if (isUniqueViolation(e)) throw new AppError('conflict', 'thing key already in use')
@@ -64,10 +78,12 @@ export function makeThingsService(deps: Deps) {
   return {
     /**
      * Creates things for the caller (all or nothing, one D1 batch) and returns them with their
-     * generated ids and keys.
-     * @throws AppError('conflict') when a key is already in use (also within the request).
+     * generated ids and keys. `bulk` says the request was a list (errors then name the item).
+     * @throws AppError('conflict') when a key is already in use (also within the request);
+     *   AppError('malformed_entity') for a key the configured CN does not allow.
      */
-    async createThings(identity: Identity, reqs: CreateThingReq[]): Promise<ThingView[]> {
+    async createThings(identity: Identity, reqs: CreateThingReq[], bulk = false): Promise<ThingView[]> {
+      reqs.forEach((r, i) => r.key && checkNewKey(r.key, config.MF_CERTS_CN, bulk ? i : undefined))
       const createdAt = Date.now()
       const rows = reqs.map((r) => newThingRow(identity.userId, r, createdAt))
       await batchAll(db, repo.save(db, rows)).catch(keyTaken)
@@ -141,9 +157,11 @@ export function makeThingsService(deps: Deps) {
     /**
      * Gives a thing a new key. The old key fails identify and access checks from the very next
      * request on: its cache entries are gone before this returns.
-     * @throws AppError('not_found'); AppError('conflict') when the key belongs to another thing.
+     * @throws AppError('not_found'); AppError('conflict') when the key belongs to another thing;
+     *   AppError('malformed_entity') for a key the configured CN does not allow.
      */
     async updateKey(identity: Identity, id: string, key: string) {
+      checkNewKey(key, config.MF_CERTS_CN)
       const owner = identity.userId
       // Reading the old key in the same batch as the update: one round trip, and the key read is
       // exactly the one replaced. The thing's bootstrap answer carries its key: find its config in
