@@ -168,6 +168,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
       issuedAt: now,
       expiresAt: notAfter,
       revokedAt: null,
+      cnSource: config.MF_CERTS_CN,
     } satisfies repo.CertRow
   }
 
@@ -227,6 +228,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
         issuedAt: now,
         expiresAt: facts.notAfter,
         revokedAt: null,
+        cnSource: config.MF_CERTS_CN,
       },
     }
     checkVaultSubject(thing, issued, facts)
@@ -265,18 +267,27 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
 
   /**
    * Records a Vault-issued certificate, guarded by the thing still being the owner's (it may have
-   * been removed while Vault signed). If nothing is recorded, the certificate is revoked again.
+   * been removed while Vault signed) and, for a CN that is the key, still having that key (a
+   * rotation may have committed meanwhile). If nothing is recorded, the certificate is revoked
+   * again.
+   * @throws AppError('not_found'); AppError('conflict') when the key changed meanwhile.
    */
-  async function recordVaultCert(issued: Issued) {
+  async function recordVaultCert(issued: Issued, thing: ThingRef) {
     let saved: { serial: string }[]
     try {
-      saved = await repo.saveForOwnedThing(db, issued.row)
+      const key = issued.row.cnSource === 'thing_key' ? thing.key : undefined
+      saved = await repo.saveForOwnedThing(db, issued.row, key)
     } catch (e) {
       revokeInVault(issued.serial)
       throw e
     }
     if (saved.length === 0) {
       revokeInVault(issued.serial)
+      const [still] = await repo.retrieveThing(db, thing.owner, thing.id)
+      if (still) {
+        const why = "the thing's key changed while the certificate was issued; retry"
+        throw new AppError('conflict', why)
+      }
       throw new AppError('not_found', 'thing not found')
     }
   }
@@ -353,7 +364,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
       if (!vault) return issuedView(await issueLocally(identity, req.thingId, req.key, req.ttlMs))
       const thing = await ownedThing(identity.userId, req.thingId)
       const issued = await prepareCert(thing, req)
-      await recordVaultCert(issued)
+      await recordVaultCert(issued, thing)
       return issuedView(issued)
     },
 
@@ -383,7 +394,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
         ttl: vaultTtl(req.ttlMs),
       })
       const issued = fromVault(thing, v, csr.spec, now)
-      await recordVaultCert(issued)
+      await recordVaultCert(issued, thing)
       return issuedView(issued)
     },
 
@@ -485,9 +496,10 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     },
 
     /**
-     * For thing removal: after its batch marked the thing's certificates revoked in D1
-     * (`repo.revokeByThing`), revokes the same serials in Vault. Nothing to do for the built-in
-     * CA, whose CRL is read from D1. Failures are logged, never thrown (run it in waitUntil).
+     * For thing removal and key rotation: after their batch marked certificates revoked in D1
+     * (`repo.revokeByOwnedThing`, `repo.revokeKeyBound`), revokes the same serials in Vault.
+     * Nothing to do for the built-in CA, whose CRL is read from D1. Failures are logged, never
+     * thrown (run it in waitUntil).
      */
     async syncRevocations(serials: string[]) {
       if (!vault) return
