@@ -14,6 +14,7 @@ import { cors } from './lib/cors'
 import { AppError, notFoundJson, onError } from './lib/errors'
 import { LIMITS } from './lib/limits'
 import { newRouter } from './lib/openapi'
+import { hasInvalidPercentUtf8 } from './lib/unicode'
 import { provision } from './provision/routes'
 import { things } from './things/routes'
 import { users } from './users/routes'
@@ -36,11 +37,16 @@ export function createApp() {
   const app = newRouter()
 
   // One middleware in front of every route (each extra one costs a dispatch on every request):
-  // CORS, and oversized bodies refused before anything parses them (Content-Length or streamed).
-  // One limiter per configured size, made once; requests without a body skip it.
+  // CORS, a URL whose percent-escapes are not UTF-8 refused (bodies are checked with the JSON
+  // routes, see lib/openapi.ts), and oversized bodies refused before anything parses them
+  // (Content-Length or streamed). One limiter per configured size, made once; requests without a
+  // body (none, or `Content-Length: 0`) skip it.
   const limiters = new Map<number, MiddlewareHandler>()
   app.use('*', async (c, next) => {
-    if (c.req.raw.body === null) return cors(c, next)
+    if (hasInvalidPercentUtf8(c.req.url)) {
+      throw new AppError('malformed_entity', 'request URL is not valid UTF-8 (percent-escapes)')
+    }
+    if (c.req.raw.body === null || c.req.header('content-length') === '0') return cors(c, next)
     const maxSize = c.env ? safeMaxBody(c.env) : LIMITS.bodyBytes
     let limiter = limiters.get(maxSize)
     if (!limiter) {

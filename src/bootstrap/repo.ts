@@ -1,4 +1,15 @@
-import { and, asc, count, eq, getTableColumns, ne, sql, type SQL } from 'drizzle-orm'
+import {
+  and,
+  asc,
+  count,
+  eq,
+  getTableColumns,
+  isNotNull,
+  isNull,
+  ne,
+  sql,
+  type SQL,
+} from 'drizzle-orm'
 import { type Db, errorMentions, isUniqueViolation } from '../db/client'
 import { bootstrapChannels, bootstrapConfigs, channels, connections, things } from '../db/schema'
 import { AppError } from '../lib/errors'
@@ -200,7 +211,12 @@ export function updateCerts(
   db: Db,
   owner: string,
   id: string,
-  f: { clientCert: string | null; clientKey: string | null; caCert: string | null },
+  f: {
+    clientCert: string | null
+    clientKey: string | null
+    caCert: string | null
+    clientCertCn: string | null
+  },
 ) {
   return db
     .update(bootstrapConfigs)
@@ -292,6 +308,70 @@ export function deactivate(db: Db, owner: string, configId: string) {
 
 // Statements other domains add to their own batches (things, channels), so the bootstrap answers
 // they affect are found in the same D1 round trip.
+
+/**
+ * Key rotation: clears the client certificate and key of the owner's config for the thing when
+ * the certificate's CN is the thing's current key and that is not `newKey`. Batch it BEFORE the
+ * key update: the subquery must read the key being replaced. The CA certificate stays (it still
+ * verifies other certificates). Returns the external id when it cleared something.
+ */
+export function clearKeyBoundCert(db: Db, owner: string, thingId: string, newKey: string) {
+  return db
+    .update(bootstrapConfigs)
+    .set({ clientCert: null, clientKey: null, clientCertCn: null })
+    .where(
+      and(
+        owned(owner, thingId),
+        sql`${bootstrapConfigs.clientCertCn} = (SELECT ${things.key} FROM ${things}
+          WHERE ${things.id} = ${thingId} AND ${things.owner} = ${owner} AND ${things.key} <> ${newKey})`,
+      ),
+    )
+    .returning({ externalId: bootstrapConfigs.externalId })
+}
+
+/**
+ * A client certificate stored before `client_cert_cn` existed (its CN unknown to SQL): batch it
+ * with the key rotation, then `settleUntrackedCert` once the CN has been read.
+ */
+export function retrieveUntrackedCert(db: Db, owner: string, thingId: string) {
+  return db
+    .select({ clientCert: bootstrapConfigs.clientCert })
+    .from(bootstrapConfigs)
+    .where(
+      and(
+        owned(owner, thingId),
+        isNotNull(bootstrapConfigs.clientCert),
+        isNull(bootstrapConfigs.clientCertCn),
+      ),
+    )
+}
+
+/**
+ * For such a certificate, unchanged since it was read: clears it with its key (`clear`), or records
+ * its CN so the next rotation decides in SQL.
+ */
+export function settleUntrackedCert(
+  db: Db,
+  owner: string,
+  thingId: string,
+  clientCert: string,
+  outcome: { clear: true } | { clear: false; cn: string },
+) {
+  const set = outcome.clear
+    ? { clientCert: null, clientKey: null, clientCertCn: null }
+    : { clientCertCn: outcome.cn }
+  return db
+    .update(bootstrapConfigs)
+    .set(set)
+    .where(
+      and(
+        owned(owner, thingId),
+        eq(bootstrapConfigs.clientCert, clientCert),
+        isNull(bootstrapConfigs.clientCertCn),
+      ),
+    )
+    .returning({ externalId: bootstrapConfigs.externalId })
+}
 
 /** External id of a thing's config, if it has one. Batch it BEFORE a delete that cascades. */
 export function externalIdsOfThing(db: Db, owner: string, thingId: string) {

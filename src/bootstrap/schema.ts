@@ -1,13 +1,14 @@
 import { z } from '@hono/zod-openapi'
 import { LIMITS } from '../lib/limits'
-import { offsetParam, pageOf } from '../lib/page'
+import { containsFilter, offsetParam, pageOf } from '../lib/page'
 import { metadataObject } from '../things/schema'
 
 const utf8 = new TextEncoder()
 
 /**
- * Whether a string can be an external id: 1 to 256 bytes of UTF-8 (it is part of KV key names,
- * which allow 512), no control characters, and no `/` (it is a path segment of the fetch routes).
+ * Whether a fetch may name this external id: 1 to 256 bytes of UTF-8 (it is part of KV key
+ * names, which allow 512), no C0 control character or DEL, and no `/`. This is the rule ids were
+ * created under before `externalIdProblem`; fetches keep it so that such configs still answer.
  */
 export function isExternalId(s: string): boolean {
   return (
@@ -16,6 +17,50 @@ export function isExternalId(s: string): boolean {
     !/[\u0000-\u001f\u007f/]/.test(s)
   )
 }
+
+// Unicode general categories no device id needs, that render as nothing or break lines, and that
+// are easy to type by accident or hide on purpose: controls (Cc: C0, DEL, C1 such as U+0085),
+// format characters (Cf: U+200B, U+FEFF, bidi controls), surrogates (Cs), private use (Co),
+// unassigned code points and noncharacters (Cn), line and paragraph separators (Zl, Zp).
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u
+const EDGE_SPACE = /^\p{White_Space}|\p{White_Space}$/u
+
+/**
+ * Why a new external id is refused, or undefined when it is fine. On top of `isExternalId`'s
+ * bounds it must be a path segment a gateway can actually fetch: not `.` or `..` (URL parsing
+ * drops those segments, `%2E` included, so `/things/bootstrap/..` never reaches the route), not
+ * empty or white space at either end (invisible in configuration files and logs, and trimmed by
+ * many tools), and no character of the categories in INVISIBLE. Such ids were accepted once and
+ * could never be fetched, yet stayed taken.
+ */
+export function externalIdProblem(s: string): string | undefined {
+  if (s.length === 0) return 'external_id is required'
+  if (utf8.encode(s).length > LIMITS.externalIdBytes) {
+    return `external_id must be at most ${LIMITS.externalIdBytes} bytes of UTF-8`
+  }
+  if (s.includes('/')) return 'external_id must be a single path segment, without "/"'
+  if (s === '.' || s === '..') return 'external_id must not be "." or ".." (URL paths drop such segments)'
+  if (EDGE_SPACE.test(s)) return 'external_id must not be blank, start or end with white space'
+  const bad = INVISIBLE.exec(s)
+  if (bad) {
+    const cp = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')
+    return `external_id must not contain control, format, separator, private-use or unassigned characters (U+${cp} at offset ${bad.index})`
+  }
+  return undefined
+}
+
+/** The `external_id` of a new config (`POST /things/configs`, `POST /mapping`). */
+export const newExternalId = z
+  .string({ error: 'external_id is required' })
+  .superRefine((s, ctx) => {
+    const problem = externalIdProblem(s)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  })
+  .openapi({
+    description:
+      "The gateway's own id (a MAC address, a serial number): one path segment of 1 to 256 bytes, no white space at either end, no control or invisible characters",
+    example: '02:42:ac:11:00:02',
+  })
 
 /** An optional text field; `null` and "" mean absent (stored as NULL, omitted on the wire). */
 const text = (field: string, max: number) =>
@@ -35,18 +80,9 @@ const channelIds = z
   })
   .max(LIMITS.bootstrapChannelsMax, `at most ${LIMITS.bootstrapChannelsMax} channels per config`)
 
-const externalId = z
-  .string({ error: 'external_id is required' })
-  .min(1, 'external_id is required')
-  .refine(isExternalId, 'external_id must be at most 256 bytes, without control characters or "/"')
-  .openapi({
-    description: "The gateway's own id (a MAC address, a serial number)",
-    example: '02:42:ac:11:00:02',
-  })
-
 export const createConfigReq = z
   .object({
-    external_id: externalId,
+    external_id: newExternalId,
     external_key: z
       .string({ error: 'external_key is required' })
       .min(1, 'external_key is required')
@@ -163,9 +199,7 @@ export const configsQuery = z.object({
   external_id: exact('external_id', 'Exact external id'),
   mainflux_id: exact('mainflux_id', 'Exact thing id'),
   mainflux_key: exact('mainflux_key', "Exact thing key"),
-  name: z
-    .string()
-    .max(LIMITS.nameMax, `name must be at most ${LIMITS.nameMax} characters`)
+  name: containsFilter('name', LIMITS.nameMax)
     .optional()
     .openapi({
       param: { name: 'name', in: 'query' },

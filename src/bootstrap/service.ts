@@ -1,4 +1,5 @@
 import type { BatchItem } from 'drizzle-orm/batch'
+import { subjectCommonName } from '../certs/pki'
 import type { Identity } from '../env'
 import type { Config } from '../lib/config'
 import type { Deps } from '../lib/context'
@@ -34,6 +35,15 @@ const KEY_HASH_PURPOSE = 'bootstrap-external-key'
 type Sealed = Uint8Array<ArrayBuffer>
 
 const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString())
+
+/**
+ * What `client_cert_cn` records for a config's client certificate: its subject CN ('' when it is
+ * not a certificate with one CN), so that a key rotation can tell in SQL whether the certificate
+ * is bound to the key being given up. Exported for provision, which inserts configs itself.
+ */
+export function certCn(clientCert: string | null): string | null {
+  return clientCert === null ? null : subjectCommonName(clientCert)
+}
 
 /** A config on the wire, in 0.12.1's field order; the list leaves out channels. */
 function configFields(row: repo.ConfigWithKey, channels?: repo.ChannelRow[]) {
@@ -144,6 +154,7 @@ export function makeBootstrapService(deps: Deps) {
           clientCert: req.client_cert,
           clientKey: req.client_key,
           caCert: req.ca_cert,
+          clientCertCn: certCn(req.client_cert),
           state: 0,
           createdAt,
         }),
@@ -204,6 +215,7 @@ export function makeBootstrapService(deps: Deps) {
         clientCert: req.client_cert,
         clientKey: req.client_key,
         caCert: req.ca_cert,
+        clientCertCn: certCn(req.client_cert),
       })
       if (!row) throw new AppError('not_found', 'config not found')
       await invalidateAnswers(env.CACHE, [row.externalId], 'changed')

@@ -383,3 +383,17 @@ export function describeCertificate(pem: string) {
     hasSubjectAltNames: cert.getExtension(SubjectAlternativeNameExtension) !== null,
   }
 }
+
+/**
+ * The subject CN of the (first) certificate in a PEM text, for records that must know what a
+ * stored certificate authenticates as: '' when the text is not a certificate or its subject has
+ * no CN or several.
+ */
+export function subjectCommonName(pem: string): string {
+  try {
+    const names = new X509Certificate(normalizePem(pem)).subjectName.getField('CN')
+    return names.length === 1 ? names[0]! : ''
+  } catch {
+    return ''
+  }
+}

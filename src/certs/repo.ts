@@ -34,15 +34,19 @@ export function saveAll(db: Db, rows: CertRow[]) {
 
 /**
  * Inserts the row only if `row.thingId` is a thing of `row.owner`, in the same statement: an
- * empty `returning` means the thing is unknown or someone else's.
+ * empty `returning` means the thing is unknown or someone else's. With `key`, also only while the
+ * thing still has that key (a certificate whose CN is the key, signed before a rotation committed,
+ * must not be recorded as live after it).
  */
-export function saveForOwnedThing(db: Db, row: CertRow) {
+export function saveForOwnedThing(db: Db, row: CertRow, key?: string) {
+  const sameKey = key === undefined ? sql`` : sql` AND ${things.key} = ${key}`
   return db
     .insert(certs)
     .select(
       sql`SELECT ${row.serial}, ${things.id}, ${things.owner}, ${row.keyType}, ${row.keyBits},
-        ${row.issuedAt}, ${row.expiresAt}, NULL
-        FROM ${things} WHERE ${things.id} = ${row.thingId} AND ${things.owner} = ${row.owner}`,
+        ${row.issuedAt}, ${row.expiresAt}, NULL, ${row.cnSource}
+        FROM ${things}
+        WHERE ${things.id} = ${row.thingId} AND ${things.owner} = ${row.owner}${sameKey}`,
     )
     .returning({ serial: certs.serial })
 }
@@ -111,6 +115,32 @@ export function revokeByOwnedThing(db: Db, owner: string, thingId: string, at: n
         eq(certs.owner, owner),
         isNull(certs.revokedAt),
         sql`EXISTS (SELECT 1 FROM ${things} WHERE ${things.id} = ${thingId} AND ${things.owner} = ${owner})`,
+      ),
+    )
+    .returning({ serial: certs.serial })
+}
+
+/**
+ * Key rotation: marks revoked every live (unrevoked, unexpired) certificate of the owner's thing
+ * whose CN is its key (`cn_source` thing_key), as long as the thing's current key is not
+ * `newKey`. Batch it BEFORE the key update, which it must accompany: every such certificate names
+ * the key being replaced, since each rotation revokes those of the key before (rows recorded
+ * before `cn_source` existed may name an older key still; revoking those errs on the safe side).
+ * `returning` lists the serials (for `syncRevocations` in Vault mode).
+ */
+export function revokeKeyBound(db: Db, owner: string, thingId: string, newKey: string, at: number) {
+  return db
+    .update(certs)
+    .set({ revokedAt: at })
+    .where(
+      and(
+        eq(certs.thingId, thingId),
+        eq(certs.owner, owner),
+        isNull(certs.revokedAt),
+        gt(certs.expiresAt, at),
+        eq(certs.cnSource, 'thing_key'),
+        sql`EXISTS (SELECT 1 FROM ${things}
+          WHERE ${things.id} = ${thingId} AND ${things.owner} = ${owner} AND ${things.key} <> ${newKey})`,
       ),
     )
     .returning({ serial: certs.serial })

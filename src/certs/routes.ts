@@ -41,7 +41,7 @@ certs.openapi(
     request: { body: jsonBody(issueCertReq) },
     responses: {
       200: jsonContent(issuedCertRes, 'The certificate, its key and the CA certificate'),
-      ...errorResponses(400, 401, 404, 413, 415, 503),
+      ...errorResponses(400, 401, 404, 413, 415, 422, 503),
     },
   }),
   async (c) => {
@@ -64,7 +64,7 @@ certs.openapi(
     request: { body: jsonBody(signCsrReq) },
     responses: {
       201: jsonContent(issuedCertRes, 'The certificate and the CA certificate (no key)'),
-      ...errorResponses(400, 401, 404, 413, 415, 503),
+      ...errorResponses(400, 401, 404, 413, 415, 422, 503),
     },
   }),
   async (c) => {

@@ -3,6 +3,7 @@ import type { Identity } from '../env'
 import type { Deps } from '../lib/context'
 import { AppError, logError } from '../lib/errors'
 import { chunks, LIMITS } from '../lib/limits'
+import { keyAsCnProblem } from '../lib/thingkey'
 import {
   buildCrl,
   type Ca,
@@ -134,8 +135,17 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     return ca
   }
 
-  const commonName = (thing: { id: string; key: string }) =>
-    config.MF_CERTS_CN === 'thing_id' ? thing.id : thing.key
+  /**
+   * The subject CN of a thing's certificate. A key that could not be created today (longer than
+   * 64 characters, spaces, control or non-ASCII characters) is refused as a CN, saying how to fix it.
+   * @throws AppError('unprocessable')
+   */
+  function commonName(thing: { id: string; key: string }) {
+    if (config.MF_CERTS_CN === 'thing_id') return thing.id
+    const problem = keyAsCnProblem(thing.key, config.MF_CERTS_CN)
+    if (problem) throw new AppError('unprocessable', problem)
+    return thing.key
+  }
 
   /** Validity from now for `ttlMs` (default from config), never past the CA's own expiry. */
   function validity(ca: Ca, ttlMs: number | undefined, now: number) {
@@ -158,6 +168,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
       issuedAt: now,
       expiresAt: notAfter,
       revokedAt: null,
+      cnSource: config.MF_CERTS_CN,
     } satisfies repo.CertRow
   }
 
@@ -217,6 +228,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
         issuedAt: now,
         expiresAt: facts.notAfter,
         revokedAt: null,
+        cnSource: config.MF_CERTS_CN,
       },
     }
     checkVaultSubject(thing, issued, facts)
@@ -255,18 +267,27 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
 
   /**
    * Records a Vault-issued certificate, guarded by the thing still being the owner's (it may have
-   * been removed while Vault signed). If nothing is recorded, the certificate is revoked again.
+   * been removed while Vault signed) and, for a CN that is the key, still having that key (a
+   * rotation may have committed meanwhile). If nothing is recorded, the certificate is revoked
+   * again.
+   * @throws AppError('not_found'); AppError('conflict') when the key changed meanwhile.
    */
-  async function recordVaultCert(issued: Issued) {
+  async function recordVaultCert(issued: Issued, thing: ThingRef) {
     let saved: { serial: string }[]
     try {
-      saved = await repo.saveForOwnedThing(db, issued.row)
+      const key = issued.row.cnSource === 'thing_key' ? thing.key : undefined
+      saved = await repo.saveForOwnedThing(db, issued.row, key)
     } catch (e) {
       revokeInVault(issued.serial)
       throw e
     }
     if (saved.length === 0) {
       revokeInVault(issued.serial)
+      const [still] = await repo.retrieveThing(db, thing.owner, thing.id)
+      if (still) {
+        const why = "the thing's key changed while the certificate was issued; retry"
+        throw new AppError('conflict', why)
+      }
       throw new AppError('not_found', 'thing not found')
     }
   }
@@ -334,6 +355,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     /**
      * Issues a certificate and a fresh private key for one of the caller's things.
      * @throws AppError('not_found') for an unknown thing or another owner's.
+     * @throws AppError('unprocessable') when the thing's key cannot be the CN (see commonName).
      * @throws AppError('malformed_entity') when Vault refuses the parameters.
      * @throws AppError('unavailable') when Vault cannot be reached or fails.
      * @throws AppError('internal') for a CA (or Vault) misconfiguration; the reason is logged.
@@ -342,7 +364,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
       if (!vault) return issuedView(await issueLocally(identity, req.thingId, req.key, req.ttlMs))
       const thing = await ownedThing(identity.userId, req.thingId)
       const issued = await prepareCert(thing, req)
-      await recordVaultCert(issued)
+      await recordVaultCert(issued, thing)
       return issuedView(issued)
     },
 
@@ -351,6 +373,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
      * the subject and extensions asked for in the CSR are ignored.
      * @throws AppError('malformed_entity') for a malformed, unsupported or forged CSR.
      * @throws AppError('not_found') for an unknown thing or another owner's.
+     * @throws AppError('unprocessable') when the thing's key cannot be the CN (see commonName).
      * @throws AppError('unavailable' | 'internal') as issueCert.
      */
     async signCsr(identity: Identity, req: SignCsrReq) {
@@ -371,7 +394,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
         ttl: vaultTtl(req.ttlMs),
       })
       const issued = fromVault(thing, v, csr.spec, now)
-      await recordVaultCert(issued)
+      await recordVaultCert(issued, thing)
       return issuedView(issued)
     },
 
@@ -473,9 +496,10 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     },
 
     /**
-     * For thing removal: after its batch marked the thing's certificates revoked in D1
-     * (`repo.revokeByThing`), revokes the same serials in Vault. Nothing to do for the built-in
-     * CA, whose CRL is read from D1. Failures are logged, never thrown (run it in waitUntil).
+     * For thing removal and key rotation: after their batch marked certificates revoked in D1
+     * (`repo.revokeByOwnedThing`, `repo.revokeKeyBound`), revokes the same serials in Vault.
+     * Nothing to do for the built-in CA, whose CRL is read from D1. Failures are logged, never
+     * thrown (run it in waitUntil).
      */
     async syncRevocations(serials: string[]) {
       if (!vault) return

@@ -124,6 +124,10 @@ export const certs = sqliteTable(
     issuedAt: integer().notNull(),
     expiresAt: integer().notNull(),
     revokedAt: integer(),
+    // What the subject CN is: the thing's key at issue time (`thing_key`) or its id (`thing_id`),
+    // as MF_CERTS_CN said then. A key rotation revokes the live `thing_key` ones, whose CN is the
+    // key being given up. Rows from before this column count as `thing_key`.
+    cnSource: text().$type<'thing_key' | 'thing_id'>().notNull().default('thing_key'),
   },
   (t) => [
     index('certs_owner_thing_expires_idx').on(t.owner, t.thingId, t.expiresAt),
@@ -155,6 +159,10 @@ export const bootstrapConfigs = sqliteTable(
     lastFailureAt: integer(),
     lastFailure: text(),
     createdAt: integer().notNull(),
+    // The subject CN of `clientCert`, read when it is written ('' when it is not a certificate
+    // with one CN; NULL without a certificate, or for rows from before this column). A key
+    // rotation clears the certificate fields when this is the key being given up.
+    clientCertCn: text(),
   },
   (t) => [
     uniqueIndex('bootstrap_configs_external_id_uq').on(t.externalId),

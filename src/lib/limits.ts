@@ -4,6 +4,11 @@ export const LIMITS = {
   nameMax: 1024,
   /** 0.12.1: thing keys are VARCHAR(4096). */
   keyMax: 4096,
+  /**
+   * New thing keys while MF_CERTS_CN=thing_key, where the key is the subject CN of the thing's
+   * certificates: RFC 5280's ub-common-name.
+   */
+  keyCnMax: 64,
   /** Page sizes: absent or 0 means 10, above 100 is refused. */
   pageDefault: 10,
   pageMax: 100,

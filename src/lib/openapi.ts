@@ -1,8 +1,9 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { ZodError } from 'zod'
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../env'
 import { AppError } from './errors'
+import { jsonText } from './unicode'
 
 /** How zod issues read in an error message: `limit: must be at most 100; name: too long`. */
 export function describeIssues(error: ZodError): string {
@@ -18,9 +19,15 @@ const TARGET_PREFIX: Record<string, string> = {
   header: 'invalid header',
 }
 
-/** A router whose validation failures become AppError('malformed_entity') with a clear message. */
+/**
+ * A router whose validation failures become AppError('malformed_entity') with a clear message.
+ * Paths match with or without one trailing slash (`/things/` is `/things`, for every route):
+ * 0.12.1's router answered such a path with a 302 to the bare one, which an HTTP client follows
+ * as a GET whatever the method was.
+ */
 export function newRouter() {
   const router = new OpenAPIHono<AppEnv>({
+    strict: false,
     defaultHook: (result) => {
       if (!result.success) {
         const prefix = TARGET_PREFIX[result.target] ?? 'malformed entity specification'
@@ -28,9 +35,10 @@ export function newRouter() {
       }
     },
   })
-  // Every route that declares a JSON body requires a JSON Content-Type, body or not (STYLE's
-  // requireJson): zod-openapi lets a request with neither through and validates `{}`, which would
-  // turn a bare `PUT /things/{id}` into "clear name and metadata".
+  // Every route that declares a JSON body gets one of the JSON body checks below in front of its
+  // validator. A required body needs a JSON Content-Type, body or not: zod-openapi lets a request
+  // with neither through and validates `{}`, which would turn a bare `PUT /things/{id}` into
+  // "clear name and metadata". And the text of every body must be valid Unicode.
   const openapi = router.openapi.bind(router)
   router.openapi = ((route: Parameters<typeof openapi>[0], ...rest: unknown[]) => {
     const body = route.request?.body
@@ -38,7 +46,7 @@ export function newRouter() {
     const wantsJson = content !== undefined && Object.keys(content).some((t) => JSON_TYPE.test(t))
     // An optional body (identify routes also take the key from Authorization) is checked only
     // when one is sent.
-    const check = body?.required === false ? requireJsonIfBody : requireJson
+    const check = body?.required === false ? optionalJsonBody : requiredJsonBody
     const withJson = wantsJson ? { ...route, middleware: [...[route.middleware ?? []].flat(), check] } : route
     return (openapi as (...args: unknown[]) => unknown)(withJson, ...rest)
   }) as typeof router.openapi
@@ -48,14 +56,57 @@ export function newRouter() {
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i
 
 /** 415 unless the request says its body is JSON (`application/json`, any parameters). */
-export const requireJson: MiddlewareHandler = async (c, next) => {
+function assertJsonType(c: Context) {
   if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) throw new AppError('unsupported_media_type')
+}
+
+export const requireJson: MiddlewareHandler = async (c, next) => {
+  assertJsonType(c)
   await next()
 }
 
-/** `requireJson` for routes whose body is optional: only a request that sends one is checked. */
-const requireJsonIfBody: MiddlewareHandler = async (c, next) => {
-  if (c.req.raw.body !== null) return requireJson(c, next)
+/** True when the request carries no body bytes (none at all, or `Content-Length: 0`). */
+const declaredEmpty = (req: Request) => req.body === null || req.headers.get('content-length') === '0'
+
+/**
+ * The one check of every JSON body, before zod sees it: the bytes must be UTF-8 and the JSON
+ * escapes must not make lone surrogates (see lib/unicode.ts); otherwise 400. The decoded text is
+ * handed to the validator through Hono's body cache, so the body is decoded and parsed once.
+ */
+async function checkJsonText(c: Context, bytes: ArrayBuffer) {
+  const result = jsonText(bytes)
+  if ('problem' in result) throw new AppError('malformed_entity', result.problem)
+  // Hono keeps the promise of each body reading here (its type names the resolved value).
+  const cache = c.req.bodyCache as { text?: Promise<string> }
+  cache.text = Promise.resolve(result.text)
+}
+
+const requiredJsonBody: MiddlewareHandler = async (c, next) => {
+  assertJsonType(c)
+  if (!declaredEmpty(c.req.raw)) await checkJsonText(c, await c.req.arrayBuffer())
+  await next()
+}
+
+/**
+ * For routes whose body is optional: an empty body (`Content-Length: 0`, or a stream of no bytes)
+ * counts as no body, whatever its Content-Type says; the route then validates `{}`. A body with
+ * bytes must be JSON, as on every other route.
+ */
+const optionalJsonBody: MiddlewareHandler = async (c, next) => {
+  const raw = c.req.raw
+  const bytes = declaredEmpty(raw) ? undefined : await c.req.arrayBuffer()
+  if (bytes === undefined || bytes.byteLength === 0) {
+    if (raw.body !== null || raw.headers.has('content-type')) {
+      // zod-openapi validates `{}` only for a request without Content-Type.
+      const headers = new Headers(raw.headers)
+      headers.delete('content-type')
+      headers.delete('content-length')
+      c.req.raw = new Request(raw.url, { method: raw.method, headers })
+    }
+    return next()
+  }
+  assertJsonType(c)
+  await checkJsonText(c, bytes)
   await next()
 }
 

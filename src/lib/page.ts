@@ -38,6 +38,17 @@ export const metadataParam = z
   .optional()
   .openapi({ param: { name: 'metadata', in: 'query' }, type: 'string', example: '{"type":"sensor"}' })
 
+/**
+ * A substring filter (`name`, `email`): at most `max` characters, and no NUL. SQLite's LIKE
+ * stops reading a pattern at NUL, so `a\0zzz` would match as `a` and a lone NUL as everything;
+ * no stored name can be found through one either, so NUL is refused rather than escaped.
+ */
+export const containsFilter = (field: string, max: number) =>
+  z
+    .string()
+    .max(max, `${field} must be at most ${max} characters`)
+    .refine((s) => !s.includes('\0'), `${field} must not contain NUL (U+0000)`)
+
 /** Escapes `%`, `_` and the escape character so a LIKE pattern matches the text literally. */
 export function likeContains(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`

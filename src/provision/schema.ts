@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import { isExternalId } from '../bootstrap/schema'
+import { newExternalId } from '../bootstrap/schema'
 import { channelRes } from '../channels/schema'
 import { LIMITS } from '../lib/limits'
 import { boolParam } from '../lib/page'
@@ -8,17 +8,7 @@ import { LAYOUT_NAME } from './layout'
 
 export const provisionReq = z
   .object({
-    external_id: z
-      .string({ error: 'external_id is required' })
-      .min(1, 'external_id is required')
-      .refine(
-        isExternalId,
-        'external_id must be at most 256 bytes, without control characters or "/"',
-      )
-      .openapi({
-        description: "The gateway's own id (a MAC address, a serial number)",
-        example: '02:42:ac:11:00:02',
-      }),
+    external_id: newExternalId,
     external_key: z
       .string({ error: 'external_key is required' })
       .min(1, 'external_key is required')

@@ -1,7 +1,7 @@
 import type { BatchItem } from 'drizzle-orm/batch'
 import { orderChannels } from '../bootstrap/answer'
 import * as bootstrapRepo from '../bootstrap/repo'
-import { externalKeyHash } from '../bootstrap/service'
+import { certCn, externalKeyHash } from '../bootstrap/service'
 import * as certsRepo from '../certs/repo'
 import { type Issued, makeCertsService } from '../certs/service'
 import * as channelsRepo from '../channels/repo'
@@ -247,6 +247,7 @@ function plan(
           clientCert: null,
           clientKey: null,
           caCert: null,
+          clientCertCn: null,
           state: layout.autowhiteList ? 1 : 0,
           createdAt: now,
         }
@@ -321,6 +322,7 @@ export function makeProvisionService(deps: ProvisionDeps) {
           clientCert: gatewayCert?.certPem ?? null,
           clientKey: gatewayCert?.keyPem ?? null,
           caCert: gatewayCert?.caPem ?? null,
+          clientCertCn: certCn(gatewayCert?.certPem ?? null),
         }),
         bootstrapRepo.saveChannels(
           db,

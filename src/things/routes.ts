@@ -83,7 +83,7 @@ things.openapi(
     },
   }),
   async (c) => {
-    const created = await service(c).createThings(c.var.identity, c.req.valid('json'))
+    const created = await service(c).createThings(c.var.identity, c.req.valid('json'), true)
     return c.json({ things: created }, 201)
   },
 )

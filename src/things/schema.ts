@@ -1,9 +1,11 @@
 import { z } from '@hono/zod-openapi'
 import { LIMITS } from '../lib/limits'
+import { newKeyProblem } from '../lib/thingkey'
 import { STORED_METADATA_DEPTH, withinDepth } from '../lib/metadata'
 import {
   boolParam,
   connectedLimitParam,
+  containsFilter,
   dirParam,
   limitParam,
   metadataParam,
@@ -31,17 +33,31 @@ export const name = z
   .transform((s) => s ?? undefined)
   .openapi({ type: 'string', example: 'thermometer-7' })
 
+/**
+ * The rule of new keys that holds whatever MF_CERTS_CN says (see lib/thingkey.ts); the service
+ * adds the 64-character bound of `thing_key`.
+ */
+const newKey = (s: string, ctx: z.RefinementCtx) => {
+  // Past the maximum, `.max` has said so already.
+  const problem = s.length > LIMITS.keyMax ? undefined : newKeyProblem(s, 'thing_id')
+  if (problem) ctx.addIssue({ code: 'custom', message: problem })
+}
+
+const KEY_RULE =
+  'visible ASCII (! to ~), at most 64 characters with MF_CERTS_CN=thing_key (the default), else 4096'
+
 export const createThingReq = z
   .object({
     name,
     key: z
       .string({ error: 'key must be a string' })
       .max(LIMITS.keyMax, `key must be at most ${LIMITS.keyMax} characters`)
+      // Empty means "generate one", as in 0.12.1.
+      .superRefine((s, ctx) => (s === '' ? undefined : newKey(s, ctx)))
       .nullable()
       .optional()
-      // Empty means "generate one", as in 0.12.1.
       .transform((s) => (s ? s : undefined))
-      .openapi({ type: 'string', description: 'Thing key; a random UUID when absent or empty' }),
+      .openapi({ type: 'string', description: `Thing key; a random UUID when absent or empty. ${KEY_RULE}` }),
     metadata: optionalMetadata,
   })
   .openapi('CreateThingRequest')
@@ -61,7 +77,9 @@ export const updateKeyReq = z
     key: z
       .string({ error: 'key is required' })
       .min(1, 'key is required')
-      .max(LIMITS.keyMax, `key must be at most ${LIMITS.keyMax} characters`),
+      .max(LIMITS.keyMax, `key must be at most ${LIMITS.keyMax} characters`)
+      .superRefine(newKey)
+      .openapi({ description: KEY_RULE }),
   })
   .openapi('UpdateKeyRequest')
 
@@ -78,9 +96,7 @@ export const thingsRes = z.object({ things: z.array(thingRes) }).openapi('Things
 
 export const thingsPageRes = orderedPageOf('things', thingRes, 'ThingsPage')
 
-export const nameFilter = z
-  .string()
-  .max(LIMITS.nameMax, `name must be at most ${LIMITS.nameMax} characters`)
+export const nameFilter = containsFilter('name', LIMITS.nameMax)
   .optional()
   .openapi({
     param: { name: 'name', in: 'query' },
@@ -113,7 +129,7 @@ export const searchReq = z
       .max(LIMITS.pageMax, `limit must be at most ${LIMITS.pageMax}`)
       .optional()
       .transform((n) => (n ? n : LIMITS.pageDefault)),
-    name: z.string().max(LIMITS.nameMax, `name must be at most ${LIMITS.nameMax} characters`).optional(),
+    name: containsFilter('name', LIMITS.nameMax).optional(),
     metadata: metadataObject.nullable().optional().transform((m) => m ?? undefined),
     order: z.enum(['', 'id', 'name'], { error: 'order must be id or name' }).optional().transform((s) => s ?? ''),
     dir: z.enum(['', 'asc', 'desc'], { error: 'dir must be asc or desc' }).optional().transform((s) => s ?? ''),

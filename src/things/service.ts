@@ -1,6 +1,7 @@
 import type { BatchItem } from 'drizzle-orm/batch'
 import { allSettledOrThrow, invalidateAnswers } from '../bootstrap/cache'
 import * as bootstrapRepo from '../bootstrap/repo'
+import { subjectCommonName } from '../certs/pki'
 import * as certsRepo from '../certs/repo'
 import { makeCertsService } from '../certs/service'
 import * as channelsRepo from '../channels/repo'
@@ -8,6 +9,7 @@ import { type Db, isUniqueViolation } from '../db/client'
 import type { Identity } from '../env'
 import type { Deps } from '../lib/context'
 import { AppError } from '../lib/errors'
+import { type CnSource, newKeyProblem } from '../lib/thingkey'
 import { closeSessionsLater } from '../sessions'
 import { invalidateAccess, makeThingCache } from './cache'
 import * as repo from './repo'
@@ -51,6 +53,19 @@ export function newThingRow(owner: string, req: Partial<CreateThingReq>, created
 
 const externalIds = (rows: { externalId: string }[]) => rows.map((r) => r.externalId)
 
+/**
+ * New keys follow `newKeyProblem` for the configured CN (the schemas check what does not depend
+ * on it). `at` names the item of a bulk request, as zod's issue paths do.
+ * @throws AppError('malformed_entity')
+ */
+function checkNewKey(key: string, cn: CnSource, at?: number) {
+  const problem = newKeyProblem(key, cn)
+  if (problem) {
+    const path = at === undefined ? 'key' : `${at}.key`
+    throw new AppError('malformed_entity', `malformed entity specification: ${path}: ${problem}`)
+  }
+}
+
 /** Thing keys are unique across all owners (the unique index decides, also within one batch). */
 function keyTaken(e: unknown): never {
   if (isUniqueViolation(e)) throw new AppError('conflict', 'thing key already in use')
@@ -64,10 +79,12 @@ export function makeThingsService(deps: Deps) {
   return {
     /**
      * Creates things for the caller (all or nothing, one D1 batch) and returns them with their
-     * generated ids and keys.
-     * @throws AppError('conflict') when a key is already in use (also within the request).
+     * generated ids and keys. `bulk` says the request was a list (errors then name the item).
+     * @throws AppError('conflict') when a key is already in use (also within the request);
+     *   AppError('malformed_entity') for a key the configured CN does not allow.
      */
-    async createThings(identity: Identity, reqs: CreateThingReq[]): Promise<ThingView[]> {
+    async createThings(identity: Identity, reqs: CreateThingReq[], bulk = false): Promise<ThingView[]> {
+      reqs.forEach((r, i) => r.key && checkNewKey(r.key, config.MF_CERTS_CN, bulk ? i : undefined))
       const createdAt = Date.now()
       const rows = reqs.map((r) => newThingRow(identity.userId, r, createdAt))
       await batchAll(db, repo.save(db, rows)).catch(keyTaken)
@@ -140,26 +157,52 @@ export function makeThingsService(deps: Deps) {
 
     /**
      * Gives a thing a new key. The old key fails identify and access checks from the very next
-     * request on: its cache entries are gone before this returns.
-     * @throws AppError('not_found'); AppError('conflict') when the key belongs to another thing.
+     * request on: its cache entries are gone before this returns. What authenticates with the old
+     * key goes too, as the old key may be given to another thing: the thing's live certificates
+     * whose CN is the old key are revoked in the same batch (in Vault right after it), and its
+     * bootstrap config stops serving a client certificate whose CN is the old key (cleared with
+     * its private key). Giving a thing the key it has changes nothing.
+     * @throws AppError('not_found'); AppError('conflict') when the key belongs to another thing;
+     *   AppError('malformed_entity') for a key the configured CN does not allow.
      */
     async updateKey(identity: Identity, id: string, key: string) {
+      checkNewKey(key, config.MF_CERTS_CN)
       const owner = identity.userId
-      // Reading the old key in the same batch as the update: one round trip, and the key read is
-      // exactly the one replaced. The thing's bootstrap answer carries its key: find its config in
-      // the same batch. Other domains append their statements here.
+      // One batch, in this order: the old key is read, the certificates and the bootstrap
+      // certificate bound to it are revoked / cleared (both compare with the key before the
+      // update, and both are guarded by the thing being the caller's), the key is replaced, and
+      // the thing's bootstrap external id is read (its answer carries the key). Other domains
+      // append their statements here.
       const statements = [
         repo.retrieveKey(db, owner, id),
+        certsRepo.revokeKeyBound(db, owner, id, key, Date.now()),
+        bootstrapRepo.clearKeyBoundCert(db, owner, id, key),
+        bootstrapRepo.retrieveUntrackedCert(db, owner, id),
         repo.updateKey(db, owner, id, key),
         bootstrapRepo.externalIdsOfThing(db, owner, id),
       ] as const
-      const [[before], updated, configs] = await db.batch(statements).catch(keyTaken)
+      const [[before], revoked, , untracked, updated, configs] = await db
+        .batch(statements)
+        .catch(keyTaken)
       if (!before || updated.length === 0) throw new AppError('not_found', 'thing not found')
+      // A bootstrap certificate stored before its CN was recorded is read here, once: cleared if
+      // it names the old key, otherwise its CN is recorded for the next rotation.
+      const legacy = untracked[0]?.clientCert
+      if (legacy && before.key !== key) {
+        const cn = subjectCommonName(legacy)
+        const outcome = cn === before.key ? { clear: true as const } : { clear: false as const, cn }
+        await bootstrapRepo.settleUntrackedCert(db, owner, id, legacy, outcome)
+      }
       await allSettledOrThrow([
         invalidateAccess(env.CACHE, { things: [{ id, key: before.key }] }),
         invalidateAnswers(env.CACHE, externalIds(configs), 'changed'),
       ])
       closeSessionsLater(deps, [id])
+      // As for removal: Vault learns of the revocations after answering (best effort, logged);
+      // the built-in CA's CRL is read from D1.
+      if (revoked.length > 0) {
+        waitUntil(makeCertsService(deps).syncRevocations(revoked.map((r) => r.serial)))
+      }
     },
 
     /**

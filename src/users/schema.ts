@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import { LIMITS } from '../lib/limits'
 import { STORED_METADATA_DEPTH, withinDepth } from '../lib/metadata'
-import { limitParam, metadataParam, offsetParam, pageOf } from '../lib/page'
+import { containsFilter, limitParam, metadataParam, offsetParam, pageOf } from '../lib/page'
 
 const LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/
 const LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/
@@ -61,7 +61,7 @@ export const usersPageRes = pageOf('users', userRes, 'UsersPage')
 export const usersPageQuery = z.object({
   offset: offsetParam,
   limit: limitParam,
-  email: z.string().max(LIMITS.emailMax).optional().openapi({ param: { name: 'email', in: 'query' } }),
+  email: containsFilter('email', LIMITS.emailMax).optional().openapi({ param: { name: 'email', in: 'query' } }),
   metadata: metadataParam,
 })
 

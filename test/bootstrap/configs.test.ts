@@ -161,6 +161,43 @@ describe('POST /things/configs', () => {
     expect(await countAll()).toEqual(before)
   })
 
+  it.each([
+    { desc: '"."', id: '.', message: /must not be "\." or "\.\."/ },
+    { desc: '".."', id: '..', message: /must not be "\." or "\.\."/ },
+    { desc: 'a space', id: ' ', message: /blank/ },
+    { desc: 'only white space', id: ' \t\u3000 ', message: /blank/ },
+    { desc: 'a leading space', id: ' gw', message: /white space/ },
+    { desc: 'a trailing no-break space', id: 'gw\u00a0', message: /white space/ },
+    { desc: 'NEL (U+0085, a C1 control)', id: 'gw\u0085x', message: /U\+0085 at offset 2/ },
+    { desc: 'LINE SEPARATOR (U+2028)', id: 'gw\u2028x', message: /U\+2028/ },
+    { desc: 'PARAGRAPH SEPARATOR (U+2029)', id: 'gw\u2029x', message: /U\+2029/ },
+    { desc: 'ZERO WIDTH SPACE (U+200B)', id: 'gw\u200bx', message: /U\+200B/ },
+    { desc: 'a byte-order mark (U+FEFF)', id: '\ufeffgw', message: /U\+FEFF/ },
+    { desc: 'a bidi override (U+202E)', id: 'gw\u202ex', message: /U\+202E/ },
+    { desc: 'a private-use character', id: 'gw\ue000', message: /U\+E000/ },
+    { desc: 'a noncharacter (U+FFFF)', id: 'gw\uffff', message: /U\+FFFF/ },
+    { desc: 'DEL', id: 'gw\u007f', message: /U\+007F/ },
+  ])('400 for an external_id that could never be fetched: $desc; nothing is written', async ({ id, message }) => {
+    const u = await newUser()
+    const before = await countAll()
+    const res = await api('POST', '/things/configs', { token: u.token, json: { external_id: id, external_key: 'k' } })
+    expectError(res, 400, message)
+    expect(res.body.error).toMatch(/^malformed entity specification: external_id: external_id must/)
+    expect(await countAll()).toEqual(before)
+  })
+
+  it.each(['...', '.gw', 'gw.', 'my gateway', 'gw\u00a0one', 'Ünïcödé-網關', '02:42:ac:11:00:02', '%2E', 'a\\b'])(
+    'accepts the external_id %j, and the gateway can fetch it',
+    async (id) => {
+      const u = await newUser()
+      // Each id is used once in this file (external ids are unique across owners).
+      const cfg = await newConfig(u.token, { external_id: id })
+      const res = await call('GET', `/things/bootstrap/${encodeURIComponent(cfg.externalId)}`, { auth: cfg.externalKey })
+      expect(res.status, res.text).toBe(200)
+      expect(res.body.mainflux_id).toBe(cfg.id)
+    },
+  )
+
   it('400 for malformed JSON, 415 without JSON, 401 without or with a bad token', async () => {
     const u = await newUser()
     const headers = { 'Content-Type': 'application/json' }

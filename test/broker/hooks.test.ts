@@ -192,6 +192,32 @@ describe('RabbitMQ HTTP backend format', () => {
     }
   })
 
+  it('text that is not UTF-8 is unreadable: its U+FFFD replacement never matches a stored key', async () => {
+    // A key from before keys had to be visible ASCII, holding U+FFFD itself.
+    const u = await newUser()
+    const id = crypto.randomUUID()
+    const key = `legacy-\ufffd-${crypto.randomUUID()}`
+    await env.DB.prepare('INSERT INTO things (id, owner, name, key, metadata, created_at) VALUES (?, ?, ?, ?, NULL, ?)')
+      .bind(id, u.id, '', key, Date.now())
+      .run()
+    expect(await rabbit('user', { username: id, password: key })).toEqual({ status: 200, text: 'allow' })
+    const escaped = encodeURIComponent(key).replace('%EF%BF%BD', '%FF')
+    const form = await callRaw('POST', `/broker/rabbitmq/${SECRET}/user`, {
+      body: `username=${id}&password=${escaped}`,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    })
+    expect([form.status, await form.text()]).toEqual([200, 'deny'])
+    const [before, after] = key.split('\ufffd') as [string, string]
+    const enc = new TextEncoder()
+    const json = await callRaw('POST', `/broker/mosquitto/${SECRET}/status/user`, {
+      body: new Uint8Array([...enc.encode(`{"username":"${id}","clientid":"agent-${id}","password":"${before}`), 0xff, ...enc.encode(`${after}"}`)]),
+      headers: { 'Content-Type': 'application/json' },
+    })
+    expect(json.status).toBe(403)
+    const escapedJson = await mosq('status', 'user', { username: id, clientid: `agent-${id}`, password: key })
+    expect(escapedJson).toEqual({ status: 200, text: 'ok' })
+  })
+
   it('only POST (device passwords never sit in a query string)', async () => {
     const { a } = await world()
     const res = await api('GET', `/broker/rabbitmq/${SECRET}/user?username=${a.id}&password=${a.key}`)

@@ -358,6 +358,16 @@ describe('POST /mapping errors', () => {
     expect(await countAll()).toEqual(before)
   })
 
+  it.each(['.', '..', ' ', 'gw\u0085', 'gw\u2028', 'gw\u200b'])(
+    '400 for the external_id %j, which no gateway could fetch; nothing is written',
+    async (external_id) => {
+      const t = await token()
+      const before = await countAll()
+      expectError(await mapping({ external_id, external_key: 'k' }, { token: t }), 400, /external_id: external_id must/)
+      expect(await countAll()).toEqual(before)
+    },
+  )
+
   it('400 malformed JSON', async () => {
     const res = await api('POST', '/mapping', {
       token: await token(),

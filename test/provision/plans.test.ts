@@ -57,6 +57,7 @@ describe('query plans of a mapping', () => {
       clientCert: null,
       clientKey: null,
       caCert: null,
+      clientCertCn: null,
       state: 1,
       createdAt: 0,
     }

@@ -1,5 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import * as bootstrapRepo from '../../src/bootstrap/repo'
+import * as certsRepo from '../../src/certs/repo'
 import * as channelsRepo from '../../src/channels/repo'
 import { createDb } from '../../src/db/client'
 import * as repo from '../../src/things/repo'
@@ -126,6 +128,20 @@ describe('query plans', () => {
       repo.retrieveById(db, owner, id),
     ]) {
       expectNoTableScan(await plan(q))
+    }
+  })
+
+  it('key rotation: the certificate and bootstrap statements of its batch search by thing', async () => {
+    const revoke = await plan(certsRepo.revokeKeyBound(db, owner, id, 'new-key', Date.now()))
+    expect(revoke.join('\n')).not.toMatch(/^SCAN (certs|things)\b/m)
+    expectUses(revoke, /SEARCH certs USING INDEX certs_(owner_thing_expires|thing)_idx/)
+    for (const q of [
+      bootstrapRepo.clearKeyBoundCert(db, owner, id, 'new-key'),
+      bootstrapRepo.retrieveUntrackedCert(db, owner, id),
+    ]) {
+      const lines = await plan(q)
+      expect(lines.join('\n')).not.toMatch(/^SCAN (bootstrap_configs|things)\b/m)
+      expectUses(lines, /SEARCH bootstrap_configs USING INDEX sqlite_autoindex_bootstrap_configs_1 \(thing_id=\?\)/)
     }
   })
 })
