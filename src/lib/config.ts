@@ -110,6 +110,12 @@ export const configSchema = z.object({
   MF_USERS_ADMIN_PASSWORD: optional,
   MF_USERS_PASS_REGEX: regex,
   MF_USERS_RESET_URL: optional,
+  // Seconds a user's login-session state lives in KV (src/users/sessions.ts); it bounds how long
+  // another location may accept a login token after it was ended. 0: every check asks D1.
+  FLUXGATE_SESSION_CACHE_TTL: intString(300, 0).refine(
+    (n) => n === 0 || (n >= 60 && n <= 3600),
+    'FLUXGATE_SESSION_CACHE_TTL must be 0 (cache off) or between 60 (the KV minimum) and 3600',
+  ),
   MF_EMAIL_FROM: z.string().default('fluxgate@localhost'),
   MF_MAIL_TRANSPORT: z.enum(['send_email', 'log', 'memory']).optional(),
   FLUXGATE_MAX_BODY_BYTES: intString(LIMITS.bodyBytes, 1024),
