@@ -19,5 +19,8 @@ export async function devSecrets({ randomSecret }) {
     FLUXGATE_BOOTSTRAP_KEY_SECRET: randomSecret(),
     // The shared secret broker hooks must carry (README: Connect a broker).
     FLUXGATE_BROKER_SECRET: randomSecret(),
+    // Where `npm start` serves (package.json: wrangler dev --port 8787): password-reset links point
+    // at <this>/console/reset. Not a secret, but deployment-specific, so it is not in wrangler.toml.
+    FLUXGATE_PUBLIC_URL: 'http://localhost:8787',
   }
 }

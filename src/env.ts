@@ -9,6 +9,7 @@ export interface Secrets {
   MF_USERS_ADMIN_PASSWORD?: string
   MF_USERS_PASS_REGEX?: string
   MF_USERS_RESET_URL?: string
+  FLUXGATE_PUBLIC_URL?: string
   FLUXGATE_SESSION_CACHE_TTL?: string
   MF_EMAIL_FROM?: string
   MF_MAIL_TRANSPORT?: string

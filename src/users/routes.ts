@@ -199,7 +199,7 @@ users.openapi(
     // After the answer: its content and timing are the same for known and unknown addresses.
     d.waitUntil(
       service(c)
-        .requestReset(email, new URL(c.req.url).origin)
+        .requestReset(email)
         .catch((e) => console.error('password reset mail failed:', e instanceof Error ? e.message : e)),
     )
     return c.json({ msg: 'Email with reset link is sent' }, 201)

@@ -2,6 +2,7 @@ import { isForeignKeyViolation } from '../db/client'
 import type { Identity } from '../env'
 import * as keysRepo from '../keys/repo'
 import { signToken, TokenType, verifyToken } from '../lib/auth'
+import type { Config } from '../lib/config'
 import type { Deps } from '../lib/context'
 import { dummyPasswordHash, hashPassword, sha256, timingSafeEqual, verifyPassword } from '../lib/crypto'
 import { AppError } from '../lib/errors'
@@ -20,6 +21,20 @@ async function passwordFingerprint(passwordHash: string) {
 }
 
 const INVALID_CREDENTIALS = 'missing or invalid credentials provided'
+
+/** Path of the console's reset page under FLUXGATE_PUBLIC_URL; it reads the token from `#token=`. */
+export const RESET_PAGE_PATH = '/console/reset'
+
+/**
+ * The page a reset link opens: MF_USERS_RESET_URL, else FLUXGATE_PUBLIC_URL + the console's reset
+ * page. Never derived from the request: its Host header is the client's to choose, and a forged one
+ * would mail a victim's recovery token to the attacker's host.
+ */
+export function resetPage(config: Config): string | undefined {
+  if (config.MF_USERS_RESET_URL) return config.MF_USERS_RESET_URL
+  if (config.FLUXGATE_PUBLIC_URL) return `${config.FLUXGATE_PUBLIC_URL}${RESET_PAGE_PATH}`
+  return undefined
+}
 
 /** Metadata larger than this (as JSON) is not copied into login tokens. */
 const TOKEN_METADATA_MAX = 2048
@@ -225,8 +240,17 @@ export function makeUsersService(deps: Pick<Deps, 'db' | 'config' | 'env'> & { m
     /**
      * Mails a reset link with a short-lived recovery token when the address is known. The route
      * runs this after answering, so neither the answer nor its timing reveals who has an account.
+     * Without a configured reset page nothing is sent, whoever asks, and the log says why.
      */
-    async requestReset(email: string, origin: string) {
+    async requestReset(email: string) {
+      const page = resetPage(config)
+      if (!page) {
+        console.error(
+          'password reset mail not sent: neither FLUXGATE_PUBLIC_URL nor MF_USERS_RESET_URL is set, ' +
+            'so there is no page to link to (the request was answered as usual)',
+        )
+        return
+      }
       const row = await repo.retrieveByEmail(db, email)
       if (!row) return
       const token = await signToken(
@@ -239,8 +263,8 @@ export function makeUsersService(deps: Pick<Deps, 'db' | 'config' | 'env'> & { m
         },
         config.MF_AUTH_RECOVERY_DURATION,
       )
-      const base = config.MF_USERS_RESET_URL ?? `${origin}/reset-request`
-      const link = `${base}${base.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`
+      // In the fragment, which browsers never send: the token stays out of every server's log.
+      const link = `${page}#token=${encodeURIComponent(token)}`
       await mailer.send({
         to: row.email,
         subject: 'Fluxgate password reset',

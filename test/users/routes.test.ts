@@ -300,7 +300,7 @@ describe('PATCH /password', () => {
 describe('password reset', () => {
   async function requestReset(email: string) {
     // call() waits for the work left to waitUntil (the mail is sent after answering).
-    const res = await call('POST', '/password/reset-request', { json: { email } })
+    const res = await call('POST', '/password/reset-request', { json: { email } }, { FLUXGATE_PUBLIC_URL: 'https://fluxgate.example' })
     expect(res.status).toBe(201)
     expect(res.body).toEqual({ msg: 'Email with reset link is sent' })
     return res
