@@ -200,7 +200,11 @@ users.openapi(
     d.waitUntil(
       service(c)
         .requestReset(email)
-        .catch((e) => console.error('password reset mail failed:', e instanceof Error ? e.message : e)),
+        .catch((e) => {
+          // A transport's message may quote the recipient; the log keeps no address.
+          const message = e instanceof Error ? e.message : String(e)
+          console.error('password reset mail failed:', message.replaceAll(email, '<recipient>'))
+        }),
     )
     return c.json({ msg: 'Email with reset link is sent' }, 201)
   },

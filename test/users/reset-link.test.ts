@@ -97,3 +97,27 @@ describe('the reset link', () => {
     expect(lines.join('\n')).not.toContain(u.email)
   })
 })
+
+describe('the mail log (MF_MAIL_TRANSPORT=log)', () => {
+  it('writes no recipient address: a short keyed hash instead, stable per address', async () => {
+    const a = await newUser()
+    const b = await newUser()
+    const logged = vi.spyOn(console, 'log').mockImplementation(() => {})
+    const settings = { FLUXGATE_PUBLIC_URL: PUBLIC, MF_MAIL_TRANSPORT: 'log' }
+    for (const email of [a.email, a.email, b.email]) expect((await requestReset(email, { settings })).status).toBe(201)
+    const lines = logged.mock.calls.map((args) => args.join(' ')).filter((l) => l.startsWith('[mail]'))
+    expect(lines).toHaveLength(3)
+    for (const line of lines) {
+      for (const email of [a.email, b.email]) {
+        expect(line).not.toContain(email)
+        expect(line).not.toContain(email.split('@')[0])
+      }
+      expect(line).not.toContain('example.com')
+      expect(line).not.toContain('token')
+    }
+    const hashes = lines.map((l) => /to=#([\w-]{12}) /.exec(l)?.[1])
+    expect(hashes[0]).toBeDefined()
+    expect(hashes[1]).toBe(hashes[0])
+    expect(hashes[2]).not.toBe(hashes[0])
+  })
+})
