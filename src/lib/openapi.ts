@@ -53,9 +53,15 @@ export const requireJson: MiddlewareHandler = async (c, next) => {
   await next()
 }
 
-/** `requireJson` for routes whose body is optional: only a request that sends one is checked. */
+/**
+ * `requireJson` for routes whose body is optional: only a request that sends one is checked. An
+ * empty body counts as none: a bodiless POST can still arrive with an empty body stream (curl
+ * -X POST through wrangler dev does), and `POST /tokens/revoke` is sent exactly that way. The read
+ * is bounded by the body-size limit in front of every route.
+ */
 const requireJsonIfBody: MiddlewareHandler = async (c, next) => {
-  if (c.req.raw.body !== null) return requireJson(c, next)
+  if (c.req.raw.body === null || JSON_TYPE.test(c.req.header('content-type') ?? '')) return next()
+  if ((await c.req.text()) !== '') throw new AppError('unsupported_media_type')
   await next()
 }
 

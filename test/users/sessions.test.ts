@@ -249,6 +249,15 @@ describe('POST /tokens/revoke (sign out)', () => {
     expect((await listThings(u.token)).status).toBe(200)
   })
 
+  it.each([
+    { desc: 'no body at all', body: () => undefined },
+    { desc: 'an empty body stream (curl -X POST through wrangler dev)', body: () => new ReadableStream({ start: (c) => c.close() }) },
+  ])('204 for a POST without Content-Type and with $desc', async ({ body }) => {
+    const u = await newUser()
+    expect((await api('POST', '/tokens/revoke', { token: u.token, body: body() })).status).toBe(204)
+    expectError(await listThings(u.token), 401)
+  })
+
   it('415 for a body that is not JSON', async () => {
     const u = await newUser()
     expectError(await api('POST', '/tokens/revoke', { token: u.token, body: '{"all":true}' }), 415)
