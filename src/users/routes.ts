@@ -92,7 +92,7 @@ users.openapi(
     request: { body: { ...jsonBody(signOutReq), required: false } },
     responses: {
       204: { description: 'Signed out' },
-      ...errorResponses(400, 401, 403, 415, 503),
+      ...errorResponses(400, 401, 403, 404, 415, 503),
     },
   }),
   async (c) => {

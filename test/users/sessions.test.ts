@@ -279,12 +279,22 @@ describe('POST /tokens/revoke (sign out)', () => {
     expect((await rows()).results).toEqual([])
   })
 
+  it('404 when the account is gone but its session state is still cached (no account API deletes one)', async () => {
+    const u = await newUser()
+    const other = await login(u.email, u.password)
+    await warmSessionCache(u)
+    await env.DB.prepare('DELETE FROM users WHERE id = ?').bind(u.id).run()
+    // The KV hit still accepts the tokens; the writes find no account.
+    expectError(await api('POST', '/tokens/revoke', { token: u.token }), 404, 'user not found')
+    expectError(await api('POST', '/tokens/revoke', { token: other, json: { all: true } }), 404, 'user not found')
+  })
+
   it('is declared in the OpenAPI document', async () => {
     const doc = (await api('GET', '/openapi.json')).body
     const op = doc.paths['/tokens/revoke'].post
     expect(op.security).toEqual([{ bearerAuth: [] }])
     expect(op.requestBody.required).toBe(false)
-    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['204', '400', '401', '403', '415']))
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['204', '400', '401', '403', '404', '415', '503']))
     expect(doc.components.schemas.PasswordReset.properties.revoke_keys.type).toBe('boolean')
   })
 })
