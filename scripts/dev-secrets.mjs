@@ -22,5 +22,8 @@ export async function devSecrets({ randomSecret }) {
     // Not a secret: the broker address gateways get in their bootstrap content (layouts'
     // ${FLUXGATE_MQTT_URL}); a broker on this machine. Added to an existing .dev.vars too.
     FLUXGATE_MQTT_URL: 'localhost:1883',
+    // Where `npm start` serves (package.json: wrangler dev --port 8787): password-reset links point
+    // at <this>/console/reset. Not a secret, but deployment-specific, so it is not in wrangler.toml.
+    FLUXGATE_PUBLIC_URL: 'http://localhost:8787',
   }
 }

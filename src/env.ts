@@ -9,6 +9,8 @@ export interface Secrets {
   MF_USERS_ADMIN_PASSWORD?: string
   MF_USERS_PASS_REGEX?: string
   MF_USERS_RESET_URL?: string
+  FLUXGATE_PUBLIC_URL?: string
+  FLUXGATE_SESSION_CACHE_TTL?: string
   MF_EMAIL_FROM?: string
   MF_MAIL_TRANSPORT?: string
   MF_CERTS_CA_CERT?: string
@@ -59,6 +61,8 @@ export interface Identity {
   keyId?: string
   /** Login tokens: the metadata snapshot the token carries (see TokenClaims.metadata). */
   metadata?: Record<string, unknown> | null
+  /** Login tokens: the token's id (`jti`) and expiry (ms), for signing it out. */
+  session?: { id: string; expiresAt: number }
 }
 
 export type AppEnv = {

@@ -37,13 +37,26 @@ export default [
     expectStatus: 200,
   },
   {
+    // Answered from the login token after its session check: one bulk KV read of the user's
+    // session marker and entry (src/users/sessions.ts) on a hit, no D1. The seed's first two
+    // requests create the marker and then the entry; the reference row reads the same two keys.
     name: 'GET /users/profile',
-    seed: (ctx) => ctx.newUser(),
+    async seed(ctx) {
+      const user = await ctx.newUser()
+      for (let i = 0; i < 2; i++) {
+        await ctx.call(200, 'GET', '/users/profile', { token: user.token })
+        // The fills run after the answer (waitUntil).
+        await new Promise((r) => setTimeout(r, 200))
+      }
+      return user
+    },
     request: (user) => ({
       method: 'GET',
       path: '/users/profile',
       headers: { authorization: `Bearer ${user.token}` },
     }),
     expectStatus: 200,
+    reference: (user) => `/kv-bulk?k=${encodeURIComponent(`sm:${user.id}`)}&k=${encodeURIComponent(`ss:${user.id}`)}`,
+    referenceHits: 2,
   },
 ]

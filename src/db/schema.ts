@@ -24,7 +24,27 @@ export const users = sqliteTable('users', {
   passwordHash: text().notNull(),
   metadata: text({ mode: 'json' }).$type<Metadata>(),
   createdAt: integer().notNull(),
+  // Login session generation: every login token carries the value it was issued under, and only
+  // that value is accepted. A password change, a reset or "sign out everywhere" adds 1 in the same
+  // statement that changes the row, so a login that read the old password hash also read the old
+  // generation (no clock comparison, no same-second window).
+  sessionGen: integer().notNull().default(0),
 })
+
+// Login tokens signed out one by one (POST /tokens/revoke), by their `jti`. A row is needed only
+// until the token expires, so each insert also deletes the owner's expired rows, and a generation
+// bump deletes them all (every token they name is dead by its generation anyway).
+export const revokedSessions = sqliteTable(
+  'revoked_sessions',
+  {
+    sid: text().primaryKey(),
+    owner: text()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: integer().notNull(),
+  },
+  (t) => [index('revoked_sessions_owner_expires_idx').on(t.owner, t.expiresAt)],
+)
 
 export const apiKeys = sqliteTable(
   'api_keys',

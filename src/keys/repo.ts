@@ -1,4 +1,4 @@
-import { and, count, desc, eq } from 'drizzle-orm'
+import { and, count, desc, eq, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client'
 import { apiKeys } from '../db/schema'
 
@@ -49,5 +49,16 @@ export function remove(db: Db, owner: string, id: string) {
   return db
     .delete(apiKeys)
     .where(and(eq(apiKeys.id, id), eq(apiKeys.owner, owner)))
+    .returning({ id: apiKeys.id })
+}
+
+/**
+ * Revokes every API key of the owner (a password reset that asks for it). `guard` is an extra SQL
+ * condition, so the delete joins another write's batch and applies only if that write did.
+ */
+export function removeAll(db: Db, owner: string, guard?: SQL) {
+  return db
+    .delete(apiKeys)
+    .where(and(eq(apiKeys.owner, owner), guard))
     .returning({ id: apiKeys.id })
 }

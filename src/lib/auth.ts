@@ -1,8 +1,9 @@
 import { createMiddleware } from 'hono/factory'
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
 import { createDb } from '../db/client'
-import type { AppEnv, Identity } from '../env'
+import type { AppEnv, Bindings, Identity } from '../env'
 import { retrieveKeyForAuth } from '../keys/repo'
+import { checkSession } from '../users/sessions'
 import { type Config, loadConfig } from './config'
 import { hmacKey, sha256, timingSafeEqual } from './crypto'
 import { AppError } from './errors'
@@ -16,8 +17,10 @@ export interface TokenClaims {
   sub: string
   email: string
   type: TokenType
-  /** API key id. */
+  /** API keys: the key id. Login tokens: the token's own id (signing out names it). */
   jti?: string
+  /** Login tokens: the user's session generation when issued (only that one is accepted). */
+  gen?: number
   /** Recovery tokens: a fingerprint of the password hash they may replace (single use in effect). */
   pwh?: string
   /**
@@ -48,6 +51,7 @@ export async function signToken(
 
 export interface VerifiedToken extends TokenClaims {
   iat: number
+  /** Absent only on API keys issued with duration 0; login and recovery tokens must expire. */
   exp?: number
 }
 
@@ -92,15 +96,22 @@ async function verifySignedToken(config: Config, token: string): Promise<Verifie
       issuer: config.MF_AUTH_ISSUER,
       algorithms: ['HS256'],
     })
-    const { sub, email, type, jti, pwh, iat, exp, metadata } = payload as Record<string, unknown>
+    const { sub, email, type, jti, gen, pwh, iat, exp, metadata } = payload as Record<string, unknown>
     if (
       typeof sub !== 'string' ||
       typeof email !== 'string' ||
       (type !== 0 && type !== 1 && type !== 2) ||
       typeof iat !== 'number' ||
-      (type === TokenType.apiKey && typeof jti !== 'string')
+      (type === TokenType.apiKey && typeof jti !== 'string') ||
+      (type === TokenType.login &&
+        (typeof jti !== 'string' || typeof gen !== 'number' || !Number.isSafeInteger(gen)))
     ) {
       throw new AppError('unauthenticated', 'invalid token claims')
+    }
+    // A login or recovery token without an expiry would be a session nothing but a password
+    // change could end; only API keys may be issued without one (duration 0).
+    if (type !== TokenType.apiKey && typeof exp !== 'number') {
+      throw new AppError('unauthenticated', 'token without expiry')
     }
     return {
       sub,
@@ -108,6 +119,7 @@ async function verifySignedToken(config: Config, token: string): Promise<Verifie
       type,
       iat,
       jti: typeof jti === 'string' ? jti : undefined,
+      gen: typeof gen === 'number' ? gen : undefined,
       pwh: typeof pwh === 'string' ? pwh : undefined,
       exp: typeof exp === 'number' ? exp : undefined,
       metadata:
@@ -143,24 +155,39 @@ export function thingKeyFromHeader(header: string | undefined): string | undefin
   return value || undefined
 }
 
+/** Schedules work after the answer; without an execution context (app.request()) it runs detached. */
+type WaitUntil = (p: Promise<unknown>) => void
+const detached: WaitUntil = (p) => void p.catch(() => undefined)
+
 /**
  * Resolves a user credential (login token or API key) to an identity. API keys are checked against
- * D1 on every use so that revocation takes effect on the next request (0.12.1 never checked).
+ * D1 on every use so that revocation takes effect on the next request (0.12.1 never checked). Login
+ * tokens are checked against the user's session state (one KV read, D1 on a miss), so a password
+ * change, a reset or a sign-out ends them on the next request in that location.
  * Recovery tokens are refused here: they are good only for PUT /password/reset.
  * @throws AppError('unauthenticated')
  */
 export async function identify(
   config: Config,
-  d1: D1Database,
+  env: Pick<Bindings, 'DB' | 'CACHE'>,
   token: string | undefined,
+  waitUntil: WaitUntil = detached,
 ): Promise<Identity> {
   if (!token) throw new AppError('unauthenticated')
   const claims = await verifyToken(config, token)
   if (claims.type === TokenType.login) {
-    return { userId: claims.sub, email: claims.email, kind: 'login', metadata: claims.metadata }
+    const deps = { db: createDb(env.DB), kv: env.CACHE, ttlSec: config.FLUXGATE_SESSION_CACHE_TTL, waitUntil }
+    await checkSession(deps, claims.sub, claims.gen!, claims.jti!)
+    return {
+      userId: claims.sub,
+      email: claims.email,
+      kind: 'login',
+      metadata: claims.metadata,
+      session: { id: claims.jti!, expiresAt: claims.exp! * 1000 },
+    }
   }
   if (claims.type === TokenType.apiKey) {
-    const key = await retrieveKeyForAuth(createDb(d1), claims.jti!)
+    const key = await retrieveKeyForAuth(createDb(env.DB), claims.jti!)
     if (
       !key ||
       key.owner !== claims.sub ||
@@ -174,17 +201,30 @@ export async function identify(
   throw new AppError('unauthenticated', 'recovery tokens are accepted only by PUT /password/reset')
 }
 
+/** The request's waitUntil (session-cache fills run after the answer). */
+export function waitUntilOf(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }): WaitUntil {
+  try {
+    const ctx = c.executionCtx
+    return (p) => ctx.waitUntil(p)
+  } catch {
+    // app.request() in unit tests has no execution context.
+    return detached
+  }
+}
+
 /** Requires a login token or an API key; sets `c.var.identity`. */
 export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   const config = loadConfig(c.env)
-  c.set('identity', await identify(config, c.env.DB, bearerToken(c.req.header('authorization'))))
+  const token = bearerToken(c.req.header('authorization'))
+  c.set('identity', await identify(config, c.env, token, waitUntilOf(c)))
   await next()
 })
 
 /** Requires a login token (API keys cannot mint API keys); sets `c.var.identity`. */
 export const requireLogin = createMiddleware<AppEnv>(async (c, next) => {
   const config = loadConfig(c.env)
-  const identity = await identify(config, c.env.DB, bearerToken(c.req.header('authorization')))
+  const token = bearerToken(c.req.header('authorization'))
+  const identity = await identify(config, c.env, token, waitUntilOf(c))
   if (identity.kind !== 'login') {
     throw new AppError('forbidden', 'API keys cannot issue API keys; use a login token')
   }

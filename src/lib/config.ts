@@ -97,6 +97,39 @@ const optionalDuration = (name: string) =>
   })
 
 /**
+ * An optional absolute http(s) URL without credentials or fragment (links are built from it, and
+ * the fragment is where the link's secret goes). `base` also refuses a query, and drops a trailing
+ * slash so paths can be appended.
+ */
+const httpUrl = (name: string, kind: 'base' | 'page') =>
+  optional.transform((s, ctx) => {
+    if (s === undefined) return undefined
+    const text = s.trim()
+    let url: URL
+    try {
+      url = new URL(text)
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `${name} must be an absolute http(s) URL` })
+      return z.NEVER
+    }
+    const problem =
+      url.protocol !== 'http:' && url.protocol !== 'https:'
+        ? 'must be an http(s) URL'
+        : url.username || url.password
+          ? 'must not carry credentials'
+          : url.hash || text.includes('#')
+            ? 'must not have a #fragment'
+            : kind === 'base' && (url.search || text.includes('?'))
+              ? 'must not have a ?query'
+              : undefined
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: `${name} ${problem}` })
+      return z.NEVER
+    }
+    return kind === 'base' ? text.replace(/\/+$/, '') : text
+  })
+
+/**
  * Every setting, parsed once per isolate. Names follow Mainflux's MF_* variables where one exists.
  * The README's configuration table mirrors this schema.
  */
@@ -110,7 +143,17 @@ export const configSchema = z.object({
   MF_USERS_ADMIN_EMAIL: optional,
   MF_USERS_ADMIN_PASSWORD: optional,
   MF_USERS_PASS_REGEX: regex,
-  MF_USERS_RESET_URL: optional,
+  // Where this deployment is reached from outside, e.g. https://iot.example.com: mailed links are
+  // built from it, never from the request (its Host header is the client's to choose).
+  FLUXGATE_PUBLIC_URL: httpUrl('FLUXGATE_PUBLIC_URL', 'base'),
+  // The reset page itself, overriding <FLUXGATE_PUBLIC_URL>/console/reset.
+  MF_USERS_RESET_URL: httpUrl('MF_USERS_RESET_URL', 'page'),
+  // Seconds a user's login-session state lives in KV (src/users/sessions.ts); it bounds how long
+  // another location may accept a login token after it was ended. 0: every check asks D1.
+  FLUXGATE_SESSION_CACHE_TTL: intString(300, 0).refine(
+    (n) => n === 0 || (n >= 60 && n <= 3600),
+    'FLUXGATE_SESSION_CACHE_TTL must be 0 (cache off) or between 60 (the KV minimum) and 3600',
+  ),
   MF_EMAIL_FROM: z.string().default('fluxgate@localhost'),
   MF_MAIL_TRANSPORT: z.enum(['send_email', 'log', 'memory']).optional(),
   FLUXGATE_MAX_BODY_BYTES: intString(LIMITS.bodyBytes, 1024),

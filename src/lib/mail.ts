@@ -1,5 +1,6 @@
 import type { Bindings } from '../env'
 import type { Config } from './config'
+import { keyedHash } from './crypto'
 
 export interface Mail {
   to: string
@@ -36,11 +37,19 @@ function bindingMailer(binding: SendEmail, from: string): Mailer {
   }
 }
 
-/** Local development: says that a message was sent, without its body (it carries a secret link). */
-const logMailer: Mailer = {
-  async send(mail) {
-    console.log(`[mail] to=${mail.to} subject="${mail.subject}" (body withheld: it holds a secret link)`)
-  },
+/**
+ * Local development: says that a message was sent, with no personal data. The recipient appears
+ * only as a short keyed hash (HMAC under MF_AUTH_SECRET, so a log reader cannot test guessed
+ * addresses against it; whoever holds the secret can match a known address). The body is withheld:
+ * it holds a secret link.
+ */
+function logMailer(secret: string): Mailer {
+  return {
+    async send(mail) {
+      const to = (await keyedHash(secret, 'mail-log-recipient', mail.to.toLowerCase())).slice(0, 12)
+      console.log(`[mail] to=#${to} subject="${mail.subject}" (recipient hashed; body withheld: it holds a secret link)`)
+    },
+  }
 }
 
 const memoryMailer: Mailer = {
@@ -53,5 +62,5 @@ export function createMailer(env: Bindings, config: Config): Mailer {
   const transport = config.MF_MAIL_TRANSPORT ?? (env.SEND_EMAIL ? 'send_email' : 'log')
   if (transport === 'memory') return memoryMailer
   if (transport === 'send_email' && env.SEND_EMAIL) return bindingMailer(env.SEND_EMAIL, config.MF_EMAIL_FROM)
-  return logMailer
+  return logMailer(config.MF_AUTH_SECRET)
 }

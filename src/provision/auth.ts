@@ -1,6 +1,6 @@
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv, Bindings, Identity } from '../env'
-import { bearerToken, identify, verifyToken } from '../lib/auth'
+import { bearerToken, identify, verifyToken, waitUntilOf } from '../lib/auth'
 import { type Config, loadConfig } from '../lib/config'
 import { deps } from '../lib/context'
 import { AppError } from '../lib/errors'
@@ -89,7 +89,7 @@ async function serviceLogin(c: Parameters<typeof deps>[0], config: Config): Prom
 
 async function serviceApiKey(env: Bindings, config: Config, key: string): Promise<Identity> {
   try {
-    return await identify(config, env.DB, key)
+    return await identify(config, env, key)
   } catch (e) {
     if (e instanceof AppError && e.code === 'unauthenticated') {
       console.error(`provision: MF_PROVISION_API_KEY was refused (${e.message})`)
@@ -105,7 +105,7 @@ export const provisionAuth = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header('authorization')
   let identity: Identity
   if (header !== undefined && header.trim() !== '') {
-    identity = await identify(config, c.env.DB, bearerToken(header))
+    identity = await identify(config, c.env, bearerToken(header), waitUntilOf(c))
   } else if (config.MF_PROVISION_API_KEY) {
     identity = await serviceApiKey(c.env, config, config.MF_PROVISION_API_KEY)
   } else if (config.MF_PROVISION_USER && config.MF_PROVISION_PASSWORD) {

@@ -1,14 +1,14 @@
-import { and, asc, count, eq, sql, type SQL } from 'drizzle-orm'
+import { and, asc, count, eq, lte, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client'
 import { isUniqueViolation } from '../db/client'
-import { users } from '../db/schema'
+import { revokedSessions, users } from '../db/schema'
 import { AppError } from '../lib/errors'
 import { metadataContains } from '../lib/metadata'
 import { likeContains } from '../lib/page'
 
 export type UserRow = typeof users.$inferSelect
 
-export async function save(db: Db, row: UserRow) {
+export async function save(db: Db, row: typeof users.$inferInsert) {
   try {
     await db.insert(users).values(row)
   } catch (e) {
@@ -51,11 +51,69 @@ export function updateMetadata(db: Db, id: string, metadata: Record<string, unkn
   return db.update(users).set({ metadata }).where(eq(users.id, id)).returning({ id: users.id })
 }
 
-/** Replaces a password hash only if it is still `previous` (a concurrent change wins once). */
+/**
+ * Replaces a password hash only if it is still `previous` (a concurrent change wins once), and ends
+ * every login session in the same statement (the generation moves on). Empty result: not applied.
+ */
 export function updatePassword(db: Db, id: string, previous: string, passwordHash: string) {
   return db
     .update(users)
-    .set({ passwordHash })
+    .set({ passwordHash, sessionGen: sql`${users.sessionGen} + 1` })
     .where(and(eq(users.id, id), eq(users.passwordHash, previous)))
-    .returning({ id: users.id })
+    .returning({ id: users.id, sessionGen: users.sessionGen })
+}
+
+/** Ends every login session of the user without touching the password. */
+export function bumpSessionGen(db: Db, id: string) {
+  return db
+    .update(users)
+    .set({ sessionGen: sql`${users.sessionGen} + 1` })
+    .where(eq(users.id, id))
+    .returning({ id: users.id, sessionGen: users.sessionGen })
+}
+
+/**
+ * The SQL condition "the user's password hash is now `passwordHash`": statements batched after
+ * `updatePassword` guard on it, so they apply only when the update did (the new hash has a fresh
+ * salt, so no other row state can match it).
+ */
+export function passwordIs(id: string, passwordHash: string) {
+  return sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${id} AND ${users.passwordHash} = ${passwordHash})`
+}
+
+/**
+ * What a login token is checked against: the session generation and the ids of the tokens signed
+ * out one by one that have not expired yet. One statement; undefined when the user is gone.
+ */
+export async function retrieveSessionState(db: Db, id: string, now: number) {
+  const row = await db
+    .select({
+      gen: users.sessionGen,
+      revoked: sql<string>`(SELECT json_group_array(${revokedSessions.sid}) FROM ${revokedSessions} WHERE ${revokedSessions.owner} = ${users.id} AND ${revokedSessions.expiresAt} > ${now})`,
+    })
+    .from(users)
+    .where(eq(users.id, id))
+    .get()
+  if (!row) return undefined
+  return { gen: row.gen, revoked: JSON.parse(row.revoked) as string[] }
+}
+
+/** Signs out one login token until it expires (a repeat changes nothing). */
+export function insertRevokedSession(db: Db, owner: string, sid: string, expiresAt: number) {
+  return db.insert(revokedSessions).values({ sid, owner, expiresAt }).onConflictDoNothing()
+}
+
+/** Drops the owner's sign-out rows whose tokens have expired: they can never be presented again. */
+export function removeExpiredSessions(db: Db, owner: string, now: number) {
+  return db
+    .delete(revokedSessions)
+    .where(and(eq(revokedSessions.owner, owner), lte(revokedSessions.expiresAt, now)))
+}
+
+/**
+ * Drops all of the owner's sign-out rows, after a generation bump made every token they name dead.
+ * `guard` (see `passwordIs`) makes it apply only if the batch's password update did.
+ */
+export function removeAllRevokedSessions(db: Db, owner: string, guard?: SQL) {
+  return db.delete(revokedSessions).where(and(eq(revokedSessions.owner, owner), guard))
 }

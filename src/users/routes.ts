@@ -16,6 +16,7 @@ import {
   loginReq,
   resetReq,
   resetRequestReq,
+  signOutReq,
   tokenRes,
   updateUserReq,
   userIdParam,
@@ -35,7 +36,7 @@ const service = (c: Parameters<typeof deps>[0]) => {
   let s = services.get(c.env)
   if (!s) {
     const d = deps(c)
-    s = makeUsersService({ db: d.db, config: d.config, mailer: createMailer(d.env, d.config) })
+    s = makeUsersService({ db: d.db, config: d.config, env: d.env, mailer: createMailer(d.env, d.config) })
     services.set(c.env, s)
   }
   return s
@@ -74,6 +75,30 @@ users.openapi(
   async (c) => {
     const { email, password } = c.req.valid('json')
     return c.json({ token: await service(c).login(email, password) }, 201)
+  },
+)
+
+users.openapi(
+  createRoute({
+    method: 'post',
+    path: '/tokens/revoke',
+    tags: ['users'],
+    summary: 'Sign out: end the presented login token, or with {"all": true} every login token of the account',
+    description:
+      'Effective on the next request in this location, and within the session cache TTL everywhere. ' +
+      'The body is optional. API keys are not sessions (403): revoke them with DELETE /keys/{id}.',
+    security: userAuth,
+    middleware: [requireUser] as const,
+    request: { body: { ...jsonBody(signOutReq), required: false } },
+    responses: {
+      204: { description: 'Signed out' },
+      ...errorResponses(400, 401, 403, 404, 415, 503),
+    },
+  }),
+  async (c) => {
+    const body = c.req.valid('json') as { all?: boolean } | undefined
+    await service(c).signOut(c.var.identity, body?.all === true)
+    return c.body(null, 204)
   },
 )
 
@@ -145,8 +170,8 @@ users.openapi(
     middleware: [requireUser] as const,
     request: { body: jsonBody(changePasswordReq) },
     responses: {
-      201: jsonContent(emptyObject, 'Changed'),
-      ...errorResponses(400, 401, 403, 415),
+      201: jsonContent(emptyObject, 'Changed; every login token of the account has ended'),
+      ...errorResponses(400, 401, 403, 415, 503),
     },
   }),
   async (c) => {
@@ -174,8 +199,12 @@ users.openapi(
     // After the answer: its content and timing are the same for known and unknown addresses.
     d.waitUntil(
       service(c)
-        .requestReset(email, new URL(c.req.url).origin)
-        .catch((e) => console.error('password reset mail failed:', e instanceof Error ? e.message : e)),
+        .requestReset(email)
+        .catch((e) => {
+          // A transport's message may quote the recipient; the log keeps no address.
+          const message = e instanceof Error ? e.message : String(e)
+          console.error('password reset mail failed:', message.replaceAll(email, '<recipient>'))
+        }),
     )
     return c.json({ msg: 'Email with reset link is sent' }, 201)
   },
@@ -188,11 +217,14 @@ users.openapi(
     tags: ['users'],
     summary: 'Set a new password with a recovery token',
     request: { body: jsonBody(resetReq) },
-    responses: { 201: jsonContent(emptyObject, 'Changed'), ...errorResponses(400, 401, 415) },
+    responses: {
+      201: jsonContent(emptyObject, 'Changed; every login token (and on request every API key) has ended'),
+      ...errorResponses(400, 401, 415, 503),
+    },
   }),
   async (c) => {
-    const { token, password, confirm_password } = c.req.valid('json')
-    await service(c).resetPassword(token, password, confirm_password)
+    const { token, password, confirm_password, revoke_keys } = c.req.valid('json')
+    await service(c).resetPassword(token, password, confirm_password, revoke_keys === true)
     return c.json({}, 201)
   },
 )

@@ -78,8 +78,22 @@ export const resetReq = z
     token: z.string().min(1, 'token is required'),
     password,
     confirm_password: password,
+    revoke_keys: z.boolean({ error: 'revoke_keys must be true or false' }).optional().openapi({
+      description:
+        "Also revoke every API key of the account (default false: integrations keep working). Login tokens always end.",
+      example: false,
+    }),
   })
   .openapi('PasswordReset')
+
+export const signOutReq = z
+  .object({
+    all: z.boolean({ error: 'all must be true or false' }).optional().openapi({
+      description: 'End every login token of the account, not only the presented one (default false)',
+      example: false,
+    }),
+  })
+  .openapi('SignOutRequest')
 
 export const userIdParam = z.object({
   id: z.string().openapi({ param: { name: 'id', in: 'path' }, format: 'uuid' }),

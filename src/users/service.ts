@@ -1,11 +1,15 @@
+import { isForeignKeyViolation } from '../db/client'
 import type { Identity } from '../env'
+import * as keysRepo from '../keys/repo'
 import { signToken, TokenType, verifyToken } from '../lib/auth'
+import type { Config } from '../lib/config'
 import type { Deps } from '../lib/context'
 import { dummyPasswordHash, hashPassword, sha256, timingSafeEqual, verifyPassword } from '../lib/crypto'
 import { AppError } from '../lib/errors'
 import type { Mailer } from '../lib/mail'
 import * as repo from './repo'
 import type { CreateUserReq, UsersPageQuery } from './schema'
+import { invalidateSessions, newSessionId } from './sessions'
 
 function view(row: repo.UserRow) {
   return { id: row.id, email: row.email, metadata: row.metadata ?? undefined }
@@ -18,12 +22,30 @@ async function passwordFingerprint(passwordHash: string) {
 
 const INVALID_CREDENTIALS = 'missing or invalid credentials provided'
 
+/** Path of the console's reset page under FLUXGATE_PUBLIC_URL; it reads the token from `#token=`. */
+export const RESET_PAGE_PATH = '/console/reset'
+
+/**
+ * The page a reset link opens: MF_USERS_RESET_URL, else FLUXGATE_PUBLIC_URL + the console's reset
+ * page. Never derived from the request: its Host header is the client's to choose, and a forged one
+ * would mail a victim's recovery token to the attacker's host.
+ */
+export function resetPage(config: Config): string | undefined {
+  if (config.MF_USERS_RESET_URL) return config.MF_USERS_RESET_URL
+  if (config.FLUXGATE_PUBLIC_URL) return `${config.FLUXGATE_PUBLIC_URL}${RESET_PAGE_PATH}`
+  return undefined
+}
+
 /** Metadata larger than this (as JSON) is not copied into login tokens. */
 const TOKEN_METADATA_MAX = 2048
 
-/** Holds no request state (only D1, settings and the mailer), so one instance can serve an isolate. */
-export function makeUsersService(deps: Pick<Deps, 'db' | 'config'> & { mailer: Mailer }) {
+/**
+ * Holds no request state (only D1, KV, settings and the mailer), so one instance can serve an
+ * isolate.
+ */
+export function makeUsersService(deps: Pick<Deps, 'db' | 'config' | 'env'> & { mailer: Mailer }) {
   const { db, config, mailer } = deps
+  const kv = deps.env.CACHE
   const adminEmail = config.MF_USERS_ADMIN_EMAIL?.toLowerCase()
   const isAdmin = (identity: Identity) => adminEmail !== undefined && identity.email === adminEmail
 
@@ -37,9 +59,18 @@ export function makeUsersService(deps: Pick<Deps, 'db' | 'config'> & { mailer: M
     // The profile travels in the token so GET /users/profile needs no D1 round trip at the edge.
     const md = user.metadata ?? undefined
     const metadata = md && JSON.stringify(md).length > TOKEN_METADATA_MAX ? null : md
+    // jti names this token (signing out one session); gen is the session generation read with the
+    // password hash it was checked against, so a concurrent password change also ends this token.
     return signToken(
       config,
-      { sub: user.id, email: user.email, type: TokenType.login, metadata },
+      {
+        sub: user.id,
+        email: user.email,
+        type: TokenType.login,
+        jti: newSessionId(),
+        gen: user.sessionGen,
+        metadata,
+      },
       config.MF_AUTH_LOGIN_DURATION,
     )
   }
@@ -57,6 +88,7 @@ export function makeUsersService(deps: Pick<Deps, 'db' | 'config'> & { mailer: M
       passwordHash: await hashPassword(password),
       metadata: null,
       createdAt: Date.now(),
+      sessionGen: 0,
     }
     try {
       await repo.save(db, row)
@@ -152,8 +184,10 @@ export function makeUsersService(deps: Pick<Deps, 'db' | 'config'> & { mailer: M
     },
 
     /**
-     * Changes the caller's password after checking the old one.
-     * @throws AppError('forbidden') wrong old password; AppError('malformed_entity') weak password.
+     * Changes the caller's password after checking the old one, and ends every login token of the
+     * account (the caller's too) in the same D1 batch; API keys keep working.
+     * @throws AppError('forbidden') wrong old password; AppError('malformed_entity') weak password;
+     *   AppError('unavailable') saved, but the session cache could not be refreshed.
      */
     async changePassword(identity: Identity, oldPassword: string, password: string) {
       checkPolicy(password)
@@ -162,15 +196,61 @@ export function makeUsersService(deps: Pick<Deps, 'db' | 'config'> & { mailer: M
       if (!(await verifyPassword(oldPassword, row.passwordHash))) {
         throw new AppError('forbidden', 'old password is wrong')
       }
-      const updated = await repo.updatePassword(db, row.id, row.passwordHash, await hashPassword(password))
+      const hash = await hashPassword(password)
+      const [updated] = await db.batch([
+        repo.updatePassword(db, row.id, row.passwordHash, hash),
+        repo.removeAllRevokedSessions(db, row.id, repo.passwordIs(row.id, hash)),
+      ])
       if (updated.length === 0) throw new AppError('conflict', 'password changed concurrently; try again')
+      await invalidateSessions(kv, row.id)
+    },
+
+    /**
+     * Signs out: ends the presented login token, or with `all` every login token of the account.
+     * API keys are not sessions (they are revoked with DELETE /keys/{id}) and are not affected.
+     * @throws AppError('forbidden') for an API key; AppError('unavailable') saved, but the session
+     *   cache could not be refreshed.
+     */
+    async signOut(identity: Identity, all: boolean) {
+      const session = identity.session
+      if (identity.kind !== 'login' || !session) {
+        throw new AppError('forbidden', 'an API key is not a login session; revoke it with DELETE /keys/{id}')
+      }
+      if (all) {
+        const [bumped] = await db.batch([
+          repo.bumpSessionGen(db, identity.userId),
+          repo.removeAllRevokedSessions(db, identity.userId),
+        ])
+        if (bumped.length === 0) throw new AppError('not_found', 'user not found')
+      } else {
+        try {
+          await db.batch([
+            repo.removeExpiredSessions(db, identity.userId, Date.now()),
+            repo.insertRevokedSession(db, identity.userId, session.id, session.expiresAt),
+          ])
+        } catch (e) {
+          // The account is gone (revoked_sessions.owner references it).
+          if (isForeignKeyViolation(e)) throw new AppError('not_found', 'user not found')
+          throw e
+        }
+      }
+      await invalidateSessions(kv, identity.userId)
     },
 
     /**
      * Mails a reset link with a short-lived recovery token when the address is known. The route
      * runs this after answering, so neither the answer nor its timing reveals who has an account.
+     * Without a configured reset page nothing is sent, whoever asks, and the log says why.
      */
-    async requestReset(email: string, origin: string) {
+    async requestReset(email: string) {
+      const page = resetPage(config)
+      if (!page) {
+        console.error(
+          'password reset mail not sent: neither FLUXGATE_PUBLIC_URL nor MF_USERS_RESET_URL is set, ' +
+            'so there is no page to link to (the request was answered as usual)',
+        )
+        return
+      }
       const row = await repo.retrieveByEmail(db, email)
       if (!row) return
       const token = await signToken(
@@ -183,8 +263,8 @@ export function makeUsersService(deps: Pick<Deps, 'db' | 'config'> & { mailer: M
         },
         config.MF_AUTH_RECOVERY_DURATION,
       )
-      const base = config.MF_USERS_RESET_URL ?? `${origin}/reset-request`
-      const link = `${base}${base.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`
+      // In the fragment, which browsers never send: the token stays out of every server's log.
+      const link = `${page}#token=${encodeURIComponent(token)}`
       await mailer.send({
         to: row.email,
         subject: 'Fluxgate password reset',
@@ -194,10 +274,13 @@ export function makeUsersService(deps: Pick<Deps, 'db' | 'config'> & { mailer: M
 
     /**
      * Sets a new password with a recovery token; the token is good once (it names the old hash).
+     * Every login token of the account ends in the same D1 batch, and with `revokeKeys` every API
+     * key too (for an account that may be compromised; by default integrations keep working).
      * @throws AppError('unauthenticated') bad, expired, used or non-recovery token;
-     *   AppError('malformed_entity') mismatch or weak password.
+     *   AppError('malformed_entity') mismatch or weak password; AppError('unavailable') saved, but
+     *   the session cache could not be refreshed.
      */
-    async resetPassword(token: string, password: string, confirm: string) {
+    async resetPassword(token: string, password: string, confirm: string, revokeKeys = false) {
       if (password !== confirm) throw new AppError('malformed_entity', 'passwords do not match')
       checkPolicy(password)
       const claims = await verifyToken(config, token)
@@ -208,8 +291,16 @@ export function makeUsersService(deps: Pick<Deps, 'db' | 'config'> & { mailer: M
       if (!row || claims.pwh !== (await passwordFingerprint(row.passwordHash))) {
         throw new AppError('unauthenticated', 'recovery token already used or superseded')
       }
-      const updated = await repo.updatePassword(db, row.id, row.passwordHash, await hashPassword(password))
+      const hash = await hashPassword(password)
+      // The other statements apply only if the guarded update did (the new hash is in the row).
+      const guard = repo.passwordIs(row.id, hash)
+      const update = repo.updatePassword(db, row.id, row.passwordHash, hash)
+      const prune = repo.removeAllRevokedSessions(db, row.id, guard)
+      const [updated] = revokeKeys
+        ? await db.batch([update, prune, keysRepo.removeAll(db, row.id, guard)])
+        : await db.batch([update, prune])
       if (updated.length === 0) throw new AppError('unauthenticated', 'recovery token already used or superseded')
+      await invalidateSessions(kv, row.id)
     },
   }
 }

@@ -31,6 +31,42 @@ describe('loadConfig', () => {
     const e = { ...env }
     expect(loadConfig(e)).toBe(loadConfig(e))
   })
+
+  it('takes FLUXGATE_PUBLIC_URL as a base (trailing slash dropped) and MF_USERS_RESET_URL as a page', () => {
+    const config = loadConfig(
+      withEnv({ FLUXGATE_PUBLIC_URL: 'https://iot.example.com/fluxgate/', MF_USERS_RESET_URL: 'https://ui.example.com/reset?lang=en' }),
+    )
+    expect(config.FLUXGATE_PUBLIC_URL).toBe('https://iot.example.com/fluxgate')
+    expect(config.MF_USERS_RESET_URL).toBe('https://ui.example.com/reset?lang=en')
+    expect(loadConfig(withEnv({ FLUXGATE_PUBLIC_URL: '' })).FLUXGATE_PUBLIC_URL).toBeUndefined()
+  })
+
+  it.each([
+    { name: 'FLUXGATE_PUBLIC_URL', value: 'iot.example.com', why: 'absolute' },
+    { name: 'FLUXGATE_PUBLIC_URL', value: 'ftp://iot.example.com', why: 'http' },
+    { name: 'FLUXGATE_PUBLIC_URL', value: 'https://iot.example.com/?x=1', why: 'query' },
+    { name: 'FLUXGATE_PUBLIC_URL', value: 'https://iot.example.com/#top', why: 'fragment' },
+    { name: 'FLUXGATE_PUBLIC_URL', value: 'https://me:pw@iot.example.com', why: 'credentials' },
+    { name: 'MF_USERS_RESET_URL', value: '/reset-request', why: 'absolute' },
+    { name: 'MF_USERS_RESET_URL', value: 'https://ui.example.com/reset#', why: 'fragment' },
+    { name: 'FLUXGATE_SESSION_CACHE_TTL', value: '30', why: '60' },
+    { name: 'FLUXGATE_SESSION_CACHE_TTL', value: '7200', why: '3600' },
+  ])('refuses $name=$value', ({ name, value, why }) => {
+    let err: unknown
+    try {
+      loadConfig(withEnv({ [name]: value }))
+    } catch (e) {
+      err = e
+    }
+    expect(err).toMatchObject({ code: 'internal' })
+    expect(String((err as Error).cause)).toContain(name)
+    expect(String((err as Error).cause)).toContain(why)
+  })
+
+  it('FLUXGATE_SESSION_CACHE_TTL defaults to 300 and takes 0 (off)', () => {
+    expect(loadConfig(withEnv({})).FLUXGATE_SESSION_CACHE_TTL).toBe(300)
+    expect(loadConfig(withEnv({ FLUXGATE_SESSION_CACHE_TTL: '0' })).FLUXGATE_SESSION_CACHE_TTL).toBe(0)
+  })
 })
 
 describe('FLUXGATE_MQTT_URL', () => {

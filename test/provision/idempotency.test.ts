@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { api, call, countAll, countingD1, expectError, newUser, uid } from '../helpers'
+import { api, call, countAll, countingD1, expectError, newUser, uid, warmSession } from '../helpers'
 import { configRow, gatewayCreds, gatewayOf, mapping } from './helpers'
 
 const idemRow = (owner: string, key: string) =>
@@ -17,6 +17,7 @@ describe('Idempotency-Key', () => {
     expect(first.status, first.text).toBe(201)
     expect(first.headers.get('Idempotent-Replayed')).toBeNull()
     const before = await countAll()
+    await warmSession(u.token)
     const { db, counter } = countingD1(env.DB)
     const again = await call(
       'POST',
