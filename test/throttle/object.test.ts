@@ -1,0 +1,121 @@
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import type { Policy } from '../../src/lib/lockout'
+import { MAX_ADDRESSES, type Throttle } from '../../src/throttle/object'
+import { uid } from '../helpers'
+import { ageFailures, endLocks, storedKeys, throttleStub } from './helpers'
+
+const policy: Policy = {
+  perAddress: { free: 3, firstMs: 60_000, maxMs: 900_000 },
+  perSubject: { free: 10, firstMs: 60_000, maxMs: 900_000 },
+}
+
+const subject = () => `test:${uid()}`
+
+describe('Throttle object', () => {
+  it('attempts are counted before they are evaluated; the lock refuses the next one', async () => {
+    const name = subject()
+    const t = throttleStub(name)
+    for (let i = 0; i < 3; i++) expect(await t.attempt('a', policy, false)).toMatchObject({ ok: true })
+    const refused = await t.attempt('a', policy, false)
+    expect(refused).toMatchObject({ ok: false, scope: 'address' })
+    expect((refused as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(59_000)
+    // Refused attempts are not failures: the status still shows three.
+    expect((await t.status()).addresses).toEqual([expect.objectContaining({ address: 'a', failures: 3 })])
+    expect(await t.attempt('b', policy, false)).toMatchObject({ ok: true })
+  })
+
+  it('the subject lock refuses every address that has not succeeded since the failures began', async () => {
+    const name = subject()
+    const t = throttleStub(name)
+    await t.failed('x0', policy, true)
+    await t.succeeded('known')
+    for (let i = 0; i < 10; i++) await t.failed(`x${i + 1}`, policy, true)
+    expect(await t.attempt('fresh', policy, false)).toMatchObject({ ok: false, scope: 'subject' })
+    expect(await t.attempt('known', policy, false)).toMatchObject({ ok: true })
+    const s = await t.status()
+    expect(s.failures).toBe(11)
+    expect(s.lockedForMs).toBeGreaterThan(0)
+    expect(s.known).toBe(1)
+  })
+
+  it('failed(): a failure evaluated during a lock is still counted, and says the answer must be a refusal', async () => {
+    const t = throttleStub(subject())
+    for (let i = 0; i < 3; i++) expect((await t.failed('a', policy, true)).retryAfterMs).toBe(0)
+    const late = await t.failed('a', policy, true)
+    expect(late.retryAfterMs).toBeGreaterThan(0)
+    expect(late.scope).toBe('address')
+    expect((await t.status()).addresses[0]!.failures).toBe(4)
+  })
+
+  it('asks for the KV marker when the Worker did not see it, and again only when it nears expiry', async () => {
+    const t = throttleStub(subject())
+    expect((await t.failed('a', policy, false)).mark).toBe(true)
+    expect((await t.failed('a', policy, true)).mark).toBe(false)
+    expect((await t.failed('a', policy, false)).mark).toBe(true)
+    expect((await t.attempt('b', policy, true)).mark).toBe(false)
+  })
+
+  it('a success that leaves no failing address deletes everything', async () => {
+    const name = subject()
+    const t = throttleStub(name)
+    await t.failed('a', policy, false)
+    await t.failed('b', policy, false)
+    expect(await t.succeeded('a')).toEqual({ empty: false })
+    expect(await storedKeys(name)).toEqual(expect.arrayContaining(['s', 'a:b', 'g:a']))
+    expect(await t.succeeded('b')).toEqual({ empty: true })
+    expect(await storedKeys(name)).toEqual([])
+  })
+
+  it('past MAX_ADDRESSES new addresses share one counter, which locks them together', async () => {
+    const name = subject()
+    const wide: Policy = { perAddress: policy.perAddress, perSubject: null }
+    await runInDurableObject(throttleStub(name), (obj: Throttle) => {
+      for (let i = 0; i < MAX_ADDRESSES; i++) obj.failed(`a${i}`, wide, true)
+      for (let i = 0; i < 3; i++) obj.failed(`late${i}`, wide, true)
+    })
+    const t = throttleStub(name)
+    expect(await t.attempt('another-new-one', wide, false)).toMatchObject({ ok: false, scope: 'address' })
+    expect(await t.attempt('a1', wide, false)).toMatchObject({ ok: true })
+    expect((await storedKeys(name)).filter((k) => k.startsWith('a:'))).toHaveLength(MAX_ADDRESSES + 1)
+  })
+
+  it('the alarm forgets a subject a day after its last failure', async () => {
+    const name = subject()
+    const t = throttleStub(name)
+    for (let i = 0; i < 5; i++) await t.failed('a', policy, true)
+    await ageFailures(name, 12 * 3600_000)
+    expect(await runDurableObjectAlarm(t)).toBe(true)
+    expect(await storedKeys(name)).not.toEqual([])
+    await ageFailures(name, 12 * 3600_000)
+    expect(await runDurableObjectAlarm(t)).toBe(true)
+    expect(await storedKeys(name)).toEqual([])
+  })
+
+  it('clear() forgets everything at once', async () => {
+    const name = subject()
+    const t = throttleStub(name)
+    for (let i = 0; i < 12; i++) await t.failed(`x${i % 4}`, policy, true)
+    await t.clear()
+    expect(await storedKeys(name)).toEqual([])
+    expect(await t.attempt('x0', policy, false)).toMatchObject({ ok: true })
+  })
+
+  it('endLocks (the tests’ clock) keeps the counts: the next failure locks for twice as long', async () => {
+    const name = subject()
+    const t = throttleStub(name)
+    for (let i = 0; i < 3; i++) await t.failed('a', policy, true)
+    await endLocks(name)
+    expect(await t.attempt('a', policy, false)).toMatchObject({ ok: true })
+    const next = await t.attempt('a', policy, false)
+    expect((next as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(119_000)
+  })
+
+  it('a quota allows `max` in any window', async () => {
+    const t = throttleStub(`mail:${uid()}`)
+    const quota = { max: 3, windowMs: 3_600_000 }
+    const got = []
+    for (let i = 0; i < 5; i++) got.push((await t.take(quota)).ok)
+    expect(got).toEqual([true, true, true, false, false])
+  })
+})
