@@ -4,6 +4,7 @@ import type { Deps } from '../lib/context'
 import { dummyPasswordHash, hashPassword, sha256, timingSafeEqual, verifyPassword } from '../lib/crypto'
 import { AppError } from '../lib/errors'
 import type { Mailer } from '../lib/mail'
+import type { Throttles } from '../throttle'
 import * as repo from './repo'
 import type { CreateUserReq, UsersPageQuery } from './schema'
 
@@ -21,9 +22,12 @@ const INVALID_CREDENTIALS = 'missing or invalid credentials provided'
 /** Metadata larger than this (as JSON) is not copied into login tokens. */
 const TOKEN_METADATA_MAX = 2048
 
-/** Holds no request state (only D1, settings and the mailer), so one instance can serve an isolate. */
-export function makeUsersService(deps: Pick<Deps, 'db' | 'config'> & { mailer: Mailer }) {
-  const { db, config, mailer } = deps
+/**
+ * Holds no request state (only D1, settings, the mailer and the throttles), so one instance can
+ * serve an isolate.
+ */
+export function makeUsersService(deps: Pick<Deps, 'db' | 'config'> & { mailer: Mailer; throttles: Throttles }) {
+  const { db, config, mailer, throttles } = deps
   const adminEmail = config.MF_USERS_ADMIN_EMAIL?.toLowerCase()
   const isAdmin = (identity: Identity) => adminEmail !== undefined && identity.email === adminEmail
 
@@ -94,19 +98,28 @@ export function makeUsersService(deps: Pick<Deps, 'db' | 'config'> & { mailer: M
 
     /**
      * Exchanges e-mail and password for a login token. Unknown e-mail and wrong password give the
-     * same error after the same PBKDF2 work.
-     * @throws AppError('unauthenticated')
+     * same error after the same PBKDF2 work, and are throttled alike: per (address, client
+     * address) and per address, whether or not an account exists, so a lock says nothing about
+     * that either. A locked address is refused before its password is looked at, the right one
+     * included.
+     * @throws AppError('unauthenticated'); ThrottledError while locked.
      */
-    async login(email: string, password: string) {
+    async login(email: string, password: string, client: string) {
       const normalized = email.toLowerCase()
-      const user = await repo.retrieveByEmail(db, normalized)
+      const gate = throttles.gate('login', normalized, client)
+      // The object counts this attempt before the password is checked (concurrent guesses stay
+      // exact); the row is read meanwhile, and nothing is evaluated unless the object allows it.
+      const [, user] = await Promise.all([gate.begin(), repo.retrieveByEmail(db, normalized)])
       const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()))
-      if (user && ok) return loginToken(user)
-      if (!user) {
+      let token: string | undefined
+      if (user && ok) token = await loginToken(user)
+      else if (!user) {
         const admin = await bootstrapAdmin(normalized, password)
-        if (admin) return loginToken(admin)
+        if (admin) token = await loginToken(admin)
       }
-      throw new AppError('unauthenticated', INVALID_CREDENTIALS)
+      if (token === undefined) throw new AppError('unauthenticated', INVALID_CREDENTIALS)
+      await gate.passed()
+      return token
     },
 
     /**
@@ -167,12 +180,19 @@ export function makeUsersService(deps: Pick<Deps, 'db' | 'config'> & { mailer: M
     },
 
     /**
-     * Mails a reset link with a short-lived recovery token when the address is known. The route
-     * runs this after answering, so neither the answer nor its timing reveals who has an account.
+     * Mails a reset link with a short-lived recovery token when the address is known and its mail
+     * quota allows. The route runs this after answering, so neither the answer nor its timing
+     * reveals who has an account or whether a mail went out.
      */
     async requestReset(email: string, origin: string) {
       const row = await repo.retrieveByEmail(db, email)
       if (!row) return
+      // At most FLUXGATE_THROTTLE_RESET_MAIL mails per address, so the endpoint cannot be used to
+      // flood a mailbox. This runs after the answer, which is the same either way.
+      if (!(await throttles.mailAllowed(row.email))) {
+        console.warn('password reset: mail quota of an address used up; not sent')
+        return
+      }
       const token = await signToken(
         config,
         {
