@@ -119,7 +119,7 @@ export function makeThrottles(env: Bindings, config: Config) {
       begin: attempt,
       async passed() {
         if (!attempted) return
-        const r = await s.succeeded(address).catch(unavailable)
+        const r = await s.succeeded(address, policy).catch(unavailable)
         // Rare (the end of an attack), so awaited: the next hit then skips the object again.
         if (r.empty && marker) await deleteMarker(marker)
       },

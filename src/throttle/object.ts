@@ -142,9 +142,9 @@ export class Throttle extends DurableObject<Bindings> {
 
   /**
    * An attempt about to be evaluated: refused while a lock applies to this address, otherwise
-   * counted as a failure in advance (a success calls `succeeded`, which resets). Counting first is
-   * what makes concurrent guesses exact. `marker`: the subject uses a KV lock marker, and the
-   * Worker read it (attempts are made only then).
+   * counted as a failure in advance (a success calls `succeeded`, which takes it back). Counting
+   * first is what makes concurrent guesses exact. `marker`: the subject uses a KV lock marker,
+   * and the Worker read it (attempts are made only then).
    */
   attempt(address: string | null, policy: Policy, marker: boolean): Verdict {
     const now = Date.now()
@@ -169,10 +169,15 @@ export class Throttle extends DurableObject<Bindings> {
   }
 
   /**
-   * A success: resets the subject's counter and this address's, and remembers the address as
-   * known. Returns `empty` when nothing is left (the Worker then deletes the KV marker).
+   * An attempt turned out a success: its advance count is taken back, this address's counter is
+   * cleared and the address is remembered as known (the subject lock no longer applies to it).
+   * The subject's counter is cleared, with everything else, once no failing address is left: a
+   * success proves this address, not the others, so while someone else's failures stand the
+   * victim's own successes must not earn them fresh guesses. Without addresses (a broker that does
+   * not say) a success clears it all. Returns `empty` when nothing is left (the Worker then
+   * deletes the KV marker).
    */
-  succeeded(address: string | null): { empty: boolean } {
+  succeeded(address: string | null, policy: Policy): { empty: boolean } {
     const now = Date.now()
     const s = this.subject(now)
     let n = s.n
@@ -189,7 +194,10 @@ export class Throttle extends DurableObject<Bindings> {
       this.wipe()
       return { empty: true }
     }
-    this.kv.put('s', { ...s, f: 0, until: 0, n })
+    // Below `free` no lock can stand; above it, a lock this attempt lengthened stays (the safe side).
+    const f = Math.max(0, s.f - 1)
+    const until = policy.perSubject && f < policy.perSubject.free ? 0 : s.until
+    this.kv.put('s', { ...s, f, until, n })
     return { empty: false }
   }
 

@@ -29,12 +29,18 @@ describe('Throttle object', () => {
     const name = subject()
     const t = throttleStub(name)
     await t.failed('x0', policy, true)
-    await t.succeeded('known')
-    for (let i = 0; i < 10; i++) await t.failed(`x${i + 1}`, policy, true)
+    expect(await t.attempt('known', policy, true)).toMatchObject({ ok: true })
+    await t.succeeded('known', policy)
+    // The success took back its own advance count, and kept x0's.
+    expect((await t.status()).failures).toBe(1)
+    for (let i = 0; i < 9; i++) await t.failed(`x${i + 1}`, policy, true)
     expect(await t.attempt('fresh', policy, false)).toMatchObject({ ok: false, scope: 'subject' })
     expect(await t.attempt('known', policy, false)).toMatchObject({ ok: true })
+    // Its success does not clear the subject's counter while other addresses' failures stand.
+    expect(await t.succeeded('known', policy)).toEqual({ empty: false })
+    expect(await t.attempt('fresh', policy, false)).toMatchObject({ ok: false, scope: 'subject' })
     const s = await t.status()
-    expect(s.failures).toBe(11)
+    expect(s.failures).toBe(10)
     expect(s.lockedForMs).toBeGreaterThan(0)
     expect(s.known).toBe(1)
   })
@@ -56,14 +62,22 @@ describe('Throttle object', () => {
     expect((await t.attempt('b', policy, true)).mark).toBe(false)
   })
 
+  it('without addresses (a broker that does not say), a success clears the subject', async () => {
+    const name = subject()
+    const t = throttleStub(name)
+    for (let i = 0; i < 9; i++) await t.failed(null, policy, true)
+    expect(await t.succeeded(null, policy)).toEqual({ empty: true })
+    expect(await storedKeys(name)).toEqual([])
+  })
+
   it('a success that leaves no failing address deletes everything', async () => {
     const name = subject()
     const t = throttleStub(name)
     await t.failed('a', policy, false)
     await t.failed('b', policy, false)
-    expect(await t.succeeded('a')).toEqual({ empty: false })
+    expect(await t.succeeded('a', policy)).toEqual({ empty: false })
     expect(await storedKeys(name)).toEqual(expect.arrayContaining(['s', 'a:b', 'g:a']))
-    expect(await t.succeeded('b')).toEqual({ empty: true })
+    expect(await t.succeeded('b', policy)).toEqual({ empty: true })
     expect(await storedKeys(name)).toEqual([])
   })
 
