@@ -120,8 +120,11 @@ export function makeBootstrapService(deps: Deps) {
         answer = await evaluate(look)
       } catch (e) {
         if (e instanceof AppError && e.code === 'not_found') {
-          await throttles.countGuess(client)
+          // The gate first: an attempt is settled even when the address budget then refuses.
           await gate.failed()
+          await throttles.countGuess(client)
+        } else {
+          await gate.abandon()
         }
         throw e
       }

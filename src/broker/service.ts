@@ -93,6 +93,7 @@ export function makeBrokerService(deps: Deps) {
         return allow
       } catch (e) {
         if (e instanceof ThrottledError) return deny('too many failed connects: locked')
+        await gate.abandon()
         throw e
       }
     },

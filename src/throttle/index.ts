@@ -47,15 +47,21 @@ const MESSAGES = {
  * marker with the caller's cache lookup and, when the marker is there, asks the object first.
  */
 export interface Gate extends Guard {
-  /** Asks the object first, whatever the marker says (logins, which have no marker). */
+  /**
+   * Asks the object first, whatever the marker says (logins, which have no marker).
+   * @throws ThrottledError while locked.
+   */
   begin(): Promise<void>
-  /** After a success. */
+  /** After a success (settles an attempt; nothing to do without one). */
   passed(): Promise<void>
   /**
-   * After a failed credential check.
+   * After a failed credential check: settles the attempt, or (none was made: no marker) counts
+   * the failure.
    * @throws ThrottledError when a lock already applied, so the answer must be the refusal.
    */
   failed(): Promise<void>
+  /** After the request ended otherwise (bad input, a storage error): lets an attempt go uncounted. */
+  abandon(): Promise<void>
 }
 
 type Stub = DurableObjectStub<Throttle>
@@ -104,7 +110,7 @@ export function makeThrottles(env: Bindings, config: Config) {
     let attempted = false
 
     async function attempt() {
-      const v = await s.attempt(address, policy, marker !== undefined).catch(unavailable)
+      const v = await s.attempt(address, policy, marker ? 'seen' : 'none').catch(unavailable)
       if (v.mark && marker) await writeMarker(marker)
       if (!v.ok) throw new ThrottledError(v.retryAfterMs, MESSAGES.subject)
       attempted = true
@@ -119,15 +125,27 @@ export function makeThrottles(env: Bindings, config: Config) {
       begin: attempt,
       async passed() {
         if (!attempted) return
-        const r = await s.succeeded(address, policy).catch(unavailable)
+        attempted = false
+        const r = await s.succeeded(address).catch(unavailable)
         // Rare (the end of an attack), so awaited: the next hit then skips the object again.
-        if (r.empty && marker) await deleteMarker(marker)
+        if (r.empty && marker && seen !== null) await deleteMarker(marker)
       },
       async failed() {
-        if (attempted) return
+        if (attempted) {
+          attempted = false
+          const r = await s.failedAttempt(address, policy, marker ? 'seen' : 'none').catch(unavailable)
+          if (r.mark && marker) await writeMarker(marker)
+          return
+        }
         const r = await s.failed(address, policy, seen !== null).catch(unavailable)
         if (r.mark && marker) await writeMarker(marker)
         if (r.retryAfterMs > 0) throw new ThrottledError(r.retryAfterMs, MESSAGES.subject)
+      },
+      async abandon() {
+        if (!attempted) return
+        attempted = false
+        // Best effort: the request is failing anyway, and an object restart forgets it too.
+        await s.abandoned(address).catch((e) => logError('throttle attempt not released:', e))
       },
     }
   }

@@ -7,6 +7,7 @@ import {
   lockedFor,
   type Policy,
   type Quota,
+  type Tier,
   withFailure,
 } from '../lib/lockout'
 
@@ -14,8 +15,8 @@ import {
  * One Durable Object per throttled subject (`login:<e-mail>`, `fetch:<external id>`,
  * `connect:<thing id>`, `mail:<e-mail>`; see ./index.ts). A subject's requests are serialized
  * through its object and every method runs without awaiting (synchronous storage), so counts are
- * exact: fifty guesses sent at once are fifty failures, in order, and the ones after the lock
- * starts are refused.
+ * exact: of fifty guesses sent at once, the ones past the lock are refused before any is
+ * evaluated, because attempts in flight count as failures until they are settled.
  *
  * Storage (the object's own SQLite-backed key-value store):
  *   s            the subject counter (Counter) plus `marked`, until when the KV lock marker the
@@ -49,6 +50,9 @@ export interface Refused {
   /** Which counter refused: the address's own, or the subject's. */
   scope: 'address' | 'subject'
 }
+
+/** A subject's KV marker as the Worker knows it: read (`seen`), not found (`unseen`), or none in use. */
+export type Marker = 'seen' | 'unseen' | 'none'
 
 export type Verdict = ({ ok: true } | Refused) & {
   /** The Worker should (re)write the subject's KV lock marker. */
@@ -111,10 +115,39 @@ export class Throttle extends DurableObject<Bindings> {
     return t !== undefined && now - t < FORGET_MS
   }
 
-  /** How long this address is refused now (0: not at all), and by which counter. */
+  /** Attempts allowed and not yet settled (succeeded / failedAttempt), per address and in all. */
+  private readonly pending = new Map<string, number>()
+
+  private pend(address: string | null, delta: 1 | -1) {
+    for (const key of address === null ? [''] : ['', address]) {
+      const n = (this.pending.get(key) ?? 0) + delta
+      if (n > 0) this.pending.set(key, n)
+      else this.pending.delete(key)
+    }
+  }
+
+  /** A counter as it will stand if the `pending` attempts in flight all fail. */
+  private ahead(c: Counter | undefined, tier: Tier, pending: number, now: number): Counter | undefined {
+    let out = c
+    for (let i = 0; i < pending; i++) out = withFailure(out, tier, now)
+    return out
+  }
+
+  /**
+   * How long this address is refused now (0: not at all), and by which counter. Attempts still in
+   * flight count as failures here, so concurrent guesses cannot all slip in before the first one
+   * is settled.
+   */
   private refusal(address: string | null, policy: Policy, s: Subject, now: number): Omit<Refused, 'ok'> | null {
-    const own = address !== null && policy.perAddress ? lockedFor(this.kv.get<Counter>(this.addressKey(address, s)), now) : 0
-    const all = policy.perSubject && !this.known(address, now) ? lockedFor(s, now) : 0
+    let own = 0
+    if (address !== null && policy.perAddress) {
+      const c = this.kv.get<Counter>(this.addressKey(address, s))
+      own = lockedFor(this.ahead(c, policy.perAddress, this.pending.get(address) ?? 0, now), now)
+    }
+    let all = 0
+    if (policy.perSubject && !this.known(address, now)) {
+      all = lockedFor(this.ahead(s, policy.perSubject, this.pending.get('') ?? 0, now), now)
+    }
     if (own === 0 && all === 0) return null
     return own >= all ? { retryAfterMs: own, scope: 'address' } : { retryAfterMs: all, scope: 'subject' }
   }
@@ -133,26 +166,46 @@ export class Throttle extends DurableObject<Bindings> {
     return next
   }
 
-  /** Whether the Worker should write the KV marker now; notes that it will be. */
-  private markDue(s: Subject, now: number, sawMarker: boolean): boolean {
-    if (sawMarker && s.marked - now > FORGET_MS / 2) return false
+  /**
+   * Whether the Worker should write the subject's KV marker now (it did not see it, or it nears
+   * its expiry); notes that it will be. `none`: the subject has no marker (logins).
+   */
+  private markDue(s: Subject, now: number, marker: Marker): boolean {
+    if (marker === 'none' || (marker === 'seen' && s.marked - now > FORGET_MS / 2)) return false
     this.kv.put('s', { ...s, marked: now + FORGET_MS })
     return true
   }
 
   /**
-   * An attempt about to be evaluated: refused while a lock applies to this address, otherwise
-   * counted as a failure in advance (a success calls `succeeded`, which takes it back). Counting
-   * first is what makes concurrent guesses exact. `marker`: the subject uses a KV lock marker,
-   * and the Worker read it (attempts are made only then).
+   * An attempt about to be evaluated: refused while a lock applies to this address (attempts in
+   * flight counted as failures), otherwise let through and held as pending, in memory, until the
+   * Worker settles it with `succeeded` or `failedAttempt`. A success therefore writes nothing
+   * while the subject has no failures stored. (Should the object restart between an attempt and
+   * its settling, that one attempt is no longer pending; its failure is still counted when it is
+   * settled.) `marker`: `seen` when the Worker read the subject's KV marker, `none` without one.
    */
-  attempt(address: string | null, policy: Policy, marker: boolean): Verdict {
+  attempt(address: string | null, policy: Policy, marker: Marker): Verdict {
     const now = Date.now()
+    const stored = this.kv.get<Subject>('s') !== undefined
     const s = this.subject(now)
     const refused = this.refusal(address, policy, s, now)
-    if (refused) return { ok: false, ...refused, mark: marker && this.markDue(s, now, true) }
-    const next = this.count(address, policy, s, now)
-    return { ok: true, mark: marker && this.markDue(next, now, true) }
+    const mark = stored && this.markDue(s, now, marker)
+    if (refused) return { ok: false, ...refused, mark }
+    this.pend(address, 1)
+    return { ok: true, mark }
+  }
+
+  /** An attempt let through turned out a failure: counted. */
+  failedAttempt(address: string | null, policy: Policy, marker: Marker): { mark: boolean } {
+    this.pend(address, -1)
+    const now = Date.now()
+    const next = this.count(address, policy, this.subject(now), now)
+    return { mark: this.markDue(next, now, marker) }
+  }
+
+  /** An attempt let through ended neither way (the request failed for another reason): let go. */
+  abandoned(address: string | null): void {
+    this.pend(address, -1)
   }
 
   /**
@@ -165,20 +218,26 @@ export class Throttle extends DurableObject<Bindings> {
     const s = this.subject(now)
     const refused = this.refusal(address, policy, s, now)
     const next = this.count(address, policy, s, now)
-    return { retryAfterMs: refused?.retryAfterMs ?? 0, scope: refused?.scope, mark: this.markDue(next, now, sawMarker) }
+    return {
+      retryAfterMs: refused?.retryAfterMs ?? 0,
+      scope: refused?.scope,
+      mark: this.markDue(next, now, sawMarker ? 'seen' : 'unseen'),
+    }
   }
 
   /**
-   * An attempt turned out a success: its advance count is taken back, this address's counter is
-   * cleared and the address is remembered as known (the subject lock no longer applies to it).
-   * The subject's counter is cleared, with everything else, once no failing address is left: a
-   * success proves this address, not the others, so while someone else's failures stand the
-   * victim's own successes must not earn them fresh guesses. Without addresses (a broker that does
-   * not say) a success clears it all. Returns `empty` when nothing is left (the Worker then
-   * deletes the KV marker).
+   * An attempt let through turned out a success. Nothing is written while the subject has no
+   * failures stored. Otherwise this address's counter is cleared and the address remembered as
+   * known (the subject lock no longer applies to it); the subject's counter is cleared, with
+   * everything else, once no failing address is left: a success proves this address, not the
+   * others, so while someone else's failures stand the victim's own successes must not earn them
+   * fresh guesses. Without addresses (a broker that does not say) a success clears it all.
+   * Returns `empty` when nothing is stored (the Worker then deletes a KV marker it saw).
    */
-  succeeded(address: string | null, policy: Policy): { empty: boolean } {
+  succeeded(address: string | null): { empty: boolean } {
+    this.pend(address, -1)
     const now = Date.now()
+    if (this.kv.get<Subject>('s') === undefined) return { empty: true }
     const s = this.subject(now)
     let n = s.n
     if (address !== null) {
@@ -194,10 +253,7 @@ export class Throttle extends DurableObject<Bindings> {
       this.wipe()
       return { empty: true }
     }
-    // Below `free` no lock can stand; above it, a lock this attempt lengthened stays (the safe side).
-    const f = Math.max(0, s.f - 1)
-    const until = policy.perSubject && f < policy.perSubject.free ? 0 : s.until
-    this.kv.put('s', { ...s, f, until, n })
+    this.kv.put('s', { ...s, n })
     return { empty: false }
   }
 

@@ -107,17 +107,27 @@ export function makeUsersService(deps: Pick<Deps, 'db' | 'config'> & { mailer: M
     async login(email: string, password: string, client: string) {
       const normalized = email.toLowerCase()
       const gate = throttles.gate('login', normalized, client)
-      // The object counts this attempt before the password is checked (concurrent guesses stay
-      // exact); the row is read meanwhile, and nothing is evaluated unless the object allows it.
-      const [, user] = await Promise.all([gate.begin(), repo.retrieveByEmail(db, normalized)])
-      const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()))
+      // The object lets the attempt through (or refuses it) before anything is read or checked, and
+      // holds it as a failure until it is settled below (concurrent guesses stay exact); a
+      // refused attempt costs no D1 read and no PBKDF2.
+      await gate.begin()
       let token: string | undefined
-      if (user && ok) token = await loginToken(user)
-      else if (!user) {
-        const admin = await bootstrapAdmin(normalized, password)
-        if (admin) token = await loginToken(admin)
+      try {
+        const user = await repo.retrieveByEmail(db, normalized)
+        const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()))
+        if (user && ok) token = await loginToken(user)
+        else if (!user) {
+          const admin = await bootstrapAdmin(normalized, password)
+          if (admin) token = await loginToken(admin)
+        }
+      } catch (e) {
+        await gate.abandon()
+        throw e
       }
-      if (token === undefined) throw new AppError('unauthenticated', INVALID_CREDENTIALS)
+      if (token === undefined) {
+        await gate.failed()
+        throw new AppError('unauthenticated', INVALID_CREDENTIALS)
+      }
       await gate.passed()
       return token
     },

@@ -10,7 +10,7 @@ import { type Config, type Env, hex, newConfig, warm } from './helpers'
 const enc = new TextEncoder()
 const CFB_KEY = '000102030405060708090a0b0c0d0e0f'
 const SEALED_MASTER = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff'
-const overrides: Env = { MF_BOOTSTRAP_ENCRYPT_KEY: CFB_KEY, FLUXGATE_BOOTSTRAP_SEALED_KEY: SEALED_MASTER }
+const overrides = { MF_BOOTSTRAP_ENCRYPT_KEY: CFB_KEY, FLUXGATE_BOOTSTRAP_SEALED_KEY: SEALED_MASTER } as Env
 
 interface Answer {
   status: number
@@ -18,7 +18,7 @@ interface Answer {
   headers: Headers
 }
 
-async function get(path: string, auth: string, ip: string, extra: Env = {}): Promise<Answer> {
+async function get(path: string, auth: string, ip: string, extra: Record<string, unknown> = {}): Promise<Answer> {
   const res = await callRaw('GET', path, { auth, headers: from(ip) }, { ...overrides, ...extra })
   return { status: res.status, text: new TextDecoder().decode(await res.arrayBuffer()), headers: res.headers }
 }

@@ -13,32 +13,48 @@ const policy: Policy = {
 const subject = () => `test:${uid()}`
 
 describe('Throttle object', () => {
-  it('attempts are counted before they are evaluated; the lock refuses the next one', async () => {
+  it('attempts in flight count as failures: the lock refuses the next one before any is settled', async () => {
     const name = subject()
     const t = throttleStub(name)
-    for (let i = 0; i < 3; i++) expect(await t.attempt('a', policy, false)).toMatchObject({ ok: true })
-    const refused = await t.attempt('a', policy, false)
+    for (let i = 0; i < 3; i++) expect(await t.attempt('a', policy, 'none')).toMatchObject({ ok: true })
+    const refused = await t.attempt('a', policy, 'none')
     expect(refused).toMatchObject({ ok: false, scope: 'address' })
     expect((refused as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(59_000)
-    // Refused attempts are not failures: the status still shows three.
+    expect(await t.attempt('b', policy, 'none')).toMatchObject({ ok: true })
+    // Nothing is stored for attempts until they are settled as failures.
+    expect(await storedKeys(name)).toEqual([])
+    for (let i = 0; i < 3; i++) await t.failedAttempt('a', policy, 'none')
+    await t.succeeded('b')
+    // Refused attempts are not failures: the status shows three.
     expect((await t.status()).addresses).toEqual([expect.objectContaining({ address: 'a', failures: 3 })])
-    expect(await t.attempt('b', policy, false)).toMatchObject({ ok: true })
+    expect(await t.attempt('a', policy, 'none')).toMatchObject({ ok: false })
+  })
+
+  it('an abandoned attempt is let go uncounted; a success on a clean subject writes nothing', async () => {
+    const name = subject()
+    const t = throttleStub(name)
+    for (let i = 0; i < 3; i++) {
+      expect(await t.attempt('a', policy, 'none')).toMatchObject({ ok: true })
+      await t.abandoned('a')
+    }
+    expect(await t.attempt('a', policy, 'none')).toMatchObject({ ok: true })
+    expect(await t.succeeded('a')).toEqual({ empty: true })
+    expect(await storedKeys(name)).toEqual([])
   })
 
   it('the subject lock refuses every address that has not succeeded since the failures began', async () => {
     const name = subject()
     const t = throttleStub(name)
     await t.failed('x0', policy, true)
-    expect(await t.attempt('known', policy, true)).toMatchObject({ ok: true })
-    await t.succeeded('known', policy)
-    // The success took back its own advance count, and kept x0's.
+    expect(await t.attempt('known', policy, 'seen')).toMatchObject({ ok: true })
+    await t.succeeded('known')
+    // A success does not clear the others' failures.
     expect((await t.status()).failures).toBe(1)
     for (let i = 0; i < 9; i++) await t.failed(`x${i + 1}`, policy, true)
-    expect(await t.attempt('fresh', policy, false)).toMatchObject({ ok: false, scope: 'subject' })
-    expect(await t.attempt('known', policy, false)).toMatchObject({ ok: true })
-    // Its success does not clear the subject's counter while other addresses' failures stand.
-    expect(await t.succeeded('known', policy)).toEqual({ empty: false })
-    expect(await t.attempt('fresh', policy, false)).toMatchObject({ ok: false, scope: 'subject' })
+    expect(await t.attempt('fresh', policy, 'none')).toMatchObject({ ok: false, scope: 'subject' })
+    expect(await t.attempt('known', policy, 'seen')).toMatchObject({ ok: true })
+    expect(await t.succeeded('known')).toEqual({ empty: false })
+    expect(await t.attempt('fresh', policy, 'none')).toMatchObject({ ok: false, scope: 'subject' })
     const s = await t.status()
     expect(s.failures).toBe(10)
     expect(s.lockedForMs).toBeGreaterThan(0)
@@ -59,14 +75,15 @@ describe('Throttle object', () => {
     expect((await t.failed('a', policy, false)).mark).toBe(true)
     expect((await t.failed('a', policy, true)).mark).toBe(false)
     expect((await t.failed('a', policy, false)).mark).toBe(true)
-    expect((await t.attempt('b', policy, true)).mark).toBe(false)
+    expect((await t.attempt('b', policy, 'seen')).mark).toBe(false)
+    expect((await t.failedAttempt('b', policy, 'seen')).mark).toBe(false)
   })
 
   it('without addresses (a broker that does not say), a success clears the subject', async () => {
     const name = subject()
     const t = throttleStub(name)
     for (let i = 0; i < 9; i++) await t.failed(null, policy, true)
-    expect(await t.succeeded(null, policy)).toEqual({ empty: true })
+    expect(await t.succeeded(null)).toEqual({ empty: true })
     expect(await storedKeys(name)).toEqual([])
   })
 
@@ -75,9 +92,9 @@ describe('Throttle object', () => {
     const t = throttleStub(name)
     await t.failed('a', policy, false)
     await t.failed('b', policy, false)
-    expect(await t.succeeded('a', policy)).toEqual({ empty: false })
+    expect(await t.succeeded('a')).toEqual({ empty: false })
     expect(await storedKeys(name)).toEqual(expect.arrayContaining(['s', 'a:b', 'g:a']))
-    expect(await t.succeeded('b', policy)).toEqual({ empty: true })
+    expect(await t.succeeded('b')).toEqual({ empty: true })
     expect(await storedKeys(name)).toEqual([])
   })
 
@@ -89,8 +106,8 @@ describe('Throttle object', () => {
       for (let i = 0; i < 3; i++) obj.failed(`late${i}`, wide, true)
     })
     const t = throttleStub(name)
-    expect(await t.attempt('another-new-one', wide, false)).toMatchObject({ ok: false, scope: 'address' })
-    expect(await t.attempt('a1', wide, false)).toMatchObject({ ok: true })
+    expect(await t.attempt('another-new-one', wide, 'none')).toMatchObject({ ok: false, scope: 'address' })
+    expect(await t.attempt('a1', wide, 'none')).toMatchObject({ ok: true })
     expect((await storedKeys(name)).filter((k) => k.startsWith('a:'))).toHaveLength(MAX_ADDRESSES + 1)
   })
 
@@ -112,7 +129,7 @@ describe('Throttle object', () => {
     for (let i = 0; i < 12; i++) await t.failed(`x${i % 4}`, policy, true)
     await t.clear()
     expect(await storedKeys(name)).toEqual([])
-    expect(await t.attempt('x0', policy, false)).toMatchObject({ ok: true })
+    expect(await t.attempt('x0', policy, 'none')).toMatchObject({ ok: true })
   })
 
   it('endLocks (the tests’ clock) keeps the counts: the next failure locks for twice as long', async () => {
@@ -120,8 +137,9 @@ describe('Throttle object', () => {
     const t = throttleStub(name)
     for (let i = 0; i < 3; i++) await t.failed('a', policy, true)
     await endLocks(name)
-    expect(await t.attempt('a', policy, false)).toMatchObject({ ok: true })
-    const next = await t.attempt('a', policy, false)
+    expect(await t.attempt('a', policy, 'none')).toMatchObject({ ok: true })
+    await t.failedAttempt('a', policy, 'none')
+    const next = await t.attempt('a', policy, 'none')
     expect((next as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(119_000)
   })
 

@@ -128,7 +128,7 @@ describe('POST /tokens: failures per account', () => {
 })
 
 describe('caps per client address', () => {
-  it('POST /tokens: 30 per minute, then 429 before anything is checked', async () => {
+  it('POST /tokens: 30 per minute, then 429 before anything is checked', { timeout: 60_000 }, async () => {
     await withinOneWindow()
     const ip = address()
     for (let i = 0; i < 30; i++) {
@@ -140,7 +140,7 @@ describe('caps per client address', () => {
     expect((await api('POST', '/tokens', { json: {}, headers: from(address()) })).status).toBe(400)
   })
 
-  it('POST /users (sign-up): 10 per minute', async () => {
+  it('POST /users (sign-up): 10 per minute', { timeout: 60_000 }, async () => {
     await withinOneWindow()
     const ip = address()
     const signUp = () => api('POST', '/users', { json: { email: `s-${uid()}@example.com`, password: PASSWORD }, headers: from(ip) })
@@ -148,7 +148,7 @@ describe('caps per client address', () => {
     expectError(await signUp(), 429, /too many requests/)
   })
 
-  it('POST /password/reset-request: 5 per minute', async () => {
+  it('POST /password/reset-request: 5 per minute', { timeout: 60_000 }, async () => {
     await withinOneWindow()
     const ip = address()
     const ask = () => api('POST', '/password/reset-request', { json: { email: `r-${uid()}@example.com` }, headers: from(ip) })
@@ -156,7 +156,7 @@ describe('caps per client address', () => {
     expectError(await ask(), 429)
   })
 
-  it('requests without CF-Connecting-IP share one bucket', async () => {
+  it('requests without CF-Connecting-IP share one bucket', { timeout: 60_000 }, async () => {
     await withinOneWindow()
     const req = () => new Request('http://fluxgate.test/password/reset-request', {
       method: 'POST',
