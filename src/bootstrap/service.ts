@@ -3,7 +3,7 @@ import type { Identity } from '../env'
 import type { Config } from '../lib/config'
 import type { Deps } from '../lib/context'
 import { keyedHash, timingSafeEqual } from '../lib/crypto'
-import { AppError, ThrottledError } from '../lib/errors'
+import { AppError } from '../lib/errors'
 import { closeSessionsLater } from '../sessions'
 import { makeThrottles } from '../throttle'
 import type { Status } from '../throttle/object'
@@ -113,27 +113,23 @@ export function makeBootstrapService(deps: Deps) {
   ): Promise<T> {
     const gate = throttles.gate('fetch', externalId, client)
     const byAddress = throttles.addressGuard(client)
+    // A refusal here costs no D1 round trip: nothing is read, nor recorded (the id may not exist).
+    const look = await cache.lookup(externalId, byAddress ? [byAddress, gate] : [gate])
+    let answer: T
     try {
-      const look = await cache.lookup(externalId, byAddress ? [byAddress, gate] : [gate])
-      let answer: T
-      try {
-        answer = await evaluate(look)
-      } catch (e) {
-        if (e instanceof AppError && e.code === 'not_found') {
-          // The gate first: an attempt is settled even when the address budget then refuses.
-          await gate.failed()
-          await throttles.countGuess(client)
-        } else {
-          await gate.abandon()
-        }
-        throw e
-      }
-      await gate.passed()
-      return answer
+      answer = await evaluate(look)
     } catch (e) {
-      if (e instanceof ThrottledError) record(externalId, { ok: false, reason: 'refused: too many failed attempts' })
+      if (e instanceof AppError && e.code === 'not_found') {
+        // The gate first: an attempt is settled even when the address budget then refuses.
+        await gate.failed()
+        await throttles.countGuess(client)
+      } else {
+        await gate.abandon()
+      }
       throw e
     }
+    await gate.passed()
+    return answer
   }
 
   /**

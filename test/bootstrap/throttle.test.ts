@@ -113,13 +113,18 @@ describe('bootstrap fetch: the per-gateway cap above the per-address one', () =>
     expectLocked(await get(`/things/bootstrap/${cfg.externalId}`, cfg.externalKey, ip, off))
   })
 
-  it('a refusal is recorded on the config as the last failure', async () => {
-    const { u, cfg } = await gateway()
+  it('a refused fetch costs no D1 round trip and reaches the object only to be refused', async () => {
+    const { cfg } = await gateway()
     const ip = address()
-    for (let i = 0; i < 6; i++) await FETCHES.plain(cfg.externalId, `guess-${i}`, ip)
-    // Failure writes are coalesced per config per minute: the first one (a wrong key) is what shows.
-    const view = (await api('GET', `/things/configs/${cfg.id}`, { token: u.token })).body
-    expect(view.last_failure).toMatch(/wrong external key|too many failed attempts/)
+    for (let i = 0; i < 5; i++) await FETCHES.plain(cfg.externalId, `guess-${i}`, ip)
+    const d1 = countingD1(env.DB)
+    const throttles = countingThrottles()
+    const res = await callRaw('GET', `/things/bootstrap/${cfg.externalId}`, { auth: cfg.externalKey, headers: from(ip) }, {
+      DB: d1.db,
+      THROTTLES: throttles.ns,
+    })
+    expect(res.status).toBe(429)
+    expect([d1.counter.calls, throttles.counter.methods]).toEqual([0, ['attempt']])
   })
 })
 
