@@ -101,7 +101,10 @@ export function makeThrottles(env: Bindings, config: Config) {
     await env.CACHE.delete(key).catch((e) => logError('throttle marker not deleted:', e))
   }
 
-  /** The request's address for the per-address tier; `null` when the caller has none (a broker that does not say). */
+  /**
+   * The gate of one request to a subject. `address` is the client address for the per-address
+   * tier, `null` when the caller has none (a broker that does not say where a device is).
+   */
   function gate(kind: SubjectKind, name: string, address: string | null): Gate {
     const policy = policies[kind]
     const marker = markerOf(kind, name)
@@ -117,6 +120,7 @@ export function makeThrottles(env: Bindings, config: Config) {
     }
 
     return {
+      // Logins have no marker; their gate is never read as a guard (they call begin()).
       key: marker ?? `-:${kind}`,
       async check(value) {
         seen = value
@@ -126,7 +130,15 @@ export function makeThrottles(env: Bindings, config: Config) {
       async passed() {
         if (!attempted) return
         attempted = false
-        const r = await s.succeeded(address).catch(unavailable)
+        let r: { empty: boolean }
+        try {
+          r = await s.succeeded(address)
+        } catch (e) {
+          // The credential was right: the answer stands. At worst the object goes on counting the
+          // attempt as in flight (in memory only) until it restarts.
+          logError('throttle success not reported:', e)
+          return
+        }
         // Rare (the end of an attack), so awaited: the next hit then skips the object again.
         if (r.empty && marker && seen !== null) await deleteMarker(marker)
       },
