@@ -4,6 +4,7 @@
 import 'reflect-metadata'
 import { createApp } from '../src/app'
 export { BrokerSessions } from '../src/sessions/queue'
+export { Throttle } from '../src/throttle/object'
 import type { Bindings } from '../src/env'
 
 /**

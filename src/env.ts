@@ -47,6 +47,14 @@ export interface Secrets {
   FLUXGATE_BROKER_ADMIN_USER?: string
   FLUXGATE_BROKER_ADMIN_PASSWORD?: string
   FLUXGATE_BROKER_ADMIN_TIMEOUT?: string
+  FLUXGATE_THROTTLE_LOGIN_IP?: string
+  FLUXGATE_THROTTLE_LOGIN?: string
+  FLUXGATE_THROTTLE_FETCH_IP?: string
+  FLUXGATE_THROTTLE_FETCH?: string
+  FLUXGATE_THROTTLE_CONNECT_IP?: string
+  FLUXGATE_THROTTLE_CONNECT?: string
+  FLUXGATE_THROTTLE_RESET_MAIL?: string
+  FLUXGATE_THROTTLE_TRUSTED_IPS?: string
   /** Cloudflare Email Routing binding (`send_email`), used for password-reset mail when present. */
   SEND_EMAIL?: SendEmail
 }

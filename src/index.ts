@@ -3,5 +3,6 @@ import 'reflect-metadata'
 import { createApp } from './app'
 
 export { BrokerSessions } from './sessions/queue'
+export { Throttle } from './throttle/object'
 
 export default createApp()

@@ -9,10 +9,21 @@ const MAX_STATEMENT_BYTES = 90_000
 /** Statements per D1 batch call from Node. */
 const STATEMENTS_PER_BATCH = 20
 
+/** A distinct address of 10.0.0.0/8 for each n (seeding and load requests). */
+export const clientIp = (n) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`
+
+/** Seeding uses 10.255.0.0/16, away from the addresses scenarios give their load requests. */
+let seq = 0xffffff - 0xffff
+
 export function makeContext({ appUrl, d1, kv, bindings }) {
-  /** A request to the app; `json` is sent as an application/json body. */
+  /**
+   * A request to the app; `json` is sent as an application/json body. Seeding stands for many
+   * clients: each request gets its own CF-Connecting-IP unless `headers` names one, so the
+   * per-address caps (README: Security) never join a scenario's setup requests.
+   */
   async function api(method, path, { token, json, headers = {} } = {}) {
     const h = new Headers(headers)
+    if (!h.has('cf-connecting-ip')) h.set('cf-connecting-ip', clientIp(seq++))
     if (token) h.set('authorization', `Bearer ${token}`)
     let body
     if (json !== undefined) {
@@ -88,7 +99,7 @@ export function makeContext({ appUrl, d1, kv, bindings }) {
     return rows.length
   }
 
-  return { url: appUrl, api, call, login, newUser, apiKey, insertRows, d1, kv, bindings, uid }
+  return { url: appUrl, api, call, login, newUser, apiKey, insertRows, d1, kv, bindings, uid, clientIp }
 }
 
 const ident = (name) => `"${name.replaceAll('"', '""')}"`

@@ -75,4 +75,6 @@ export interface Context {
   /** The text bindings the app runs with (secrets from scripts/dev-secrets.mjs, vars). */
   bindings: Record<string, string>
   uid(): string
+  /** A distinct client address (CF-Connecting-IP) for each number, for per-address caps. */
+  clientIp(n: number): string
 }

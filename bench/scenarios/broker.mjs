@@ -71,7 +71,9 @@ export default [
     seed: connected,
     request: (s) => ({ path: s.paths.user, ...form({ username: s.thingId, password: s.key, client_id: `agent-${s.thingId}` }) }),
     expectStatus: 200,
-    reference: (s) => `/kv-bulk?k=${encodeURIComponent(tkKey(s.key))}&k=${encodeURIComponent(`th:${s.thingId}`)}`,
+    // The thing's throttle marker (tl:, absent unless connects failed) is read in the same bulk read.
+    reference: (s) =>
+      `/kv-bulk?${[tkKey(s.key), `th:${s.thingId}`, `tl:${s.thingId}`].map((k) => `k=${encodeURIComponent(k)}`).join('&')}`,
     referenceHits: 2,
   },
   {

@@ -1,5 +1,6 @@
 import { b64url, randomBytes } from '../lib/crypto'
 import { AppError, logError } from '../lib/errors'
+import { type Guard, guardKeys, readGuards, runGuards } from '../lib/guard'
 
 /*
  * KV cache of gateway answers, in front of D1. KV is never the authority: an entry only repeats an
@@ -179,12 +180,20 @@ export function makeAnswerCache(
   return {
     enabled,
 
-    /** A hit needs an entry whose epochs are both current markers (one bulk KV read). */
-    async lookup(externalId: string): Promise<AnswerLookup> {
-      if (!enabled) return {}
-      // One bulk read (a single KV operation) for the entry and both markers.
+    /**
+     * A hit needs an entry whose epochs are both current markers (one bulk KV read). The guards'
+     * lock markers are read in the same bulk read and checked before anything else (a refusal
+     * throws); with the cache off they cost one bulk read of their own.
+     */
+    async lookup(externalId: string, guards: readonly Guard[] = []): Promise<AnswerLookup> {
+      if (!enabled) {
+        await readGuards(kv, guards)
+        return {}
+      }
+      // One bulk read (a single KV operation) for the entry, both markers and the lock markers.
       const keys = [entryKey(externalId), markerKey(externalId), GEN_KEY]
-      const got = await kv.get(keys)
+      const got = await kv.get([...keys, ...guardKeys(guards)])
+      await runGuards(guards, got)
       const [raw = null, m = null, g = null] = keys.map((k) => got.get(k) ?? null)
       const entry = parse(raw)
       if (entry && m !== null && g !== null && entry.m === m && entry.g === g) {

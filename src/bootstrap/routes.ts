@@ -18,11 +18,13 @@ import {
   configsQuery,
   createConfigReq,
   externalIdParam,
+  lockRes,
   stateReq,
   updateCertsReq,
   updateConfigReq,
   updateConnectionsReq,
 } from './schema'
+import { clientAddress } from '../throttle/middleware'
 import { makeBootstrapService } from './service'
 
 /** Mounted before the things router: `GET /things/{id}` would otherwise take `/things/configs`. */
@@ -176,12 +178,44 @@ bootstrap.openapi(
 bootstrap.openapi(
   createRoute({
     method: 'get',
+    path: '/things/configs/{id}/lock',
+    tags: ['bootstrap'],
+    summary: "A gateway's throttles: failed bootstrap fetches and broker connects, and their locks",
+    security: userAuth,
+    middleware: [requireUser] as const,
+    request: { params: configIdParam },
+    responses: { 200: jsonContent(lockRes, 'The throttles'), ...errorResponses(401, 404, 503) },
+  }),
+  async (c) => c.json(await service(c).viewLock(c.var.identity, c.req.valid('param').id), 200),
+)
+
+bootstrap.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/things/configs/{id}/lock',
+    tags: ['bootstrap'],
+    summary: "Clear a gateway's throttles (counts and locks of its fetches and connects)",
+    security: userAuth,
+    middleware: [requireUser] as const,
+    request: { params: configIdParam },
+    responses: { 204: { description: 'Cleared' }, ...errorResponses(401, 404, 503) },
+  }),
+  async (c) => {
+    await service(c).clearLock(c.var.identity, c.req.valid('param').id)
+    return c.body(null, 204)
+  },
+)
+
+bootstrap.openapi(
+  createRoute({
+    method: 'get',
     path: '/things/bootstrap/{externalId}',
     tags: ['bootstrap'],
     summary: 'A gateway fetches its configuration with its external key',
     description:
       'Unknown external id and wrong key answer the same 404. `If-None-Match` with the ' +
-      'current ETag answers 304.',
+      'current ETag answers 304. After repeated failures the external id is locked (429 with ' +
+      'Retry-After, the right key included); see the README, Security.',
     security: externalKeyAuth,
     request: { params: externalIdParam },
     responses: {
@@ -190,12 +224,12 @@ bootstrap.openapi(
         headers: { ETag: { description: 'Strong validator of the answer', schema: { type: 'string' } } },
       },
       304: { description: 'Unchanged since the given ETag' },
-      ...errorResponses(401, 404, 503),
+      ...errorResponses(401, 404, 429, 503),
     },
   }),
   async (c) => {
     const key = thingKeyFromHeader(c.req.header('authorization'))
-    const answer = await service(c).bootstrap(c.req.valid('param').externalId, key)
+    const answer = await service(c).bootstrap(c.req.valid('param').externalId, key, clientAddress(c))
     // The answer holds secrets: no shared cache may keep it; the gateway revalidates with the ETag.
     c.header('ETag', answer.etag)
     c.header('Cache-Control', 'private, no-cache')
@@ -218,12 +252,12 @@ bootstrap.openapi(
     request: { params: externalIdParam },
     responses: {
       200: binary('IV (16 bytes) followed by the AES-CFB encrypted JSON answer'),
-      ...errorResponses(400, 401, 404, 503),
+      ...errorResponses(400, 401, 404, 429, 503),
     },
   }),
   async (c) => {
     const header = thingKeyFromHeader(c.req.header('authorization'))
-    const sealed = await service(c).bootstrapSecure(c.req.valid('param').externalId, header)
+    const sealed = await service(c).bootstrapSecure(c.req.valid('param').externalId, header, clientAddress(c))
     c.header('Content-Type', 'application/octet-stream')
     c.header('Cache-Control', 'no-store')
     return c.body(sealed, 200)
@@ -245,12 +279,12 @@ bootstrap.openapi(
     request: { params: externalIdParam },
     responses: {
       200: binary('IV (12 bytes) followed by the AES-GCM sealed JSON answer and its tag'),
-      ...errorResponses(400, 401, 404, 503),
+      ...errorResponses(400, 401, 404, 429, 503),
     },
   }),
   async (c) => {
     const header = thingKeyFromHeader(c.req.header('authorization'))
-    const sealed = await service(c).bootstrapSealed(c.req.valid('param').externalId, header)
+    const sealed = await service(c).bootstrapSealed(c.req.valid('param').externalId, header, clientAddress(c))
     c.header('Content-Type', 'application/octet-stream')
     c.header('Cache-Control', 'no-store')
     return c.body(sealed, 200)

@@ -235,3 +235,33 @@ export type CreateConfigReq = z.output<typeof createConfigReq>
 export type UpdateConfigReq = z.output<typeof updateConfigReq>
 export type UpdateCertsReq = z.output<typeof updateCertsReq>
 export type ConfigsQuery = z.output<typeof configsQuery>
+
+/** One throttle of a gateway, as its owner sees it (GET /things/configs/{id}/lock). */
+const throttleRes = z
+  .object({
+    locked: z.boolean().openapi({ description: 'Locked for every address that has not succeeded since the failures began' }),
+    retry_after: z.number().int().optional().openapi({ description: 'Seconds left of that lock' }),
+    failures: z.number().int().openapi({ description: 'Failures counted for the gateway (reset by a success)' }),
+    last_failure_at: z.string().optional(),
+    known_addresses: z.number().int().openapi({ description: 'Addresses that succeeded since the failures began' }),
+    addresses: z
+      .array(
+        z.object({
+          address: z.string().openapi({ description: 'Client address (an IPv6 /64, or * for addresses past the 1,000th)' }),
+          failures: z.number().int(),
+          locked: z.boolean(),
+          retry_after: z.number().int().optional(),
+          last_failure_at: z.string(),
+        }),
+      )
+      .openapi({ description: 'Addresses with failures, most recent first (at most 20)' }),
+  })
+  .openapi('Throttle')
+
+export const lockRes = z
+  .object({
+    external_id: z.string(),
+    fetch: throttleRes.openapi({ description: 'Bootstrap fetches of the external id' }),
+    connect: throttleRes.openapi({ description: 'Broker connects of the thing' }),
+  })
+  .openapi('GatewayLock')

@@ -6,12 +6,15 @@ import type { Deps } from '../lib/context'
 import { keyedHash, timingSafeEqual } from '../lib/crypto'
 import { AppError } from '../lib/errors'
 import { closeSessionsLater } from '../sessions'
+import { makeThrottles } from '../throttle'
+import type { Status } from '../throttle/object'
 import { invalidateAccess } from '../things/cache'
 import * as thingsRepo from '../things/repo'
 import { batchAll, newThingRow } from '../things/service'
 import { answerBody, channelView, etagOf, orderChannels } from './answer'
 import {
   allSettledOrThrow,
+  type AnswerLookup,
   type CachedAnswer,
   invalidateAnswers,
   makeAnswerCache,
@@ -43,6 +46,26 @@ const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISO
  */
 export function certCn(clientCert: string | null): string | null {
   return clientCert === null ? null : subjectCommonName(clientCert)
+}
+
+const seconds = (ms: number) => (ms > 0 ? Math.ceil(ms / 1000) : undefined)
+
+/** A throttle's state on the wire. */
+function throttleView(s: Status) {
+  return {
+    locked: s.lockedForMs > 0,
+    retry_after: seconds(s.lockedForMs),
+    failures: s.failures,
+    last_failure_at: iso(s.lastFailure),
+    known_addresses: s.known,
+    addresses: s.addresses.map((a) => ({
+      address: a.address,
+      failures: a.failures,
+      locked: a.lockedForMs > 0,
+      retry_after: seconds(a.lockedForMs),
+      last_failure_at: new Date(a.lastFailure).toISOString(),
+    })),
+  }
 }
 
 /** A config on the wire, in 0.12.1's field order; the list leaves out channels. */
@@ -80,17 +103,56 @@ export function makeBootstrapService(deps: Deps) {
   const cache = makeAnswerCache(env.CACHE, config.FLUXGATE_BOOTSTRAP_CACHE_TTL, waitUntil)
   const hashKey = (externalKey: string) => externalKeyHash(config, externalKey)
 
+  const throttles = makeThrottles(env, config)
+
   const record = (externalId: string, outcome: Outcome) =>
     recordFetch(db, waitUntil, externalId, outcome)
+
+  /**
+   * One fetch under the throttles (README: Security): the client address's failure budget and the
+   * gateway's lock marker are read in the same bulk KV read as the cached answer; while the
+   * marker is there the gateway's throttle object is asked before anything is evaluated. A wrong
+   * key or unknown external id (`not_found`) counts against both, and is refused (429) instead
+   * when a lock already applied. `evaluate` may throw anything else (400, 401) uncounted.
+   * @throws ThrottledError; whatever `evaluate` throws.
+   */
+  async function throttled<T>(
+    externalId: string,
+    client: string,
+    evaluate: (look: AnswerLookup) => Promise<T>,
+  ): Promise<T> {
+    const gate = throttles.gate('fetch', externalId, client)
+    const byAddress = throttles.addressGuard(client)
+    // A refusal here costs no D1 round trip: nothing is read, nor recorded (the id may not exist).
+    const look = await cache.lookup(externalId, byAddress ? [byAddress, gate] : [gate])
+    let answer: T
+    try {
+      answer = await evaluate(look)
+    } catch (e) {
+      if (e instanceof AppError && e.code === 'not_found') {
+        // The gate first: an attempt is settled even when the address budget then refuses.
+        await gate.failed()
+        await throttles.countGuess(client)
+      } else {
+        await gate.abandon()
+      }
+      throw e
+    }
+    await gate.passed()
+    return answer
+  }
 
   /**
    * The answer for a gateway, checked against its key: from KV when cached (no D1), otherwise one
    * D1 round trip, after which KV is filled. Records the outcome.
    * @throws AppError('not_found') for an unknown external id or a wrong key (one answer for both).
    */
-  async function answerFor(externalId: string, externalKey: string): Promise<CachedAnswer> {
-    if (!isExternalId(externalId)) throw notFound()
-    const [hash, look] = await Promise.all([hashKey(externalKey), cache.lookup(externalId)])
+  async function answerFor(
+    externalId: string,
+    hashing: Promise<string>,
+    look: AnswerLookup,
+  ): Promise<CachedAnswer> {
+    const hash = await hashing
     if (look.hit) {
       if (!timingSafeEqual(look.hit.keyHash, hash)) {
         record(externalId, { ok: false, reason: 'wrong external key' })
@@ -291,13 +353,46 @@ export function makeBootstrapService(deps: Deps) {
     },
 
     /**
+     * The throttles of one of the caller's gateways: its bootstrap fetches (by external id) and
+     * its thing's broker connects, with the failing client addresses.
+     * @throws AppError('not_found') unknown or another owner's config.
+     */
+    async viewLock(identity: Identity, id: string) {
+      const [row] = await repo.externalIdsOfThing(db, identity.userId, id)
+      if (!row) throw new AppError('not_found', 'config not found')
+      const [fetch, connect] = await Promise.all([
+        throttles.status('fetch', row.externalId),
+        throttles.status('connect', id),
+      ])
+      return { external_id: row.externalId, fetch: throttleView(fetch), connect: throttleView(connect) }
+    },
+
+    /**
+     * Clears both throttles of one of the caller's gateways: counts, locks and markers. The next
+     * fetch or connect is evaluated as if no failure had happened.
+     * @throws AppError('not_found') unknown or another owner's config.
+     */
+    async clearLock(identity: Identity, id: string) {
+      const [row] = await repo.externalIdsOfThing(db, identity.userId, id)
+      if (!row) throw new AppError('not_found', 'config not found')
+      await Promise.all([throttles.clear('fetch', row.externalId), throttles.clear('connect', id)])
+    },
+
+    /**
      * Plain fetch: the gateway's answer for its external id and key (0.12.1's shape). State is not
      * checked (0.12.1): an inactive gateway gets its configuration but cannot publish yet.
-     * @throws AppError('unauthenticated') no key; AppError('not_found') unknown id or wrong key.
+     * `client` is the client address (throttles).
+     * @throws AppError('unauthenticated') no key; AppError('not_found') unknown id or wrong key;
+     *   ThrottledError while the gateway or the address is locked.
      */
-    async bootstrap(externalId: string, externalKey: string | undefined): Promise<CachedAnswer> {
+    async bootstrap(externalId: string, externalKey: string | undefined, client: string): Promise<CachedAnswer> {
       if (!externalKey) throw new AppError('unauthenticated', 'missing external key')
-      return answerFor(externalId, externalKey)
+      // External ids that cannot exist are refused without touching the throttles.
+      if (!isExternalId(externalId)) throw notFound()
+      const hashing = hashKey(externalKey)
+      // Started early, awaited only if the throttles let the fetch through.
+      hashing.catch(() => undefined)
+      return throttled(externalId, client, (look) => answerFor(externalId, hashing, look))
     },
 
     /**
@@ -305,21 +400,27 @@ export function makeBootstrapService(deps: Deps) {
      * answer IV || AES-CFB(JSON) under MF_BOOTSTRAP_ENCRYPT_KEY.
      * @throws AppError('unauthenticated') no header; AppError('not_found') bad hex, unknown id or
      *   wrong key; AppError('malformed_entity') fewer than 16 bytes; AppError('unavailable') no key
-     *   configured.
+     *   configured; ThrottledError while the gateway or the address is locked.
      */
-    async bootstrapSecure(externalId: string, header: string | undefined): Promise<Sealed> {
+    async bootstrapSecure(externalId: string, header: string | undefined, client: string): Promise<Sealed> {
       const key = config.MF_BOOTSTRAP_ENCRYPT_KEY
       if (!key) {
         throw new AppError('unavailable', 'secure bootstrap is off: MF_BOOTSTRAP_ENCRYPT_KEY is not set')
       }
       if (!header) throw new AppError('unauthenticated', 'missing encrypted external key')
-      const externalKey = await openCfbHeader(key, header)
-      if (externalKey === 'bad_hex') throw notFound()
-      if (externalKey === 'too_short') {
-        throw new AppError('malformed_entity', 'encrypted external key must be at least 16 bytes')
-      }
-      const answer = await answerFor(externalId, externalKey)
-      return sealCfb(key, answer.body)
+      if (!isExternalId(externalId)) throw notFound()
+      const opening = openCfbHeader(key, header)
+      opening.catch(() => undefined)
+      return throttled(externalId, client, async (look) => {
+        const externalKey = await opening
+        // Bad hex is a wrong key like any other: counted.
+        if (externalKey === 'bad_hex') throw notFound()
+        if (externalKey === 'too_short') {
+          throw new AppError('malformed_entity', 'encrypted external key must be at least 16 bytes')
+        }
+        const answer = await answerFor(externalId, hashKey(externalKey), look)
+        return sealCfb(key, answer.body)
+      })
     },
 
     /**
@@ -328,9 +429,10 @@ export function makeBootstrapService(deps: Deps) {
      * the request nonce. Replays and timestamps outside the window are refused.
      * @throws AppError('unauthenticated') no header, stale timestamp or replayed nonce;
      *   AppError('malformed_entity') not a sealed request; AppError('not_found') unknown id,
-     *   wrong key or a request that fails authentication; AppError('unavailable') not configured.
+     *   wrong key or a request that fails authentication; AppError('unavailable') not configured;
+     *   ThrottledError while the gateway or the address is locked.
      */
-    async bootstrapSealed(externalId: string, header: string | undefined): Promise<Sealed> {
+    async bootstrapSealed(externalId: string, header: string | undefined, client: string): Promise<Sealed> {
       const master = config.FLUXGATE_BOOTSTRAP_SEALED_KEY
       if (!master) {
         const why = 'sealed bootstrap is off: FLUXGATE_BOOTSTRAP_SEALED_KEY is not set'
@@ -338,35 +440,42 @@ export function makeBootstrapService(deps: Deps) {
       }
       if (!header) throw new AppError('unauthenticated', 'missing sealed request')
       if (!isExternalId(externalId)) throw notFound()
-      const key = await sealedKey(master, externalId)
-      const req = await openSealedRequest(key, externalId, header)
-      if (req === 'malformed') throw new AppError('malformed_entity', 'not a sealed bootstrap request')
-      if (req === 'invalid') {
-        record(externalId, { ok: false, reason: 'sealed request failed authentication' })
-        throw notFound()
-      }
-      const windowMs = config.FLUXGATE_BOOTSTRAP_SEALED_WINDOW
-      if (Math.abs(Date.now() - req.ts * 1000) > windowMs) {
-        record(externalId, { ok: false, reason: 'sealed request timestamp outside the window' })
-        throw new AppError('unauthenticated', 'request timestamp outside the allowed window')
-      }
-      const nonceKey = `bsn:${externalId}:${req.nonce}`
-      if ((await env.CACHE.get(nonceKey)) !== null) {
-        record(externalId, { ok: false, reason: 'sealed request replayed' })
-        throw new AppError('unauthenticated', 'replayed request')
-      }
-      const answer = await answerFor(externalId, req.key)
-      // Remembered before answering, for as long as its timestamp could still be accepted.
-      const ttl = Math.max(60, Math.ceil((2 * windowMs) / 1000))
-      try {
-        await env.CACHE.put(nonceKey, '1', { expirationTtl: ttl })
-      } catch (e) {
-        // KV refuses a second write of one key within a second: a concurrent replay.
-        throw new AppError('unavailable', 'could not record the request nonce; retry with a new one', {
-          cause: e,
-        })
-      }
-      return sealAnswer(key, externalId, req.nonce, answer.body)
+      const opening = sealedKey(master, externalId).then(async (key) => ({
+        key,
+        req: await openSealedRequest(key, externalId, header),
+      }))
+      opening.catch(() => undefined)
+      return throttled(externalId, client, async (look) => {
+        const { key, req } = await opening
+        if (req === 'malformed') throw new AppError('malformed_entity', 'not a sealed bootstrap request')
+        if (req === 'invalid') {
+          // Someone without the gateway key: a guess, counted like a wrong external key.
+          record(externalId, { ok: false, reason: 'sealed request failed authentication' })
+          throw notFound()
+        }
+        const windowMs = config.FLUXGATE_BOOTSTRAP_SEALED_WINDOW
+        if (Math.abs(Date.now() - req.ts * 1000) > windowMs) {
+          record(externalId, { ok: false, reason: 'sealed request timestamp outside the window' })
+          throw new AppError('unauthenticated', 'request timestamp outside the allowed window')
+        }
+        const nonceKey = `bsn:${externalId}:${req.nonce}`
+        if ((await env.CACHE.get(nonceKey)) !== null) {
+          record(externalId, { ok: false, reason: 'sealed request replayed' })
+          throw new AppError('unauthenticated', 'replayed request')
+        }
+        const answer = await answerFor(externalId, hashKey(req.key), look)
+        // Remembered before answering, for as long as its timestamp could still be accepted.
+        const ttl = Math.max(60, Math.ceil((2 * windowMs) / 1000))
+        try {
+          await env.CACHE.put(nonceKey, '1', { expirationTtl: ttl })
+        } catch (e) {
+          // KV refuses a second write of one key within a second: a concurrent replay.
+          throw new AppError('unavailable', 'could not record the request nonce; retry with a new one', {
+            cause: e,
+          })
+        }
+        return sealAnswer(key, externalId, req.nonce, answer.body)
+      })
     },
   }
 }

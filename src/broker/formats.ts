@@ -132,7 +132,8 @@ export const emqx: Format = {
   unauthorized: () => json({ result: 'deny' }),
   async handle(svc, config, [check], p) {
     if (check === 'authn') {
-      const d = await svc.connect(p.username, p.password, has(p, 'clientid') ? s(p.clientid) : '')
+      // `peerhost` (EMQX's ${peerhost}) is the device's address, for the per-address tier.
+      const d = await svc.connect(p.username, p.password, has(p, 'clientid') ? s(p.clientid) : '', p.peerhost)
       if (!d.allow) return json({ result: 'deny' })
       return json({
         result: 'allow',

@@ -1,6 +1,8 @@
+import { addressKey } from '../lib/address'
 import type { Deps } from '../lib/context'
 import { timingSafeEqual } from '../lib/crypto'
-import { AppError } from '../lib/errors'
+import { AppError, ThrottledError } from '../lib/errors'
+import { makeThrottles } from '../throttle'
 import { makeThingsService } from '../things/service'
 import { channelOf, type TopicSyntax } from './topics'
 
@@ -26,6 +28,9 @@ const deny = (reason: string): Decision => ({ allow: false, reason })
 /** At most this long a client-id prefix: `agent-`, `export-`, a service name. */
 const MAX_PREFIX = 64
 
+/** Thing ids are UUIDs: a longer user name cannot be one, and is refused before any throttle. */
+const MAX_THING_ID = 64
+
 /**
  * The client-id rule: the thing's own id, or `<prefix>-<thing id>` (the Mainflux agent connects as
  * `agent-<thing id>`). MQTT brokers end the older session when a second one takes the same client
@@ -49,6 +54,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v.leng
 
 export function makeBrokerService(deps: Deps) {
   const things = makeThingsService(deps)
+  const throttles = makeThrottles(deps.env, deps.config)
 
   /** Whether the thing may use the channel: the access cache (0 D1 on a hit), else D1. */
   async function connected(thingId: string, chanId: string): Promise<boolean> {
@@ -64,17 +70,32 @@ export function makeBrokerService(deps: Deps) {
   return {
     /**
      * A connect. `clientId` undefined means the broker does not say (the rule is then enforced on
-     * the thing's queues and topics instead).
+     * the thing's queues and topics instead). `peer` is the device's address when the broker
+     * sends it (EMQX `${peerhost}`), for the per-address tier of the thing's throttle; without it
+     * only the per-thing tier applies. A locked thing is denied before its key is looked at.
      */
-    async connect(username: unknown, password: unknown, clientId: unknown): Promise<Decision> {
+    async connect(username: unknown, password: unknown, clientId: unknown, peer?: unknown): Promise<Decision> {
       const thingId = str(username)
       const key = str(password)
       if (!thingId || !key) return deny('username and password are required')
       if (clientId !== undefined && !(typeof clientId === 'string' && clientIdFits(clientId, thingId))) {
         return deny('client id must be the thing id or end with -<thing id>')
       }
-      if (!(await things.isKeyOf(thingId, key))) return deny('not a thing key of this thing')
-      return allow
+      if (thingId.length > MAX_THING_ID) return deny('not a thing key of this thing')
+      const from = str(peer)
+      const gate = throttles.gate('connect', thingId, from === undefined ? null : addressKey(from))
+      try {
+        if (!(await things.isKeyOf(thingId, key, [gate]))) {
+          await gate.failed()
+          return deny('not a thing key of this thing')
+        }
+        await gate.passed()
+        return allow
+      } catch (e) {
+        if (e instanceof ThrottledError) return deny('too many failed connects: locked')
+        await gate.abandon()
+        throw e
+      }
     },
 
     /**

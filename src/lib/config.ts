@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import type { Bindings } from '../env'
+import { addressKey, NO_ADDRESS } from './address'
+import { parseQuota, parseTier } from './lockout'
 import { parseDuration } from './duration'
 import { AppError } from './errors'
 import { LIMITS } from './limits'
@@ -94,6 +96,35 @@ const optionalDuration = (name: string) =>
       return z.NEVER
     }
     return ms
+  })
+
+/** A throttle tier (`5,1m,15m` or `off`), see src/throttle/policy.ts. */
+const tier = (name: string, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s, ctx) => {
+      const t = parseTier(s)
+      if (typeof t === 'string') {
+        ctx.addIssue({ code: 'custom', message: `${name}: ${t}` })
+        return z.NEVER
+      }
+      return t
+    })
+
+/** Client addresses exempt from the per-address caps: a comma-separated list of IPs. */
+const addressList = (name: string) =>
+  optional.transform((s, ctx) => {
+    const keys = new Set<string>()
+    for (const part of (s ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+      const key = addressKey(part)
+      if (key === NO_ADDRESS) {
+        ctx.addIssue({ code: 'custom', message: `${name}: "${part}" is not an IP address` })
+        return z.NEVER
+      }
+      keys.add(key)
+    }
+    return keys
   })
 
 /**
@@ -261,6 +292,25 @@ export const configSchema = z.object({
     (ms) => ms >= 100 && ms <= 30_000,
     'FLUXGATE_BROKER_ADMIN_TIMEOUT must be between 100ms and 30s',
   ),
+  // Throttles (README: Security). Per (subject, client address) first, per subject above it.
+  FLUXGATE_THROTTLE_LOGIN_IP: tier('FLUXGATE_THROTTLE_LOGIN_IP', '5,1m,15m'),
+  FLUXGATE_THROTTLE_LOGIN: tier('FLUXGATE_THROTTLE_LOGIN', '20,1m,15m'),
+  FLUXGATE_THROTTLE_FETCH_IP: tier('FLUXGATE_THROTTLE_FETCH_IP', '5,1m,15m'),
+  FLUXGATE_THROTTLE_FETCH: tier('FLUXGATE_THROTTLE_FETCH', '20,1m,15m'),
+  FLUXGATE_THROTTLE_CONNECT_IP: tier('FLUXGATE_THROTTLE_CONNECT_IP', '5,1m,15m'),
+  FLUXGATE_THROTTLE_CONNECT: tier('FLUXGATE_THROTTLE_CONNECT', '20,1m,15m'),
+  FLUXGATE_THROTTLE_RESET_MAIL: z
+    .string()
+    .default('3,1h')
+    .transform((s, ctx) => {
+      const q = parseQuota(s)
+      if (typeof q === 'string') {
+        ctx.addIssue({ code: 'custom', message: `FLUXGATE_THROTTLE_RESET_MAIL: ${q}` })
+        return z.NEVER
+      }
+      return q
+    }),
+  FLUXGATE_THROTTLE_TRUSTED_IPS: addressList('FLUXGATE_THROTTLE_TRUSTED_IPS'),
 }).superRefine((c, ctx) => {
   if ((c.MF_PROVISION_USER === undefined) !== (c.MF_PROVISION_PASSWORD === undefined)) {
     ctx.addIssue({

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'unprocessable'
+  | 'too_many_requests'
   | 'internal'
   | 'unavailable'
 
@@ -27,6 +28,7 @@ export const STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   unprocessable: 422,
+  too_many_requests: 429,
   internal: 500,
   unavailable: 503,
 } as const satisfies Record<ErrorCode, ContentfulStatusCode>
@@ -41,6 +43,7 @@ const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
   payload_too_large: 'request body too large',
   unsupported_media_type: 'unsupported content type',
   unprocessable: 'unprocessable entity',
+  too_many_requests: 'too many requests; retry later',
   internal: 'internal server error',
   unavailable: 'service unavailable',
 }
@@ -57,6 +60,20 @@ export class AppError extends Error {
 
   get status(): ContentfulStatusCode {
     return STATUS[this.code]
+  }
+}
+
+/**
+ * A throttled request (429): the answer carries `Retry-After` with the whole seconds left. Nothing
+ * about the request was evaluated, so the answer says nothing about its credentials.
+ */
+export class ThrottledError extends AppError {
+  readonly retryAfterSec: number
+
+  constructor(retryAfterMs: number, message: string = DEFAULT_MESSAGE.too_many_requests) {
+    super('too_many_requests', message)
+    this.name = 'ThrottledError'
+    this.retryAfterSec = Math.max(1, Math.ceil(retryAfterMs / 1000))
   }
 }
 
@@ -124,6 +141,7 @@ export const onError: ErrorHandler = (err, c) => {
     if (appErr.code === 'internal' || appErr.code === 'unavailable') {
       logError(`${where} ${appErr.message}`, appErr.cause)
     }
+    if (appErr instanceof ThrottledError) c.header('Retry-After', String(appErr.retryAfterSec))
     return c.json({ error: appErr.message }, appErr.status)
   }
   // Details go to the log only; the client sees a generic message.

@@ -129,6 +129,12 @@ export const errors = {
   413: err('Request body too large'),
   415: err('Body is not application/json'),
   422: err('Unprocessable'),
+  429: {
+    ...err('Throttled: too many requests or failed attempts (see the README, Security)'),
+    headers: {
+      'Retry-After': { description: 'Seconds until a retry may succeed', schema: { type: 'integer' as const } },
+    },
+  },
   503: err('A dependency is unavailable'),
 } as const
 

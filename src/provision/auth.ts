@@ -5,6 +5,7 @@ import { type Config, loadConfig } from '../lib/config'
 import { deps } from '../lib/context'
 import { AppError } from '../lib/errors'
 import { createMailer } from '../lib/mail'
+import { makeThrottles } from '../throttle'
 import { makeUsersService } from '../users/service'
 
 /*
@@ -33,6 +34,9 @@ const logins = new WeakMap<Config, Login>()
 
 const RETRY_AFTER_REFUSAL_MS = 30_000
 
+/** The client address the service account's logins are counted under (never a real address). */
+const SERVICE_CLIENT = 'provision-service'
+
 const refused = () => new AppError('unauthenticated')
 
 /** One login through the users service; concurrent requests of an isolate share it. */
@@ -42,9 +46,10 @@ async function logIn(
   state: Login,
 ): Promise<Identity> {
   const d = deps(c)
-  const users = makeUsersService({ ...d, mailer: createMailer(d.env, config) })
+  const users = makeUsersService({ ...d, mailer: createMailer(d.env, config), throttles: makeThrottles(d.env, config) })
   try {
-    const token = await users.login(config.MF_PROVISION_USER!, config.MF_PROVISION_PASSWORD!)
+    // The service account logs in from the Worker itself: its own per-address counter.
+    const token = await users.login(config.MF_PROVISION_USER!, config.MF_PROVISION_PASSWORD!, SERVICE_CLIENT)
     const claims = await verifyToken(config, token)
     const expiresAt = (claims.exp ?? Infinity) * 1000
     const lifetime = expiresAt - Date.now()

@@ -3,6 +3,7 @@ import { requireUser } from '../lib/auth'
 import { deps } from '../lib/context'
 import { errorResponses, jsonBody, jsonContent, newRouter, userAuth } from '../lib/openapi'
 import { AppError } from '../lib/errors'
+import { rateCap } from '../throttle/middleware'
 import { provisionAuth } from './auth'
 import {
   dryRunRes,
@@ -48,7 +49,8 @@ provision.openapi(
       'All of it in one D1 batch: all or nothing. Credentials: the request Authorization, else the ' +
       'configured service API key, else the service account (MF_PROVISION_USER/PASSWORD).',
     security: [...userAuth, {}],
-    middleware: [provisionAuth] as const,
+    // The cap comes first: it refuses before any credential is checked.
+    middleware: [rateCap('RATE_MAPPING'), provisionAuth] as const,
     request: { query: mappingQuery, headers: mappingHeaders, body: jsonBody(provisionReq) },
     responses: {
       201: jsonContent(
@@ -56,7 +58,7 @@ provision.openapi(
         'Provisioned (or the stored answer of a repeated Idempotency-Key)',
       ),
       200: jsonContent(dryRunRes, 'dry_run=true: what would be created; nothing was written'),
-      ...errorResponses(400, 401, 404, 409, 413, 415, 422, 503),
+      ...errorResponses(400, 401, 404, 409, 413, 415, 422, 429, 503),
     },
   }),
   async (c) => {

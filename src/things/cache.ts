@@ -1,5 +1,6 @@
 import { b64url, randomBytes, sha256 } from '../lib/crypto'
 import { AppError, logError } from '../lib/errors'
+import { type Guard, guardKeys, readGuards, runGuards } from '../lib/guard'
 
 /*
  * KV cache in front of D1 for identify and access checks. KV is never the authority: an entry can
@@ -189,11 +190,22 @@ export function makeThingCache(
   return {
     enabled,
 
+    /*
+     * Every lookup takes `guards`: lock markers of the caller's throttles (README: Security), read
+     * in the lookup's first bulk KV read and checked before anything else; a refusal throws. When
+     * the cache is not used they cost one bulk read of their own.
+     */
+
     /** Identify: a hit needs a complete tk entry whose epoch is the thing's live marker. */
-    async identify(key: string): Promise<Lookup> {
-      if (!enabled) return {}
+    async identify(key: string, guards: readonly Guard[] = []): Promise<Lookup> {
+      if (!enabled) {
+        await readGuards(kv, guards)
+        return {}
+      }
       const hash = await sha256(key)
-      const tk = await kv.get(tkKey(hash))
+      const got = await kv.get([tkKey(hash), ...guardKeys(guards)])
+      await runGuards(guards, got)
+      const tk = got.get(tkKey(hash)) ?? null
       const named = parseTk(tk)
       if (!named) return { snap: { hash, tk } }
       const th = await kv.get(thKey(named.thingId))
@@ -202,10 +214,16 @@ export function makeThingCache(
     },
 
     /** Access by key: a hit needs the identify hit plus the channel marker and a matching ac. */
-    async accessByKey(key: string, chanId: string): Promise<Lookup> {
-      if (!enabled || !cacheable(chanId)) return {}
+    async accessByKey(key: string, chanId: string, guards: readonly Guard[] = []): Promise<Lookup> {
+      if (!enabled || !cacheable(chanId)) {
+        await readGuards(kv, guards)
+        return {}
+      }
       const hash = await sha256(key)
-      const [tk, ch] = await Promise.all([kv.get(tkKey(hash)), kv.get(chKey(chanId))])
+      const got = await kv.get([tkKey(hash), chKey(chanId), ...guardKeys(guards)])
+      await runGuards(guards, got)
+      const tk = got.get(tkKey(hash)) ?? null
+      const ch = got.get(chKey(chanId)) ?? null
       const named = parseTk(tk)
       if (!named) return { snap: { chanId, hash, tk, ch } }
       const [th, ac] = await Promise.all([
@@ -222,10 +240,14 @@ export function makeThingCache(
      * Access by id: a hit needs both markers and an ac entry naming them. One bulk KV read (the
      * broker's publish and subscribe checks take this path on every message-level check).
      */
-    async accessById(thingId: string, chanId: string): Promise<Lookup> {
-      if (!enabled || !cacheable(chanId, thingId)) return {}
+    async accessById(thingId: string, chanId: string, guards: readonly Guard[] = []): Promise<Lookup> {
+      if (!enabled || !cacheable(chanId, thingId)) {
+        await readGuards(kv, guards)
+        return {}
+      }
       const keys = [thKey(thingId), chKey(chanId), acKey(chanId, thingId)]
-      const got = await kv.get(keys)
+      const got = await kv.get([...keys, ...guardKeys(guards)])
+      await runGuards(guards, got)
       const [th = null, ch = null, ac = null] = keys.map((k) => got.get(k) ?? null)
       if (th && ch && ac === connectedEntry(th, ch)) return { id: thingId }
       return { snap: { chanId, thingId, th, ch, ac } }
@@ -236,11 +258,15 @@ export function makeThingCache(
      * this is one bulk KV read. A hit needs the key's complete tk entry to name this thing with its
      * live marker. The snapshot is an identify snapshot, so `fillLater` applies unchanged.
      */
-    async keyOfThing(thingId: string, key: string): Promise<Lookup> {
-      if (!enabled || !cacheable(thingId)) return {}
+    async keyOfThing(thingId: string, key: string, guards: readonly Guard[] = []): Promise<Lookup> {
+      if (!enabled || !cacheable(thingId)) {
+        await readGuards(kv, guards)
+        return {}
+      }
       const hash = await sha256(key)
       const keys = [tkKey(hash), thKey(thingId)]
-      const got = await kv.get(keys)
+      const got = await kv.get([...keys, ...guardKeys(guards)])
+      await runGuards(guards, got)
       const [tk = null, th = null] = keys.map((k) => got.get(k) ?? null)
       const named = parseTk(tk)
       if (named?.thingId === thingId && named.epoch && th === named.epoch) return { id: thingId }

@@ -10,7 +10,12 @@ import {
   thingAuth,
   userAuth,
 } from '../lib/openapi'
+import { loadConfig } from '../lib/config'
+import { AppError } from '../lib/errors'
+import type { Guard } from '../lib/guard'
 import { connectedFlag } from '../lib/page'
+import { makeThrottles } from '../throttle'
+import { clientAddress } from '../throttle/middleware'
 import {
   accessByIdReq,
   chanIdParam,
@@ -288,6 +293,28 @@ function thingKey(body: { token?: string }, header: string | undefined): string 
   return body.token || thingKeyFromHeader(header)
 }
 
+/**
+ * An identify or access check under the per-address failure budget (README: Security): the
+ * address's lock marker is read with the check's first KV read, and a refused check (401, 403)
+ * counts against the budget, so guessing keys or ids from one address stops after a few a minute.
+ */
+async function guessing<T>(
+  c: Parameters<typeof deps>[0] & { req: { header(name: string): string | undefined } },
+  check: (guards: Guard[]) => Promise<T>,
+): Promise<T> {
+  const throttles = makeThrottles(c.env, loadConfig(c.env))
+  const client = clientAddress(c)
+  const guard = throttles.addressGuard(client)
+  try {
+    return await check(guard ? [guard] : [])
+  } catch (e) {
+    if (e instanceof AppError && (e.code === 'unauthenticated' || e.code === 'forbidden')) {
+      await throttles.countGuess(client)
+    }
+    throw e
+  }
+}
+
 const optionalBody = <T extends Parameters<typeof jsonBody>[0]>(schema: T) => ({
   ...jsonBody(schema),
   required: false,
@@ -301,11 +328,11 @@ things.openapi(
     summary: "A thing's id from its key (for protocol adapters; no user token)",
     security: thingAuth,
     request: { body: optionalBody(identityReq) },
-    responses: { 200: jsonContent(identityRes, 'The thing id'), ...errorResponses(400, 401, 415) },
+    responses: { 200: jsonContent(identityRes, 'The thing id'), ...errorResponses(400, 401, 415, 429) },
   }),
   async (c) => {
     const key = thingKey(c.req.valid('json'), c.req.header('authorization'))
-    return c.json({ id: await service(c).identify(key) }, 200)
+    return c.json({ id: await guessing(c, (guards) => service(c).identify(key, guards)) }, 200)
   },
 )
 
@@ -319,12 +346,13 @@ things.openapi(
     request: { params: chanIdParam, body: optionalBody(identityReq) },
     responses: {
       200: jsonContent(identityRes, 'Connected: the thing id'),
-      ...errorResponses(400, 401, 403, 415),
+      ...errorResponses(400, 401, 403, 415, 429),
     },
   }),
   async (c) => {
     const key = thingKey(c.req.valid('json'), c.req.header('authorization'))
-    return c.json({ id: await service(c).canAccessByKey(c.req.valid('param').chanId, key) }, 200)
+    const chanId = c.req.valid('param').chanId
+    return c.json({ id: await guessing(c, (guards) => service(c).canAccessByKey(chanId, key, guards)) }, 200)
   },
 )
 
@@ -335,10 +363,12 @@ things.openapi(
     tags: ['access'],
     summary: 'Whether a thing (by id) may use a channel',
     request: { params: chanIdParam, body: jsonBody(accessByIdReq) },
-    responses: { 200: { description: 'Connected' }, ...errorResponses(400, 403, 415) },
+    responses: { 200: { description: 'Connected' }, ...errorResponses(400, 403, 415, 429) },
   }),
   async (c) => {
-    await service(c).canAccessById(c.req.valid('param').chanId, c.req.valid('json').thing_id)
+    const chanId = c.req.valid('param').chanId
+    const thingId = c.req.valid('json').thing_id
+    await guessing(c, (guards) => service(c).canAccessById(chanId, thingId, guards))
     return c.body(null, 200)
   },
 )

@@ -10,6 +10,7 @@ import type { Identity } from '../env'
 import type { Deps } from '../lib/context'
 import { AppError } from '../lib/errors'
 import { type CnSource, newKeyProblem } from '../lib/thingkey'
+import type { Guard } from '../lib/guard'
 import { closeSessionsLater } from '../sessions'
 import { invalidateAccess, makeThingCache } from './cache'
 import * as repo from './repo'
@@ -303,12 +304,13 @@ export function makeThingsService(deps: Deps) {
     },
 
     /**
-     * The id of the thing holding `key`: from KV when cached, else one D1 query.
-     * @throws AppError('unauthenticated') for a missing or unknown key.
+     * The id of the thing holding `key`: from KV when cached, else one D1 query. `guards` (lock
+     * markers of the caller's throttles) are read with the first KV read and checked first.
+     * @throws AppError('unauthenticated') for a missing or unknown key; what a guard throws.
      */
-    async identify(key: string | undefined): Promise<string> {
+    async identify(key: string | undefined, guards: readonly Guard[] = []): Promise<string> {
       if (!key) throw new AppError('unauthenticated', 'missing thing key')
-      const hit = await cache.identify(key)
+      const hit = await cache.identify(key, guards)
       if (hit.id) return hit.id
       const row = await repo.retrieveByKey(db, key).get()
       cache.fillLater(hit.snap, { thingId: row?.id })
@@ -319,11 +321,12 @@ export function makeThingsService(deps: Deps) {
     /**
      * The id of the thing holding `key` if it is connected to the channel.
      * @throws AppError('unauthenticated') missing or unknown key; AppError('forbidden') not
-     *   connected (also for an unknown channel: nothing is revealed about other owners' channels).
+     *   connected (also for an unknown channel: nothing is revealed about other owners' channels);
+     *   what a guard throws (see identify).
      */
-    async canAccessByKey(chanId: string, key: string | undefined): Promise<string> {
+    async canAccessByKey(chanId: string, key: string | undefined, guards: readonly Guard[] = []): Promise<string> {
       if (!key) throw new AppError('unauthenticated', 'missing thing key')
-      const hit = await cache.accessByKey(key, chanId)
+      const hit = await cache.accessByKey(key, chanId, guards)
       if (hit.id) return hit.id
       const row = await repo.accessByKey(db, key, chanId).get()
       const connected = Boolean(row?.connected)
@@ -335,11 +338,13 @@ export function makeThingsService(deps: Deps) {
 
     /**
      * Whether `key` is the key of the thing `thingId` (a broker connect): from KV when cached
-     * (one bulk read), else one D1 query. Unknown keys and another thing's key are both false.
+     * (one bulk read, guards included), else one D1 query. Unknown keys and another thing's key
+     * are both false.
+     * @throws what a guard throws (see identify).
      */
-    async isKeyOf(thingId: string, key: string): Promise<boolean> {
+    async isKeyOf(thingId: string, key: string, guards: readonly Guard[] = []): Promise<boolean> {
       if (!key || !thingId) return false
-      const hit = await cache.keyOfThing(thingId, key)
+      const hit = await cache.keyOfThing(thingId, key, guards)
       if (hit.id) return true
       const row = await repo.retrieveByKey(db, key).get()
       cache.fillLater(hit.snap, { thingId: row?.id })
@@ -349,10 +354,10 @@ export function makeThingsService(deps: Deps) {
     /**
      * Whether the thing is connected to the channel.
      * @throws AppError('forbidden') when not connected, including unknown thing or channel ids
-     *   (one answer for all, so the check reveals nothing else).
+     *   (one answer for all, so the check reveals nothing else); what a guard throws (see identify).
      */
-    async canAccessById(chanId: string, thingId: string): Promise<void> {
-      const hit = await cache.accessById(thingId, chanId)
+    async canAccessById(chanId: string, thingId: string, guards: readonly Guard[] = []): Promise<void> {
+      const hit = await cache.accessById(thingId, chanId, guards)
       if (hit.id) return
       const connected = Boolean(await repo.isConnected(db, chanId, thingId).get())
       cache.fillLater(hit.snap, connected ? { thingId, connected } : {})

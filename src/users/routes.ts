@@ -24,6 +24,8 @@ import {
   usersPageQuery,
   usersPageRes,
 } from './schema'
+import { makeThrottles } from '../throttle'
+import { clientAddress, rateCap } from '../throttle/middleware'
 import { makeUsersService } from './service'
 
 export const users = newRouter()
@@ -36,7 +38,13 @@ const service = (c: Parameters<typeof deps>[0]) => {
   let s = services.get(c.env)
   if (!s) {
     const d = deps(c)
-    s = makeUsersService({ db: d.db, config: d.config, env: d.env, mailer: createMailer(d.env, d.config) })
+    s = makeUsersService({
+      db: d.db,
+      config: d.config,
+      env: d.env,
+      mailer: createMailer(d.env, d.config),
+      throttles: makeThrottles(d.env, d.config),
+    })
     services.set(c.env, s)
   }
   return s
@@ -50,10 +58,11 @@ users.openapi(
     path: '/users',
     tags: ['users'],
     summary: 'Register a user',
+    middleware: [rateCap('RATE_SIGNUP')] as const,
     request: { body: jsonBody(createUserReq) },
     responses: {
       201: { description: 'Created', headers: locationHeader },
-      ...errorResponses(400, 409, 413, 415),
+      ...errorResponses(400, 409, 413, 415, 429),
     },
   }),
   async (c) => {
@@ -69,12 +78,16 @@ users.openapi(
     path: '/tokens',
     tags: ['users'],
     summary: 'Log in: exchange e-mail and password for a token',
+    description:
+      'Throttled per client address, and per e-mail address after failures (429 with ' +
+      'Retry-After, the right password included); see the README, Security.',
+    middleware: [rateCap('RATE_LOGIN')] as const,
     request: { body: jsonBody(loginReq) },
-    responses: { 201: jsonContent(tokenRes, 'A login token'), ...errorResponses(400, 401, 415) },
+    responses: { 201: jsonContent(tokenRes, 'A login token'), ...errorResponses(400, 401, 415, 429, 503) },
   }),
   async (c) => {
     const { email, password } = c.req.valid('json')
-    return c.json({ token: await service(c).login(email, password) }, 201)
+    return c.json({ token: await service(c).login(email, password, clientAddress(c)) }, 201)
   },
 )
 
@@ -187,10 +200,12 @@ users.openapi(
     path: '/password/reset-request',
     tags: ['users'],
     summary: 'Mail a password reset link (same answer whether or not the address is known)',
+    description: 'At most a few mails per address per hour; the answer is the same whether one was sent.',
+    middleware: [rateCap('RATE_RESET')] as const,
     request: { body: jsonBody(resetRequestReq) },
     responses: {
       201: jsonContent(z.object({ msg: z.string() }).openapi('ResetRequested'), 'Accepted'),
-      ...errorResponses(400, 415),
+      ...errorResponses(400, 415, 429),
     },
   }),
   async (c) => {

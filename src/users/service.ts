@@ -7,6 +7,7 @@ import type { Deps } from '../lib/context'
 import { dummyPasswordHash, hashPassword, sha256, timingSafeEqual, verifyPassword } from '../lib/crypto'
 import { AppError } from '../lib/errors'
 import type { Mailer } from '../lib/mail'
+import type { Throttles } from '../throttle'
 import * as repo from './repo'
 import type { CreateUserReq, UsersPageQuery } from './schema'
 import { invalidateSessions, newSessionId } from './sessions'
@@ -40,11 +41,13 @@ export function resetPage(config: Config): string | undefined {
 const TOKEN_METADATA_MAX = 2048
 
 /**
- * Holds no request state (only D1, KV, settings and the mailer), so one instance can serve an
- * isolate.
+ * Holds no request state (only D1, KV, settings, the mailer and the throttles), so one instance
+ * can serve an isolate.
  */
-export function makeUsersService(deps: Pick<Deps, 'db' | 'config' | 'env'> & { mailer: Mailer }) {
-  const { db, config, mailer } = deps
+export function makeUsersService(
+  deps: Pick<Deps, 'db' | 'config' | 'env'> & { mailer: Mailer; throttles: Throttles },
+) {
+  const { db, config, mailer, throttles } = deps
   const kv = deps.env.CACHE
   const adminEmail = config.MF_USERS_ADMIN_EMAIL?.toLowerCase()
   const isAdmin = (identity: Identity) => adminEmail !== undefined && identity.email === adminEmail
@@ -126,19 +129,38 @@ export function makeUsersService(deps: Pick<Deps, 'db' | 'config' | 'env'> & { m
 
     /**
      * Exchanges e-mail and password for a login token. Unknown e-mail and wrong password give the
-     * same error after the same PBKDF2 work.
-     * @throws AppError('unauthenticated')
+     * same error after the same PBKDF2 work, and are throttled alike: per (address, client
+     * address) and per address, whether or not an account exists, so a lock says nothing about
+     * that either. A locked address is refused before its password is looked at, the right one
+     * included.
+     * @throws AppError('unauthenticated'); ThrottledError while locked.
      */
-    async login(email: string, password: string) {
+    async login(email: string, password: string, client: string) {
       const normalized = email.toLowerCase()
-      const user = await repo.retrieveByEmail(db, normalized)
-      const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()))
-      if (user && ok) return loginToken(user)
-      if (!user) {
-        const admin = await bootstrapAdmin(normalized, password)
-        if (admin) return loginToken(admin)
+      const gate = throttles.gate('login', normalized, client)
+      // The object lets the attempt through (or refuses it) before anything is read or checked, and
+      // holds it as a failure until it is settled below (concurrent guesses stay exact); a
+      // refused attempt costs no D1 read and no PBKDF2.
+      await gate.begin()
+      let token: string | undefined
+      try {
+        const user = await repo.retrieveByEmail(db, normalized)
+        const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()))
+        if (user && ok) token = await loginToken(user)
+        else if (!user) {
+          const admin = await bootstrapAdmin(normalized, password)
+          if (admin) token = await loginToken(admin)
+        }
+      } catch (e) {
+        await gate.abandon()
+        throw e
       }
-      throw new AppError('unauthenticated', INVALID_CREDENTIALS)
+      if (token === undefined) {
+        await gate.failed()
+        throw new AppError('unauthenticated', INVALID_CREDENTIALS)
+      }
+      await gate.passed()
+      return token
     },
 
     /**
@@ -238,9 +260,10 @@ export function makeUsersService(deps: Pick<Deps, 'db' | 'config' | 'env'> & { m
     },
 
     /**
-     * Mails a reset link with a short-lived recovery token when the address is known. The route
-     * runs this after answering, so neither the answer nor its timing reveals who has an account.
-     * Without a configured reset page nothing is sent, whoever asks, and the log says why.
+     * Mails a reset link with a short-lived recovery token when the address is known and its mail
+     * quota allows. The route runs this after answering, so neither the answer nor its timing
+     * reveals who has an account or whether a mail went out. Without a configured reset page
+     * nothing is sent, whoever asks, and the log says why.
      */
     async requestReset(email: string) {
       const page = resetPage(config)
@@ -253,6 +276,12 @@ export function makeUsersService(deps: Pick<Deps, 'db' | 'config' | 'env'> & { m
       }
       const row = await repo.retrieveByEmail(db, email)
       if (!row) return
+      // At most FLUXGATE_THROTTLE_RESET_MAIL mails per address, so the endpoint cannot be used to
+      // flood a mailbox. This runs after the answer, which is the same either way.
+      if (!(await throttles.mailAllowed(row.email))) {
+        console.warn('password reset: mail quota of an address used up; not sent')
+        return
+      }
       const token = await signToken(
         config,
         {

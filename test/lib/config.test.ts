@@ -32,6 +32,21 @@ describe('loadConfig', () => {
     expect(loadConfig(e)).toBe(loadConfig(e))
   })
 
+  it('parses the throttle settings, and names a bad one', () => {
+    const config = loadConfig(withEnv({ FLUXGATE_THROTTLE_LOGIN: 'off', FLUXGATE_THROTTLE_TRUSTED_IPS: '192.0.2.1, 2001:db8::7' }))
+    expect(config.FLUXGATE_THROTTLE_LOGIN).toBeNull()
+    expect(config.FLUXGATE_THROTTLE_LOGIN_IP).toEqual({ free: 5, firstMs: 60_000, maxMs: 900_000 })
+    expect(config.FLUXGATE_THROTTLE_RESET_MAIL).toEqual({ max: 3, windowMs: 3_600_000 })
+    expect([...config.FLUXGATE_THROTTLE_TRUSTED_IPS]).toEqual(['192.0.2.1', '2001:db8:0:0::/64'])
+    for (const [name, value] of [
+      ['FLUXGATE_THROTTLE_FETCH', '5,1m'],
+      ['FLUXGATE_THROTTLE_RESET_MAIL', 'lots'],
+      ['FLUXGATE_THROTTLE_TRUSTED_IPS', 'my-adapter'],
+    ]) {
+      expect(() => loadConfig(withEnv({ [name!]: value! }))).toThrow(expect.objectContaining({ cause: expect.objectContaining({ message: expect.stringContaining(name!) }) }))
+    }
+  })
+
   it('takes FLUXGATE_PUBLIC_URL as a base (trailing slash dropped) and MF_USERS_RESET_URL as a page', () => {
     const config = loadConfig(
       withEnv({ FLUXGATE_PUBLIC_URL: 'https://iot.example.com/fluxgate/', MF_USERS_RESET_URL: 'https://ui.example.com/reset?lang=en' }),

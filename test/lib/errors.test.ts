@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { describe, expect, it, vi } from 'vitest'
-import { AppError, type ErrorCode, forLog, onError, STATUS } from '../../src/lib/errors'
+import { AppError, type ErrorCode, forLog, onError, STATUS, ThrottledError } from '../../src/lib/errors'
 import { call } from '../helpers'
 
 const expected: Record<ErrorCode, number> = {
@@ -14,6 +14,7 @@ const expected: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   unprocessable: 422,
+  too_many_requests: 429,
   internal: 500,
   unavailable: 503,
 }
@@ -36,6 +37,15 @@ describe('error model', () => {
     const res = await appThrowing(new AppError(code as ErrorCode, `boom ${code}`)).request('/')
     expect(res.status).toBe(status)
     expect(await res.json()).toEqual({ error: `boom ${code}` })
+  })
+
+  it('a ThrottledError is 429 with Retry-After in whole seconds (at least 1)', async () => {
+    for (const [ms, header] of [[59_001, '60'], [1, '1'], [900_000, '900']] as const) {
+      const res = await appThrowing(new ThrottledError(ms, 'slow down')).request('/')
+      expect(res.status).toBe(429)
+      expect(res.headers.get('Retry-After')).toBe(header)
+      expect(await res.json()).toEqual({ error: 'slow down' })
+    }
   })
 
   it('hides internal details behind a generic 500', async () => {
