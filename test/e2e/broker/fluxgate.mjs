@@ -46,6 +46,13 @@ export async function startFluxgate({ root, outdir, port = 0, settings = {} }) {
   const doExports = Object.fromEntries(
     doBindings.map((b) => [b.class_name, { type: 'durable-object', storage: 'sqlite' }]),
   )
+  // wrangler.toml's rate-limiting bindings, with their limits.
+  const rateEnv = Object.fromEntries(
+    (toml.ratelimits ?? []).map((r) => [
+      r.name,
+      { type: 'rate-limit', namespace: String(r.namespace_id), simple: { limit: r.simple.limit, period: r.simple.period ?? 60 } },
+    ]),
+  )
   const persist = mkdtempSync(join(tmpdir(), 'fluxgate-e2e-'))
   const removePersist = () => rmSync(persist, { recursive: true, force: true, maxRetries: 3 })
   process.on('exit', removePersist)
@@ -68,6 +75,7 @@ export async function startFluxgate({ root, outdir, port = 0, settings = {} }) {
             [toml.d1_databases?.[0]?.binding ?? 'DB']: { type: 'd1', id: 'fluxgate-e2e' },
             [toml.kv_namespaces?.[0]?.binding ?? 'CACHE']: { type: 'kv', id: 'fluxgate-e2e-cache' },
             ...doEnv,
+            ...rateEnv,
             ...Object.fromEntries(
               Object.entries(bindings).map(([k, v]) => [k, { type: 'text', value: String(v) }]),
             ),
