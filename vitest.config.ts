@@ -34,6 +34,8 @@ export default defineConfig({
             MF_USERS_ADMIN_PASSWORD: 'admin-password-for-tests',
             MF_MAIL_TRANSPORT: 'memory',
             FLUXGATE_BROKER_SECRET: 'test-broker-secret-0123456789',
+            // Reset links need a public URL (none: no reset mail is sent at all).
+            FLUXGATE_PUBLIC_URL: 'http://fluxgate.test',
             MF_CERTS_CA_CERT: ca.cert,
             MF_CERTS_CA_KEY: ca.key,
             // Not the dev default (localhost:1883), so a hard-coded address cannot pass for it.
