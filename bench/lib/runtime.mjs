@@ -123,6 +123,38 @@ const FLOOR_SOURCE = `export default {
 `
 
 /**
+ * The Durable Objects (SQLite-backed as wrangler.toml's migrations declare them) and the
+ * rate-limiting bindings with their limits, as wrangler.toml declares them, for a Miniflare worker
+ * named `worker`: its `exports` and the `env` entries. Shared with the broker end-to-end test.
+ */
+export function tomlBindings(toml, worker) {
+  const sqliteClasses = new Set((toml.migrations ?? []).flatMap((m) => m.new_sqlite_classes ?? []))
+  const objectBindings = toml.durable_objects?.bindings ?? []
+  const exports = Object.fromEntries(
+    objectBindings.map((b) => [
+      b.class_name,
+      { type: 'durable-object', storage: sqliteClasses.has(b.class_name) ? 'sqlite' : 'legacy-kv' },
+    ]),
+  )
+  const env = {
+    ...Object.fromEntries(
+      objectBindings.map((b) => [b.name, { type: 'durable-object', worker, exportName: b.class_name }]),
+    ),
+    ...Object.fromEntries(
+      (toml.ratelimits ?? []).map((r) => [
+        r.name,
+        {
+          type: 'rate-limit',
+          namespace: String(r.namespace_id),
+          simple: { limit: r.simple.limit, period: r.simple.period ?? 60 },
+        },
+      ]),
+    ),
+  }
+  return { exports, env }
+}
+
+/**
  * Starts workerd with the app (bindings as in wrangler.toml, persistence in a fresh temp dir,
  * migrations applied) and the hello-world floor Worker with the same compatibility settings.
  * The caller must `await stop()`; it is safe to call more than once.
@@ -135,25 +167,7 @@ export async function startRuntime({ root, outdir }) {
   }
   const d1Name = toml.d1_databases?.[0]?.binding ?? 'DB'
   const kvName = toml.kv_namespaces?.[0]?.binding ?? 'CACHE'
-  // Durable Objects (SQLite-backed as wrangler.toml's migrations declare them) and the
-  // rate-limiting bindings with their limits, as in wrangler.toml.
-  const sqliteClasses = new Set((toml.migrations ?? []).flatMap((m) => m.new_sqlite_classes ?? []))
-  const objectBindings = toml.durable_objects?.bindings ?? []
-  const objectExports = Object.fromEntries(
-    objectBindings.map((b) => [
-      b.class_name,
-      { type: 'durable-object', storage: sqliteClasses.has(b.class_name) ? 'sqlite' : 'legacy-kv' },
-    ]),
-  )
-  const objectEnv = Object.fromEntries(
-    objectBindings.map((b) => [b.name, { type: 'durable-object', worker: 'fluxgate', exportName: b.class_name }]),
-  )
-  const rateEnv = Object.fromEntries(
-    (toml.ratelimits ?? []).map((r) => [
-      r.name,
-      { type: 'rate-limit', namespace: String(r.namespace_id), simple: { limit: r.simple.limit, period: r.simple.period ?? 60 } },
-    ]),
-  )
+  const { exports: objectExports, env: bindingEnv } = tomlBindings(toml, 'fluxgate')
   const secrets = await devSecrets({ randomSecret: () => randomBytes(32).toString('base64url') })
   const bindings = {
     ...Object.fromEntries(Object.entries(toml.vars ?? {}).map(([k, v]) => [k, String(v)])),
@@ -186,8 +200,7 @@ export async function startRuntime({ root, outdir }) {
           env: {
             [d1Name]: { type: 'd1', id: 'fluxgate-bench' },
             [kvName]: { type: 'kv', id: 'fluxgate-bench-cache' },
-            ...objectEnv,
-            ...rateEnv,
+            ...bindingEnv,
             ...Object.fromEntries(
               Object.entries(bindings).map(([k, v]) => [k, { type: 'text', value: String(v) }]),
             ),

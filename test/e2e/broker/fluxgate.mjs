@@ -8,7 +8,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse as parseToml } from 'smol-toml'
-import { buildWorker, manifestFrom, migrationStatements } from '../../../bench/lib/runtime.mjs'
+import { buildWorker, manifestFrom, migrationStatements, tomlBindings } from '../../../bench/lib/runtime.mjs'
 import { devSecrets } from '../../../scripts/dev-secrets.mjs'
 
 const require = createRequire(import.meta.url)
@@ -35,24 +35,8 @@ export async function startFluxgate({ root, outdir, port = 0, settings = {} }) {
     MF_MAIL_TRANSPORT: 'log',
     ...settings,
   }
-  // Durable Objects as wrangler.toml declares them: an export of this Worker plus its binding.
-  const doBindings = toml.durable_objects?.bindings ?? []
-  const doEnv = Object.fromEntries(
-    doBindings.map((b) => [
-      b.name,
-      { type: 'durable-object', worker: 'fluxgate', exportName: b.class_name },
-    ]),
-  )
-  const doExports = Object.fromEntries(
-    doBindings.map((b) => [b.class_name, { type: 'durable-object', storage: 'sqlite' }]),
-  )
-  // wrangler.toml's rate-limiting bindings, with their limits.
-  const rateEnv = Object.fromEntries(
-    (toml.ratelimits ?? []).map((r) => [
-      r.name,
-      { type: 'rate-limit', namespace: String(r.namespace_id), simple: { limit: r.simple.limit, period: r.simple.period ?? 60 } },
-    ]),
-  )
+  // Durable Objects and rate-limiting bindings as wrangler.toml declares them (as the bench does).
+  const { exports: doExports, env: bindingEnv } = tomlBindings(toml, 'fluxgate')
   const persist = mkdtempSync(join(tmpdir(), 'fluxgate-e2e-'))
   const removePersist = () => rmSync(persist, { recursive: true, force: true, maxRetries: 3 })
   process.on('exit', removePersist)
@@ -74,8 +58,7 @@ export async function startFluxgate({ root, outdir, port = 0, settings = {} }) {
           env: {
             [toml.d1_databases?.[0]?.binding ?? 'DB']: { type: 'd1', id: 'fluxgate-e2e' },
             [toml.kv_namespaces?.[0]?.binding ?? 'CACHE']: { type: 'kv', id: 'fluxgate-e2e-cache' },
-            ...doEnv,
-            ...rateEnv,
+            ...bindingEnv,
             ...Object.fromEntries(
               Object.entries(bindings).map(([k, v]) => [k, { type: 'text', value: String(v) }]),
             ),
