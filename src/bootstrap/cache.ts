@@ -1,5 +1,6 @@
 import { b64url, randomBytes } from '../lib/crypto'
 import { AppError, logError } from '../lib/errors'
+import { withRetry } from '../lib/kv'
 import { type Guard, guardKeys, readGuards, runGuards } from '../lib/guard'
 
 /*
@@ -80,18 +81,6 @@ function parse(raw: string | null): Stored | undefined {
     // A damaged entry is a miss.
   }
   return undefined
-}
-
-/** KV allows one write per second per key: retry briefly before giving up. */
-async function withRetry<T>(op: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await op()
-    } catch (e) {
-      if (attempt >= 2) throw e
-      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)))
-    }
-  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { b64url, randomBytes, sha256 } from '../lib/crypto'
 import { AppError, logError } from '../lib/errors'
+import { withRetry } from '../lib/kv'
 import { type Guard, guardKeys, readGuards, runGuards } from '../lib/guard'
 
 /*
@@ -102,18 +103,6 @@ export async function invalidationKeys(inv: Invalidation): Promise<string[]> {
   return [...keys].filter((k) => k.length <= 512)
 }
 
-async function deleteWithRetry(kv: KVNamespace, key: string) {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await kv.delete(key)
-    } catch (e) {
-      // KV allows one write per second per key; back off briefly before giving up.
-      if (attempt >= 2) throw e
-      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)))
-    }
-  }
-}
-
 /**
  * Drops every cache entry a committed write made stale. Call it after the D1 batch succeeds and
  * await it before answering, so the next request in this location already sees the change.
@@ -123,7 +112,7 @@ async function deleteWithRetry(kv: KVNamespace, key: string) {
 export async function invalidateAccess(kv: KVNamespace, inv: Invalidation): Promise<void> {
   const keys = await invalidationKeys(inv)
   try {
-    await Promise.all(keys.map((k) => deleteWithRetry(kv, k)))
+    await Promise.all(keys.map((k) => withRetry(() => kv.delete(k))))
   } catch (e) {
     throw new AppError(
       'unavailable',

@@ -1,6 +1,7 @@
 import type { Db } from '../db/client'
 import { b64url, randomBytes } from '../lib/crypto'
 import { AppError, logError } from '../lib/errors'
+import { withRetry } from '../lib/kv'
 import * as repo from './repo'
 
 /*
@@ -60,18 +61,6 @@ function parse(raw: string | null): Stored | undefined {
 
 function decide(gen: number, sid: string, current: number, revoked: readonly string[]) {
   if (gen !== current || revoked.includes(sid)) throw new AppError('unauthenticated', SESSION_ENDED)
-}
-
-/** KV allows one write per second per key: retry briefly before giving up. */
-async function withRetry<T>(op: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await op()
-    } catch (e) {
-      if (attempt >= 2) throw e
-      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)))
-    }
-  }
 }
 
 export interface SessionDeps {
