@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers'
-import { call, callRaw } from '../helpers'
+import { call, callRaw, newUser } from '../helpers'
+import { connect, newChannel, newThing } from '../things/helpers'
 
 export const SECRET = env.FLUXGATE_BROKER_SECRET as string
 
@@ -110,3 +111,13 @@ export const FORMATS: BrokerFormat[] = [
     },
   },
 ]
+
+/** A user with a thing connected to a channel, and a second thing that is not. */
+export async function world() {
+  const u = await newUser()
+  const a: Thing = await newThing(u.token)
+  const b: Thing = await newThing(u.token)
+  const chan = await newChannel(u.token)
+  await connect(u.token, [chan], [a.id])
+  return { u, a, b, chan }
+}

@@ -2,17 +2,8 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { logPath } from '../../src/lib/errors'
 import { api, call, callRaw, countingD1, newUser } from '../helpers'
-import { connect, newChannel, newThing } from '../things/helpers'
-import { emqx, mosq, rabbit, SECRET, type Thing } from './helpers'
-
-async function world() {
-  const u = await newUser()
-  const a: Thing = await newThing(u.token)
-  const b: Thing = await newThing(u.token)
-  const chan = await newChannel(u.token)
-  await connect(u.token, [chan], [a.id])
-  return { u, a, b, chan }
-}
+import { newThing } from '../things/helpers'
+import { emqx, mosq, rabbit, SECRET, type Thing, world } from './helpers'
 
 const topic = (a: Thing, chan: string, permission: string, routing_key: string, extra = {}) => ({
   username: a.id,

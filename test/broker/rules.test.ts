@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { api, newUser } from '../helpers'
-import { connect, newChannel, newThing } from '../things/helpers'
-import { FORMATS, type Thing } from './helpers'
-
-/** A user with a thing connected to a channel, and a second thing that is not. */
-async function world() {
-  const u = await newUser()
-  const a: Thing = await newThing(u.token)
-  const b: Thing = await newThing(u.token)
-  const chan = await newChannel(u.token)
-  await connect(u.token, [chan], [a.id])
-  return { u, a, b, chan }
-}
+import { newChannel } from '../things/helpers'
+import { FORMATS, type Thing, world } from './helpers'
 
 describe.each(FORMATS)('broker rules through $name', (f) => {
   it('connect: the thing id with its own key, and a client id bound to it', async () => {

@@ -10,6 +10,7 @@ import {
   fetchBootstrap,
   gatewayCreds,
   gatewayOf,
+  MINIMAL,
   mapping,
   provisioned,
   provisionService,
@@ -58,21 +59,6 @@ function expectLive(a: AgentView) {
 }
 
 const identityOf = (u: TestUser): Identity => ({ userId: u.id, email: u.email, kind: 'login' })
-
-const MINIMAL = `
-[[things]]
-  name = "gw"
-  [things.metadata]
-    external_id = "x"
-[[channels]]
-  name = "control-channel"
-  [channels.metadata]
-    type = "control"
-[[channels]]
-  name = "data-channel"
-  [channels.metadata]
-    type = "data"
-`
 
 describe('every shipped layout brings an unmodified agent live', () => {
   it('every shipped layout is meant for the agent', () => {

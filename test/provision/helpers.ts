@@ -88,3 +88,22 @@ export function configRow(externalId: string) {
     .bind(externalId)
     .first<Record<string, any>>()
 }
+
+/** Layout text: the gateway thing, and the control and data channels (MINIMAL is both). */
+export const GATEWAY = `
+[[things]]
+  name = "gw"
+  [things.metadata]
+    external_id = "x"
+`
+export const CHANNELS = `
+[[channels]]
+  name = "control-channel"
+  [channels.metadata]
+    type = "control"
+[[channels]]
+  name = "data-channel"
+  [channels.metadata]
+    type = "data"
+`
+export const MINIMAL = GATEWAY + CHANNELS

@@ -11,25 +11,8 @@ import {
 import { LAYOUT_SOURCES } from '../../src/provision/layouts'
 import type { AppError } from '../../src/lib/errors'
 import { loadConfig } from '../../src/lib/config'
-import { provisionService } from './helpers'
+import { CHANNELS, GATEWAY, MINIMAL, provisionService } from './helpers'
 
-const GATEWAY = `
-[[things]]
-  name = "gw"
-  [things.metadata]
-    external_id = "x"
-`
-const CHANNELS = `
-[[channels]]
-  name = "control-channel"
-  [channels.metadata]
-    type = "control"
-[[channels]]
-  name = "data-channel"
-  [channels.metadata]
-    type = "data"
-`
-const MINIMAL = GATEWAY + CHANNELS
 
 /** The problems a layout text has (the message must name the file). */
 function problems(text: string, name = 'sample'): string[] {
