@@ -123,6 +123,33 @@ const FLOOR_SOURCE = `export default {
 `
 
 /**
+ * A fresh Miniflare persistence folder, removed when the runtime stops or the process exits, and
+ * `stopper(mf)`: a stop that disposes Miniflare and removes the folder, safe to call more than once.
+ * Miniflare's own signal handler kills workerd and exits synchronously, before any async cleanup
+ * of ours can run; the exit listener still gets to remove the data. Shared with the broker
+ * end-to-end test.
+ */
+export function tempPersistence(prefix) {
+  const persist = mkdtempSync(join(tmpdir(), prefix))
+  const remove = () => rmSync(persist, { recursive: true, force: true, maxRetries: 3 })
+  process.on('exit', remove)
+  const stopper = (mf) => {
+    let stopped
+    return () => {
+      stopped ??= mf
+        .dispose()
+        .catch(() => {})
+        .finally(() => {
+          remove()
+          process.off('exit', remove)
+        })
+      return stopped
+    }
+  }
+  return { persist, stopper }
+}
+
+/**
  * The Durable Objects (SQLite-backed as wrangler.toml's migrations declare them) and the
  * rate-limiting bindings with their limits, as wrangler.toml declares them, for a Miniflare worker
  * named `worker`: its `exports` and the `env` entries. Shared with the broker end-to-end test.
@@ -176,11 +203,7 @@ export async function startRuntime({ root, outdir }) {
     MF_MAIL_TRANSPORT: 'log',
   }
 
-  const persist = mkdtempSync(join(tmpdir(), 'fluxgate-bench-'))
-  // Miniflare's own signal handler kills workerd and exits synchronously, before any async cleanup
-  // of ours can run; an exit listener still gets to remove the data.
-  const removePersist = () => rmSync(persist, { recursive: true, force: true, maxRetries: 3 })
-  process.on('exit', removePersist)
+  const { persist, stopper } = tempPersistence('fluxgate-bench-')
   const { Miniflare } = await import(fromWrangler.resolve('miniflare'))
   const directSocket = { unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }] }
   const mf = new Miniflare({
@@ -227,17 +250,7 @@ export async function startRuntime({ root, outdir }) {
     ],
   })
 
-  let stopped
-  const stop = () => {
-    stopped ??= mf
-      .dispose()
-      .catch(() => {})
-      .finally(() => {
-        removePersist()
-        process.off('exit', removePersist)
-      })
-    return stopped
-  }
+  const stop = stopper(mf)
   try {
     await mf.ready
     const appUrl = await mf.unsafeGetDirectURL('fluxgate')

@@ -3,12 +3,11 @@
 // Durable Object simulated locally in a temp dir, migrations applied, reached on its own loopback
 // socket. `settings` are extra string bindings (FLUXGATE_BROKER_* and the like).
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse as parseToml } from 'smol-toml'
-import { buildWorker, manifestFrom, migrationStatements, tomlBindings } from '../../../bench/lib/runtime.mjs'
+import { buildWorker, manifestFrom, migrationStatements, tempPersistence, tomlBindings } from '../../../bench/lib/runtime.mjs'
 import { devSecrets } from '../../../scripts/dev-secrets.mjs'
 
 const require = createRequire(import.meta.url)
@@ -37,9 +36,7 @@ export async function startFluxgate({ root, outdir, port = 0, settings = {} }) {
   }
   // Durable Objects and rate-limiting bindings as wrangler.toml declares them (as the bench does).
   const { exports: doExports, env: bindingEnv } = tomlBindings(toml, 'fluxgate')
-  const persist = mkdtempSync(join(tmpdir(), 'fluxgate-e2e-'))
-  const removePersist = () => rmSync(persist, { recursive: true, force: true, maxRetries: 3 })
-  process.on('exit', removePersist)
+  const { persist, stopper } = tempPersistence('fluxgate-e2e-')
   const { Miniflare, Log, LogLevel } = await import(fromWrangler.resolve('miniflare'))
   const mf = new Miniflare({
     resourcePersistencePath: persist,
@@ -69,17 +66,7 @@ export async function startFluxgate({ root, outdir, port = 0, settings = {} }) {
       },
     ],
   })
-  let stopped
-  const stop = () => {
-    stopped ??= mf
-      .dispose()
-      .catch(() => {})
-      .finally(() => {
-        removePersist()
-        process.off('exit', removePersist)
-      })
-    return stopped
-  }
+  const stop = stopper(mf)
   try {
     await mf.ready
     const url = (await mf.unsafeGetDirectURL('fluxgate')).href.replace(/\/$/, '')
