@@ -1,16 +1,7 @@
 import type { KeySpec } from '../../certs/pki'
 import type { Placeholder } from '../content'
 
-/*
- * Provision layouts: one TOML file per layout in layouts/, bundled into the Worker as text
- * (src/provision/layouts.ts) and validated here, by the test suite and by `npm start`
- * (scripts/check-layouts.mjs). The schema is 0.12.1's `[bootstrap]`, `[certs]`, `[[things]]`,
- * `[[channels]]` (its `[server]` section and `file` key are service settings, not part of a
- * layout), plus an optional `channels` list on non-gateway things. String values in
- * `[bootstrap.content]` may name settings as placeholders, filled when a mapping is made, and a
- * layout whose content has an `agent` table is checked for what the Mainflux agent needs
- * (src/provision/content.ts).
- */
+// The names, the parsed shape and the error of a provision layout (see ./index.ts).
 
 /** A layout name is its file name without `.toml`; it appears in `?layout=NAME`. */
 export const LAYOUT_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
