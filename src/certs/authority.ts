@@ -26,7 +26,7 @@ interface CertRequest {
 }
 
 /** A certificate for a key the authority makes (and hands out once). */
-export interface KeyRequest extends CertRequest {
+interface KeyRequest extends CertRequest {
   key: KeySpec
 }
 

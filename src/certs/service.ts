@@ -3,13 +3,15 @@ import type { Deps } from '../lib/context'
 import { AppError, logError } from '../lib/errors'
 import { chunks, LIMITS } from '../lib/limits'
 import { keyAsCnProblem } from '../lib/thingkey'
-import { type CsrRequest, type KeyRequest, makeAuthority, type Reservation, type Signed } from './authority'
+import { type CsrRequest, makeAuthority, type Reservation, type Signed } from './authority'
 import { parseCsr } from './csr'
 import type { KeySpec } from './keys'
 import { normalizePem } from './pem'
 import * as repo from './repo'
 import type { IssueCertReq, SignCsrReq } from './schema'
 import { certView, type Issued, issuedView, revocationView } from './views'
+
+export type { Issued } from './views'
 
 // The certs service: ownership checks, D1 records (one batch each), errors and answers. Signing,
 // revocation at the authority and the CRL belong to the certificate authority (authority.ts), the
@@ -21,8 +23,6 @@ interface ThingRef {
   key: string
   owner: string
 }
-
-export type { Issued }
 
 /** What to certify: a key made for the thing, or the key of a device's CSR. */
 interface Subject {
@@ -91,7 +91,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     const req = { commonName: commonName(thing), ttlMs: what.ttlMs, reservation }
     return what.csr
       ? authority.signCsr({ ...req, csr: what.csr })
-      : authority.issue({ ...req, key: what.key } satisfies KeyRequest)
+      : authority.issue({ ...req, key: what.key })
   }
 
   /** Revokes at the authority after the answer, best effort (failures are logged). */
