@@ -99,7 +99,7 @@ export const optionalDuration = (name: string) =>
     return ms
   })
 
-/** A throttle tier (`5,1m,15m` or `off`), see src/throttle/policy.ts. */
+/** A throttle tier (`5,1m,15m` or `off`), parsed by parseTier in lib/lockout.ts. */
 export const tier = (name: string, fallback: string) =>
   z
     .string()
