@@ -191,7 +191,10 @@ export function defineRoute<R extends RouteSpec>(spec: R) {
   const bodyCheck = json ? [route.request?.body?.required === false ? optionalJsonBody : requiredJsonBody] : []
   const middleware = [...(limit ? [limit] : []), ...g.middleware, ...bodyCheck]
   return createRoute({ ...route, security: g.security, middleware }) as unknown as ReturnType<
-    typeof createRoute<R['path'], Omit<R, 'guard' | 'json' | 'limit'> & { middleware: MiddlewareHandler[] }>
+    typeof createRoute<
+      R['path'],
+      Omit<R, 'guard' | 'json' | 'limit'> & { security: RouteGuard['security']; middleware: MiddlewareHandler[] }
+    >
   >
 }
 
