@@ -128,5 +128,3 @@ function safeMaxBody(env: Parameters<typeof loadConfig>[0]) {
     return LIMITS.bodyBytes
   }
 }
-
-export type App = ReturnType<typeof createApp>

@@ -200,5 +200,3 @@ export function makeAnswerCache(
     },
   }
 }
-
-export type AnswerCache = ReturnType<typeof makeAnswerCache>

@@ -1,13 +1,13 @@
-import { createRoute } from '@hono/zod-openapi'
-import { requireUser, thingKeyFromHeader } from '../lib/auth'
+import { thingKeyFromHeader, userGuard } from '../lib/auth'
 import { deps } from '../lib/context'
 import {
+  defineRoute,
   errorResponses,
+  externalKeyGuard,
   jsonBody,
   jsonContent,
   locationHeader,
   newRouter,
-  userAuth,
 } from '../lib/openapi'
 import { ifNoneMatch } from './answer'
 import {
@@ -32,21 +32,19 @@ export const bootstrap = newRouter()
 
 const service = (c: Parameters<typeof deps>[0]) => makeBootstrapService(deps(c))
 
-const externalKeyAuth = [{ externalKey: [] }]
-
 const binary = (description: string) => ({
   description,
   content: { 'application/octet-stream': { schema: { type: 'string' as const, format: 'binary' } } },
 })
 
 bootstrap.openapi(
-  createRoute({
+  defineRoute({
     method: 'post',
     path: '/things/configs',
     tags: ['bootstrap'],
     summary: 'Add a bootstrap config (a new thing is created when thing_id is absent)',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { body: jsonBody(createConfigReq) },
     responses: {
       201: { description: 'Created (inactive)', headers: locationHeader },
@@ -61,13 +59,12 @@ bootstrap.openapi(
 )
 
 bootstrap.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/things/configs',
     tags: ['bootstrap'],
     summary: "List the caller's bootstrap configs (without channels)",
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { query: configsQuery },
     responses: { 200: jsonContent(configsPageRes, 'A page of configs'), ...errorResponses(400, 401) },
   }),
@@ -75,13 +72,12 @@ bootstrap.openapi(
 )
 
 bootstrap.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/things/configs/{id}',
     tags: ['bootstrap'],
     summary: 'View a bootstrap config with its channels and last fetches (never the external key)',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { params: configIdParam },
     responses: { 200: jsonContent(configRes, 'The config'), ...errorResponses(401, 404) },
   }),
@@ -89,13 +85,13 @@ bootstrap.openapi(
 )
 
 bootstrap.openapi(
-  createRoute({
+  defineRoute({
     method: 'put',
     path: '/things/configs/{id}',
     tags: ['bootstrap'],
     summary: "Replace a config's name and content",
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { params: configIdParam, body: jsonBody(updateConfigReq) },
     responses: { 200: { description: 'Updated' }, ...errorResponses(400, 401, 404, 413, 415, 503) },
   }),
@@ -106,13 +102,12 @@ bootstrap.openapi(
 )
 
 bootstrap.openapi(
-  createRoute({
+  defineRoute({
     method: 'delete',
     path: '/things/configs/{id}',
     tags: ['bootstrap'],
     summary: 'Remove a bootstrap config (its thing and connections stay)',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { params: configIdParam },
     responses: { 204: { description: 'Removed' }, ...errorResponses(401, 404, 503) },
   }),
@@ -123,13 +118,13 @@ bootstrap.openapi(
 )
 
 bootstrap.openapi(
-  createRoute({
+  defineRoute({
     method: 'patch',
     path: '/things/configs/certs/{id}',
     tags: ['bootstrap'],
     summary: 'Replace the certificate and key served to the gateway',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { params: configIdParam, body: jsonBody(updateCertsReq) },
     responses: { 200: { description: 'Updated' }, ...errorResponses(400, 401, 404, 413, 415, 503) },
   }),
@@ -140,13 +135,13 @@ bootstrap.openapi(
 )
 
 bootstrap.openapi(
-  createRoute({
+  defineRoute({
     method: 'put',
     path: '/things/configs/connections/{id}',
     tags: ['bootstrap'],
     summary: "Replace a config's channels; an active config's thing connections follow",
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { params: configIdParam, body: jsonBody(updateConnectionsReq) },
     responses: { 200: { description: 'Updated' }, ...errorResponses(400, 401, 404, 413, 415, 503) },
   }),
@@ -158,14 +153,14 @@ bootstrap.openapi(
 )
 
 bootstrap.openapi(
-  createRoute({
+  defineRoute({
     method: 'put',
     path: '/things/state/{id}',
     tags: ['bootstrap'],
     summary: 'Activate (1: connect the thing to its config channels) or deactivate (0) a config',
     description: '`{}` means 0, as the Go SDK sends a zero state.',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { params: configIdParam, body: jsonBody(stateReq) },
     responses: { 200: { description: 'State set' }, ...errorResponses(400, 401, 404, 413, 415, 503) },
   }),
@@ -176,13 +171,12 @@ bootstrap.openapi(
 )
 
 bootstrap.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/things/configs/{id}/lock',
     tags: ['bootstrap'],
     summary: "A gateway's throttles: failed bootstrap fetches and broker connects, and their locks",
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { params: configIdParam },
     responses: { 200: jsonContent(lockRes, 'The throttles'), ...errorResponses(401, 404, 503) },
   }),
@@ -190,13 +184,12 @@ bootstrap.openapi(
 )
 
 bootstrap.openapi(
-  createRoute({
+  defineRoute({
     method: 'delete',
     path: '/things/configs/{id}/lock',
     tags: ['bootstrap'],
     summary: "Clear a gateway's throttles (counts and locks of its fetches and connects)",
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { params: configIdParam },
     responses: { 204: { description: 'Cleared' }, ...errorResponses(401, 404, 503) },
   }),
@@ -207,7 +200,7 @@ bootstrap.openapi(
 )
 
 bootstrap.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/things/bootstrap/{externalId}',
     tags: ['bootstrap'],
@@ -216,7 +209,7 @@ bootstrap.openapi(
       'Unknown external id and wrong key answer the same 404. `If-None-Match` with the ' +
       'current ETag answers 304. After repeated failures the external id is locked (429 with ' +
       'Retry-After, the right key included); see the README, Security.',
-    security: externalKeyAuth,
+    guard: externalKeyGuard,
     request: { params: externalIdParam },
     responses: {
       200: {
@@ -240,7 +233,7 @@ bootstrap.openapi(
 )
 
 bootstrap.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/things/bootstrap/secure/{externalId}',
     tags: ['bootstrap'],
@@ -248,7 +241,7 @@ bootstrap.openapi(
     description:
       'Authorization: hex(IV || AES-CFB(external key)) under MF_BOOTSTRAP_ENCRYPT_KEY; the body ' +
       'is IV || AES-CFB(JSON answer).',
-    security: externalKeyAuth,
+    guard: externalKeyGuard,
     request: { params: externalIdParam },
     responses: {
       200: binary('IV (16 bytes) followed by the AES-CFB encrypted JSON answer'),
@@ -265,7 +258,7 @@ bootstrap.openapi(
 )
 
 bootstrap.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/things/bootstrap/sealed/{externalId}',
     tags: ['bootstrap'],
@@ -275,7 +268,7 @@ bootstrap.openapi(
       'key derived from FLUXGATE_BOOTSTRAP_SEALED_KEY, with associated data ' +
       '"fluxgate-bootstrap-v1 request <external_id>". The body is IV[12] || AES-GCM(JSON answer) ' +
       'with associated data "fluxgate-bootstrap-v1 response <external_id> <nonce>". See the README.',
-    security: externalKeyAuth,
+    guard: externalKeyGuard,
     request: { params: externalIdParam },
     responses: {
       200: binary('IV (12 bytes) followed by the AES-GCM sealed JSON answer and its tag'),

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import { LIMITS } from '../lib/limits'
 import { containsFilter, offsetParam, pageOf } from '../lib/page'
-import { metadataObject } from '../things/schema'
+import { metadataObject } from '../lib/metadata'
 
 const utf8 = new TextEncoder()
 

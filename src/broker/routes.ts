@@ -14,6 +14,8 @@ import { brokerSecretOk, makeBrokerService } from './service'
 
 export const broker = newRouter()
 
+// Guard: the broker secret, checked below rather than by a middleware, because where it is (header
+// or path segment) depends on the format's path depth. A hook answers in its broker's own format.
 broker.post('/broker/*', async (c) => {
   const segments = new URL(c.req.url).pathname.split('/').slice(2).filter((x) => x !== '')
   const [name, ...rest] = segments

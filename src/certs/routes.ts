@@ -1,7 +1,13 @@
-import { createRoute } from '@hono/zod-openapi'
-import { requireUser } from '../lib/auth'
+import { userGuard } from '../lib/auth'
 import { deps } from '../lib/context'
-import { errorResponses, jsonBody, jsonContent, newRouter, userAuth } from '../lib/openapi'
+import {
+  defineRoute,
+  errorResponses,
+  jsonBody,
+  jsonContent,
+  newRouter,
+  publicRoute,
+} from '../lib/openapi'
 import {
   certRes,
   certsPageQuery,
@@ -26,7 +32,7 @@ const service = (c: Parameters<typeof deps>[0]) => makeCertsService(deps(c))
 // example, DELETE /certs/revoke is never read as a serial.
 
 certs.openapi(
-  createRoute({
+  defineRoute({
     method: 'post',
     path: '/certs',
     tags: ['certs'],
@@ -36,8 +42,8 @@ certs.openapi(
       '(MF_CERTS_CN=thing_id: the thing id); EKU clientAuth. Answers 200, not 201: the Mainflux ' +
       '0.12.1 Go SDK (and so mainflux-cli and 0.12.1 provision) accepts only 200 here. Location ' +
       'still names the new record.',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { body: jsonBody(issueCertReq) },
     responses: {
       200: jsonContent(issuedCertRes, 'The certificate, its key and the CA certificate'),
@@ -53,14 +59,14 @@ certs.openapi(
 )
 
 certs.openapi(
-  createRoute({
+  defineRoute({
     method: 'post',
     path: '/certs/csr',
     tags: ['certs'],
     summary: "Certify a device's CSR (the private key never leaves the device)",
     description: "The CSR's signature is verified; its subject and extensions are replaced by ours.",
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { body: jsonBody(signCsrReq) },
     responses: {
       201: jsonContent(issuedCertRes, 'The certificate and the CA certificate (no key)'),
@@ -75,7 +81,7 @@ certs.openapi(
 )
 
 certs.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/certs/crl',
     tags: ['certs'],
@@ -83,6 +89,7 @@ certs.openapi(
     description:
       'Signed by the CA; lists every revoked certificate that has not expired. DER by default, ' +
       'PEM with ?format=pem. In Vault mode this is Vault\'s CRL.',
+    guard: publicRoute,
     request: { query: crlQuery },
     responses: {
       200: {
@@ -105,9 +112,10 @@ certs.openapi(
 )
 
 certs.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/certs/ca',
+    guard: publicRoute,
     tags: ['certs'],
     summary: 'The CA certificate that signs client certificates (no authentication)',
     description:
@@ -130,13 +138,12 @@ certs.openapi(
 )
 
 certs.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/certs/serial/{serial}',
     tags: ['certs'],
     summary: 'View a certificate record by serial',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { params: serialParam },
     responses: { 200: jsonContent(certRes, 'The record'), ...errorResponses(400, 401, 404) },
   }),
@@ -144,13 +151,13 @@ certs.openapi(
 )
 
 certs.openapi(
-  createRoute({
+  defineRoute({
     method: 'delete',
     path: '/certs/revoke',
     tags: ['certs'],
     summary: "Revoke all of a thing's certificates",
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { body: jsonBody(revokeThingReq) },
     responses: {
       200: jsonContent(revokeRes, 'Revoked (an empty list when nothing was left to revoke)'),
@@ -164,14 +171,13 @@ certs.openapi(
 )
 
 certs.openapi(
-  createRoute({
+  defineRoute({
     method: 'delete',
     path: '/certs/{id}',
     tags: ['certs'],
     summary: 'Revoke one certificate by serial',
     description: 'Revoking an already revoked certificate answers its first revocation time.',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { params: revokeSerialParam },
     responses: {
       200: jsonContent(revokeRes, 'Revoked'),
@@ -182,13 +188,12 @@ certs.openapi(
 )
 
 certs.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/certs/{id}',
     tags: ['certs'],
     summary: "List a thing's certificates, ordered by expiry",
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { params: thingIdParam, query: certsPageQuery },
     responses: { 200: jsonContent(certsPageRes, 'A page of records'), ...errorResponses(400, 401, 404) },
   }),

@@ -1,14 +1,13 @@
-import { createRoute } from '@hono/zod-openapi'
-import { requireUser } from '../lib/auth'
+import { userGuard } from '../lib/auth'
 import { deps } from '../lib/context'
 import { connectedFlag } from '../lib/page'
 import {
+  defineRoute,
   errorResponses,
   jsonBody,
   jsonContent,
   locationHeader,
   newRouter,
-  userAuth,
 } from '../lib/openapi'
 import { connectedQuery, idParam, listQuery } from '../things/schema'
 import {
@@ -29,13 +28,13 @@ const DEPRECATED_CREATE =
   'This endpoint will be depreciated in v1.0.0. It will be replaced with the bulk endpoint currently found at /channels/bulk.'
 
 channels.openapi(
-  createRoute({
+  defineRoute({
     method: 'post',
     path: '/channels',
     tags: ['channels'],
     summary: 'Create a channel',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { body: jsonBody(createChannelReq) },
     responses: {
       201: {
@@ -57,13 +56,13 @@ channels.openapi(
 )
 
 channels.openapi(
-  createRoute({
+  defineRoute({
     method: 'post',
     path: '/channels/bulk',
     tags: ['channels'],
     summary: 'Create channels, all or nothing (at most 1000 per request)',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { body: jsonBody(createChannelsReq) },
     responses: {
       201: jsonContent(channelsRes, 'The created channels with their ids'),
@@ -77,13 +76,12 @@ channels.openapi(
 )
 
 channels.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/channels',
     tags: ['channels'],
     summary: "List the caller's channels",
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { query: listQuery },
     responses: { 200: jsonContent(channelsPageRes, 'A page of channels'), ...errorResponses(400, 401) },
   }),
@@ -91,13 +89,12 @@ channels.openapi(
 )
 
 channels.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/channels/{id}',
     tags: ['channels'],
     summary: 'View a channel',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { params: idParam },
     responses: { 200: jsonContent(channelRes, 'The channel'), ...errorResponses(401, 404) },
   }),
@@ -105,13 +102,13 @@ channels.openapi(
 )
 
 channels.openapi(
-  createRoute({
+  defineRoute({
     method: 'put',
     path: '/channels/{id}',
     tags: ['channels'],
     summary: "Replace a channel's name and metadata",
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { params: idParam, body: jsonBody(updateChannelReq) },
     responses: { 200: { description: 'Updated' }, ...errorResponses(400, 401, 404, 415) },
   }),
@@ -122,13 +119,12 @@ channels.openapi(
 )
 
 channels.openapi(
-  createRoute({
+  defineRoute({
     method: 'delete',
     path: '/channels/{id}',
     tags: ['channels'],
     summary: 'Remove a channel and its connections',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { params: idParam },
     responses: { 204: { description: 'Removed' }, ...errorResponses(401, 404, 503) },
   }),
@@ -139,13 +135,12 @@ channels.openapi(
 )
 
 channels.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/things/{id}/channels',
     tags: ['connections'],
     summary: 'Channels connected (or, with connected=false, not connected) to a thing',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { params: idParam, query: connectedQuery },
     responses: {
       200: jsonContent(channelsPageRes, 'A page of channels'),

@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi'
 import { orderedPageOf } from '../lib/page'
 import { LIMITS } from '../lib/limits'
-import { metadataObject, name, optionalMetadata } from '../things/schema'
+import { metadataObject } from '../lib/metadata'
+import { name, optionalMetadata } from '../things/schema'
 
 export const createChannelReq = z
   .object({ name, metadata: optionalMetadata })

@@ -1,5 +1,5 @@
-import { createRoute, z } from '@hono/zod-openapi'
-import { jsonContent, newRouter } from '../lib/openapi'
+import { z } from '@hono/zod-openapi'
+import { defineRoute, jsonContent, newRouter, publicRoute } from '../lib/openapi'
 
 export const VERSION = '0.1.0'
 
@@ -11,11 +11,12 @@ const versionRes = z
 
 for (const path of ['/health', '/version'] as const) {
   health.openapi(
-    createRoute({
+    defineRoute({
       method: 'get',
       path,
       tags: ['health'],
       summary: 'Service name and version',
+      guard: publicRoute,
       responses: { 200: jsonContent(versionRes, 'Alive') },
     }),
     (c) => c.json({ service: 'fluxgate' as const, version: VERSION }, 200),

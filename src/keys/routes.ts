@@ -1,7 +1,6 @@
-import { createRoute } from '@hono/zod-openapi'
-import { requireLogin, requireUser } from '../lib/auth'
+import { loginGuard, userGuard } from '../lib/auth'
 import { deps } from '../lib/context'
-import { errorResponses, jsonBody, jsonContent, newRouter, userAuth } from '../lib/openapi'
+import { defineRoute, errorResponses, jsonBody, jsonContent, newRouter } from '../lib/openapi'
 import { createKeyReq, issuedKeyRes, keyIdParam, keyRes, keysPageQuery, keysPageRes } from './schema'
 import { makeKeysService } from './service'
 
@@ -10,13 +9,13 @@ export const keys = newRouter()
 const service = (c: Parameters<typeof deps>[0]) => makeKeysService(deps(c))
 
 keys.openapi(
-  createRoute({
+  defineRoute({
     method: 'post',
     path: '/keys',
     tags: ['keys'],
     summary: 'Issue an API key (login token required)',
-    security: userAuth,
-    middleware: [requireLogin] as const,
+    guard: loginGuard,
+    json: true,
     request: { body: jsonBody(createKeyReq) },
     responses: {
       201: jsonContent(issuedKeyRes, 'The key; its value is shown only here'),
@@ -30,13 +29,12 @@ keys.openapi(
 )
 
 keys.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/keys',
     tags: ['keys'],
     summary: "List the caller's API keys",
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { query: keysPageQuery },
     responses: { 200: jsonContent(keysPageRes, 'A page of keys'), ...errorResponses(400, 401) },
   }),
@@ -47,13 +45,12 @@ keys.openapi(
 )
 
 keys.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/keys/{id}',
     tags: ['keys'],
     summary: 'View an API key (never its secret)',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { params: keyIdParam },
     responses: { 200: jsonContent(keyRes, 'The key'), ...errorResponses(401, 404) },
   }),
@@ -61,13 +58,12 @@ keys.openapi(
 )
 
 keys.openapi(
-  createRoute({
+  defineRoute({
     method: 'delete',
     path: '/keys/{id}',
     tags: ['keys'],
     summary: 'Revoke an API key; effective on the next request',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { params: keyIdParam },
     responses: { 204: { description: 'Revoked' }, ...errorResponses(401, 403, 404) },
   }),

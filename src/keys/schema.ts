@@ -41,5 +41,3 @@ export const keyIdParam = z.object({
 })
 
 export const keysPageQuery = z.object({ offset: offsetParam, limit: limitParam })
-
-export type CreateKeyReq = z.infer<typeof createKeyReq>

@@ -7,6 +7,7 @@ import { checkSession } from '../users/sessions'
 import { type Config, loadConfig } from './config'
 import { hmacKey, sha256, timingSafeEqual } from './crypto'
 import { AppError } from './errors'
+import { guard } from './openapi'
 
 /** Mainflux key types: 0 login, 1 password recovery, 2 API key. */
 export const TokenType = { login: 0, recovery: 1, apiKey: 2 } as const
@@ -231,3 +232,8 @@ export const requireLogin = createMiddleware<AppEnv>(async (c, next) => {
   c.set('identity', identity)
   await next()
 })
+
+/** A login token or an API key (`bearerAuth`), checked by requireUser. */
+export const userGuard = guard([{ bearerAuth: [] }], requireUser)
+/** A login token only (`bearerAuth`; API keys get 403), checked by requireLogin. */
+export const loginGuard = guard([{ bearerAuth: [] }], requireLogin)

@@ -1,3 +1,4 @@
+import { z } from '@hono/zod-openapi'
 import { type SQL, sql } from 'drizzle-orm'
 import { AppError } from './errors'
 
@@ -146,3 +147,12 @@ export function withinDepth(value: unknown, limit = STORED_METADATA_DEPTH): bool
   }
   return true
 }
+
+/**
+ * Stored metadata (things, channels, users, configs, provision layouts): a JSON object nesting at
+ * most STORED_METADATA_DEPTH levels.
+ */
+export const metadataObject = z
+  .record(z.string(), z.unknown(), { error: 'metadata must be a JSON object' })
+  .refine((m) => withinDepth(m), `metadata may nest at most ${STORED_METADATA_DEPTH} levels`)
+  .openapi({ type: 'object', example: { type: 'sensor' } })

@@ -1,4 +1,4 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi'
+import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi'
 import type { ZodError } from 'zod'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../env'
@@ -35,21 +35,6 @@ export function newRouter() {
       }
     },
   })
-  // Every route that declares a JSON body gets one of the JSON body checks below in front of its
-  // validator. A required body needs a JSON Content-Type, body or not: zod-openapi lets a request
-  // with neither through and validates `{}`, which would turn a bare `PUT /things/{id}` into
-  // "clear name and metadata". And the text of every body must be valid Unicode.
-  const openapi = router.openapi.bind(router)
-  router.openapi = ((route: Parameters<typeof openapi>[0], ...rest: unknown[]) => {
-    const body = route.request?.body
-    const content = body?.content as Record<string, unknown> | undefined
-    const wantsJson = content !== undefined && Object.keys(content).some((t) => JSON_TYPE.test(t))
-    // An optional body (identify routes also take the key from Authorization) is checked only
-    // when one is sent.
-    const check = body?.required === false ? optionalJsonBody : requiredJsonBody
-    const withJson = wantsJson ? { ...route, middleware: [...[route.middleware ?? []].flat(), check] } : route
-    return (openapi as (...args: unknown[]) => unknown)(withJson, ...rest)
-  }) as typeof router.openapi
   return router
 }
 
@@ -58,11 +43,6 @@ const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i
 /** 415 unless the request says its body is JSON (`application/json`, any parameters). */
 function assertJsonType(c: Context) {
   if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) throw new AppError('unsupported_media_type')
-}
-
-export const requireJson: MiddlewareHandler = async (c, next) => {
-  assertJsonType(c)
-  await next()
 }
 
 /** True when the request carries no body bytes (none at all, or `Content-Length: 0`). */
@@ -155,10 +135,68 @@ export function jsonContent<T extends z.ZodType>(schema: T, description: string)
   return { description, content: { 'application/json': { schema } } } as const
 }
 
-/** Security requirement for routes taking a user token or API key. */
-export const userAuth = [{ bearerAuth: [] }]
-/** Security requirement for routes taking a thing key. */
-export const thingAuth = [{ thingKey: [] }]
+/**
+ * Who may call a route: the OpenAPI `security` requirement the document shows, paired with the
+ * middleware that enforces it (none when the handler itself checks the credential, as the
+ * thing-key and external-key routes do). Guards are made where their middleware lives
+ * (lib/auth.ts, the provision routes), so this file imports no domain.
+ */
+export interface RouteGuard {
+  security?: NonNullable<RouteConfig['security']>
+  middleware: readonly MiddlewareHandler[]
+}
+
+export function guard(
+  security: NonNullable<RouteConfig['security']> | undefined,
+  ...middleware: MiddlewareHandler[]
+): RouteGuard {
+  return { security, middleware }
+}
+
+/** No credential: the route is public (or throttled only, see `limit`). */
+export const publicRoute: RouteGuard = guard(undefined)
+/** A thing key, as `Thing <key>` or raw, in Authorization (or the body); the handler checks it. */
+export const thingKeyGuard: RouteGuard = guard([{ thingKey: [] }])
+/** A gateway's external key (or its encrypted forms) in Authorization; the handler checks it. */
+export const externalKeyGuard: RouteGuard = guard([{ externalKey: [] }])
+
+type RouteSpec = Omit<RouteConfig, 'security' | 'middleware'> & {
+  /** Who may call it (see RouteGuard). */
+  guard: RouteGuard
+  /**
+   * The route takes a JSON body: its Content-Type must be JSON (415) and its text valid Unicode
+   * (400) before the validator runs. A body declared `required: false` is checked only when it
+   * has bytes. Must be set exactly when `request.body` has JSON content.
+   */
+  json?: true
+  /** A per-address rate cap, checked before the guard (it refuses before any credential check). */
+  limit?: MiddlewareHandler
+}
+
+/**
+ * A route definition for `router.openapi(defineRoute({...}), handler)`: createRoute with the
+ * route's guard, rate cap and JSON body check made explicit. Middleware runs in the order
+ * limit, guard, JSON body check, then zod's validators.
+ */
+export function defineRoute<R extends RouteSpec>(spec: R) {
+  const { guard: g, json, limit, ...route } = spec
+  const content = route.request?.body?.content as Record<string, unknown> | undefined
+  const hasJson = content !== undefined && Object.keys(content).some((t) => JSON_TYPE.test(t))
+  if (hasJson !== (json === true)) {
+    throw new Error(`${route.method} ${route.path}: json must be set exactly when the body is JSON`)
+  }
+  // A required body needs a JSON Content-Type, body or not: zod-openapi lets a request with
+  // neither through and validates `{}`, which would turn a bare `PUT /things/{id}` into "clear
+  // name and metadata". An optional body (sign-out, identify) is checked only when one is sent.
+  const bodyCheck = json ? [route.request?.body?.required === false ? optionalJsonBody : requiredJsonBody] : []
+  const middleware = [...(limit ? [limit] : []), ...g.middleware, ...bodyCheck]
+  return createRoute({ ...route, security: g.security, middleware }) as unknown as ReturnType<
+    typeof createRoute<
+      R['path'],
+      Omit<R, 'guard' | 'json' | 'limit'> & { security: RouteGuard['security']; middleware: MiddlewareHandler[] }
+    >
+  >
+}
 
 /** A `Location` header in a 201 response. */
 export const locationHeader = {

@@ -1,7 +1,6 @@
-import { createRoute } from '@hono/zod-openapi'
-import { requireUser } from '../lib/auth'
+import { userGuard } from '../lib/auth'
 import { deps } from '../lib/context'
-import { errorResponses, jsonBody, jsonContent, newRouter, userAuth } from '../lib/openapi'
+import { defineRoute, errorResponses, guard, jsonBody, jsonContent, newRouter } from '../lib/openapi'
 import { AppError } from '../lib/errors'
 import { rateCap } from '../throttle/middleware'
 import { provisionAuth } from './auth'
@@ -20,15 +19,20 @@ export const provision = newRouter()
 
 const service = (c: Parameters<typeof deps>[0]) => makeProvisionService(deps(c))
 
+/**
+ * The caller's token or API key (`bearerAuth`), or none: provisionAuth then uses the configured
+ * service API key or service account.
+ */
+const provisionGuard = guard([{ bearerAuth: [] }, {}], provisionAuth)
+
 provision.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/mapping',
     tags: ['provision'],
     summary: 'The effective provision layout (after settings and defaults), as JSON',
     description: "Needs the caller's own token or API key: service credentials do not apply here.",
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { query: layoutQuery },
     responses: {
       200: jsonContent(layoutRes, 'The layout'),
@@ -39,7 +43,7 @@ provision.openapi(
 )
 
 provision.openapi(
-  createRoute({
+  defineRoute({
     method: 'post',
     path: '/mapping',
     tags: ['provision'],
@@ -48,9 +52,9 @@ provision.openapi(
     description:
       'All of it in one D1 batch: all or nothing. Credentials: the request Authorization, else the ' +
       'configured service API key, else the service account (MF_PROVISION_USER/PASSWORD).',
-    security: [...userAuth, {}],
-    // The cap comes first: it refuses before any credential is checked.
-    middleware: [rateCap('RATE_MAPPING'), provisionAuth] as const,
+    guard: provisionGuard,
+    limit: rateCap('RATE_MAPPING'),
+    json: true,
     request: { query: mappingQuery, headers: mappingHeaders, body: jsonBody(provisionReq) },
     responses: {
       201: jsonContent(

@@ -3,7 +3,8 @@ import { newExternalId } from '../bootstrap/schema'
 import { channelRes } from '../channels/schema'
 import { LIMITS } from '../lib/limits'
 import { boolParam } from '../lib/page'
-import { metadataObject, thingRes } from '../things/schema'
+import { metadataObject } from '../lib/metadata'
+import { thingRes } from '../things/schema'
 import { LAYOUT_NAME } from './layout'
 
 export const provisionReq = z

@@ -267,5 +267,3 @@ export function makeThingCache(
     fillLater,
   }
 }
-
-export type ThingCache = ReturnType<typeof makeThingCache>

@@ -1,14 +1,14 @@
-import { createRoute } from '@hono/zod-openapi'
-import { requireUser, thingKeyFromHeader } from '../lib/auth'
+import { thingKeyFromHeader, userGuard } from '../lib/auth'
 import { deps } from '../lib/context'
 import {
+  defineRoute,
   errorResponses,
   jsonBody,
   jsonContent,
   locationHeader,
   newRouter,
-  thingAuth,
-  userAuth,
+  publicRoute,
+  thingKeyGuard,
 } from '../lib/openapi'
 import { loadConfig } from '../lib/config'
 import { AppError } from '../lib/errors'
@@ -52,13 +52,13 @@ const deprecationHeader = {
 }
 
 things.openapi(
-  createRoute({
+  defineRoute({
     method: 'post',
     path: '/things',
     tags: ['things'],
     summary: 'Create a thing',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { body: jsonBody(createThingReq) },
     responses: {
       201: { description: 'Created', headers: { ...locationHeader, ...deprecationHeader } },
@@ -74,13 +74,13 @@ things.openapi(
 )
 
 things.openapi(
-  createRoute({
+  defineRoute({
     method: 'post',
     path: '/things/bulk',
     tags: ['things'],
     summary: 'Create things, all or nothing (at most 1000 per request)',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { body: jsonBody(createThingsReq) },
     responses: {
       201: jsonContent(thingsRes, 'The created things with their ids and keys'),
@@ -94,13 +94,12 @@ things.openapi(
 )
 
 things.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/things',
     tags: ['things'],
     summary: "List the caller's things",
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { query: listQuery },
     responses: { 200: jsonContent(thingsPageRes, 'A page of things'), ...errorResponses(400, 401) },
   }),
@@ -108,13 +107,13 @@ things.openapi(
 )
 
 things.openapi(
-  createRoute({
+  defineRoute({
     method: 'post',
     path: '/things/search',
     tags: ['things'],
     summary: "Search the caller's things (the filters of GET /things as JSON)",
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { body: jsonBody(searchReq) },
     responses: {
       200: jsonContent(thingsPageRes, 'A page of things'),
@@ -125,13 +124,12 @@ things.openapi(
 )
 
 things.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/things/{id}',
     tags: ['things'],
     summary: 'View a thing',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { params: idParam },
     responses: { 200: jsonContent(thingRes, 'The thing'), ...errorResponses(401, 404) },
   }),
@@ -139,13 +137,13 @@ things.openapi(
 )
 
 things.openapi(
-  createRoute({
+  defineRoute({
     method: 'put',
     path: '/things/{id}',
     tags: ['things'],
     summary: "Replace a thing's name and metadata",
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { params: idParam, body: jsonBody(updateThingReq) },
     responses: { 200: { description: 'Updated' }, ...errorResponses(400, 401, 404, 415) },
   }),
@@ -156,13 +154,13 @@ things.openapi(
 )
 
 things.openapi(
-  createRoute({
+  defineRoute({
     method: 'patch',
     path: '/things/{id}/key',
     tags: ['things'],
     summary: "Replace a thing's key; the old key stops working at once",
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { params: idParam, body: jsonBody(updateKeyReq) },
     responses: { 200: { description: 'Updated' }, ...errorResponses(400, 401, 404, 409, 415, 503) },
   }),
@@ -173,13 +171,12 @@ things.openapi(
 )
 
 things.openapi(
-  createRoute({
+  defineRoute({
     method: 'delete',
     path: '/things/{id}',
     tags: ['things'],
     summary: 'Remove a thing and its connections',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { params: idParam },
     responses: { 204: { description: 'Removed' }, ...errorResponses(401, 404, 503) },
   }),
@@ -190,13 +187,12 @@ things.openapi(
 )
 
 things.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/channels/{id}/things',
     tags: ['connections'],
     summary: 'Things connected (or, with connected=false, not connected) to a channel',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { params: idParam, query: connectedQuery },
     responses: { 200: jsonContent(thingsPageRes, 'A page of things'), ...errorResponses(400, 401, 404) },
   }),
@@ -213,13 +209,12 @@ things.openapi(
 )
 
 things.openapi(
-  createRoute({
+  defineRoute({
     method: 'put',
     path: '/channels/{chanId}/things/{thingId}',
     tags: ['connections'],
     summary: 'Connect a thing to a channel (idempotent)',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { params: connectionParams },
     responses: {
       200: { description: 'Connected', headers: deprecationHeader },
@@ -235,13 +230,12 @@ things.openapi(
 )
 
 things.openapi(
-  createRoute({
+  defineRoute({
     method: 'delete',
     path: '/channels/{chanId}/things/{thingId}',
     tags: ['connections'],
     summary: 'Disconnect a thing from a channel',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { params: connectionParams },
     responses: { 204: { description: 'Disconnected' }, ...errorResponses(401, 404, 503) },
   }),
@@ -253,13 +247,13 @@ things.openapi(
 )
 
 things.openapi(
-  createRoute({
+  defineRoute({
     method: 'post',
     path: '/connect',
     tags: ['connections'],
     summary: 'Connect every listed channel with every listed thing, all or nothing',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { body: jsonBody(connectReq) },
     responses: { 200: { description: 'Connected' }, ...errorResponses(400, 401, 404, 413, 415) },
   }),
@@ -271,13 +265,13 @@ things.openapi(
 )
 
 things.openapi(
-  createRoute({
+  defineRoute({
     method: 'post',
     path: '/disconnect',
     tags: ['connections'],
     summary: 'Disconnect every listed channel from every listed thing, all or nothing',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { body: jsonBody(connectReq) },
     responses: { 200: { description: 'Disconnected' }, ...errorResponses(400, 401, 404, 413, 415, 503) },
   }),
@@ -321,12 +315,13 @@ const optionalBody = <T extends Parameters<typeof jsonBody>[0]>(schema: T) => ({
 })
 
 things.openapi(
-  createRoute({
+  defineRoute({
     method: 'post',
     path: '/identify',
     tags: ['access'],
     summary: "A thing's id from its key (for protocol adapters; no user token)",
-    security: thingAuth,
+    guard: thingKeyGuard,
+    json: true,
     request: { body: optionalBody(identityReq) },
     responses: { 200: jsonContent(identityRes, 'The thing id'), ...errorResponses(400, 401, 415, 429) },
   }),
@@ -337,12 +332,13 @@ things.openapi(
 )
 
 things.openapi(
-  createRoute({
+  defineRoute({
     method: 'post',
     path: '/identify/channels/{chanId}/access-by-key',
     tags: ['access'],
     summary: 'Whether the thing holding a key may use a channel; its id if so',
-    security: thingAuth,
+    guard: thingKeyGuard,
+    json: true,
     request: { params: chanIdParam, body: optionalBody(identityReq) },
     responses: {
       200: jsonContent(identityRes, 'Connected: the thing id'),
@@ -357,11 +353,13 @@ things.openapi(
 )
 
 things.openapi(
-  createRoute({
+  defineRoute({
     method: 'post',
     path: '/identify/channels/{chanId}/access-by-id',
     tags: ['access'],
     summary: 'Whether a thing (by id) may use a channel',
+    guard: publicRoute,
+    json: true,
     request: { params: chanIdParam, body: jsonBody(accessByIdReq) },
     responses: { 200: { description: 'Connected' }, ...errorResponses(400, 403, 415, 429) },
   }),

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import { LIMITS } from '../lib/limits'
 import { newKeyProblem } from '../lib/thingkey'
-import { STORED_METADATA_DEPTH, withinDepth } from '../lib/metadata'
+import { metadataObject } from '../lib/metadata'
 import {
   boolParam,
   connectedLimitParam,
@@ -14,12 +14,7 @@ import {
   orderedPageOf,
 } from '../lib/page'
 
-/** A JSON object; `null` counts as absent (Go decodes it to a nil map). */
-export const metadataObject = z
-  .record(z.string(), z.unknown(), { error: 'metadata must be a JSON object' })
-  .refine((m) => withinDepth(m), `metadata may nest at most ${STORED_METADATA_DEPTH} levels`)
-  .openapi({ type: 'object', example: { type: 'sensor' } })
-
+/** Metadata where `null` counts as absent (Go decodes it to a nil map). */
 export const optionalMetadata = metadataObject
   .nullable()
   .optional()
@@ -194,6 +189,3 @@ export const identityRes = z.object({ id: z.string().openapi({ format: 'uuid' })
 
 export type CreateThingReq = z.output<typeof createThingReq>
 export type UpdateThingReq = z.output<typeof updateThingReq>
-export type ListQuery = z.output<typeof listQuery>
-export type ConnectedQuery = z.output<typeof connectedQuery>
-export type Metadata = z.output<typeof metadataObject>

@@ -1,14 +1,15 @@
-import { createRoute, z } from '@hono/zod-openapi'
-import { requireUser } from '../lib/auth'
+import { z } from '@hono/zod-openapi'
+import { userGuard } from '../lib/auth'
 import { deps } from '../lib/context'
 import { createMailer } from '../lib/mail'
 import {
+  defineRoute,
   errorResponses,
   jsonBody,
   jsonContent,
   locationHeader,
   newRouter,
-  userAuth,
+  publicRoute,
 } from '../lib/openapi'
 import {
   changePasswordReq,
@@ -53,12 +54,14 @@ const service = (c: Parameters<typeof deps>[0]) => {
 const emptyObject = z.object({}).openapi('Empty')
 
 users.openapi(
-  createRoute({
+  defineRoute({
     method: 'post',
     path: '/users',
     tags: ['users'],
     summary: 'Register a user',
-    middleware: [rateCap('RATE_SIGNUP')] as const,
+    guard: publicRoute,
+    limit: rateCap('RATE_SIGNUP'),
+    json: true,
     request: { body: jsonBody(createUserReq) },
     responses: {
       201: { description: 'Created', headers: locationHeader },
@@ -73,7 +76,7 @@ users.openapi(
 )
 
 users.openapi(
-  createRoute({
+  defineRoute({
     method: 'post',
     path: '/tokens',
     tags: ['users'],
@@ -81,7 +84,9 @@ users.openapi(
     description:
       'Throttled per client address, and per e-mail address after failures (429 with ' +
       'Retry-After, the right password included); see the README, Security.',
-    middleware: [rateCap('RATE_LOGIN')] as const,
+    guard: publicRoute,
+    limit: rateCap('RATE_LOGIN'),
+    json: true,
     request: { body: jsonBody(loginReq) },
     responses: { 201: jsonContent(tokenRes, 'A login token'), ...errorResponses(400, 401, 415, 429, 503) },
   }),
@@ -92,7 +97,7 @@ users.openapi(
 )
 
 users.openapi(
-  createRoute({
+  defineRoute({
     method: 'post',
     path: '/tokens/revoke',
     tags: ['users'],
@@ -100,8 +105,8 @@ users.openapi(
     description:
       'Effective on the next request in this location, and within the session cache TTL everywhere. ' +
       'The body is optional. API keys are not sessions (403): revoke them with DELETE /keys/{id}.',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { body: { ...jsonBody(signOutReq), required: false } },
     responses: {
       204: { description: 'Signed out' },
@@ -116,26 +121,24 @@ users.openapi(
 )
 
 users.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/users/profile',
     tags: ['users'],
     summary: "The caller's profile",
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     responses: { 200: jsonContent(userRes, 'The profile'), ...errorResponses(401) },
   }),
   async (c) => c.json(await service(c).viewProfile(c.var.identity), 200),
 )
 
 users.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/users/{id}',
     tags: ['users'],
     summary: 'A user: your own account, or any for the admin',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { params: userIdParam },
     responses: { 200: jsonContent(userRes, 'The user'), ...errorResponses(401, 404) },
   }),
@@ -143,13 +146,12 @@ users.openapi(
 )
 
 users.openapi(
-  createRoute({
+  defineRoute({
     method: 'get',
     path: '/users',
     tags: ['users'],
     summary: 'List users (all for the admin, only yourself otherwise)',
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
     request: { query: usersPageQuery },
     responses: { 200: jsonContent(usersPageRes, 'A page of users'), ...errorResponses(400, 401) },
   }),
@@ -157,13 +159,13 @@ users.openapi(
 )
 
 users.openapi(
-  createRoute({
+  defineRoute({
     method: 'put',
     path: '/users',
     tags: ['users'],
     summary: "Replace the caller's metadata",
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { body: jsonBody(updateUserReq) },
     responses: { 200: { description: 'Updated' }, ...errorResponses(400, 401, 415) },
   }),
@@ -174,13 +176,13 @@ users.openapi(
 )
 
 users.openapi(
-  createRoute({
+  defineRoute({
     method: 'patch',
     path: '/password',
     tags: ['users'],
     summary: "Change the caller's password",
-    security: userAuth,
-    middleware: [requireUser] as const,
+    guard: userGuard,
+    json: true,
     request: { body: jsonBody(changePasswordReq) },
     responses: {
       201: jsonContent(emptyObject, 'Changed; every login token of the account has ended'),
@@ -195,13 +197,15 @@ users.openapi(
 )
 
 users.openapi(
-  createRoute({
+  defineRoute({
     method: 'post',
     path: '/password/reset-request',
     tags: ['users'],
     summary: 'Mail a password reset link (same answer whether or not the address is known)',
     description: 'At most a few mails per address per hour; the answer is the same whether one was sent.',
-    middleware: [rateCap('RATE_RESET')] as const,
+    guard: publicRoute,
+    limit: rateCap('RATE_RESET'),
+    json: true,
     request: { body: jsonBody(resetRequestReq) },
     responses: {
       201: jsonContent(z.object({ msg: z.string() }).openapi('ResetRequested'), 'Accepted'),
@@ -226,11 +230,13 @@ users.openapi(
 )
 
 users.openapi(
-  createRoute({
+  defineRoute({
     method: 'put',
     path: '/password/reset',
     tags: ['users'],
     summary: 'Set a new password with a recovery token',
+    guard: publicRoute,
+    json: true,
     request: { body: jsonBody(resetReq) },
     responses: {
       201: jsonContent(emptyObject, 'Changed; every login token (and on request every API key) has ended'),

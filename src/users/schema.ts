@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { LIMITS } from '../lib/limits'
-import { STORED_METADATA_DEPTH, withinDepth } from '../lib/metadata'
+import { metadataObject as storedMetadata } from '../lib/metadata'
 import { containsFilter, limitParam, metadataParam, offsetParam, pageOf } from '../lib/page'
 
 const LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/
@@ -34,10 +34,8 @@ const email = z
 
 const password = z.string().min(1, 'password is required').max(LIMITS.passwordMax, 'password is too long')
 
-export const metadataObject = z
-  .record(z.string(), z.unknown())
-  .refine((m) => withinDepth(m), `metadata may nest at most ${STORED_METADATA_DEPTH} levels`)
-  .openapi({ type: 'object', example: { site: 'plant-7' } })
+/** A user's metadata: the shared schema, with an example of its own in the OpenAPI document. */
+const metadataObject = storedMetadata.openapi({ example: { site: 'plant-7' } })
 
 export const createUserReq = z
   .object({ email, password, metadata: metadataObject.optional() })

@@ -25,7 +25,6 @@ export { checkLayouts, parseLayout } from './parse'
 export {
   CHANNEL_TYPES,
   type ChannelType,
-  GATEWAY_KEYS,
   LAYOUT_NAME,
   type Layout,
   type LayoutChannel,

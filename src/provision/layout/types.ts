@@ -9,16 +9,6 @@ export const LAYOUT_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
 export const CHANNEL_TYPES = ['control', 'data', 'export'] as const
 export type ChannelType = (typeof CHANNEL_TYPES)[number]
 
-/** The keys 0.12.1 merges into the gateway's metadata after provisioning (never the external key). */
-export const GATEWAY_KEYS = [
-  'type',
-  'external_id',
-  'ctrl_channel_id',
-  'data_channel_id',
-  'export_channel_id',
-  'cfg_id',
-] as const
-
 /** A bundled layout that does not parse or validate; the message names the file and the field. */
 export class LayoutError extends Error {
   override name = 'LayoutError'
