@@ -1,9 +1,10 @@
 import { Command, CommanderError } from 'commander'
 import { CliError, EXIT } from './errors'
 import * as auth from './commands/auth'
+import * as provision from './commands/provision'
 
 /** Every command group; each adds its commands to the program. */
-const GROUPS: { register(program: Command): void }[] = [auth]
+const GROUPS: { register(program: Command): void }[] = [auth, provision]
 
 export function buildProgram(): Command {
   const program = new Command('fluxgate')
