@@ -14,6 +14,7 @@ export async function bootFluxgate(root, { rateLimits = { RATE_MAPPING: 1_000_00
     const fg = await startFluxgate({ root, outdir, settings, rateLimits })
     return {
       url: fg.url,
+      d1: fg.d1,
       stop: async () => {
         await fg.stop()
         rmSync(outdir, { recursive: true, force: true })

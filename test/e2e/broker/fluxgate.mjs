@@ -24,7 +24,7 @@ export async function buildFluxgate(root, outdir) {
 /**
  * Starts the built Worker on 127.0.0.1:`port` (0: any) with `settings` on top of fresh development
  * secrets (and `rateLimits` replacing wrangler.toml's `[[ratelimits]]` limits by name). The
- * caller must `await stop()`; it is safe to call more than once.
+ * caller must `await stop()`; it is safe to call more than once. `d1` is the app's database.
  */
 export async function startFluxgate({ root, outdir, port = 0, settings = {}, rateLimits = {} }) {
   const toml = parseToml(readFileSync(join(root, 'wrangler.toml'), 'utf8'))
@@ -77,7 +77,7 @@ export async function startFluxgate({ root, outdir, port = 0, settings = {}, rat
     const url = (await mf.unsafeGetDirectURL('fluxgate')).href.replace(/\/$/, '')
     const d1 = await mf.getD1Database(toml.d1_databases?.[0]?.binding ?? 'DB', 'fluxgate')
     for (const sql of migrationStatements(root)) await d1.prepare(sql).run()
-    return { url, stop }
+    return { url, d1, stop }
   } catch (e) {
     await stop()
     throw e
