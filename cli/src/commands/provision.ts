@@ -307,6 +307,7 @@ export async function provisionRun(cmd: Command, opts: ProvisionOptions): Promis
   const summary = {
     rows: rows.length,
     provisioned: count('provisioned') + count('replayed'),
+    replayed: count('replayed'),
     recovered: count('recovered'),
     already_done: count('skipped'),
     changed: count('changed'),
@@ -319,7 +320,7 @@ export async function provisionRun(cmd: Command, opts: ProvisionOptions): Promis
   else {
     for (const p of problems) process.stdout.write(`line ${p.line} ${p.external_id}: ${p.outcome}: ${p.error}\n`)
     process.stdout.write(
-      `provisioned ${summary.provisioned}, recovered ${summary.recovered}, already done ${summary.already_done}, ` +
+      `provisioned ${summary.provisioned}${summary.replayed ? ` (${summary.replayed} answered from the server's idempotency store)` : ''}, recovered ${summary.recovered}, already done ${summary.already_done}, ` +
         `changed ${summary.changed}, failed ${summary.failed}` +
         (summary.not_run ? `, not run ${summary.not_run}` : '') +
         ` (of ${summary.rows}); credentials and summary.csv in ${out}\n`,
