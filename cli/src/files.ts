@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { chmod, mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
 /** A folder only its owner can enter (0700), made if missing, tightened if it exists. */
@@ -34,3 +35,17 @@ export function csvField(v: unknown): string {
 }
 
 export const csvLine = (vals: unknown[]) => `${vals.map(csvField).join(',')}\r\n`
+
+/** As `privateDir`, without blocking the event loop. */
+export async function privateDirAsync(path: string): Promise<void> {
+  await mkdir(path, { recursive: true, mode: 0o700 })
+  await chmod(path, 0o700)
+}
+
+/** As `writePrivate` (the folder must exist), without blocking the event loop. */
+export async function writePrivateAsync(path: string, content: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`
+  await writeFile(tmp, content, { mode: 0o600 })
+  await chmod(tmp, 0o600)
+  await rename(tmp, path)
+}

@@ -1,12 +1,12 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync, chmodSync, existsSync } from 'node:fs'
-import { fsync, write } from 'node:fs'
+import { fsync } from 'node:fs'
 import { join } from 'node:path'
 import { usage } from './errors'
 
 /*
  * The local journal of a batch run: one JSON object a line, append-only, in the output folder
- * (mode 0600). Lines are written in groups: every line queued while the previous write was on
- * disk goes out in one write() and one fsync(), and `append` resolves only once its line is
+ * (mode 0600). A line is written when it is appended; fsyncs are grouped (every line written
+ * while the previous fsync ran shares the next one), and `append` resolves only once its line is
  * durable. A line cut short by a crash (the last one) is ignored on reading.
  */
 
@@ -19,8 +19,8 @@ export interface JournalHeader {
 
 export class Journal {
   private fd: number
-  private queue: { line: string; resolve: () => void; reject: (e: Error) => void }[] = []
-  private writing = false
+  private waiting: { resolve: () => void; reject: (e: Error) => void }[] = []
+  private syncing = false
   readonly entries: Record<string, unknown>[]
 
   private constructor(
@@ -69,37 +69,36 @@ export class Journal {
     return new Journal(path, fd, entries)
   }
 
-  /** Appends one record; resolves once it is on disk (fsync). */
+  /**
+   * Appends one record. The line is written at once (write(2): it survives the CLI being killed
+   * or crashing from here on); the returned promise resolves once it is on disk (fsync), in a
+   * group with the lines written while the previous fsync ran.
+   */
   append(rec: Record<string, unknown>): Promise<void> {
+    const buf = Buffer.from(`${JSON.stringify(rec)}\n`)
+    for (let off = 0; off < buf.length; ) off += writeSync(this.fd, buf, off)
+    this.entries.push(rec)
     return new Promise((resolve, reject) => {
-      this.queue.push({ line: `${JSON.stringify(rec)}\n`, resolve, reject })
+      this.waiting.push({ resolve, reject })
       this.flush()
     })
   }
 
   private flush(): void {
-    if (this.writing || this.queue.length === 0) return
-    this.writing = true
-    const batch = this.queue
-    this.queue = []
-    const buf = Buffer.from(batch.map((b) => b.line).join(''))
-    const done = (err: Error | null) => {
-      this.writing = false
+    if (this.syncing || this.waiting.length === 0) return
+    this.syncing = true
+    const batch = this.waiting
+    this.waiting = []
+    fsync(this.fd, (err) => {
+      this.syncing = false
       for (const b of batch) (err ? b.reject(err) : b.resolve())
       this.flush()
-    }
-    const writeAll = (off: number) =>
-      write(this.fd, buf, off, buf.length - off, null, (err, n) => {
-        if (err) return done(err)
-        if (off + n < buf.length) return writeAll(off + n)
-        fsync(this.fd, (e) => done(e))
-      })
-    writeAll(0)
+    })
   }
 
   /** Waits for queued lines, then closes the file. */
   async close(): Promise<void> {
-    while (this.writing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5))
+    while (this.syncing || this.waiting.length > 0) await new Promise((r) => setTimeout(r, 5))
     closeSync(this.fd)
   }
 }

@@ -6,7 +6,7 @@ import { ApiError, type Client, ConnectionError } from '../client'
 import { clientFor } from '../context'
 import { readCsv, type CsvRow } from '../csv'
 import { CliError, EXIT, usage } from '../errors'
-import { csvLine, privateDir, safeName, writePrivate } from '../files'
+import { csvLine, privateDir, privateDirAsync, safeName, writePrivate, writePrivateAsync } from '../files'
 import { Journal } from '../journal'
 import { printJson } from '../output'
 import { interruptible, runPool } from '../pool'
@@ -114,53 +114,38 @@ function journalState(j: Journal): Map<string, { sent: Set<string>; done?: { has
   return m
 }
 
-function writeCredentials(dir: string, row: Row, answer: MappingAnswer | undefined, config?: ConfigItem): string | undefined {
+/**
+ * The gateway's folder under `gateways/`: credentials.json (the whole answer: thing ids and keys,
+ * channels), client.crt/client.key/ca.crt of the gateway, `<thing id>.crt/.key` of other things.
+ */
+async function writeCredentials(dir: string, row: Row, answer: MappingAnswer | undefined, config?: ConfigItem): Promise<string | undefined> {
   const gdir = join(dir, 'gateways', safeName(row.external_id))
-  privateDir(gdir)
+  const files: [name: string, content: string | undefined][] = []
   let gatewayId: string | undefined
-  let cert: string | undefined
-  let key: string | undefined
-  let ca: string | undefined
   if (answer) {
-    const gw =
-      answer.things.find((t) => answer.whitelisted && t.id in answer.whitelisted) ?? answer.things[0]
+    const gw = answer.things.find((t) => answer.whitelisted && t.id in answer.whitelisted) ?? answer.things[0]
     gatewayId = gw?.id
-    cert = gatewayId ? answer.client_cert?.[gatewayId] : undefined
-    key = gatewayId ? answer.client_key?.[gatewayId] : undefined
-    ca = answer.ca_cert
-    writePrivate(
-      join(gdir, 'credentials.json'),
-      `${JSON.stringify({ external_id: row.external_id, gateway_id: gatewayId, ...answer }, null, 2)}\n`,
-    )
-    // Certificates of the layout's other things, by thing id.
+    files.push(['credentials.json', `${JSON.stringify({ external_id: row.external_id, gateway_id: gatewayId, ...answer }, null, 2)}\n`])
+    files.push(['client.crt', gatewayId ? answer.client_cert?.[gatewayId] : undefined])
+    files.push(['client.key', gatewayId ? answer.client_key?.[gatewayId] : undefined])
+    files.push(['ca.crt', answer.ca_cert])
     for (const [id, pem] of Object.entries(answer.client_cert ?? {})) {
       if (id === gatewayId) continue
-      writePrivate(join(gdir, `${id}.crt`), pem)
-      const k = answer.client_key?.[id]
-      if (k) writePrivate(join(gdir, `${id}.key`), k)
+      files.push([`${id}.crt`, pem], [`${id}.key`, answer.client_key?.[id]])
     }
   } else if (config) {
     gatewayId = config.mainflux_id
-    cert = config.client_cert
-    key = config.client_key
-    ca = config.ca_cert
-    writePrivate(
-      join(gdir, 'credentials.json'),
-      `${JSON.stringify(
-        {
-          external_id: row.external_id,
-          gateway_id: gatewayId,
-          recovered_from_bootstrap_config: true,
-          things: [{ id: config.mainflux_id, name: config.name, key: config.mainflux_key }],
-        },
-        null,
-        2,
-      )}\n`,
-    )
+    const creds = {
+      external_id: row.external_id,
+      gateway_id: gatewayId,
+      recovered_from_bootstrap_config: true,
+      things: [{ id: config.mainflux_id, name: config.name, key: config.mainflux_key }],
+    }
+    files.push(['credentials.json', `${JSON.stringify(creds, null, 2)}\n`])
+    files.push(['client.crt', config.client_cert], ['client.key', config.client_key], ['ca.crt', config.ca_cert])
   }
-  if (cert) writePrivate(join(gdir, 'client.crt'), cert)
-  if (key) writePrivate(join(gdir, 'client.key'), key)
-  if (ca) writePrivate(join(gdir, 'ca.crt'), ca)
+  await privateDirAsync(gdir)
+  await Promise.all(files.filter(([, c]) => c).map(([name, c]) => writePrivateAsync(join(gdir, name), c!)))
   return gatewayId
 }
 
@@ -218,6 +203,7 @@ export async function provisionRun(cmd: Command, opts: ProvisionOptions): Promis
   const journal = Journal.open(out, 'provision.journal', { t: 'header', kind: 'provision', url: g.url })
   const state = journalState(journal)
   const results: Result[] = []
+  const durable: Promise<void>[] = []
   let fatal: CliError | undefined
   const abort = new AbortController()
   const sig = interruptible(() => {})
@@ -237,7 +223,9 @@ export async function provisionRun(cmd: Command, opts: ProvisionOptions): Promis
     }
     const oursBefore = st?.sent.has(row.hash) ?? false
     const sentOther = st ? [...st.sent].some((h) => h !== row.hash) : false
-    await journal.append({ t: 'sent', external_id: row.external_id, hash: row.hash, line: row.line, at: new Date().toISOString() })
+    // Written before the request (it survives the CLI being killed from here on), fsync'd with
+    // its group while the request runs.
+    durable.push(journal.append({ t: 'sent', external_id: row.external_id, hash: row.hash, line: row.line, at: new Date().toISOString() }))
     const res = await client.send<MappingAnswer>(
       'POST',
       '/mapping',
@@ -250,8 +238,9 @@ export async function provisionRun(cmd: Command, opts: ProvisionOptions): Promis
       },
     )
     if (res.status === 201) {
-      const thingId = writeCredentials(out, row, res.body)
-      await journal.append({ t: 'done', external_id: row.external_id, hash: row.hash, thing_id: thingId, name: row.name })
+      const thingId = await writeCredentials(out, row, res.body)
+      // The row's next request does not wait for this fsync; the run reports only after all.
+      durable.push(journal.append({ t: 'done', external_id: row.external_id, hash: row.hash, thing_id: thingId, name: row.name }))
       const replayed = res.headers.get('idempotent-replayed') === 'true'
       return results.push({ ...base, outcome: replayed ? 'replayed' : 'provisioned', thing_id: thingId })
     }
@@ -268,7 +257,7 @@ export async function provisionRun(cmd: Command, opts: ProvisionOptions): Promis
       // Ours, sent before and its answer lost (past the 24 h window): read it back.
       const cfg = await findConfig(client, row.external_id)
       if (cfg) {
-        const thingId = writeCredentials(out, row, undefined, cfg)
+        const thingId = await writeCredentials(out, row, undefined, cfg)
         await journal.append({ t: 'done', external_id: row.external_id, hash: row.hash, thing_id: thingId, name: row.name, recovered: true })
         return results.push({ ...base, outcome: 'recovered', thing_id: thingId })
       }
@@ -298,6 +287,7 @@ export async function provisionRun(cmd: Command, opts: ProvisionOptions): Promis
   } finally {
     bar.stop()
     sig.dispose()
+    await Promise.all(durable)
     await journal.close()
   }
 
