@@ -990,6 +990,113 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/things/configs/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Counts of the caller's things, channels and bootstrap configs, and the latest failed fetches
+         * @description Not in Mainflux 0.12.1. One D1 round trip whatever the number of configs.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The summary */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConfigsSummary"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/things/configs/{id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The answer the gateway would get from GET /things/bootstrap/{externalId} (plain form)
+         * @description Not in Mainflux 0.12.1. For the owner only; built as the fetch builds it, byte for byte. It is not a fetch: last_bootstrap_at, the failure record and the throttles are untouched.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The answer */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BootstrapAnswer"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown entity, or one owned by someone else */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/things/configs": {
         parameters: {
             query?: never;
@@ -4574,6 +4681,61 @@ export interface components {
             /** Format: date-time */
             expires_at?: string;
         };
+        ConfigsSummary: {
+            things: {
+                total: number;
+            };
+            channels: {
+                total: number;
+            };
+            configs: {
+                total: number;
+                /** @description Whitelisted (state 1) */
+                active: number;
+                inactive: number;
+            };
+            /** @description The configs by time since their gateway's last successful fetch */
+            last_bootstrap: {
+                /** @description Never fetched */
+                never: number;
+                /** @description Last fetched under an hour ago */
+                hour: number;
+                /** @description Last fetched under a day ago (an hour or more) */
+                day: number;
+                /** @description Last fetched a day ago or more */
+                older: number;
+            };
+            /** @description The latest failed fetches, one per config, newest first (at most 10) */
+            failures: {
+                /** @description The config (and thing) id */
+                id: string;
+                external_id: string;
+                name?: string;
+                /** @description When the fetch failed (ISO 8601) */
+                at: string;
+                reason: string;
+            }[];
+        };
+        BootstrapAnswer: {
+            mainflux_id: string;
+            mainflux_key: string;
+            /** @description Control first, then data, then the rest by name; null when none */
+            mainflux_channels: components["schemas"]["BootstrapChannel"][] | null;
+            content?: string;
+            client_cert?: string;
+            client_key?: string;
+            ca_cert?: string;
+        };
+        BootstrapChannel: {
+            id: string;
+            name?: string;
+            /**
+             * @example {
+             *       "type": "sensor"
+             *     }
+             */
+            metadata?: Record<string, never>;
+        };
         CreateConfigRequest: {
             /**
              * @description The gateway's own id (a MAC address, a serial number): one path segment of 1 to 256 bytes, no white space at either end, no control or invisible characters
@@ -4638,16 +4800,6 @@ export interface components {
             last_failure?: string;
             mainflux_channels?: components["schemas"]["BootstrapChannel"][];
         };
-        BootstrapChannel: {
-            id: string;
-            name?: string;
-            /**
-             * @example {
-             *       "type": "sensor"
-             *     }
-             */
-            metadata?: Record<string, never>;
-        };
         /** @description Full replace: an omitted field is cleared */
         UpdateConfigRequest: {
             name?: string;
@@ -4691,16 +4843,6 @@ export interface components {
                 retry_after?: number;
                 last_failure_at: string;
             }[];
-        };
-        BootstrapAnswer: {
-            mainflux_id: string;
-            mainflux_key: string;
-            /** @description Control first, then data, then the rest by name; null when none */
-            mainflux_channels: components["schemas"]["BootstrapChannel"][] | null;
-            content?: string;
-            client_cert?: string;
-            client_key?: string;
-            ca_cert?: string;
         };
         CreateThingRequest: {
             /** @example thermometer-7 */
