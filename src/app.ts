@@ -7,6 +7,7 @@ import { bootstrap } from './bootstrap/routes'
 import { broker } from './broker/routes'
 import { certs } from './certs/routes'
 import { channels } from './channels/routes'
+import { devMailbox } from './dev/mailbox'
 import type { AppEnv } from './env'
 import { health, VERSION } from './health/routes'
 import { keys } from './keys/routes'
@@ -94,6 +95,8 @@ export function createApp() {
   app.route('/', certs)
   app.route('/', provision)
   app.route('/', broker)
+  // Local development only (FLUXGATE_DEV_MAILBOX); not in the OpenAPI document.
+  app.route('/', devMailbox)
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
