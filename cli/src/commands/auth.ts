@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import type { Token, User } from '../api'
 import { Client } from '../client'
 import { credentialsPath, removeCredential, saveCredential } from '../config'
 import { clientFor, globals, tokenFor } from '../context'
@@ -42,12 +43,6 @@ function promptHidden(prompt: string): Promise<string> {
   })
 }
 
-interface Profile {
-  id: string
-  email: string
-  metadata?: Record<string, unknown>
-}
-
 export function register(program: Command): void {
   program
     .command('login')
@@ -64,7 +59,7 @@ export function register(program: Command): void {
       else password = await promptHidden(`Password for ${email}: `)
       if (!password) throw usage('the password is empty')
       const client = new Client({ url: g.url })
-      const { token } = await client.post<{ token: string }>('/tokens', { email, password }, { auth: false })
+      const { token } = await client.post<Token>('/tokens', { email, password }, { auth: false })
       const path = saveCredential(g.url, { token, email })
       if (g.json) printRecord(g, { url: g.url, email, credentials: path })
       else say(g, `Logged in to ${g.url} as ${email} (token saved to ${path})`)
@@ -87,7 +82,7 @@ export function register(program: Command): void {
       if (!tokenFor(g.url)) {
         throw new CliError(`not logged in to ${g.url}: run \`fluxgate login EMAIL\``, EXIT.connection)
       }
-      const me = await client.get<Profile>('/users/profile')
+      const me = await client.get<User>('/users/profile')
       printRecord(g, me, { id: me.id, email: me.email, url: g.url, metadata: me.metadata })
     })
 }

@@ -2,29 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { type Command, Option } from 'commander'
 import { nonNegativeInt } from '../args'
+import type { Cert, CertsPage, IssuedCert, Revocation } from '../api'
 import { clientFor } from '../context'
 import { usage } from '../errors'
 import { privateDir, writePrivate } from '../files'
 import { type Column, printList, printRecord, say } from '../output'
 
-interface Issued {
-  thing_id: string
-  cert: string
-  cert_key?: string
-  cert_serial: string
-  ca_cert: string
-  expire: string
-}
-
-interface Cert {
-  thing_id: string
-  serial: string
-  key_type: string
-  key_bits: number
-  issued_at: string
-  expire: string
-  revoked_at?: string
-}
+type Issued = IssuedCert
 
 export function register(program: Command): void {
   const group = program.command('certs').description('X.509 client certificates of things')
@@ -79,7 +63,7 @@ export function register(program: Command): void {
     .option('--limit <n>', 'page size (1-100)', nonNegativeInt('--limit'))
     .action(async (thingId: string, o: { offset?: number; limit?: number }, cmd: Command) => {
       const { client, g } = clientFor(cmd)
-      const page = await client.get<{ certs: Cert[]; total: number }>(`/certs/${encodeURIComponent(thingId)}`, {
+      const page = await client.get<CertsPage>(`/certs/${encodeURIComponent(thingId)}`, {
         query: { offset: o.offset, limit: o.limit },
       })
       printList(g, page, page.certs, columns, `${page.certs.length} of ${page.total}`)
@@ -93,8 +77,8 @@ export function register(program: Command): void {
       if (!serial === !o.thing) throw usage('give a serial or --thing ID (one of them)')
       const { client, g } = clientFor(cmd)
       const res = o.thing
-        ? await client.delete<{ revocation_time: string; serials: string[] }>('/certs/revoke', { body: { thing_id: o.thing } })
-        : await client.delete<{ revocation_time: string; serials: string[] }>(`/certs/${encodeURIComponent(serial!)}`)
+        ? await client.delete<Revocation>('/certs/revoke', { body: { thing_id: o.thing } })
+        : await client.delete<Revocation>(`/certs/${encodeURIComponent(serial!)}`)
       if (g.json) printRecord(g, res)
       else say(g, `revoked ${res.serials.length} certificate(s) at ${res.revocation_time}${res.serials.length ? `: ${res.serials.join(', ')}` : ''}`)
     })

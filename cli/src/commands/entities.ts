@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander'
 import { idList, jsonObject, nonNegativeInt, oneOf } from '../args'
+import type { Channel, Thing } from '../api'
 import { clientFor } from '../context'
 import { usage } from '../errors'
 import { type Column, printList, printRecord, say } from '../output'
@@ -10,12 +11,7 @@ import { type Column, printList, printRecord, say } from '../output'
  * `POST /disconnect`: every listed channel with every listed thing, all or nothing).
  */
 
-interface Entity {
-  id: string
-  name?: string
-  key?: string
-  metadata?: Record<string, unknown>
-}
+type Entity = Thing | (Channel & { key?: undefined })
 
 interface ListOpts {
   name?: string

@@ -1,20 +1,12 @@
 import { type Command, Option } from 'commander'
 import { nonNegativeInt } from '../args'
+import type { BootstrapConfig, BootstrapConfigsPage } from '../api'
 import { clientFor } from '../context'
 import { type Column, printList, printRecord, say } from '../output'
 
 /* `fluxgate gateways`: the bootstrap configs (`/things/configs`), their state and last fetches. */
 
-interface Config {
-  mainflux_id: string
-  external_id: string
-  name?: string
-  state: number
-  last_bootstrap_at?: string
-  last_failure_at?: string
-  last_failure?: string
-  mainflux_channels?: { id: string; name?: string }[]
-}
+type Config = BootstrapConfig
 
 const stateName = (s: number) => (s === 1 ? 'active' : 'inactive')
 
@@ -39,7 +31,7 @@ export function register(program: Command): void {
     .action(async (o: { state?: string; name?: string; externalId?: string; offset?: number; limit?: number }, cmd: Command) => {
       const { client, g } = clientFor(cmd)
       const state = o.state === 'active' ? '1' : o.state === 'inactive' ? '0' : o.state
-      const page = await client.get<{ configs: Config[]; total: number }>('/things/configs', {
+      const page = await client.get<BootstrapConfigsPage>('/things/configs', {
         query: { state, name: o.name, external_id: o.externalId, offset: o.offset, limit: o.limit },
       })
       printList(g, page, page.configs, columns, `${page.configs.length} of ${page.total}`)
@@ -50,7 +42,7 @@ export function register(program: Command): void {
     .argument('<thing-id>')
     .action(async (id: string, _o: unknown, cmd: Command) => {
       const { client, g } = clientFor(cmd)
-      const c = await client.get<Config & Record<string, unknown>>(`/things/configs/${encodeURIComponent(id)}`)
+      const c = await client.get<Config>(`/things/configs/${encodeURIComponent(id)}`)
       printRecord(g, c, {
         thing_id: c.mainflux_id,
         external_id: c.external_id,

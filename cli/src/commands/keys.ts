@@ -1,15 +1,10 @@
 import type { Command } from 'commander'
 import { durationSeconds, nonNegativeInt } from '../args'
+import type { IssuedKey, Key as ApiKey, KeysPage } from '../api'
 import { clientFor } from '../context'
 import { type Column, printList, printRecord, say } from '../output'
 
-interface Key {
-  id: string
-  subject?: string
-  issued_at: string
-  expires_at?: string
-  value?: string
-}
+type Key = ApiKey
 
 export function register(program: Command): void {
   const group = program.command('keys').description('API keys (POST/GET/DELETE /keys)')
@@ -19,7 +14,7 @@ export function register(program: Command): void {
     .option('--expires <duration>', 'lifetime: seconds or 90m, 12h, 30d, 1y (none: no expiry)', durationSeconds('--expires'))
     .action(async (o: { expires?: number }, cmd: Command) => {
       const { client, g } = clientFor(cmd)
-      const key = await client.post<Key>('/keys', { type: 2, duration: o.expires })
+      const key = await client.post<IssuedKey>('/keys', { type: 2, duration: o.expires })
       printRecord(g, key, { id: key.id, value: key.value, issued_at: key.issued_at, expires_at: key.expires_at ?? 'never' })
     })
   const columns: Column<Key>[] = [
@@ -34,7 +29,7 @@ export function register(program: Command): void {
     .option('--limit <n>', 'page size (1-100)', nonNegativeInt('--limit'))
     .action(async (o: { offset?: number; limit?: number }, cmd: Command) => {
       const { client, g } = clientFor(cmd)
-      const page = await client.get<{ keys: Key[]; total: number }>('/keys', { query: { offset: o.offset, limit: o.limit } })
+      const page = await client.get<KeysPage>('/keys', { query: { offset: o.offset, limit: o.limit } })
       printList(g, page, page.keys, columns, `${page.keys.length} of ${page.total}`)
     })
   group

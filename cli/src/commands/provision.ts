@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { type Command, Option } from 'commander'
+import type { BootstrapConfigListItem, BootstrapConfigsPage, ProvisionResponse } from '../api'
 import { ApiError, type Client, ConnectionError } from '../client'
 import { clientFor } from '../context'
 import { readCsv, type CsvRow } from '../csv'
@@ -33,32 +34,8 @@ interface Row {
   hash: string
 }
 
-interface Thing {
-  id: string
-  name?: string
-  key: string
-  metadata?: Record<string, unknown>
-}
-
-interface MappingAnswer {
-  things: Thing[]
-  channels: { id: string; name?: string; metadata?: Record<string, unknown> }[]
-  whitelisted?: Record<string, boolean>
-  client_cert?: Record<string, string>
-  client_key?: Record<string, string>
-  ca_cert?: string
-}
-
-interface ConfigItem {
-  mainflux_id: string
-  mainflux_key: string
-  external_id: string
-  name?: string
-  state: number
-  client_cert?: string
-  client_key?: string
-  ca_cert?: string
-}
+type MappingAnswer = ProvisionResponse
+type ConfigItem = BootstrapConfigListItem
 
 type Outcome = 'provisioned' | 'replayed' | 'recovered' | 'skipped' | 'failed' | 'changed'
 
@@ -150,7 +127,7 @@ async function writeCredentials(dir: string, row: Row, answer: MappingAnswer | u
 }
 
 async function findConfig(client: Client, externalId: string): Promise<ConfigItem | undefined> {
-  const page = await client.get<{ configs: ConfigItem[] }>('/things/configs', {
+  const page = await client.get<BootstrapConfigsPage>('/things/configs', {
     query: { external_id: externalId, limit: 1 },
   })
   return page.configs.find((c) => c.external_id === externalId)

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { type Command, Option } from 'commander'
 import { nonNegativeInt } from '../args'
+import type { Thing, ThingsPage, Things } from '../api'
 import type { Client } from '../client'
 import { clientFor } from '../context'
 import { readCsv } from '../csv'
@@ -32,12 +33,6 @@ interface ImportThing {
   metadata?: Record<string, unknown>
 }
 
-interface Thing {
-  id: string
-  name?: string
-  key: string
-  metadata?: Record<string, unknown>
-}
 
 function loadThings(path: string): { row: string; line: number; name: string; metadata?: Record<string, unknown> }[] {
   const rows = readCsv(path, ['name', 'metadata'])
@@ -78,7 +73,7 @@ async function findByKeys(client: Client, things: ImportThing[]): Promise<Map<st
   }
   for (const [name, keys] of byName) {
     for (let offset = 0; ; offset += 100) {
-      const page = await client.get<{ things: Thing[]; total: number }>('/things', {
+      const page = await client.get<ThingsPage>('/things', {
         query: { name: name || undefined, offset, limit: 100 },
       })
       for (const t of page.things) if (keys.has(t.key)) found.set(t.key, t.id)
@@ -137,7 +132,7 @@ async function importThings(cmd: Command, opts: ImportOptions): Promise<number> 
       if (sig.interrupted()) break
       if (!resend) await journal.append({ t: 'chunk', n, things, at: new Date().toISOString() })
       const body = things.map((t) => ({ name: t.name, key: t.key, metadata: t.metadata }))
-      const res = await client.send<{ things: Thing[] }>('POST', '/things/bulk', { body, accept: [400, 409, 413] })
+      const res = await client.send<Things>('POST', '/things/bulk', { body, accept: [400, 409, 413] })
       const lines = `${things[0]!.line}-${things.at(-1)!.line}`
       if (res.status === 201) {
         const ids = res.body.things.map((t) => t.id)
