@@ -1,7 +1,18 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { spawnSync, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { account, api, type Ctx, gatewaysCsv, json, run, sql, start } from './helpers'
+import { account, api, BIN, type Ctx, gatewaysCsv, json, run, sql, start } from './helpers'
+
+/** Any program, its output gathered (for script(1)). */
+const run0 = (file: string, args: string[], env: NodeJS.ProcessEnv) =>
+  new Promise<{ code: number | null; stdout: string }>((resolve) => {
+    const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stdout += d))
+    child.on('close', (code) => resolve({ code, stdout }))
+  })
 
 const configs = async (ctx: Ctx) => (await api<{ total: number }>(ctx, '/things/configs?limit=1')).total
 const thingsTotal = async (ctx: Ctx) => (await api<{ total: number }>(ctx, '/things?limit=1')).total
@@ -53,6 +64,18 @@ describe('fluxgate provision', () => {
     expect(json(again.stdout)).toMatchObject({ rows: 30, provisioned: 0, already_done: 30, failed: 0 })
     expect(again.stderr).toBe('')
     expect(await configs(ctx)).toBe(30)
+  })
+
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)('on a terminal: a progress bar with rate and ETA', async () => {
+    const ctx = await account()
+    const csv = gatewaysCsv(ctx.dir, 5, 'tty')
+    const out = join(ctx.dir, 'out')
+    // util-linux script(1) runs the CLI on a pseudo-terminal.
+    const cmd = [process.execPath, BIN, 'provision', '--csv', csv, '--out', out].map((a) => `'${a}'`).join(' ')
+    const r = await run0('script', ['-qefc', cmd, '/dev/null'], ctx.env)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/provision \[[^\]]*\] 5\/5 100% \| [\d.]+\/s \| ETA/)
+    expect(await configs(ctx)).toBe(5)
   })
 
   it('refuses bad CSV with the line number before anything is sent (exit 2)', async () => {
