@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { CliError, EXIT, type ExitCode } from './errors'
 
 /*
@@ -83,11 +85,21 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   })
 
 function describeNetworkError(e: unknown): string {
-  const err = e as { message?: string; cause?: { code?: string; message?: string } }
+  const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } }
+  if (err?.code) return err.message && !err.message.startsWith(err.code) ? `${err.code} (${err.message})` : (err.message ?? err.code)
   const cause = err?.cause
   if (cause?.code) return cause.message ? `${cause.code} (${cause.message})` : cause.code
   return cause?.message || err?.message || String(e)
 }
+
+interface RawResponse {
+  status: number
+  headers: Headers
+  body: Buffer
+}
+
+const httpAgent = new HttpAgent({ keepAlive: true })
+const httpsAgent = new HttpsAgent({ keepAlive: true })
 
 export class Client {
   readonly url: string
@@ -128,25 +140,22 @@ export class Client {
     }
     const href = this.urlFor(path, opts.query)
     for (let waits = 0; ; waits++) {
-      let res: Response
+      let res: RawResponse
       try {
-        res = await fetch(href, { method, headers, body, signal: opts.signal })
+        res = await this.exchange(href, method, headers, body, opts.signal)
       } catch (e) {
         if (opts.signal?.aborted) throw e
         throw new ConnectionError(`cannot reach ${this.url}: ${describeNetworkError(e)}`)
       }
       if (res.status === 429 && waits < this.maxRateWaits) {
         const sec = Math.min(retryAfterSeconds(res.headers.get('retry-after')), this.maxWaitSec)
-        await res.body?.cancel()
         this.note(`fluxgate: rate limited by the server (429), waiting ${sec} s (Retry-After) before retrying`)
         await sleep(sec * 1000, opts.signal)
         continue
       }
       const ok0 = res.status >= 200 && res.status < 300
-      if (opts.binary && ok0) {
-        return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) as T }
-      }
-      const raw = await res.text()
+      if (opts.binary && ok0) return { status: res.status, headers: res.headers, body: res.body as T }
+      const raw = res.body.toString('utf8')
       const ok = res.status >= 200 && res.status < 300
       if (!ok && !opts.accept?.includes(res.status)) throw this.apiError(method, path, res.status, raw)
       let parsed: unknown = raw
@@ -159,6 +168,43 @@ export class Client {
       } else if (!opts.text && raw === '') parsed = undefined
       return { status: res.status, headers: res.headers, body: parsed as T }
     }
+  }
+
+  /**
+   * One HTTP exchange over node:http(s) with a keep-alive agent: the connections stay open for
+   * the next request, and it costs less CPU per request than fetch, which matters for a batch.
+   */
+  private exchange(
+    href: string,
+    method: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<RawResponse> {
+    const u = new URL(href)
+    const https = u.protocol === 'https:'
+    const h: Record<string, string | number> = { ...headers }
+    if (body !== undefined) h['content-length'] = Buffer.byteLength(body)
+    return new Promise((resolve, reject) => {
+      const req = (https ? httpsRequest : httpRequest)(
+        u,
+        { method, headers: h, agent: https ? httpsAgent : httpAgent, signal },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('error', reject)
+          res.on('end', () => {
+            const out = new Headers()
+            for (const [k, v] of Object.entries(res.headers)) {
+              if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v)
+            }
+            resolve({ status: res.statusCode ?? 0, headers: out, body: Buffer.concat(chunks) })
+          })
+        },
+      )
+      req.on('error', reject)
+      req.end(body)
+    })
   }
 
   async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {

@@ -36,16 +36,18 @@ export function csvField(v: unknown): string {
 
 export const csvLine = (vals: unknown[]) => `${vals.map(csvField).join(',')}\r\n`
 
-/** As `privateDir`, without blocking the event loop. */
+/** As `privateDir`, without blocking the event loop (no chmod when it made the folder itself). */
 export async function privateDirAsync(path: string): Promise<void> {
-  await mkdir(path, { recursive: true, mode: 0o700 })
-  await chmod(path, 0o700)
+  const made = await mkdir(path, { recursive: true, mode: 0o700 })
+  if (made !== path) await chmod(path, 0o700)
 }
 
-/** As `writePrivate` (the folder must exist), without blocking the event loop. */
+/**
+ * As `writePrivate` (the folder must exist), without blocking the event loop. The temp file is
+ * created with mode 0600 (the umask can only narrow it), so no chmod is needed.
+ */
 export async function writePrivateAsync(path: string, content: string): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`
-  await writeFile(tmp, content, { mode: 0o600 })
-  await chmod(tmp, 0o600)
+  await writeFile(tmp, content, { mode: 0o600, flag: 'w' })
   await rename(tmp, path)
 }

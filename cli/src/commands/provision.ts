@@ -215,11 +215,17 @@ export async function provisionRun(cmd: Command, opts: ProvisionOptions): Promis
       },
     )
     if (res.status === 201) {
-      const thingId = await writeCredentials(out, row, res.body)
-      // The row's next request does not wait for this fsync; the run reports only after all.
-      durable.push(journal.append({ t: 'done', external_id: row.external_id, hash: row.hash, thing_id: thingId, name: row.name }))
+      // The worker goes on with its next row at once: the credential files, then the row's
+      // "done" line and its fsync, follow in the background; the run reports only after all.
       const replayed = res.headers.get('idempotent-replayed') === 'true'
-      return results.push({ ...base, outcome: replayed ? 'replayed' : 'provisioned', thing_id: thingId })
+      const answer = res.body
+      durable.push(
+        writeCredentials(out, row, answer).then((thingId) => {
+          results.push({ ...base, outcome: replayed ? 'replayed' : 'provisioned', thing_id: thingId })
+          return journal.append({ t: 'done', external_id: row.external_id, hash: row.hash, thing_id: thingId, name: row.name })
+        }),
+      )
+      return
     }
     const apiMsg = client.apiError('POST', '/mapping', res.status, typeof res.body === 'string' ? res.body : JSON.stringify(res.body)).apiMessage
     if (res.status === 409 && /external_id/.test(apiMsg) && (oursBefore || sentOther)) {
