@@ -2,10 +2,12 @@
 import { Scalar } from '@scalar/hono-api-reference'
 import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { overview } from './bootstrap/overview'
 import { bootstrap } from './bootstrap/routes'
 import { broker } from './broker/routes'
 import { certs } from './certs/routes'
 import { channels } from './channels/routes'
+import { devMailbox } from './dev/mailbox'
 import type { AppEnv } from './env'
 import { health, VERSION } from './health/routes'
 import { keys } from './keys/routes'
@@ -84,13 +86,17 @@ export function createApp() {
   app.route('/', health)
   app.route('/', users)
   app.route('/', keys)
-  // Before things: GET /things/{id} would otherwise match /things/configs.
+  // Before bootstrap (GET /things/configs/{id} would take /things/configs/summary), and both before
+  // things: GET /things/{id} would otherwise match /things/configs.
+  app.route('/', overview)
   app.route('/', bootstrap)
   app.route('/', things)
   app.route('/', channels)
   app.route('/', certs)
   app.route('/', provision)
   app.route('/', broker)
+  // Local development only (FLUXGATE_DEV_MAILBOX); not in the OpenAPI document.
+  app.route('/', devMailbox)
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
