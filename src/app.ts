@@ -8,6 +8,7 @@ import { certs } from './certs/routes'
 import { channels } from './channels/routes'
 import type { AppEnv } from './env'
 import { health, VERSION } from './health/routes'
+import { imports } from './import/routes'
 import { keys } from './keys/routes'
 import { loadConfig } from './lib/config'
 import { cors } from './lib/cors'
@@ -91,6 +92,7 @@ export function createApp() {
   app.route('/', certs)
   app.route('/', provision)
   app.route('/', broker)
+  app.route('/', imports)
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
