@@ -1,9 +1,10 @@
 import { Command, CommanderError } from 'commander'
 import { CliError, EXIT } from './errors'
 import * as auth from './commands/auth'
+import * as importCmd from './commands/import'
 
 /** Every command group; each adds its commands to the program. */
-const GROUPS: { register(program: Command): void }[] = [auth]
+const GROUPS: { register(program: Command): void }[] = [auth, importCmd]
 
 export function buildProgram(): Command {
   const program = new Command('fluxgate')
