@@ -114,12 +114,12 @@ export function makeImportService(deps: Deps) {
             `e-mail differs only in case from account ${others.join(', ')}; Fluxgate's e-mails are case-insensitive, so neither is imported`,
           )
         }
+        if (adminEmail !== undefined && email === adminEmail) {
+          return r.refused(i, u.id, 'e-mail is reserved for the admin account (MF_USERS_ADMIN_EMAIL)')
+        }
         if (holder) {
           const why = holder.email === u.email ? '' : ' (differs only in case; Fluxgate e-mails are case-insensitive)'
           return r.refused(i, u.id, `e-mail already belongs to account ${holder.id}${why}`)
-        }
-        if (adminEmail !== undefined && email === adminEmail) {
-          return r.refused(i, u.id, 'e-mail is reserved for the admin account (MF_USERS_ADMIN_EMAIL)')
         }
         insert.push({ id: u.id, email, passwordHash: u.password, metadata: u.metadata, createdAt: now })
         r.imported(i, u.id)
