@@ -256,8 +256,8 @@ async function sendChunk(client: Client, kind: Kind, rows: Row[], tally: Tally, 
   }
 }
 
-function progress(kind: Kind, total: number, json: boolean) {
-  if (json) return { tick: (_n: number) => undefined, stop: () => undefined }
+/** Progress per table on stderr (also with --json, whose stdout is the report alone). */
+function progress(kind: Kind, total: number) {
   if (!process.stderr.isTTY) {
     note(`${kind}: ${total} rows`)
     return {
@@ -274,7 +274,7 @@ function progress(kind: Kind, total: number, json: boolean) {
   return { tick: (n: number) => bar.increment(n), stop: () => bar.stop() }
 }
 
-export async function runImport(client: Client, src: Source, json: boolean): Promise<ImportReport> {
+export async function runImport(client: Client, src: Source): Promise<ImportReport> {
   const started = Date.now()
   const refused: Refusal[] = []
   const counts = Object.fromEntries(KINDS.map((k) => [k, { imported: 0, present: 0, refused: 0 }])) as Record<Kind, Tally>
@@ -284,7 +284,7 @@ export async function runImport(client: Client, src: Source, json: boolean): Pro
   })
   for (const kind of KINDS) {
     if (kind === 'certs' && !src.certs) continue
-    const bar = progress(kind, rows[kind].length, json)
+    const bar = progress(kind, rows[kind].length)
     try {
       for (const chunk of chunked(rows[kind])) {
         await sendChunk(client, kind, chunk, counts[kind], (r) => refused.push(r))
@@ -293,7 +293,7 @@ export async function runImport(client: Client, src: Source, json: boolean): Pro
     } finally {
       bar.stop()
     }
-    if (!json && !process.stderr.isTTY) {
+    if (!process.stderr.isTTY) {
       const t = counts[kind]
       note(`${kind}: ${t.imported} imported, ${t.present} already present, ${t.refused} refused`)
     }
@@ -358,7 +358,6 @@ export function register(program: Command): void {
         report = await runImport(
           client,
           { users: opts.usersDb, things: opts.thingsDb, bootstrap: opts.bootstrapDb, certs: opts.certsDb },
-          g.json,
         )
       } catch (e) {
         if (e instanceof ApiError && e.status === 403) {

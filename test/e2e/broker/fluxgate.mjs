@@ -23,7 +23,8 @@ export async function buildFluxgate(root, outdir) {
 
 /**
  * Starts the built Worker on 127.0.0.1:`port` (0: any) with `settings` on top of fresh development
- * secrets. The caller must `await stop()`; it is safe to call more than once.
+ * secrets. The caller must `await stop()`; it is safe to call more than once. `d1` is the Worker's
+ * database, for checks of what it stored.
  */
 export async function startFluxgate({ root, outdir, port = 0, settings = {} }) {
   const toml = parseToml(readFileSync(join(root, 'wrangler.toml'), 'utf8'))
@@ -72,7 +73,7 @@ export async function startFluxgate({ root, outdir, port = 0, settings = {} }) {
     const url = (await mf.unsafeGetDirectURL('fluxgate')).href.replace(/\/$/, '')
     const d1 = await mf.getD1Database(toml.d1_databases?.[0]?.binding ?? 'DB', 'fluxgate')
     for (const sql of migrationStatements(root)) await d1.prepare(sql).run()
-    return { url, stop }
+    return { url, stop, d1 }
   } catch (e) {
     await stop()
     throw e
