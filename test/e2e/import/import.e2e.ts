@@ -24,6 +24,14 @@ let fluxgate: Awaited<ReturnType<typeof startFluxgate>>
 let outdir: string
 let adminToken: string
 
+/** The part of the Worker's D1 binding (from Miniflare) these checks use. */
+interface Stmt {
+  bind(...values: unknown[]): Stmt
+  first<T = Record<string, unknown>>(): Promise<T | null>
+  all(): Promise<{ results: unknown[] }>
+}
+const d1 = () => fluxgate.d1 as { prepare(sql: string): Stmt }
+
 async function sql(db: string, text: string, values: unknown[] = []) {
   const c = new pg.Client({ connectionString: pgServer.url(db) })
   await c.connect()
@@ -132,7 +140,7 @@ async function loadFixture() {
     data_channel_id: data,
     export_channel_id: '',
   }
-  const things: [typeof gateway, string, string, unknown][] = [
+  const things: [{ id: string; key: string }, string, string, unknown][] = [
     [gateway, alice.email, 'gateway-1', gwMeta],
     [sensor, alice.email, 'sensor-1', { unit: 'C' }],
     [carolThing, carol.email, 'carol-1', null],
@@ -246,7 +254,7 @@ describe('fluxgate import mainflux', () => {
 
   it('users log in with their old password; the bcrypt hash becomes PBKDF2 in that login', async () => {
     const hashOf = async (id: string) =>
-      (await fluxgate.d1.prepare('SELECT password_hash FROM users WHERE id = ?').bind(id).first<{ password_hash: string }>())!
+      (await d1().prepare('SELECT password_hash FROM users WHERE id = ?').bind(id).first<{ password_hash: string }>())!
         .password_hash
     expect(await hashOf(alice.id)).toMatch(/^\$2a\$10\$/)
     expect((await api('POST', '/tokens', { json: { email: alice.email, password: 'wrong' } })).status).toBe(401)
@@ -288,20 +296,20 @@ describe('fluxgate import mainflux', () => {
     )
     // The external key is stored only as a keyed hash, and the gateway's metadata lost 0.12.1's
     // provision bookkeeping (the plaintext key among it).
-    const cfg = await fluxgate.d1.prepare('SELECT * FROM bootstrap_configs WHERE thing_id = ?').bind(gateway.id).first()
+    const cfg = await d1().prepare('SELECT * FROM bootstrap_configs WHERE thing_id = ?').bind(gateway.id).first()
     expect(cfg).toMatchObject({ external_id: external.id, state: 1 })
     expect(JSON.stringify(cfg)).not.toContain(external.key)
-    const thing = await fluxgate.d1.prepare('SELECT metadata FROM things WHERE id = ?').bind(gateway.id).first<{ metadata: string }>()
+    const thing = await d1().prepare('SELECT metadata FROM things WHERE id = ?').bind(gateway.id).first<{ metadata: string }>()
     expect(JSON.parse(thing!.metadata)).toEqual({ type: 'gateway', external_id: external.id })
-    const everything = await fluxgate.d1.prepare("SELECT group_concat(metadata, ' ') AS m FROM things").first<{ m: string }>()
+    const everything = await d1().prepare("SELECT group_concat(metadata, ' ') AS m FROM things").first<{ m: string }>()
     expect(everything!.m).not.toContain(external.key)
   })
 
   it('owner counts are exact and certificates listed with their serials and expiry', async () => {
-    const counts = await fluxgate.d1.prepare('SELECT owner, things, channels FROM owner_counts ORDER BY owner').all()
+    const counts = await d1().prepare('SELECT owner, things, channels FROM owner_counts ORDER BY owner').all()
     expect(counts.results).toContainEqual({ owner: alice.id, things: 2, channels: 2 })
     expect(counts.results).toContainEqual({ owner: carol.id, things: 1, channels: 0 })
-    const certs = await fluxgate.d1.prepare('SELECT serial, thing_id, owner, expires_at, revoked_at FROM certs ORDER BY serial').all()
+    const certs = await d1().prepare('SELECT serial, thing_id, owner, expires_at, revoked_at FROM certs ORDER BY serial').all()
     expect(certs.results).toEqual([
       { serial: serials[0]!.replaceAll(':', ''), thing_id: gateway.id, owner: alice.id, expires_at: Date.parse('2031-05-01T00:00:00Z'), revoked_at: null },
       { serial: serials[1]!.replaceAll(':', ''), thing_id: sensor.id, owner: alice.id, expires_at: Date.parse('2030-01-01T00:00:00Z'), revoked_at: null },
@@ -318,7 +326,7 @@ describe('fluxgate import mainflux', () => {
       configs: { imported: 0, present: 1, refused: 0 },
       certs: { imported: 0, present: 2, refused: 0 },
     })
-    const before = await fluxgate.d1.prepare('SELECT COUNT(*) AS n FROM things').first<{ n: number }>()
+    const before = await d1().prepare('SELECT COUNT(*) AS n FROM things').first<{ n: number }>()
     await sql('things', 'UPDATE things SET key = $1 WHERE id = $2', [randomUUID(), carolThing.id])
     const changed = await importJson()
     expect(changed.run.code).toBe(1)
@@ -328,7 +336,7 @@ describe('fluxgate import mainflux', () => {
       id: carolThing.id,
       reason: 'id already used by a thing with a different key',
     })
-    expect((await fluxgate.d1.prepare('SELECT COUNT(*) AS n FROM things').first<{ n: number }>())!.n).toBe(before!.n)
+    expect((await d1().prepare('SELECT COUNT(*) AS n FROM things').first<{ n: number }>())!.n).toBe(before!.n)
     await sql('things', 'UPDATE things SET key = $1 WHERE id = $2', [carolThing.key, carolThing.id])
   })
 
