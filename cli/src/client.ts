@@ -20,6 +20,8 @@ export interface RequestOptions {
   accept?: number[]
   /** The answer as text rather than JSON (PEM, CRL). */
   text?: boolean
+  /** The answer as bytes (a DER CRL). */
+  binary?: boolean
 }
 
 export interface ApiResponse<T = unknown> {
@@ -139,6 +141,10 @@ export class Client {
         this.note(`fluxgate: rate limited by the server (429), waiting ${sec} s (Retry-After) before retrying`)
         await sleep(sec * 1000, opts.signal)
         continue
+      }
+      const ok0 = res.status >= 200 && res.status < 300
+      if (opts.binary && ok0) {
+        return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) as T }
       }
       const raw = await res.text()
       const ok = res.status >= 200 && res.status < 300

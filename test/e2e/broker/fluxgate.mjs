@@ -23,11 +23,15 @@ export async function buildFluxgate(root, outdir) {
 
 /**
  * Starts the built Worker on 127.0.0.1:`port` (0: any) with `settings` on top of fresh development
- * secrets. The caller must `await stop()`; it is safe to call more than once. `d1` is the Worker's
- * database, for checks of what it stored.
+ * secrets (and `rateLimits` replacing wrangler.toml's `[[ratelimits]]` limits by name). The
+ * caller must `await stop()`; it is safe to call more than once. `d1` is the app's database.
  */
-export async function startFluxgate({ root, outdir, port = 0, settings = {} }) {
+export async function startFluxgate({ root, outdir, port = 0, settings = {}, rateLimits = {} }) {
   const toml = parseToml(readFileSync(join(root, 'wrangler.toml'), 'utf8'))
+  // `rateLimits`: per-binding limits replacing wrangler.toml's (a load test lifts RATE_MAPPING).
+  for (const r of toml.ratelimits ?? []) {
+    if (rateLimits[r.name] !== undefined) r.simple = { ...r.simple, limit: rateLimits[r.name] }
+  }
   const secrets = await devSecrets({ randomSecret: () => randomBytes(32).toString('base64url') })
   const bindings = {
     ...Object.fromEntries(Object.entries(toml.vars ?? {}).map(([k, v]) => [k, String(v)])),
@@ -73,7 +77,7 @@ export async function startFluxgate({ root, outdir, port = 0, settings = {} }) {
     const url = (await mf.unsafeGetDirectURL('fluxgate')).href.replace(/\/$/, '')
     const d1 = await mf.getD1Database(toml.d1_databases?.[0]?.binding ?? 'DB', 'fluxgate')
     for (const sql of migrationStatements(root)) await d1.prepare(sql).run()
-    return { url, stop, d1 }
+    return { url, d1, stop }
   } catch (e) {
     await stop()
     throw e
