@@ -114,6 +114,7 @@ const gateway = { id: randomUUID(), key: randomUUID() }
 const sensor = { id: randomUUID(), key: 'legacy key with spaces, longer than sixty-four characters, as 0.12.1 allowed' }
 const carolThing = { id: randomUUID(), key: randomUUID() }
 const orphan = { id: randomUUID(), key: randomUUID() }
+const bobThing = { id: randomUUID(), key: randomUUID() }
 const ctrl = randomUUID()
 const data = randomUUID()
 const external = { id: 'gw-ext-0001', key: 'old-external-key-plaintext' }
@@ -145,6 +146,7 @@ async function loadFixture() {
     [sensor, alice.email, 'sensor-1', { unit: 'C' }],
     [carolThing, carol.email, 'carol-1', null],
     [orphan, 'ghost@example.com', 'orphan-1', null],
+    [bobThing, bobUpper.email, 'bob-1', null],
   ]
   for (const [t, owner, name, md] of things) {
     await sql('things', 'INSERT INTO things (id, owner, key, name, metadata) VALUES ($1, $2, $3, $4, $5)', [
@@ -227,7 +229,7 @@ describe('fluxgate import mainflux', () => {
     expect(run.code, run.stderr).toBe(1)
     expect(report.counts).toEqual({
       users: { imported: 2, present: 0, refused: 2 },
-      things: { imported: 3, present: 0, refused: 1 },
+      things: { imported: 3, present: 0, refused: 2 },
       channels: { imported: 2, present: 0, refused: 0 },
       connections: { imported: 3, present: 0, refused: 0 },
       configs: { imported: 1, present: 0, refused: 0 },
@@ -237,6 +239,8 @@ describe('fluxgate import mainflux', () => {
     expect(reasons).toContainEqual(expect.stringMatching(new RegExp(`^users ${bobUpper.id} .*differs only in case`)))
     expect(reasons).toContainEqual(expect.stringMatching(new RegExp(`^users ${bobLower.id} .*differs only in case`)))
     expect(reasons).toContainEqual(`things ${orphan.id}: owner ghost@example.com has no account in the users database`)
+    // Owned by an account whose import was refused: reported by the server, not dropped.
+    expect(reasons).toContainEqual(expect.stringMatching(new RegExp(`^things ${bobThing.id}: owner ${bobUpper.id} was not imported`)))
     expect(report.not_movable[0]).toMatchObject({ what: 'API keys' })
     // Progress per table on stderr.
     for (const kind of ['users', 'things', 'channels', 'connections', 'configs', 'certs']) {
@@ -248,7 +252,7 @@ describe('fluxgate import mainflux', () => {
     const run = await runCli(dbArgs())
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(/^TABLE\s+IMPORTED\s+ALREADY PRESENT\s+REFUSED$/m)
-    expect(run.stdout).toMatch(/^things\s+0\s+3\s+1$/m)
+    expect(run.stdout).toMatch(/^things\s+0\s+3\s+2$/m)
     expect(run.stdout).toMatch(/Not movable:\n {2}API keys: /)
   })
 
@@ -320,7 +324,7 @@ describe('fluxgate import mainflux', () => {
     const again = await importJson()
     expect(again.report.counts).toEqual({
       users: { imported: 0, present: 2, refused: 2 },
-      things: { imported: 0, present: 3, refused: 1 },
+      things: { imported: 0, present: 3, refused: 2 },
       channels: { imported: 0, present: 2, refused: 0 },
       connections: { imported: 0, present: 3, refused: 0 },
       configs: { imported: 0, present: 1, refused: 0 },
@@ -330,7 +334,7 @@ describe('fluxgate import mainflux', () => {
     await sql('things', 'UPDATE things SET key = $1 WHERE id = $2', [randomUUID(), carolThing.id])
     const changed = await importJson()
     expect(changed.run.code).toBe(1)
-    expect(changed.report.counts.things).toEqual({ imported: 0, present: 2, refused: 2 })
+    expect(changed.report.counts.things).toEqual({ imported: 0, present: 2, refused: 3 })
     expect(changed.report.refused).toContainEqual({
       kind: 'things',
       id: carolThing.id,
