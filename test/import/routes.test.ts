@@ -262,3 +262,27 @@ describe('configs and certs', () => {
     expect(revoked.body.results[0].reason).toMatch(/different revoked_at/)
   })
 })
+
+describe('atomic chunks', () => {
+  it('two chunks racing for one thing: the loser writes none of its rows, counts stay exact', async () => {
+    const owner = await importedOwner()
+    const token = await adminToken()
+    const shared = { id: uuid(), owner_id: owner.id, key: uuid() }
+    const rowsA = [...Array.from({ length: 60 }, () => ({ id: uuid(), owner_id: owner.id, key: uuid() })), shared]
+    // B's own rows span several insert statements before the shared row, which comes last: if its
+    // checks ran before A's batch, its batch fails on that row and must undo the statements before it.
+    const rowsB = [...Array.from({ length: 60 }, () => ({ id: uuid(), owner_id: owner.id, key: uuid() })), shared]
+    const [a, b] = await Promise.all([post('things', rowsA, token), post('things', rowsB, token)])
+    const statuses = [a.status, b.status].sort()
+    expect(statuses, `${a.text}\n${b.text}`).toEqual([200, 409])
+    const loser = a.status === 409 ? a : b
+    const loserRows = a.status === 409 ? rowsA : rowsB
+    expect(loser.body.error).toMatch(/nothing of this chunk was imported/)
+    const ids = loserRows.slice(0, 60).map((r) => r.id)
+    const found = await env.DB.prepare(`SELECT COUNT(*) AS n FROM things WHERE id IN (${ids.map(() => '?').join(',')})`)
+      .bind(...ids)
+      .first<{ n: number }>()
+    expect(found!.n).toBe(0)
+    expect(await ownerCounts(owner.id)).toEqual({ things: 61, channels: 0 })
+  })
+})
