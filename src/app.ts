@@ -2,6 +2,7 @@
 import { Scalar } from '@scalar/hono-api-reference'
 import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { overview } from './bootstrap/overview'
 import { bootstrap } from './bootstrap/routes'
 import { broker } from './broker/routes'
 import { certs } from './certs/routes'
@@ -88,7 +89,9 @@ export function createApp() {
   app.route('/', health)
   app.route('/', users)
   app.route('/', keys)
-  // Before things: GET /things/{id} would otherwise match /things/configs.
+  // Before bootstrap (GET /things/configs/{id} would take /things/configs/summary), and both before
+  // things: GET /things/{id} would otherwise match /things/configs.
+  app.route('/', overview)
   app.route('/', bootstrap)
   app.route('/', things)
   app.route('/', channels)
