@@ -1,15 +1,10 @@
-import { rawJson } from '../api'
+import type { components } from '../../../docs/openapi'
+import { client, ok } from '../api'
 import { BASE, linkClick } from '../router'
 import { ErrorBox, useLoad, when } from '../ui'
 
 /** GET /things/configs/summary: the owner's counts and the latest bootstrap failures. */
-export interface Summary {
-  things: { total: number }
-  channels: { total: number }
-  configs: { total: number; active: number; inactive: number }
-  last_bootstrap: { never: number; hour: number; day: number; older: number }
-  failures: { id: string; external_id: string; name?: string; at: string; reason: string }[]
-}
+export type Summary = components['schemas']['ConfigsSummary']
 
 const BUCKETS: [keyof Summary['last_bootstrap'], string][] = [
   ['never', 'Never'],
@@ -50,7 +45,7 @@ export function BootstrapChart({ counts }: { counts: Summary['last_bootstrap'] }
 }
 
 export function DashboardPage() {
-  const s = useLoad(() => rawJson<Summary>('GET', '/things/configs/summary'), [])
+  const s = useLoad(() => ok(client.GET('/things/configs/summary')), [])
   const d = s.data
   return (
     <section>

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks'
-import { client, ok, rawJson } from '../api'
+import { client, ok } from '../api'
 import { ConfirmButton, ErrorBox, Field, JsonEditor, Notice, Pager, pretty, Select, TextArea, useAction, useLoad, when } from '../ui'
 
 const LIMIT = 10
@@ -267,7 +267,7 @@ function Answer({ id }: { id: string }) {
     <div>
       <h3>Bootstrap answer</h3>
       <p>What the gateway would get from GET /things/bootstrap/&lt;external id&gt; now (owner only; not recorded as a bootstrap).</p>
-      <button type="button" disabled={busy} onClick={() => run(async () => setAnswer(await rawJson('GET', `/things/configs/${encodeURIComponent(id)}/answer`)))}>
+      <button type="button" disabled={busy} onClick={() => run(async () => setAnswer(await ok(client.GET('/things/configs/{id}/answer', { params: { path: { id } } }))))}>
         Show bootstrap answer
       </button>
       <ErrorBox error={error} />
