@@ -329,7 +329,7 @@ function CreateMany({ kind, onCreated }: { kind: Kind; onCreated: () => void }) 
         </details>
       )}
       <button type="submit" disabled={busy}>
-        Create {kind.many} from CSV
+        Create from CSV
       </button>
     </form>
   )
@@ -438,7 +438,7 @@ function Connections({ kind, entity }: { kind: Kind; entity: Entity }) {
           })}
         />
         <PickList
-          title={`Not connected ${kind.other}`}
+          title={`Available ${kind.other} (not connected)`}
           page={off.data}
           action={`Connect selected ${kind.other}`}
           busy={act.busy}
