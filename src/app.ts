@@ -2,10 +2,13 @@
 import { Scalar } from '@scalar/hono-api-reference'
 import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { overview } from './bootstrap/overview'
 import { bootstrap } from './bootstrap/routes'
 import { broker } from './broker/routes'
 import { certs } from './certs/routes'
 import { channels } from './channels/routes'
+import { consoleSite } from './console/routes'
+import { devMailbox } from './dev/mailbox'
 import type { AppEnv } from './env'
 import { health, VERSION } from './health/routes'
 import { imports } from './import/routes'
@@ -33,6 +36,9 @@ function pathRegex(path: string): RegExp {
     .join('/')
   return new RegExp(`^${body}/?$`)
 }
+
+/** Where /docs loads the Scalar API reference script from (a static asset, see wrangler.toml). */
+export const SCALAR_SCRIPT = '/docs-assets/scalar-api-reference.js'
 
 export function createApp() {
   const app = newRouter()
@@ -85,7 +91,9 @@ export function createApp() {
   app.route('/', health)
   app.route('/', users)
   app.route('/', keys)
-  // Before things: GET /things/{id} would otherwise match /things/configs.
+  // Before bootstrap (GET /things/configs/{id} would take /things/configs/summary), and both before
+  // things: GET /things/{id} would otherwise match /things/configs.
+  app.route('/', overview)
   app.route('/', bootstrap)
   app.route('/', things)
   app.route('/', channels)
@@ -93,6 +101,9 @@ export function createApp() {
   app.route('/', provision)
   app.route('/', broker)
   app.route('/', imports)
+  app.route('/', consoleSite)
+  // Local development only (FLUXGATE_DEV_MAILBOX); not in the OpenAPI document.
+  app.route('/', devMailbox)
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
@@ -103,7 +114,18 @@ export function createApp() {
         'IoT provisioning on Cloudflare Workers, wire-compatible with Mainflux 0.12.1. Errors are always `{"error": "..."}`.',
     },
   })
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Fluxgate API' }))
+  // The reference script comes from our own static assets (copied from @scalar/api-reference by
+  // scripts/build-console.mjs), never a CDN: /docs works offline. No remote fonts, no telemetry.
+  app.get(
+    '/docs',
+    Scalar({
+      url: '/openapi.json',
+      pageTitle: 'Fluxgate API',
+      cdn: SCALAR_SCRIPT,
+      withDefaultFonts: false,
+      telemetry: false,
+    }),
+  )
 
   // Routes known for other methods answer 405 rather than 404.
   let known: { method: string; re: RegExp }[] | undefined

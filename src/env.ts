@@ -57,6 +57,8 @@ export interface Secrets {
   FLUXGATE_THROTTLE_TRUSTED_IPS?: string
   /** Cloudflare Email Routing binding (`send_email`), used for password-reset mail when present. */
   SEND_EMAIL?: SendEmail
+  /** Workers static assets (wrangler.toml [assets]): the built console and the /docs script. */
+  ASSETS?: Fetcher
 }
 
 export type Bindings = Env & Secrets

@@ -187,6 +187,12 @@ export const bootstrapConfigs = sqliteTable(
   (t) => [
     uniqueIndex('bootstrap_configs_external_id_uq').on(t.externalId),
     index('bootstrap_configs_owner_idx').on(t.owner, t.thingId),
+    // GET /things/configs/summary: the counts by state and by last fetch read this index only
+    // (no table row per config), and the latest failures are the first entries of the second.
+    index('bootstrap_configs_owner_state_seen_idx').on(t.owner, t.state, t.lastBootstrapAt),
+    index('bootstrap_configs_owner_failure_idx')
+      .on(t.owner, t.lastFailureAt, t.thingId)
+      .where(sql`${t.lastFailureAt} IS NOT NULL`),
   ],
 )
 

@@ -1,6 +1,7 @@
 import { SingleBar } from 'cli-progress'
 import type { Command } from 'commander'
 import pg from 'pg'
+import type { components, paths } from '../../../docs/openapi'
 import { ApiError, type Client } from '../client'
 import { clientFor } from '../context'
 import { CliError, EXIT, usage } from '../errors'
@@ -14,25 +15,17 @@ import { note, printJson, table } from '../output'
  * twice: rows already there come back as "already present".
  */
 
-const KINDS = ['users', 'things', 'channels', 'connections', 'configs', 'certs'] as const
-type Kind = (typeof KINDS)[number]
+const KINDS = ['users', 'things', 'channels', 'connections', 'configs', 'certs'] as const satisfies readonly Kind[]
 
 /** The server's per-request cap, and a byte budget under its 1 MiB body limit. */
 const CHUNK_ROWS = 200
 const CHUNK_BYTES = 900_000
 
-interface RowResult {
-  index: number
-  id: string
-  status: 'imported' | 'present' | 'refused' | 'skipped'
-  reason?: string
-}
-interface ChunkAnswer {
-  imported: number
-  present: number
-  refused: number
-  results: RowResult[]
-}
+// The import API's answers, typed from the OpenAPI snapshot of the Worker (docs/openapi.d.ts).
+type Schemas = components['schemas']
+type RowResult = Schemas['ImportRowResult']
+type ChunkAnswer = Schemas['ImportResult'] & Partial<Pick<Schemas['ImportRefused'], 'error'>>
+type Kind = keyof { [P in keyof paths as P extends `/import/mainflux/${infer K}` ? K : never]: true }
 
 interface Refusal {
   kind: Kind
@@ -234,7 +227,7 @@ function chunked(rows: Row[]): Row[][] {
 async function sendChunk(client: Client, kind: Kind, rows: Row[], tally: Tally, refuse: (r: Refusal) => void) {
   let pending = rows
   while (pending.length > 0) {
-    const res = await client.send<ChunkAnswer & { error?: string }>('POST', `/import/mainflux/${kind}`, {
+    const res = await client.send<ChunkAnswer>('POST', `/import/mainflux/${kind}`, {
       body: { rows: pending },
       accept: [409],
     })

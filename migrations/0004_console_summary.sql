@@ -1,0 +1,2 @@
+CREATE INDEX `bootstrap_configs_owner_state_seen_idx` ON `bootstrap_configs` (`owner`,`state`,`last_bootstrap_at`);--> statement-breakpoint
+CREATE INDEX `bootstrap_configs_owner_failure_idx` ON `bootstrap_configs` (`owner`,`last_failure_at`,`thing_id`) WHERE "bootstrap_configs"."last_failure_at" IS NOT NULL;
