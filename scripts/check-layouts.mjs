@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs before `npm start` and the bundle checks: every layouts/*.toml must be bundled by
-// src/provision/layouts.ts and valid, checked with the Worker's own code (src/provision/layout.ts,
+// src/provision/layouts.ts and valid, checked with the Worker's own code (src/provision/layout/,
 // bundled here with the esbuild that wrangler uses). A problem stops the command with a message
 // naming the file and the field.
 import { build } from 'esbuild'

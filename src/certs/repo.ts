@@ -17,11 +17,6 @@ export function retrieveThing(db: Db, owner: string, thingId: string) {
     .limit(1)
 }
 
-/** Plain insert of a certificate row (provision records rows inside its own batch). */
-export function save(db: Db, row: CertRow) {
-  return db.insert(certs).values(row)
-}
-
 const CERTS_PER_INSERT = rowsPerStatement(Object.keys(getTableColumns(certs)).length)
 
 /**

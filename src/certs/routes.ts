@@ -22,7 +22,7 @@ export const certs = newRouter()
 
 const service = (c: Parameters<typeof deps>[0]) => makeCertsService(deps(c))
 
-// Static segments (csr, crl, serial, revoke) are registered before /certs/{id} so that, for
+// Static segments (csr, crl, ca, serial, revoke) are registered before /certs/{id} so that, for
 // example, DELETE /certs/revoke is never read as a serial.
 
 certs.openapi(
@@ -101,6 +101,31 @@ certs.openapi(
     c.header('Content-Type', format === 'pem' ? 'application/x-pem-file' : 'application/pkix-crl')
     c.header('Cache-Control', 'no-cache')
     return c.body(body, 200)
+  },
+)
+
+certs.openapi(
+  createRoute({
+    method: 'get',
+    path: '/certs/ca',
+    tags: ['certs'],
+    summary: 'The CA certificate that signs client certificates (no authentication)',
+    description:
+      'PEM. With the built-in CA this is MF_CERTS_CA_CERT; in Vault mode, Vault\'s ' +
+      '/v1/{pki}/ca/pem. 503 when no CA is configured.',
+    responses: {
+      200: {
+        description: 'The CA certificate',
+        content: { 'application/x-pem-file': { schema: { type: 'string' } } },
+      },
+      ...errorResponses(503),
+    },
+  }),
+  async (c) => {
+    const pem = await service(c).caCertificate()
+    c.header('Content-Type', 'application/x-pem-file')
+    c.header('Cache-Control', 'no-cache')
+    return c.body(`${pem}\n`, 200)
   },
 )
 

@@ -3,7 +3,8 @@ import { parseDuration } from '../lib/duration'
 import { AppError } from '../lib/errors'
 import { LIMITS } from '../lib/limits'
 import { offsetParam, pageOf } from '../lib/page'
-import { EC_BITS, type KeySpec, normalizeSerial, RSA_BITS } from './pki'
+import { EC_BITS, type KeySpec, RSA_BITS } from './keys'
+import { normalizeSerial } from './pem'
 
 const thingId = z
   .string()

@@ -1,139 +1,55 @@
-import { PemConverter } from '@peculiar/x509'
 import type { Identity } from '../env'
 import type { Deps } from '../lib/context'
 import { AppError, logError } from '../lib/errors'
 import { chunks, LIMITS } from '../lib/limits'
 import { keyAsCnProblem } from '../lib/thingkey'
-import {
-  buildCrl,
-  type Ca,
-  CaConfigError,
-  colonSerial,
-  describeCertificate,
-  generateKeyPair,
-  type KeySpec,
-  loadCa,
-  newSerial,
-  normalizePem,
-  parseCsr,
-  privateKeyPem,
-  type PublicKey,
-  signLeaf,
-} from './pki'
+import { type CsrRequest, makeAuthority, type Reservation, type Signed } from './authority'
+import { parseCsr } from './csr'
+import type { KeySpec } from './keys'
+import { normalizePem } from './pem'
 import * as repo from './repo'
 import type { IssueCertReq, SignCsrReq } from './schema'
-import { makeVaultClient, type VaultCert } from './vault'
+import { certView, type Issued, issuedView, revocationView } from './views'
 
-/** Vault backdates notBefore by 30 s against clock skew; so do we. */
-const BACKDATE_MS = 30_000
+export type { Issued } from './views'
+
+// The certs service: ownership checks, D1 records (one batch each), errors and answers. Signing,
+// revocation at the authority and the CRL belong to the certificate authority (authority.ts), the
+// built-in CA or Vault, chosen once from the settings.
 
 /** What a certificate needs to know about its thing. */
-export interface ThingRef {
+interface ThingRef {
   id: string
   key: string
   owner: string
 }
 
-/** A signed certificate and the D1 row that records it. */
-export interface Issued {
-  thingId: string
-  certPem: string
-  /** PKCS#8 PEM; absent when the key stayed with the device (CSR). */
-  keyPem?: string
-  caPem: string
-  serial: string
-  row: repo.CertRow
+/** What to certify: a key made for the thing, or the key of a device's CSR. */
+interface Subject {
+  key: KeySpec
+  ttlMs?: number
+  csr?: CsrRequest['csr']
 }
 
-const iso = (ms: number) => new Date(ms).toISOString()
+const thingNotFound = () => new AppError('not_found', 'thing not found')
+const certNotFound = () => new AppError('not_found', 'certificate not found')
 
 /**
- * The last CRL each CA signed in this isolate. Building one costs CPU per entry, and GET /certs/crl
- * needs no credentials, so it is reused while the set of entries (count and latest revocation) is
- * unchanged and at least half of its validity is left.
+ * A verified CSR.
+ * @throws AppError('malformed_entity') for a malformed, unsupported or forged one.
  */
-const crlMemo = new WeakMap<Ca, { key: string; der: ArrayBuffer; refreshAt: number }>()
-
-/** The POST /certs and POST /certs/csr answer: 0.12.1's names plus its SDK's and docs'. */
-export function issuedView(i: Issued) {
-  return {
-    thing_id: i.thingId,
-    cert: i.certPem,
-    cert_key: i.keyPem,
-    cert_serial: i.serial,
-    ca_cert: i.caPem,
-    client_cert: i.certPem,
-    client_key: i.keyPem,
-    issuing_ca: i.caPem,
-    serial: i.serial,
-    expire: iso(i.row.expiresAt),
+async function checkedCsr(pem: string): Promise<CsrRequest['csr']> {
+  try {
+    const { publicKey, spec } = await parseCsr(pem)
+    return { pem: normalizePem(pem), publicKey, spec }
+  } catch (e) {
+    throw new AppError('malformed_entity', (e as Error).message)
   }
-}
-
-function certView(row: repo.CertRow) {
-  return {
-    thing_id: row.thingId,
-    serial: row.serial,
-    cert_serial: row.serial,
-    key_type: row.keyType,
-    key_bits: row.keyBits,
-    issued_at: iso(row.issuedAt),
-    expire: iso(row.expiresAt),
-    revoked_at: row.revokedAt === null ? undefined : iso(row.revokedAt),
-  }
-}
-
-function revocationView(at: number, serials: string[]) {
-  return { RevocationTime: iso(at), revocation_time: iso(at), serials }
-}
-
-function misconfigured(reason: string, cause?: unknown) {
-  return new AppError('internal', 'certificate authority misconfigured', {
-    cause: new Error(reason, { cause }),
-  })
-}
-
-/** Vault calls in flight at once: a thing's certificates are revoked a few at a time. */
-const VAULT_CONCURRENCY = 8
-
-/** `Promise.allSettled` over `items`, at most VAULT_CONCURRENCY calls at a time, in order. */
-async function settledInRuns<T, R>(items: readonly T[], call: (item: T) => Promise<R>) {
-  const out: PromiseSettledResult<R>[] = []
-  for (const run of chunks(items, VAULT_CONCURRENCY)) out.push(...(await Promise.allSettled(run.map(call))))
-  return out
 }
 
 export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>) {
   const { db, config } = deps
-  const vault = config.MF_CERTS_VAULT_HOST
-    ? makeVaultClient({
-        host: config.MF_CERTS_VAULT_HOST,
-        pkiPath: config.MF_CERTS_VAULT_PKI_PATH,
-        role: config.MF_CERTS_VAULT_ROLE,
-        token: config.MF_CERTS_VAULT_TOKEN,
-        timeoutMs: config.MF_CERTS_VAULT_TIMEOUT,
-      })
-    : undefined
-
-  /** The built-in CA. @throws AppError('internal') with the reason in the log. */
-  async function authority(): Promise<Ca> {
-    const { MF_CERTS_CA_CERT: cert, MF_CERTS_CA_KEY: key } = config
-    if (!cert || !key) {
-      throw misconfigured(
-        'MF_CERTS_CA_CERT and MF_CERTS_CA_KEY must both be set (npm start writes a dev CA), ' +
-          'or MF_CERTS_VAULT_HOST',
-      )
-    }
-    let ca: Ca
-    try {
-      ca = await loadCa(cert, key)
-    } catch (e) {
-      if (e instanceof CaConfigError) throw misconfigured(e.message)
-      throw e
-    }
-    if (ca.notAfter <= Date.now()) throw misconfigured(`MF_CERTS_CA_CERT expired at ${iso(ca.notAfter)}`)
-    return ca
-  }
+  const authority = makeAuthority(deps)
 
   /**
    * The subject CN of a thing's certificate. A key that could not be created today (longer than
@@ -147,18 +63,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     return thing.key
   }
 
-  /** Validity from now for `ttlMs` (default from config), never past the CA's own expiry. */
-  function validity(ca: Ca, ttlMs: number | undefined, now: number) {
-    const notBefore = Math.max(Math.floor(now / 1000) * 1000 - BACKDATE_MS, ca.notBefore)
-    const notAfter =
-      Math.floor(Math.min(now + (ttlMs ?? config.MF_CERTS_DEFAULT_TTL), ca.notAfter) / 1000) * 1000
-    if (notAfter <= now) {
-      throw misconfigured(`MF_CERTS_CA_CERT expired at ${iso(ca.notAfter)}`)
-    }
-    return { notBefore, notAfter }
-  }
-
-  function newRow(thing: ThingRef, spec: KeySpec, now: number, notAfter: number, serial = newSerial()) {
+  function newRow(thing: ThingRef, spec: { type: string; bits: number }, now: number, serial: string, notAfter: number) {
     return {
       serial,
       thingId: thing.id,
@@ -172,174 +77,101 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     } satisfies repo.CertRow
   }
 
-  /** Key generation (unless a CSR brought the public key) and signing with the built-in CA. */
-  async function signLocally(
-    ca: Ca,
-    thing: ThingRef,
-    row: repo.CertRow,
-    spec: KeySpec,
-    notBefore: number,
-    publicKey?: PublicKey,
-  ): Promise<Issued> {
-    const keys = publicKey ? undefined : await generateKeyPair(spec)
-    const cert = await signLeaf(ca, {
-      serial: row.serial,
-      commonName: commonName(thing),
-      publicKey: publicKey ?? keys!.publicKey,
-      spec,
-      notBefore,
-      notAfter: row.expiresAt,
-    })
-    return {
-      thingId: thing.id,
-      certPem: cert.toString('pem'),
-      keyPem: keys ? await privateKeyPem(keys.privateKey) : undefined,
-      caPem: ca.certPem,
-      serial: row.serial,
-      row,
-    }
+  const issued = (thing: ThingRef, s: Signed, row: repo.CertRow): Issued => ({
+    thingId: thing.id,
+    certPem: s.certPem,
+    keyPem: s.keyPem,
+    caPem: s.caPem,
+    serial: s.serial,
+    row,
+  })
+
+  /** Asks the authority for the certificate of `thing`. */
+  function sign(thing: ThingRef, what: Subject, reservation?: Reservation): Promise<Signed> {
+    const req = { commonName: commonName(thing), ttlMs: what.ttlMs, reservation }
+    return what.csr
+      ? authority.signCsr({ ...req, csr: what.csr })
+      : authority.issue({ ...req, key: what.key })
   }
 
-  /** Vault's answer as ours, with the row taken from the certificate itself. */
-  function fromVault(thing: ThingRef, v: VaultCert, requested: KeySpec | undefined, now: number): Issued {
-    let facts: ReturnType<typeof describeCertificate>
-    try {
-      facts = describeCertificate(v.certificate)
-    } catch (e) {
-      throw new AppError('unavailable', 'certificate authority (Vault) gave an unexpected answer', {
-        cause: e,
-      })
-    }
-    const serial = v.serial ?? facts.serial
-    const spec: { type: string; bits: number } = facts.spec ??
-      requested ?? { type: v.privateKeyType ?? 'unknown', bits: 0 }
-    const issued: Issued = {
-      thingId: thing.id,
-      certPem: normalizePem(v.certificate),
-      keyPem: v.privateKey ? normalizePem(v.privateKey) : undefined,
-      caPem: normalizePem(v.issuingCa),
-      serial,
-      row: {
-        serial,
-        thingId: thing.id,
-        owner: thing.owner,
-        keyType: spec.type,
-        keyBits: spec.bits,
-        issuedAt: now,
-        expiresAt: facts.notAfter,
-        revokedAt: null,
-        cnSource: config.MF_CERTS_CN,
-      },
-    }
-    checkVaultSubject(thing, issued, facts)
-    return issued
+  /** Revokes at the authority after the answer, best effort (failures are logged). */
+  function revokeLater(serials: string[], what: string) {
+    if (serials.length === 0) return
+    deps.waitUntil(
+      authority.revokeMany(serials).then((results) => {
+        for (const r of results) if (r.status === 'rejected') logError(`${what} failed:`, r.reason)
+      }),
+    )
   }
-
-  const vaultTtl = (ttlMs: number | undefined) =>
-    ttlMs === undefined ? undefined : `${Math.ceil(ttlMs / 1000)}s`
 
   async function ownedThing(owner: string, thingId: string): Promise<ThingRef> {
     const [thing] = await repo.retrieveThing(db, owner, thingId)
-    if (!thing) throw new AppError('not_found', 'thing not found')
+    if (!thing) throw thingNotFound()
     return { ...thing, owner }
   }
 
-  const revokeInVault = (serial: string) =>
-    deps.waitUntil(vault!.revoke(colonSerial(serial)).catch((err) => logError('Vault revoke failed:', err)))
-
   /**
-   * Vault's role decides a certificate's subject: with `use_csr_common_name`/`use_csr_sans` (on by
-   * default) a CSR could name another thing or add host names. Whatever Vault signed must carry
-   * exactly our CN and no subject alternative names; otherwise it is revoked and refused.
+   * For an authority with `reserve`, in one D1 round trip: ownership check and row insert
+   * together, then signing (the row is taken out again if signing fails).
    */
-  function checkVaultSubject(thing: ThingRef, issued: Issued, facts: { commonNames: string[]; hasSubjectAltNames: boolean }) {
-    const expected = commonName(thing)
-    if (facts.commonNames.length !== 1 || facts.commonNames[0] !== expected || facts.hasSubjectAltNames) {
-      revokeInVault(issued.serial)
-      throw new AppError('internal', 'certificate authority (Vault) misconfigured', {
-        cause: new Error(
-          `Vault signed a certificate with subject CN ${JSON.stringify(facts.commonNames)}${facts.hasSubjectAltNames ? ' and SANs' : ''}; ` +
-            'set use_csr_common_name=false and use_csr_sans=false on the role',
-        ),
-      })
-    }
-  }
-
-  /**
-   * Records a Vault-issued certificate, guarded by the thing still being the owner's (it may have
-   * been removed while Vault signed) and, for a CN that is the key, still having that key (a
-   * rotation may have committed meanwhile). If nothing is recorded, the certificate is revoked
-   * again.
-   * @throws AppError('not_found'); AppError('conflict') when the key changed meanwhile.
-   */
-  async function recordVaultCert(issued: Issued, thing: ThingRef) {
-    let saved: { serial: string }[]
-    try {
-      const key = issued.row.cnSource === 'thing_key' ? thing.key : undefined
-      saved = await repo.saveForOwnedThing(db, issued.row, key)
-    } catch (e) {
-      revokeInVault(issued.serial)
-      throw e
-    }
-    if (saved.length === 0) {
-      revokeInVault(issued.serial)
-      const [still] = await repo.retrieveThing(db, thing.owner, thing.id)
-      if (still) {
-        const why = "the thing's key changed while the certificate was issued; retry"
-        throw new AppError('conflict', why)
-      }
-      throw new AppError('not_found', 'thing not found')
-    }
-  }
-
-  /** The local issue path in one D1 round trip: ownership check and row insert together. */
-  async function issueLocally(
-    identity: Identity,
+  async function certifyRecordFirst(
+    reserve: NonNullable<typeof authority.reserve>,
+    owner: string,
     thingId: string,
-    spec: KeySpec,
-    ttlMs: number | undefined,
-    publicKey?: PublicKey,
+    what: Subject,
   ): Promise<Issued> {
-    const ca = await authority()
     const now = Date.now()
-    const { notBefore, notAfter } = validity(ca, ttlMs, now)
-    const owner = identity.userId
-    const row = newRow({ id: thingId, key: '', owner }, spec, now, notAfter)
-    const [found, saved] = await db.batch([
-      repo.retrieveThing(db, owner, thingId),
-      repo.saveForOwnedThing(db, row),
-    ])
+    const reservation = await reserve(what.ttlMs, now)
+    const row = newRow({ id: thingId, key: '', owner }, what.key, now, reservation.serial, reservation.notAfter)
+    const [found, saved] = await db.batch([repo.retrieveThing(db, owner, thingId), repo.saveForOwnedThing(db, row)])
     const thing = found[0]
-    if (!thing || saved.length === 0) throw new AppError('not_found', 'thing not found')
+    if (!thing || saved.length === 0) throw thingNotFound()
     try {
-      return await signLocally(ca, { ...thing, owner }, row, spec, notBefore, publicKey)
+      const ref = { ...thing, owner }
+      return issued(ref, await sign(ref, what, reservation), row)
     } catch (e) {
-      // The row went in first to save a round trip; take it out again if signing failed.
       await repo.remove(db, row.serial).catch((err) => logError('removing an unsigned certificate row failed:', err))
       throw e
     }
   }
 
   /**
-   * The sign step without any D1 write, for callers that record the row in their own batch
-   * (provision): signs with the built-in CA, or asks Vault, and returns the PEMs plus the row
-   * to insert with `repo.save(db, issued.row)`. The caller vouches that `thing` is the owner's.
-   * @throws AppError('malformed_entity' | 'unavailable' | 'internal') as issueCert.
+   * For an authority that chooses serials itself (Vault): signs, then records the certificate,
+   * guarded by the thing still being the owner's (it may have been removed while the authority
+   * signed) and, for a CN that is the key, still having that key (a rotation may have committed
+   * meanwhile). If nothing is recorded, the certificate is revoked again.
+   * @throws AppError('not_found'); AppError('conflict') when the key changed meanwhile.
    */
-  async function prepareCert(thing: ThingRef, opts: { key: KeySpec; ttlMs?: number }): Promise<Issued> {
-    const now = Date.now()
-    if (vault) {
-      const v = await vault.issue({
-        commonName: commonName(thing),
-        ttl: vaultTtl(opts.ttlMs),
-        keyType: opts.key.type,
-        keyBits: opts.key.type === 'ed25519' ? 0 : opts.key.bits,
-      })
-      return fromVault(thing, v, opts.key, now)
+  async function certifyRecordAfter(owner: string, thingId: string, what: Subject): Promise<Issued> {
+    const thing = await ownedThing(owner, thingId)
+    const i = await prepare(thing, what)
+    let saved: { serial: string }[]
+    try {
+      saved = await repo.saveForOwnedThing(db, i.row, i.row.cnSource === 'thing_key' ? thing.key : undefined)
+    } catch (e) {
+      revokeLater([i.serial], 'Vault revoke')
+      throw e
     }
-    const ca = await authority()
-    const { notBefore, notAfter } = validity(ca, opts.ttlMs, now)
-    return signLocally(ca, thing, newRow(thing, opts.key, now, notAfter), opts.key, notBefore)
+    if (saved.length > 0) return i
+    revokeLater([i.serial], 'Vault revoke')
+    const [still] = await repo.retrieveThing(db, owner, thingId)
+    if (still) throw new AppError('conflict', "the thing's key changed while the certificate was issued; retry")
+    throw thingNotFound()
+  }
+
+  /** Signs for a thing the caller vouches for, without any D1 write; the row is to be inserted. */
+  async function prepare(thing: ThingRef, what: Subject): Promise<Issued> {
+    const now = Date.now()
+    const reservation = await authority.reserve?.(what.ttlMs, now)
+    const s = await sign(thing, what, reservation)
+    return issued(thing, s, newRow(thing, s.spec, now, s.serial, s.notAfter))
+  }
+
+  function certify(identity: Identity, thingId: string, what: Subject) {
+    const { reserve } = authority
+    return reserve
+      ? certifyRecordFirst(reserve, identity.userId, thingId, what)
+      : certifyRecordAfter(identity.userId, thingId, what)
   }
 
   async function markRevoked(serials: string[], at: number) {
@@ -348,9 +180,49 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     if (first) await db.batch([first, ...rest])
   }
 
+  /**
+   * The authority hears first when it keeps revocations itself; an already revoked record answers
+   * its first revocation, and an expired certificate (dead already; Vault may refuse to put it on
+   * its CRL) is only marked.
+   */
+  async function revokeOneRemotely(owner: string, serial: string) {
+    const at = Date.now()
+    const row = await repo.retrieveBySerial(db, owner, serial)
+    if (!row) throw certNotFound()
+    if (row.revokedAt !== null) return { already: row.revokedAt }
+    return { at: row.expiresAt > at ? await authority.revoke(serial) : at }
+  }
+
+  /** Only what the authority revoked is marked: one issued meanwhile stays valid there and here. */
+  async function revokeThingRemotely(owner: string, thingId: string, now: number) {
+    const [found, live] = await db.batch([
+      repo.retrieveThing(db, owner, thingId),
+      repo.retrieveLiveByThing(db, owner, thingId, now),
+    ])
+    if (!found[0]) throw thingNotFound()
+    const serials = live.map((r) => r.serial)
+    const results = await authority.revokeMany(serials)
+    const done = serials.filter((_, i) => results[i]!.status === 'fulfilled')
+    await markRevoked(done, now)
+    const failed = results.find((r) => r.status === 'rejected')
+    if (failed) throw failed.reason
+    return done
+  }
+
+  async function revokeThingInD1(owner: string, thingId: string, now: number) {
+    const [found, revoked] = await db.batch([
+      repo.retrieveThing(db, owner, thingId),
+      repo.revokeByOwnedThing(db, owner, thingId, now),
+    ])
+    if (!found[0]) throw thingNotFound()
+    return revoked.map((r) => r.serial)
+  }
+
+  const revokeThing = authority.capabilities.revokesRemotely ? revokeThingRemotely : revokeThingInD1
+
   return {
     /** True when certificates come from Vault rather than the built-in CA. */
-    usesVault: vault !== undefined,
+    usesVault: authority.kind === 'vault',
 
     /**
      * Issues a certificate and a fresh private key for one of the caller's things.
@@ -361,44 +233,27 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
      * @throws AppError('internal') for a CA (or Vault) misconfiguration; the reason is logged.
      */
     async issueCert(identity: Identity, req: IssueCertReq) {
-      if (!vault) return issuedView(await issueLocally(identity, req.thingId, req.key, req.ttlMs))
-      const thing = await ownedThing(identity.userId, req.thingId)
-      const issued = await prepareCert(thing, req)
-      await recordVaultCert(issued, thing)
-      return issuedView(issued)
+      return issuedView(await certify(identity, req.thingId, { key: req.key, ttlMs: req.ttlMs }))
     },
 
     /**
      * Certifies the key of a device-generated CSR (verified first) for one of the caller's things;
      * the subject and extensions asked for in the CSR are ignored.
      * @throws AppError('malformed_entity') for a malformed, unsupported or forged CSR.
-     * @throws AppError('not_found') for an unknown thing or another owner's.
-     * @throws AppError('unprocessable') when the thing's key cannot be the CN (see commonName).
-     * @throws AppError('unavailable' | 'internal') as issueCert.
+     * @throws AppError('not_found' | 'unprocessable' | 'unavailable' | 'internal') as issueCert.
      */
     async signCsr(identity: Identity, req: SignCsrReq) {
-      let csr: Awaited<ReturnType<typeof parseCsr>>
-      try {
-        csr = await parseCsr(req.csr)
-      } catch (e) {
-        throw new AppError('malformed_entity', (e as Error).message)
-      }
-      if (!vault) {
-        return issuedView(await issueLocally(identity, req.thingId, csr.spec, req.ttlMs, csr.publicKey))
-      }
-      const thing = await ownedThing(identity.userId, req.thingId)
-      const now = Date.now()
-      const v = await vault.sign({
-        csr: normalizePem(req.csr),
-        commonName: commonName(thing),
-        ttl: vaultTtl(req.ttlMs),
-      })
-      const issued = fromVault(thing, v, csr.spec, now)
-      await recordVaultCert(issued, thing)
-      return issuedView(issued)
+      const csr = await checkedCsr(req.csr)
+      return issuedView(await certify(identity, req.thingId, { key: csr.spec, ttlMs: req.ttlMs, csr }))
     },
 
-    prepareCert,
+    /**
+     * The sign step without any D1 write, for callers that record the row in their own batch
+     * (provision, with `repo.saveAll`). The caller vouches that `thing` is the owner's.
+     * @throws AppError('unprocessable' | 'malformed_entity' | 'unavailable' | 'internal') as issueCert.
+     */
+    prepareCert: (thing: ThingRef, opts: { key: KeySpec; ttlMs?: number }) =>
+      prepare(thing, { key: opts.key, ttlMs: opts.ttlMs }),
 
     /**
      * Undoes certificates from `prepareCert` whose batch failed. The built-in CA's were never
@@ -406,15 +261,9 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
      * Vault's exist in Vault: they are revoked after the answer, best effort (failures are
      * logged; Vault's CRL then lists them).
      */
-    discardPrepared(issued: readonly Issued[]) {
-      if (!vault || issued.length === 0) return
-      deps.waitUntil(
-        settledInRuns(issued, (i) => vault.revoke(colonSerial(i.serial))).then((results) => {
-          for (const r of results) {
-            if (r.status === 'rejected') logError('revoking a discarded certificate failed:', r.reason)
-          }
-        }),
-      )
+    discardPrepared(prepared: readonly Issued[]) {
+      if (!authority.capabilities.revokesRemotely) return
+      revokeLater(prepared.map((i) => i.serial), 'revoking a discarded certificate')
     },
 
     /**
@@ -423,7 +272,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
      */
     async viewCert(identity: Identity, serial: string) {
       const row = await repo.retrieveBySerial(db, identity.userId, serial)
-      if (!row) throw new AppError('not_found', 'certificate not found')
+      if (!row) throw certNotFound()
       return certView(row)
     },
 
@@ -433,12 +282,8 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
      */
     async listCerts(identity: Identity, thingId: string, offset: number, limit: number) {
       const [page, count] = repo.retrieveByThing(db, identity.userId, thingId, offset, limit)
-      const [found, rows, [total]] = await db.batch([
-        repo.retrieveThing(db, identity.userId, thingId),
-        page,
-        count,
-      ])
-      if (!found[0]) throw new AppError('not_found', 'thing not found')
+      const [found, rows, [total]] = await db.batch([repo.retrieveThing(db, identity.userId, thingId), page, count])
+      if (!found[0]) throw thingNotFound()
       return { total: total?.n ?? 0, offset, limit, certs: rows.map(certView) }
     },
 
@@ -450,15 +295,13 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     async revokeCert(identity: Identity, serial: string) {
       const owner = identity.userId
       let at = Date.now()
-      if (vault) {
-        const row = await repo.retrieveBySerial(db, owner, serial)
-        if (!row) throw new AppError('not_found', 'certificate not found')
-        if (row.revokedAt !== null) return revocationView(row.revokedAt, [serial])
-        // An expired certificate is dead already; Vault may refuse to put it on its CRL.
-        if (row.expiresAt > at) at = await vault.revoke(colonSerial(serial))
+      if (authority.capabilities.revokesRemotely) {
+        const r = await revokeOneRemotely(owner, serial)
+        if (r.already !== undefined) return revocationView(r.already, [serial])
+        at = r.at
       }
       const [done] = await repo.revoke(db, owner, serial, at)
-      if (!done) throw new AppError('not_found', 'certificate not found')
+      if (!done) throw certNotFound()
       return revocationView(done.revokedAt ?? at, [serial])
     },
 
@@ -469,41 +312,19 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
      *   did revoke are recorded before the error is raised.
      */
     async revokeThingCerts(identity: Identity, thingId: string) {
-      const owner = identity.userId
       const now = Date.now()
-      if (vault) {
-        const [found, live] = await db.batch([
-          repo.retrieveThing(db, owner, thingId),
-          repo.retrieveLiveByThing(db, owner, thingId, now),
-        ])
-        if (!found[0]) throw new AppError('not_found', 'thing not found')
-        const serials = live.map((r) => r.serial)
-        const results = await settledInRuns(serials, (s) => vault.revoke(colonSerial(s)))
-        // Only what Vault revoked is marked: a certificate issued meanwhile stays valid in Vault
-        // (whose CRL is the one that counts in this mode), so it must not look revoked here.
-        const done = serials.filter((_, i) => results[i]!.status === 'fulfilled')
-        await markRevoked(done, now)
-        const failed = results.find((r) => r.status === 'rejected')
-        if (failed) throw failed.reason
-        return revocationView(now, done)
-      }
-      const [found, revoked] = await db.batch([
-        repo.retrieveThing(db, owner, thingId),
-        repo.revokeByOwnedThing(db, owner, thingId, now),
-      ])
-      if (!found[0]) throw new AppError('not_found', 'thing not found')
-      return revocationView(now, revoked.map((r) => r.serial))
+      return revocationView(now, await revokeThing(identity.userId, thingId, now))
     },
 
     /**
      * For thing removal and key rotation: after their batch marked certificates revoked in D1
-     * (`repo.revokeByOwnedThing`, `repo.revokeKeyBound`), revokes the same serials in Vault.
-     * Nothing to do for the built-in CA, whose CRL is read from D1. Failures are logged, never
-     * thrown (run it in waitUntil).
+     * (`repo.revokeByOwnedThing`, `repo.revokeKeyBound`), revokes the same serials at the
+     * authority (nothing to do for the built-in CA, whose CRL is read from D1). Failures are
+     * logged, never thrown (run it in waitUntil).
      */
     async syncRevocations(serials: string[]) {
-      if (!vault) return
-      const results = await settledInRuns(serials, (s) => vault.revoke(colonSerial(s)))
+      if (!authority.capabilities.revokesRemotely) return
+      const results = await authority.revokeMany(serials)
       results.forEach((r, i) => {
         if (r.status === 'rejected') logError(`Vault revoke of ${serials[i]} failed`, r.reason)
       })
@@ -513,28 +334,13 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
      * The CRL: built and signed here from D1 (every revoked, unexpired serial), or Vault's own.
      * @throws AppError('internal' | 'unavailable') for a CA misconfiguration or Vault failure.
      */
-    async crl(format: 'der' | 'pem'): Promise<string | ArrayBuffer> {
-      if (vault) return vault.crl(format)
-      const ca = await authority()
-      const now = Date.now()
-      const [stamp] = await repo.retrieveRevokedStamp(db, now)
-      const key = `${stamp?.n ?? 0}:${stamp?.latest ?? 0}`
-      let memo = crlMemo.get(ca)
-      if (!memo || memo.key !== key || memo.refreshAt <= now) {
-        const rows = await repo.retrieveRevoked(db, now)
-        const der = await buildCrl(
-          ca,
-          rows.map((r) => ({ serial: r.serial, revokedAt: r.revokedAt! })),
-          now,
-          now + config.MF_CERTS_CRL_VALIDITY,
-        )
-        memo = { key, der, refreshAt: now + config.MF_CERTS_CRL_VALIDITY / 2 }
-        crlMemo.set(ca, memo)
-      }
-      // OpenSSL reads only the "X509 CRL" label (@peculiar/x509 writes "CRL").
-      return format === 'pem' ? PemConverter.encode(memo.der, 'X509 CRL') : memo.der
-    },
+    crl: (format: 'der' | 'pem') => authority.crl(format),
+
+    /**
+     * The CA certificate (PEM), for GET /certs/ca.
+     * @throws AppError('unavailable') when no CA is configured; AppError('internal' | 'unavailable')
+     *   for a misconfigured or failing one.
+     */
+    caCertificate: () => authority.caCertificate(),
   }
 }
-
-export type CertsService = ReturnType<typeof makeCertsService>

@@ -1,11 +1,11 @@
 import { AppError } from '../lib/errors'
-import { normalizeSerial } from './pki'
+import { normalizeSerial } from './pem'
 
 // A small client for Vault's PKI secrets engine (the API 0.12.1's certs service proxied):
-// POST /v1/{pki}/issue/{role}, /sign/{role}, /revoke and GET /v1/{pki}/crl[/pem]. Vault answers
+// POST /v1/{pki}/issue/{role}, /sign/{role}, /revoke and GET /v1/{pki}/crl[/pem], /ca/pem. Vault answers
 // `{"data": {...}}` on success and `{"errors": ["..."]}` otherwise; this file maps both to ours.
 
-export interface VaultSettings {
+interface VaultSettings {
   host: string
   pkiPath: string
   role: string
@@ -163,7 +163,24 @@ export function makeVaultClient(s: VaultSettings) {
       if (!res.ok) throw await failure(res)
       return res.arrayBuffer()
     },
+
+    /**
+     * `GET /v1/{pki}/ca/pem` (unauthenticated in Vault): the mount's CA certificate. Vault answers
+     * an empty body (204) when the mount has no CA yet.
+     * @throws AppError('unavailable') for that case, as for an unreachable or failing Vault.
+     */
+    async caPem(): Promise<string> {
+      const res = await send('GET', '/ca/pem')
+      if (!res.ok) throw await failure(res)
+      // Decoded by hand: Vault labels it application/pem-certificate-chain, which workerd's text() warns about.
+      const pem = new TextDecoder().decode(await res.arrayBuffer()).trim()
+      if (pem === '') throw new AppError('unavailable', 'no certificate authority configured')
+      if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+        throw new AppError('unavailable', 'certificate authority (Vault) gave an unexpected answer', {
+          cause: new Error(`Vault ${res.status}: GET /ca/pem answered no PEM certificate`),
+        })
+      }
+      return pem
+    },
   }
 }
-
-export type VaultClient = ReturnType<typeof makeVaultClient>

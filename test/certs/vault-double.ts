@@ -160,6 +160,9 @@ export async function installVaultDouble() {
         return new Response('-----BEGIN X509 CRL-----\nVAULTCRL\n-----END X509 CRL-----\n', {
           headers: { 'Content-Type': 'application/pem-certificate-chain' },
         })
+      case 'GET /v1/pki_int/ca/pem':
+        // Vault sends the bare PEM (no `data` wrapper), and no body at all for a mount without a CA.
+        return new Response(issuer.cert, { headers: { 'Content-Type': 'application/pem-certificate-chain' } })
       default:
         return json(404, { errors: [] })
     }

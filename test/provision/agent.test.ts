@@ -1,15 +1,15 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import type { Identity } from '../../src/env'
 import { parseLayout } from '../../src/provision/layout'
 import { LAYOUT_SOURCES } from '../../src/provision/layouts'
-import { api, call, countAll, expectError, newUser, type TestUser } from '../helpers'
+import { api, call, countAll, expectError, newUser } from '../helpers'
 import {
   accessByKey,
   configRow,
   fetchBootstrap,
   gatewayCreds,
   gatewayOf,
+  identityOf,
   MINIMAL,
   mapping,
   provisioned,
@@ -58,7 +58,6 @@ function expectLive(a: AgentView) {
   expect(a.mqtt.url, 'agent.mqtt.url').toBeTruthy()
 }
 
-const identityOf = (u: TestUser): Identity => ({ userId: u.id, email: u.email, kind: 'login' })
 
 describe('every shipped layout brings an unmodified agent live', () => {
   it('every shipped layout is meant for the agent', () => {

@@ -3,14 +3,13 @@ import { sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createDb } from '../../src/db/client'
-import type { Identity } from '../../src/env'
 import { AppError } from '../../src/lib/errors'
 import { LAYOUT_SOURCES } from '../../src/provision/layouts'
 import type { ProvisionDeps } from '../../src/provision/service'
 import { api, countAll, newUser, type TestUser, uid } from '../helpers'
 import { installVaultDouble, VAULT_ENV } from '../certs/vault-double'
 import { newThing } from '../things/helpers'
-import { gatewayCreds, type Overrides, provisionService } from './helpers'
+import { gatewayCreds, identityOf, type Overrides, provisionService } from './helpers'
 
 type Statement = BatchItem<'sqlite'>
 
@@ -59,7 +58,6 @@ const FULL = `
 
 const layouts = { ...LAYOUT_SOURCES, full: FULL }
 
-const identityOf = (u: TestUser): Identity => ({ userId: u.id, email: u.email, kind: 'login' })
 
 /** A statement that fails when it runs (NOT NULL), whatever ran before it in the batch. */
 const failing = () =>

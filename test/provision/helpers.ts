@@ -2,9 +2,10 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { expect } from 'vitest'
 import { createDb } from '../../src/db/client'
+import type { Identity } from '../../src/env'
 import { loadConfig } from '../../src/lib/config'
 import { makeProvisionService, type ProvisionDeps } from '../../src/provision/service'
-import { type ApiOptions, type ApiResponse, api, call, uid } from '../helpers'
+import { type ApiOptions, type ApiResponse, api, call, type TestUser, uid } from '../helpers'
 
 export type Overrides = Record<string, unknown>
 
@@ -81,6 +82,9 @@ export function provisionService(inject: ProvisionDeps['inject'] = {}, overrides
   })
   return { service, flush: () => waitOnExecutionContext(ctx) }
 }
+
+/** A user's login identity, as the routes hand it to the service. */
+export const identityOf = (u: TestUser): Identity => ({ userId: u.id, email: u.email, kind: 'login' })
 
 /** The raw bootstrap_configs row of an external id. */
 export function configRow(externalId: string) {

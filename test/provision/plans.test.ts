@@ -4,6 +4,7 @@ import * as bootstrapRepo from '../../src/bootstrap/repo'
 import { createDb } from '../../src/db/client'
 import * as repo from '../../src/provision/repo'
 import * as thingsRepo from '../../src/things/repo'
+import { queryPlan } from '../query-plan'
 
 // The statements of a mapping run in every POST /mapping: each must find its rows by key, never
 // walk the owner's things or channels (the bench owner has thousands).
@@ -11,14 +12,6 @@ import * as thingsRepo from '../../src/things/repo'
 const db = createDb(env.DB)
 const owner = crypto.randomUUID()
 const id = () => crypto.randomUUID()
-
-async function plan(query: { toSQL(): { sql: string; params: unknown[] } }): Promise<string[]> {
-  const { sql, params } = query.toSQL()
-  const rows = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
-    .bind(...params)
-    .all<{ detail: string }>()
-  return rows.results.map((r) => r.detail)
-}
 
 /** No scan of a table, and no owner-range search (a mapping touches only its own rows). */
 function expectKeyLookups(lines: string[]) {
@@ -33,7 +26,7 @@ function expectKeyLookups(lines: string[]) {
 
 describe('query plans of a mapping', () => {
   it('connectPairs: the pairs outside, primary-key lookups of channel and thing inside', async () => {
-    const lines = await plan(
+    const lines = await queryPlan(
       thingsRepo.connectPairs(db, owner, [
         [id(), id()],
         [id(), id()],
@@ -61,15 +54,15 @@ describe('query plans of a mapping', () => {
       state: 1,
       createdAt: 0,
     }
-    expectKeyLookups(await plan(bootstrapRepo.save(db, row)))
-    expectKeyLookups(await plan(bootstrapRepo.saveChannels(db, owner, gw, [id(), id()])))
+    expectKeyLookups(await queryPlan(bootstrapRepo.save(db, row)))
+    expectKeyLookups(await queryPlan(bootstrapRepo.saveChannels(db, owner, gw, [id(), id()])))
   })
 
   it('the idempotency claim and lookup use the primary key', async () => {
     const row = { owner, key: 'k', requestHash: 'h', status: 201, response: 'r', createdAt: 0 }
     const [del] = repo.claim(db, row, 0)
     for (const q of [del, repo.retrieve(db, owner, 'k')]) {
-      const lines = await plan(q)
+      const lines = await queryPlan(q)
       expect(lines.join('\n')).toMatch(
         /SEARCH idempotency_keys USING INDEX sqlite_autoindex_idempotency_keys_1 \(owner=\? AND key=\?\)/,
       )

@@ -5,6 +5,7 @@ import * as certsRepo from '../../src/certs/repo'
 import * as channelsRepo from '../../src/channels/repo'
 import { createDb } from '../../src/db/client'
 import * as repo from '../../src/things/repo'
+import { queryPlan } from '../query-plan'
 
 // The query plans of the SQL the repos generate: every list, filter and lookup path must search an
 // index (never scan a whole table), and the id/name orderings must come from the index, not a sort.
@@ -14,14 +15,6 @@ const owner = crypto.randomUUID()
 const id = crypto.randomUUID()
 const ids = [crypto.randomUUID(), crypto.randomUUID()]
 const page = { offset: 0, limit: 10, order: '', dir: '' }
-
-async function plan(query: { toSQL(): { sql: string; params: unknown[] } }): Promise<string[]> {
-  const { sql, params } = query.toSQL()
-  const rows = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
-    .bind(...params)
-    .all<{ detail: string }>()
-  return rows.results.map((r) => r.detail)
-}
 
 /** No full scan of an entity table (a SCAN of json_each for the metadata filter is fine). */
 function expectNoTableScan(lines: string[]) {
@@ -39,17 +32,17 @@ function expectNoSort(lines: string[]) {
 describe('query plans', () => {
   it('GET /things: the owner index, ordered by it (id and name), total from the owner counter', async () => {
     const [rows, count] = repo.retrieveAll(db, owner, page)
-    const byId = await plan(rows)
+    const byId = await queryPlan(rows)
     expectNoTableScan(byId)
     expectUses(byId, /SEARCH things USING INDEX things_owner_id_idx \(owner=\?\)/)
     expectNoSort(byId)
     // Unfiltered: one primary-key lookup, whatever the owner's row count.
-    const total = await plan(count)
+    const total = await queryPlan(count)
     expect(total.join('\n')).not.toMatch(/\bthings\b/)
     expectUses(total, /SEARCH owner_counts USING INDEX sqlite_autoindex_owner_counts_1 \(owner=\?\)/)
     for (const dir of ['asc', 'desc']) {
       const [byName] = repo.retrieveAll(db, owner, { ...page, order: 'name', dir })
-      const lines = await plan(byName)
+      const lines = await queryPlan(byName)
       expectUses(lines, /SEARCH things USING INDEX things_owner_name_idx \(owner=\?\)/)
       expectNoSort(lines)
     }
@@ -62,7 +55,7 @@ describe('query plans', () => {
       metadata: { type: 'sensor', loc: { site: 'a' }, tags: ['red'] },
     })
     for (const q of [rows, count]) {
-      const lines = await plan(q)
+      const lines = await queryPlan(q)
       expectNoTableScan(lines)
       expectUses(lines, /SEARCH things USING (COVERING )?INDEX things_owner_(id|name)_idx \(owner=\?\)/)
     }
@@ -70,24 +63,24 @@ describe('query plans', () => {
 
   it('GET /channels: the owner index, ordered by it', async () => {
     const [rows, count] = channelsRepo.retrieveAll(db, owner, { ...page, name: 'c', metadata: { a: 1 } })
-    for (const q of [rows, count]) expectNoTableScan(await plan(q))
+    for (const q of [rows, count]) expectNoTableScan(await queryPlan(q))
     const [byName] = channelsRepo.retrieveAll(db, owner, { ...page, order: 'name', dir: 'asc' })
-    const lines = await plan(byName)
+    const lines = await queryPlan(byName)
     expectUses(lines, /SEARCH channels USING INDEX channels_owner_name_idx \(owner=\?\)/)
     expectNoSort(lines)
   })
 
   it('GET /channels/{id}/things: the connections primary key, in order; not-connected via the owner index', async () => {
     const [rows, count] = repo.retrieveByChannel(db, owner, id, page, true)
-    const lines = await plan(rows)
+    const lines = await queryPlan(rows)
     expectNoTableScan(lines)
     expectUses(lines, /SEARCH connections USING COVERING INDEX sqlite_autoindex_connections_1 \(channel_id=\?\)/)
     expectUses(lines, /SEARCH things USING INDEX sqlite_autoindex_things_1 \(id=\?\)/)
     expectNoSort(lines)
-    expectNoTableScan(await plan(count))
+    expectNoTableScan(await queryPlan(count))
     const [notRows, notCount] = repo.retrieveByChannel(db, owner, id, page, false)
     for (const q of [notRows, notCount]) {
-      const l = await plan(q)
+      const l = await queryPlan(q)
       expectNoTableScan(l)
       expectUses(l, /SEARCH connections USING COVERING INDEX sqlite_autoindex_connections_1 \(channel_id=\? AND thing_id=\?\)/)
     }
@@ -95,23 +88,23 @@ describe('query plans', () => {
 
   it('GET /things/{id}/channels: the (thing_id, channel_id) index, in order', async () => {
     const [rows, count] = channelsRepo.retrieveByThing(db, owner, id, page, true)
-    const lines = await plan(rows)
+    const lines = await queryPlan(rows)
     expectNoTableScan(lines)
     expectUses(lines, /SEARCH connections USING COVERING INDEX connections_thing_channel_idx \(thing_id=\?\)/)
     expectNoSort(lines)
-    expectNoTableScan(await plan(count))
+    expectNoTableScan(await queryPlan(count))
     const [notRows] = channelsRepo.retrieveByThing(db, owner, id, page, false)
-    expectNoTableScan(await plan(notRows))
+    expectNoTableScan(await queryPlan(notRows))
   })
 
   it('identify and access checks: unique key index and connections primary key', async () => {
-    const keyPlan = await plan(repo.retrieveByKey(db, 'k'))
+    const keyPlan = await queryPlan(repo.retrieveByKey(db, 'k'))
     expectUses(keyPlan, /SEARCH things USING INDEX things_key_uq \(key=\?\)/)
-    const byKey = await plan(repo.accessByKey(db, 'k', id))
+    const byKey = await queryPlan(repo.accessByKey(db, 'k', id))
     expectNoTableScan(byKey)
     expectUses(byKey, /things_key_uq \(key=\?\)/)
     expectUses(byKey, /sqlite_autoindex_connections_1 \(channel_id=\? AND thing_id=\?\)/)
-    const byId = await plan(repo.isConnected(db, id, id))
+    const byId = await queryPlan(repo.isConnected(db, id, id))
     expectUses(byId, /SEARCH connections USING COVERING INDEX sqlite_autoindex_connections_1 \(channel_id=\? AND thing_id=\?\)/)
   })
 
@@ -127,19 +120,19 @@ describe('query plans', () => {
       channelsRepo.remove(db, owner, id),
       repo.retrieveById(db, owner, id),
     ]) {
-      expectNoTableScan(await plan(q))
+      expectNoTableScan(await queryPlan(q))
     }
   })
 
   it('key rotation: the certificate and bootstrap statements of its batch search by thing', async () => {
-    const revoke = await plan(certsRepo.revokeKeyBound(db, owner, id, 'new-key', Date.now()))
+    const revoke = await queryPlan(certsRepo.revokeKeyBound(db, owner, id, 'new-key', Date.now()))
     expect(revoke.join('\n')).not.toMatch(/^SCAN (certs|things)\b/m)
     expectUses(revoke, /SEARCH certs USING INDEX certs_(owner_thing_expires|thing)_idx/)
     for (const q of [
       bootstrapRepo.clearKeyBoundCert(db, owner, id, 'new-key'),
       bootstrapRepo.retrieveUntrackedCert(db, owner, id),
     ]) {
-      const lines = await plan(q)
+      const lines = await queryPlan(q)
       expect(lines.join('\n')).not.toMatch(/^SCAN (bootstrap_configs|things)\b/m)
       expectUses(lines, /SEARCH bootstrap_configs USING INDEX sqlite_autoindex_bootstrap_configs_1 \(thing_id=\?\)/)
     }
