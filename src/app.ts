@@ -7,9 +7,11 @@ import { bootstrap } from './bootstrap/routes'
 import { broker } from './broker/routes'
 import { certs } from './certs/routes'
 import { channels } from './channels/routes'
+import { consoleSite } from './console/routes'
 import { devMailbox } from './dev/mailbox'
 import type { AppEnv } from './env'
 import { health, VERSION } from './health/routes'
+import { imports } from './import/routes'
 import { keys } from './keys/routes'
 import { loadConfig } from './lib/config'
 import { cors } from './lib/cors'
@@ -34,6 +36,9 @@ function pathRegex(path: string): RegExp {
     .join('/')
   return new RegExp(`^${body}/?$`)
 }
+
+/** Where /docs loads the Scalar API reference script from (a static asset, see wrangler.toml). */
+export const SCALAR_SCRIPT = '/docs-assets/scalar-api-reference.js'
 
 export function createApp() {
   const app = newRouter()
@@ -95,6 +100,8 @@ export function createApp() {
   app.route('/', certs)
   app.route('/', provision)
   app.route('/', broker)
+  app.route('/', imports)
+  app.route('/', consoleSite)
   // Local development only (FLUXGATE_DEV_MAILBOX); not in the OpenAPI document.
   app.route('/', devMailbox)
 
@@ -107,7 +114,18 @@ export function createApp() {
         'IoT provisioning on Cloudflare Workers, wire-compatible with Mainflux 0.12.1. Errors are always `{"error": "..."}`.',
     },
   })
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Fluxgate API' }))
+  // The reference script comes from our own static assets (copied from @scalar/api-reference by
+  // scripts/build-console.mjs), never a CDN: /docs works offline. No remote fonts, no telemetry.
+  app.get(
+    '/docs',
+    Scalar({
+      url: '/openapi.json',
+      pageTitle: 'Fluxgate API',
+      cdn: SCALAR_SCRIPT,
+      withDefaultFonts: false,
+      telemetry: false,
+    }),
+  )
 
   // Routes known for other methods answer 405 rather than 404.
   let known: { method: string; re: RegExp }[] | undefined

@@ -9,6 +9,8 @@ import type { configSchema } from './lib/config'
 export type Secrets = { [K in keyof typeof configSchema.shape]?: string } & {
   /** Cloudflare Email Routing binding (`send_email`), used for password-reset mail when present. */
   SEND_EMAIL?: SendEmail
+  /** Workers static assets (wrangler.toml [assets]): the built console and the /docs script. */
+  ASSETS?: Fetcher
 }
 
 export type Bindings = Env & Secrets

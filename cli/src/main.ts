@@ -4,12 +4,13 @@ import * as auth from './commands/auth'
 import * as certs from './commands/certs'
 import * as channels from './commands/channels'
 import * as gateways from './commands/gateways'
+import * as importCmd from './commands/import'
 import * as keys from './commands/keys'
 import * as provision from './commands/provision'
 import * as things from './commands/things'
 
 /** Every command group; each adds its commands to the program. */
-const GROUPS: { register(program: Command): void }[] = [auth, things, channels, keys, certs, gateways, provision]
+const GROUPS: { register(program: Command): void }[] = [auth, things, channels, keys, certs, gateways, provision, importCmd]
 
 export function buildProgram(): Command {
   const program = new Command('fluxgate')

@@ -63,6 +63,18 @@ export function updatePassword(db: Db, id: string, previous: string, passwordHas
     .returning({ id: users.id, sessionGen: users.sessionGen })
 }
 
+/**
+ * Replaces the stored hash of the same password (an imported bcrypt hash upgraded to PBKDF2) while
+ * it is still `previous`; sessions stay valid.
+ */
+export function replaceHash(db: Db, id: string, previous: string, passwordHash: string) {
+  return db
+    .update(users)
+    .set({ passwordHash })
+    .where(and(eq(users.id, id), eq(users.passwordHash, previous)))
+    .returning({ id: users.id })
+}
+
 /** Ends every login session of the user without touching the password. */
 export function bumpSessionGen(db: Db, id: string) {
   return db

@@ -4,6 +4,7 @@ import * as keysRepo from '../keys/repo'
 import { signToken, TokenType, verifyToken } from '../lib/auth'
 import type { Config } from '../lib/config'
 import type { Deps } from '../lib/context'
+import { isBcryptHash, verifyBcrypt } from '../lib/bcrypt'
 import { dummyPasswordHash, hashPassword, sha256, timingSafeEqual, verifyPassword } from '../lib/crypto'
 import { AppError } from '../lib/errors'
 import type { Mailer } from '../lib/mail'
@@ -19,6 +20,11 @@ function view(row: repo.UserRow) {
 /** Ties a recovery token to the password it may replace: once the password changes, it is dead. */
 async function passwordFingerprint(passwordHash: string) {
   return (await sha256(passwordHash)).slice(0, 22)
+}
+
+/** PBKDF2 (ours) or bcrypt (imported from 0.12.1, until the first login replaces it). */
+function checkPassword(password: string, stored: string): Promise<boolean> {
+  return isBcryptHash(stored) ? verifyBcrypt(password, stored) : verifyPassword(password, stored)
 }
 
 const INVALID_CREDENTIALS = 'missing or invalid credentials provided'
@@ -103,6 +109,15 @@ export function makeUsersService(
     return row
   }
 
+  /**
+   * Replaces an imported bcrypt hash by PBKDF2 once its password was verified. Unlike a password
+   * change it keeps the session generation (no session to end: the password is the same), and
+   * applies only while the row still holds the bcrypt hash, so concurrent first logins upgrade once.
+   */
+  async function upgradeHash(user: repo.UserRow, password: string) {
+    await repo.replaceHash(db, user.id, user.passwordHash, await hashPassword(password))
+  }
+
   return {
     isAdmin,
 
@@ -145,9 +160,14 @@ export function makeUsersService(
       let token: string | undefined
       try {
         const user = await repo.retrieveByEmail(db, normalized)
-        const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()))
-        if (user && ok) token = await loginToken(user)
-        else if (!user) {
+        const stored = user?.passwordHash ?? (await dummyPasswordHash())
+        // Accounts imported from Mainflux 0.12.1 keep its bcrypt hash until their first login.
+        const imported = isBcryptHash(stored)
+        const ok = await checkPassword(password, stored)
+        if (user && ok) {
+          if (imported) await upgradeHash(user, password)
+          token = await loginToken(user)
+        } else if (!user) {
           const admin = await bootstrapAdmin(normalized, password)
           if (admin) token = await loginToken(admin)
         }
@@ -215,7 +235,7 @@ export function makeUsersService(
       checkPolicy(password)
       const row = await repo.retrieveById(db, identity.userId)
       if (!row) throw new AppError('not_found', 'user not found')
-      if (!(await verifyPassword(oldPassword, row.passwordHash))) {
+      if (!(await checkPassword(oldPassword, row.passwordHash))) {
         throw new AppError('forbidden', 'old password is wrong')
       }
       const hash = await hashPassword(password)

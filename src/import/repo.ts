@@ -1,0 +1,96 @@
+import { and, getTableColumns, inArray } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
+import type { Db } from '../db/client'
+import { bootstrapChannels, bootstrapConfigs, certs, channels, connections, things, users } from '../db/schema'
+import { chunks, rowsPerStatement } from '../lib/limits'
+
+/** Values per `IN (...)` list: D1 binds at most 100 parameters per statement. */
+const IN_MAX = 90
+
+/** Selects split so each `IN` list stays under D1's parameter cap; results are concatenated. */
+function inLists<T>(values: readonly string[], build: (part: string[]) => BatchItem<'sqlite'>): BatchItem<'sqlite'>[] {
+  return chunks([...new Set(values)], IN_MAX).map(build)
+}
+
+/** Runs the reads of one chunk as one D1 batch (one round trip) and concatenates each group. */
+export async function readAll(db: Db, groups: BatchItem<'sqlite'>[][]): Promise<unknown[][]> {
+  const flat = groups.flat()
+  if (flat.length === 0) return groups.map(() => [])
+  const results = (await db.batch(flat as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])) as unknown[][]
+  const out: unknown[][] = []
+  let at = 0
+  for (const g of groups) {
+    out.push(results.slice(at, at + g.length).flat())
+    at += g.length
+  }
+  return out
+}
+
+export const usersById = (db: Db, ids: readonly string[]) =>
+  inLists(ids, (p) => db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.id, p)))
+
+export const usersByEmail = (db: Db, emails: readonly string[]) =>
+  inLists(emails, (p) => db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.email, p)))
+
+export const thingsById = (db: Db, ids: readonly string[]) =>
+  inLists(ids, (p) => db.select().from(things).where(inArray(things.id, p)))
+
+export const thingsByKey = (db: Db, keys: readonly string[]) =>
+  inLists(keys, (p) => db.select({ id: things.id, key: things.key }).from(things).where(inArray(things.key, p)))
+
+export const channelsById = (db: Db, ids: readonly string[]) =>
+  inLists(ids, (p) => db.select().from(channels).where(inArray(channels.id, p)))
+
+/** The connections among these things and channels (a superset of the pairs asked about). */
+export function connectionsAmong(db: Db, thingIds: readonly string[], channelIds: readonly string[]) {
+  const ts = chunks([...new Set(thingIds)], 45)
+  const cs = chunks([...new Set(channelIds)], 45)
+  return ts.flatMap((t) =>
+    cs.map((c) =>
+      db
+        .select()
+        .from(connections)
+        .where(and(inArray(connections.thingId, t), inArray(connections.channelId, c))),
+    ),
+  )
+}
+
+export const configsById = (db: Db, ids: readonly string[]) =>
+  inLists(ids, (p) => db.select().from(bootstrapConfigs).where(inArray(bootstrapConfigs.thingId, p)))
+
+export const configsByExternalId = (db: Db, ids: readonly string[]) =>
+  inLists(ids, (p) =>
+    db
+      .select({ thingId: bootstrapConfigs.thingId, externalId: bootstrapConfigs.externalId })
+      .from(bootstrapConfigs)
+      .where(inArray(bootstrapConfigs.externalId, p)),
+  )
+
+export const certsBySerial = (db: Db, serials: readonly string[]) =>
+  inLists(serials, (p) => db.select().from(certs).where(inArray(certs.serial, p)))
+
+const perInsert = (table: Parameters<typeof getTableColumns>[0]) =>
+  rowsPerStatement(Object.keys(getTableColumns(table)).length)
+
+/** Plain multi-row inserts, chunked under D1's parameter cap. */
+export function insertUsers(db: Db, rows: (typeof users.$inferInsert)[]) {
+  return chunks(rows, perInsert(users)).map((c) => db.insert(users).values(c))
+}
+export function insertThings(db: Db, rows: (typeof things.$inferInsert)[]) {
+  return chunks(rows, perInsert(things)).map((c) => db.insert(things).values(c))
+}
+export function insertChannels(db: Db, rows: (typeof channels.$inferInsert)[]) {
+  return chunks(rows, perInsert(channels)).map((c) => db.insert(channels).values(c))
+}
+export function insertConnections(db: Db, rows: (typeof connections.$inferInsert)[]) {
+  return chunks(rows, perInsert(connections)).map((c) => db.insert(connections).values(c))
+}
+export function insertConfigs(db: Db, rows: (typeof bootstrapConfigs.$inferInsert)[]) {
+  return chunks(rows, perInsert(bootstrapConfigs)).map((c) => db.insert(bootstrapConfigs).values(c))
+}
+export function insertConfigChannels(db: Db, rows: (typeof bootstrapChannels.$inferInsert)[]) {
+  return chunks(rows, perInsert(bootstrapChannels)).map((c) => db.insert(bootstrapChannels).values(c))
+}
+export function insertCerts(db: Db, rows: (typeof certs.$inferInsert)[]) {
+  return chunks(rows, perInsert(certs)).map((c) => db.insert(certs).values(c))
+}
