@@ -36,6 +36,8 @@ export default defineConfig({
             ...Object.fromEntries(devVarKeys.map((k) => [k, ''])),
             TEST_MIGRATIONS: await readD1Migrations('migrations'),
             TEST_LAYOUT_FILES: layoutFiles,
+            // wrangler.toml as committed: a test runs the deploy guard on it.
+            TEST_WRANGLER_TOML: readFileSync('wrangler.toml', 'utf8'),
             MF_AUTH_SECRET: 'test-secret-test-secret-test-secret-0123456789',
             MF_USERS_ADMIN_EMAIL: 'admin@fluxgate.test',
             MF_USERS_ADMIN_PASSWORD: 'admin-password-for-tests',

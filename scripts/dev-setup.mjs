@@ -18,7 +18,13 @@ function presentKeys(text) {
 
 const existing = existsSync(file) ? readFileSync(file, 'utf8') : ''
 const have = presentKeys(existing)
-const wanted = await devSecrets({ randomSecret: () => randomBytes(32).toString('base64url') })
+const wanted = {
+  ...(await devSecrets({ randomSecret: () => randomBytes(32).toString('base64url') })),
+  // Outgoing mail (the console's reset links) is kept for GET /dev/mailbox instead of being sent.
+  // Development only: the Worker refuses it unless FLUXGATE_PUBLIC_URL is a loopback URL, and
+  // `npm run deploy:check` refuses a wrangler.toml that sets it.
+  FLUXGATE_DEV_MAILBOX: '1',
+}
 const added = []
 let out = existing
 for (const [key, value] of Object.entries(wanted)) {

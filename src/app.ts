@@ -8,6 +8,7 @@ import { broker } from './broker/routes'
 import { certs } from './certs/routes'
 import { channels } from './channels/routes'
 import { consoleSite } from './console/routes'
+import { devMailbox } from './dev/mailbox'
 import type { AppEnv } from './env'
 import { health, VERSION } from './health/routes'
 import { keys } from './keys/routes'
@@ -99,6 +100,8 @@ export function createApp() {
   app.route('/', provision)
   app.route('/', broker)
   app.route('/', consoleSite)
+  // Local development only (FLUXGATE_DEV_MAILBOX); not in the OpenAPI document.
+  app.route('/', devMailbox)
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

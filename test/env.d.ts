@@ -6,6 +6,8 @@ declare global {
       TEST_MIGRATIONS: D1Migration[]
       /** layouts/*.toml by name, read on the Node side (vitest.config.ts). */
       TEST_LAYOUT_FILES: Record<string, string>
+      /** wrangler.toml's text, read on the Node side (vitest.config.ts). */
+      TEST_WRANGLER_TOML: string
       MF_AUTH_SECRET: string
       MF_USERS_ADMIN_EMAIL: string
       MF_USERS_ADMIN_PASSWORD: string

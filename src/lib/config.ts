@@ -160,6 +160,23 @@ const httpUrl = (name: string, kind: 'base' | 'page') =>
     return kind === 'base' ? text.replace(/\/+$/, '') : text
   })
 
+/** Whether `url` points at this machine: localhost (or a name under it), 127.0.0.0/8 or [::1]. */
+export function isLoopbackUrl(url: string | undefined): boolean {
+  if (url === undefined) return false
+  let host: string
+  try {
+    host = new URL(url).hostname.toLowerCase()
+  } catch {
+    return false
+  }
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  )
+}
+
 /**
  * Every setting, parsed once per isolate. Names follow Mainflux's MF_* variables where one exists.
  * The README's configuration table mirrors this schema.
@@ -186,6 +203,9 @@ export const configSchema = z.object({
     'FLUXGATE_SESSION_CACHE_TTL must be 0 (cache off) or between 60 (the KV minimum) and 3600',
   ),
   MF_EMAIL_FROM: z.string().default('fluxgate@localhost'),
+  // Local development only: outgoing mail is kept in KV for `GET /dev/mailbox` instead of being
+  // sent (src/lib/mail.ts). Refused unless FLUXGATE_PUBLIC_URL is a loopback URL.
+  FLUXGATE_DEV_MAILBOX: goBool('FLUXGATE_DEV_MAILBOX'),
   MF_MAIL_TRANSPORT: z.enum(['send_email', 'log', 'memory']).optional(),
   FLUXGATE_MAX_BODY_BYTES: intString(LIMITS.bodyBytes, 1024),
   // Seconds a thing-access cache entry lives in KV (KV's minimum is 60); 0 turns the cache off.
@@ -312,6 +332,14 @@ export const configSchema = z.object({
     }),
   FLUXGATE_THROTTLE_TRUSTED_IPS: addressList('FLUXGATE_THROTTLE_TRUSTED_IPS'),
 }).superRefine((c, ctx) => {
+  if (c.FLUXGATE_DEV_MAILBOX === true && !isLoopbackUrl(c.FLUXGATE_PUBLIC_URL)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['FLUXGATE_DEV_MAILBOX'],
+      message:
+        'FLUXGATE_DEV_MAILBOX is for local development only: it needs FLUXGATE_PUBLIC_URL to be a loopback URL (localhost, 127.0.0.1, [::1])',
+    })
+  }
   if ((c.MF_PROVISION_USER === undefined) !== (c.MF_PROVISION_PASSWORD === undefined)) {
     ctx.addIssue({
       code: 'custom',

@@ -58,7 +58,46 @@ const memoryMailer: Mailer = {
   },
 }
 
+/** A message as `GET /dev/mailbox` lists it. */
+export interface StoredMail extends Mail {
+  at: string
+}
+
+/** How long the dev mailbox keeps a message (seconds; KV's minimum TTL is 60). */
+export const DEV_MAILBOX_TTL = 600
+const MAILBOX_PREFIX = 'devmail:'
+/** Keys sort newest first: the time counted down from a far future, then a random suffix. */
+const FAR = 9_999_999_999_999
+const mailboxPrefix = (to: string) => `${MAILBOX_PREFIX}${encodeURIComponent(to.trim().toLowerCase())}:`
+
+/**
+ * FLUXGATE_DEV_MAILBOX=1 (local development only, see config.ts): each message is kept in KV for
+ * DEV_MAILBOX_TTL seconds, under its recipient, instead of being sent.
+ */
+function devMailboxMailer(kv: KVNamespace): Mailer {
+  return {
+    async send(mail) {
+      const now = Date.now()
+      const stored: StoredMail = { to: mail.to, subject: mail.subject, text: mail.text, at: new Date(now).toISOString() }
+      const key = `${mailboxPrefix(mail.to)}${String(FAR - now).padStart(13, '0')}:${crypto.randomUUID()}`
+      await kv.put(key, JSON.stringify(stored), { expirationTtl: DEV_MAILBOX_TTL })
+    },
+  }
+}
+
+/** The dev mailbox's messages to `to` (case-insensitive), newest first (at most 50). */
+export async function readDevMailbox(kv: KVNamespace, to: string): Promise<StoredMail[]> {
+  const { keys } = await kv.list({ prefix: mailboxPrefix(to), limit: 50 })
+  if (keys.length === 0) return []
+  const values = await kv.get(
+    keys.map((k) => k.name),
+    'json',
+  )
+  return keys.map((k) => values.get(k.name) as StoredMail | null).filter((m): m is StoredMail => m !== null)
+}
+
 export function createMailer(env: Bindings, config: Config): Mailer {
+  if (config.FLUXGATE_DEV_MAILBOX) return devMailboxMailer(env.CACHE)
   const transport = config.MF_MAIL_TRANSPORT ?? (env.SEND_EMAIL ? 'send_email' : 'log')
   if (transport === 'memory') return memoryMailer
   if (transport === 'send_email' && env.SEND_EMAIL) return bindingMailer(env.SEND_EMAIL, config.MF_EMAIL_FROM)

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# `npm run test:console`: the console's browser tests (vitest.console.config.ts) in headless Debian
+# Chromium (/usr/bin/chromium, driven by playwright-core; no browser is ever downloaded) against the
+# Worker as `npm start` serves it (wrangler dev, static assets included). Installs the apt package
+# chromium when it is missing and this runs as root; otherwise says what is missing and fails.
+# Whatever happens, every process it started (wrangler, workerd, chromium) is stopped by the PIDs
+# it recorded. Arguments go to vitest (e.g. --reporter=json --outputFile.json=FILE).
+set -uo pipefail
+cd "$(dirname "$0")/../../.."
+
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "console-e2e: installing chromium with apt-get"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null ||
+      { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null; } ||
+      { echo "console-e2e: apt-get could not install chromium"; exit 1; }
+  else
+    echo "console-e2e: /usr/bin/chromium is missing. Install the Debian package chromium (apt-get install chromium, as root) and re-run; the tests never download a browser."
+    exit 1
+  fi
+fi
+
+run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/fluxgate-console-e2e.XXXXXX")"
+pidfile="$run_tmp/pids"
+: > "$pidfile"
+export FLUXGATE_E2E_PIDFILE="$pidfile" TMPDIR="$run_tmp"
+
+# Each line is "<pid> <start time>"; a PID whose start time differs was reused: left alone.
+alive() { [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20)" = "$2" ]; }
+cleanup() {
+  local sig pid start
+  for sig in TERM KILL; do
+    while read -r pid start; do
+      if alive "$pid" "$start"; then kill "-$sig" -- "-$pid" 2>/dev/null || kill "-$sig" "$pid" 2>/dev/null; fi
+    done < "$pidfile"
+    [ "$sig" = TERM ] && for _ in $(seq 1 50); do
+      left=0
+      while read -r pid start; do alive "$pid" "$start" && left=1; done < "$pidfile"
+      [ "$left" = 0 ] && break
+      sleep 0.2
+    done
+  done
+  rm -rf "$run_tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+node scripts/build-console.mjs || exit 1
+npx vitest run --config vitest.console.config.ts "$@"

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config'
+
+// `npm run test:console` (test/e2e/console/run.sh): the console's browser tests, in Node (not the
+// workers pool), against `wrangler dev` started once by the globalSetup. Files end in .e2e.ts
+// under test/e2e/console/, which the main config (test/**/*.test.ts) never picks up.
+export default defineConfig({
+  test: {
+    include: ['test/e2e/console/**/*.e2e.ts'],
+    environment: 'node',
+    globalSetup: ['test/e2e/console/setup.ts'],
+    fileParallelism: false,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    teardownTimeout: 60_000,
+  },
+})
