@@ -74,10 +74,10 @@ export async function open(page: Page, path: string) {
 /** axe-core's serious and critical violations on the current page (injected without a tag, so the CSP stays as it is). */
 export async function axeViolations(page: Page) {
   await page.evaluate(AXE_SOURCE)
-  const results = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe
-    return axe.run(document, { resultTypes: ['violations'] })
-  })
+  // Strings: this runs in the page (the e2e tsconfig has no DOM types).
+  const results = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")) as {
+    violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[]
+  }
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`)
@@ -85,7 +85,7 @@ export async function axeViolations(page: Page) {
 
 /** How far the page scrolls sideways (0 when it does not). */
 export const sidewaysOverflow = (page: Page) =>
-  page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+  page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as Promise<number>
 
 /**
  * The checks of one page state, at desktop and at 360 px: axe, no sideways scroll at 360 px, no
@@ -96,7 +96,7 @@ export async function checkPage(page: Page & { errors: string[] }, name: string)
   for (const [size, viewport] of [['desktop', DESKTOP], ['360', PHONE]] as const) {
     await page.setViewportSize(viewport)
     // One frame for layout after the resize.
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))))
+    await page.evaluate('new Promise((r) => requestAnimationFrame(() => r(null)))')
     expect(await axeViolations(page), `${name} at ${size}: axe serious/critical violations`).toEqual([])
     if (size === '360') expect(await sidewaysOverflow(page), `${name} scrolls sideways at 360 px`).toBeLessThanOrEqual(0)
     await page.screenshot({ path: join(SCREENSHOTS, `${name}-${size}.png`), fullPage: true })
@@ -138,5 +138,6 @@ export async function apiCall(method: string, path: string, token: string | unde
 }
 
 /** The console's session token, read from sessionStorage (where the console keeps it). */
-export const sessionToken = (page: Page) => page.evaluate(() => sessionStorage.getItem('fluxgate.console.token'))
+export const sessionToken = (page: Page) =>
+  page.evaluate("sessionStorage.getItem('fluxgate.console.token')") as Promise<string | null>
 

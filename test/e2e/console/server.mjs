@@ -35,6 +35,7 @@ const dotenv = (vars) =>
  * Starts `wrangler dev` on 127.0.0.1:<free port>. `settings` go on top of the development
  * secrets. Returns the origin, the admin credentials and `stop()` (safe to call more than once).
  */
+/** @param {{ root: string, settings?: Record<string, string>, log?: (message: string) => void }} opts */
 export async function startConsoleWorker({ root, settings = {}, log = () => {} }) {
   const dir = mkdtempSync(join(tmpdir(), 'fluxgate-console-'))
   const port = await freePort()
