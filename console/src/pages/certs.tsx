@@ -73,7 +73,7 @@ export function CertsPage() {
       {!thing && <p>Choose a thing to see its certificates.</p>}
       {list.data && (
         <>
-          <div class="scroll">
+          <div class="scroll" tabIndex={0} role="region" aria-label="Certificates table">
             <table>
               <caption>Certificates ({list.data.total})</caption>
               <thead>
