@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { webcrypto } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
@@ -16,6 +17,12 @@ const layoutFiles = Object.fromEntries(
     .filter((f) => f.endsWith('.toml'))
     .map((f) => [f.slice(0, -'.toml'.length), readFileSync(`layouts/${f}`, 'utf8')]),
 )
+
+// wrangler.toml's [assets] folder (the built console) must exist before the test Worker is made;
+// `npm test` builds it in pretest, this covers `npx vitest run <file>` (a no-op when up to date).
+if (spawnSync(process.execPath, ['scripts/build-console.mjs'], { stdio: 'inherit' }).status !== 0) {
+  throw new Error('console build failed (node scripts/build-console.mjs)')
+}
 
 export default defineConfig({
   plugins: [

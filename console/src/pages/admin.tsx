@@ -27,7 +27,7 @@ export function AdminPage() {
       <ErrorBox error={list.error} />
       {list.data && (
         <>
-          <div class="scroll">
+          <div class="scroll" tabIndex={0} role="region" aria-label="Users table">
             <table>
               <caption>Users ({list.data.total})</caption>
               <thead>

@@ -73,7 +73,7 @@ export function CertsPage() {
       {!thing && <p>Choose a thing to see its certificates.</p>}
       {list.data && (
         <>
-          <div class="scroll">
+          <div class="scroll" tabIndex={0} role="region" aria-label="Certificates table">
             <table>
               <caption>Certificates ({list.data.total})</caption>
               <thead>
@@ -141,7 +141,7 @@ export function CertsPage() {
           Download CA certificate
         </button>
         <button type="button" disabled={files.busy} onClick={() => files.run(async () => download('fluxgate.crl.pem', await rawText('/certs/crl?format=pem')))}>
-          Download CRL
+          Download CRL (PEM)
         </button>
       </div>
       {revoke.busy && <Notice>Revoking…</Notice>}

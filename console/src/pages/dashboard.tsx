@@ -81,7 +81,7 @@ export function DashboardPage() {
           {d.failures.length === 0 ? (
             <p>No bootstrap failures.</p>
           ) : (
-            <div class="scroll">
+            <div class="scroll" tabIndex={0} role="region" aria-label="Failures table">
               <table>
                 <caption>Latest bootstrap failures</caption>
                 <thead>

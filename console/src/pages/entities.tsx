@@ -162,7 +162,7 @@ function EntityPage({ kind }: { kind: Kind }) {
       <ErrorBox error={filterError ?? list.error} />
       {list.data && (
         <>
-          <div class="scroll">
+          <div class="scroll" tabIndex={0} role="region" aria-label={`${kind.Many} table`}>
             <table>
               <caption>{`${kind.Many} (${list.data.total})`}</caption>
               <thead>

@@ -53,7 +53,7 @@ export function GatewaysPage() {
       <ErrorBox error={list.error ?? act.error} />
       {list.data && (
         <>
-          <div class="scroll">
+          <div class="scroll" tabIndex={0} role="region" aria-label="Gateways table">
             <table>
               <caption>Bootstrap configs ({list.data.total})</caption>
               <thead>

@@ -51,7 +51,7 @@ export function KeysPage() {
       <ErrorBox error={list.error ?? revoke.error} />
       {list.data && (
         <>
-          <div class="scroll">
+          <div class="scroll" tabIndex={0} role="region" aria-label="API keys table">
             <table>
               <caption>API keys ({list.data.total})</caption>
               <thead>

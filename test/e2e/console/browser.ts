@@ -119,6 +119,7 @@ export async function signedIn(page: Page, email = `user-${crypto.randomUUID().s
   await page.getByLabel('Password', { exact: true }).fill(password)
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.getByRole('navigation', { name: 'Main' }).waitFor()
+  await expect.poll(() => new URL(page.url()).pathname).not.toBe('/console/signin')
   return { email, password }
 }
 

@@ -149,7 +149,7 @@ describe('console journey', () => {
     expect(await certRow.getByRole('button', { name: 'Revoke', exact: true }).count()).toBe(0)
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Download CRL (PEM)' }).click(),
+      page.getByRole('button', { name: 'Download CRL' }).click(),
     ])
     const crlPem = readFileSync((await download.path())!, 'utf8')
     const crl = new X509Crl(crlPem)
@@ -164,7 +164,9 @@ describe('console journey', () => {
     const secret = await page.getByLabel('API key secret').inputValue()
     expect((await apiCall('GET', '/things?limit=1', secret)).status).toBe(200)
     await checkPage(page, 'journey-key-created')
-    const keyRow = main(page).getByRole('row').filter({ has: page.getByRole('button', { name: 'Revoke', exact: true }) }).first()
+    const keys = (await apiCall('GET', '/keys', token)).body.keys as { id: string }[]
+    expect(keys).toHaveLength(1)
+    const keyRow = main(page).getByRole('row').filter({ hasText: keys[0]!.id })
     await keyRow.getByRole('button', { name: 'Revoke', exact: true }).click()
     await keyRow.getByRole('button', { name: 'Confirm revoke', exact: true }).click()
     await expect.poll(async () => (await apiCall('GET', '/things?limit=1', secret)).status).toBe(401)
