@@ -6,12 +6,15 @@ import { bootstrap } from './bootstrap/routes'
 import { broker } from './broker/routes'
 import { certs } from './certs/routes'
 import { channels } from './channels/routes'
+import { connections } from './connections/routes'
 import type { AppEnv } from './env'
 import { health, VERSION } from './health/routes'
 import { keys } from './keys/routes'
 import { loadConfig } from './lib/config'
+import { assembleHooks } from './deps'
 import { cors } from './lib/cors'
 import { AppError, notFoundJson, onError } from './lib/errors'
+import { installHooks } from './lib/hooks'
 import { LIMITS } from './lib/limits'
 import { newRouter } from './lib/openapi'
 import { hasInvalidPercentUtf8 } from './lib/unicode'
@@ -34,6 +37,7 @@ function pathRegex(path: string): RegExp {
 }
 
 export function createApp() {
+  installHooks(assembleHooks())
   const app = newRouter()
 
   // One middleware in front of every route (each extra one costs a dispatch on every request):
@@ -87,6 +91,8 @@ export function createApp() {
   // Before things: GET /things/{id} would otherwise match /things/configs.
   app.route('/', bootstrap)
   app.route('/', things)
+  // Between things and channels, where its URLs were registered before.
+  app.route('/', connections)
   app.route('/', channels)
   app.route('/', certs)
   app.route('/', provision)

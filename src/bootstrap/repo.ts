@@ -14,7 +14,8 @@ import { type Db, errorMentions, isUniqueViolation } from '../db/client'
 import { bootstrapChannels, bootstrapConfigs, channels, connections, things } from '../db/schema'
 import { AppError } from '../lib/errors'
 import { likeContains } from '../lib/page'
-import * as thingsRepo from '../things/repo'
+import * as connectionsRepo from '../connections/repo'
+import { allOwned, idList } from '../lib/query'
 
 export type ConfigRow = typeof bootstrapConfigs.$inferSelect
 
@@ -258,18 +259,18 @@ export function remove(db: Db, owner: string, id: string) {
  */
 export function followConnections(db: Db, owner: string, configId: string, next: readonly string[]) {
   const active = stateIs(configId, owner, 1)
-  const dropped = thingsRepo
+  const dropped = connectionsRepo
     .disconnect(
       db,
       owner,
       configChannelIds(configId),
       [configId],
       false,
-      and(sql`${connections.channelId} NOT IN ${thingsRepo.idList(next)}`, active),
+      and(sql`${connections.channelId} NOT IN ${idList(next)}`, active),
     )
     .returning({ channelId: connections.channelId })
   const added =
-    next.length > 0 ? thingsRepo.connect(db, owner, next, [configId], false, active) : undefined
+    next.length > 0 ? connectionsRepo.connect(db, owner, next, [configId], false, active) : undefined
   return { dropped, added }
 }
 
@@ -281,7 +282,7 @@ export function followConnections(db: Db, owner: string, configId: string, next:
  */
 export function activate(db: Db, owner: string, configId: string) {
   return [
-    thingsRepo.connect(
+    connectionsRepo.connect(
       db,
       owner,
       configChannelIds(configId),
@@ -299,7 +300,7 @@ export function activate(db: Db, owner: string, configId: string) {
  */
 export function deactivate(db: Db, owner: string, configId: string) {
   return [
-    thingsRepo
+    connectionsRepo
       .disconnect(db, owner, configChannelIds(configId), [configId], false, stateIs(configId, owner, 1))
       .returning({ channelId: connections.channelId }),
     updateState(db, owner, configId, 0),
@@ -411,17 +412,17 @@ export function deactivateOnDisconnect(
   const conds: SQL[] = [
     eq(bootstrapConfigs.owner, owner),
     eq(bootstrapConfigs.state, 1),
-    sql`${bootstrapConfigs.thingId} IN ${thingsRepo.idList(thingIds)}`,
+    sql`${bootstrapConfigs.thingId} IN ${idList(thingIds)}`,
     sql`EXISTS (SELECT 1 FROM ${bootstrapChannels} INNER JOIN ${connections}
       ON ${connections.channelId} = ${bootstrapChannels.channelId}
         AND ${connections.thingId} = ${bootstrapChannels.configId}
       WHERE ${bootstrapChannels.configId} = ${bootstrapConfigs.thingId}
-        AND ${bootstrapChannels.channelId} IN ${thingsRepo.idList(channelIds)})`,
+        AND ${bootstrapChannels.channelId} IN ${idList(channelIds)})`,
   ]
   if (requireAll) {
     conds.push(
-      thingsRepo.allOwned(channels, owner, channelIds),
-      thingsRepo.allOwned(things, owner, thingIds),
+      allOwned(channels, owner, channelIds),
+      allOwned(things, owner, thingIds),
     )
   }
   return db

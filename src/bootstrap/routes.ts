@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi'
-import { requireUser, thingKeyFromHeader } from '../lib/auth'
+import { requireUser } from '../auth'
+import { thingKeyFromHeader } from '../lib/auth'
 import { deps } from '../lib/context'
 import {
   errorResponses,

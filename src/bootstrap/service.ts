@@ -10,10 +10,10 @@ import { makeThrottles } from '../throttle'
 import type { Status } from '../throttle/object'
 import { invalidateAccess } from '../things/cache'
 import * as thingsRepo from '../things/repo'
-import { batchAll, newThingRow } from '../things/service'
-import { answerBody, channelView, etagOf, orderChannels } from './answer'
+import { allSettledOrThrow, batchAll } from '../lib/batch'
+import { channelView, newThingRow } from '../lib/views'
+import { answerBody, etagOf, orderChannels } from './answer'
 import {
-  allSettledOrThrow,
   type AnswerLookup,
   type CachedAnswer,
   invalidateAnswers,

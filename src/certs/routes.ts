@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi'
-import { requireUser } from '../lib/auth'
+import { requireUser } from '../auth'
 import { deps } from '../lib/context'
 import { errorResponses, jsonBody, jsonContent, newRouter, userAuth } from '../lib/openapi'
 import {

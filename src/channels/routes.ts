@@ -1,7 +1,6 @@
 import { createRoute } from '@hono/zod-openapi'
-import { requireUser } from '../lib/auth'
+import { requireUser } from '../auth'
 import { deps } from '../lib/context'
-import { connectedFlag } from '../lib/page'
 import {
   errorResponses,
   jsonBody,
@@ -10,7 +9,7 @@ import {
   newRouter,
   userAuth,
 } from '../lib/openapi'
-import { connectedQuery, idParam, listQuery } from '../things/schema'
+import { idParam, listQuery } from '../things/schema'
 import {
   channelRes,
   channelsPageRes,
@@ -135,31 +134,5 @@ channels.openapi(
   async (c) => {
     await service(c).removeChannel(c.var.identity, c.req.valid('param').id)
     return c.body(null, 204)
-  },
-)
-
-channels.openapi(
-  createRoute({
-    method: 'get',
-    path: '/things/{id}/channels',
-    tags: ['connections'],
-    summary: 'Channels connected (or, with connected=false, not connected) to a thing',
-    security: userAuth,
-    middleware: [requireUser] as const,
-    request: { params: idParam, query: connectedQuery },
-    responses: {
-      200: jsonContent(channelsPageRes, 'A page of channels'),
-      ...errorResponses(400, 401, 404),
-    },
-  }),
-  async (c) => {
-    const q = c.req.valid('query')
-    const page = await service(c).listChannelsByThing(
-      c.var.identity,
-      c.req.valid('param').id,
-      q,
-      connectedFlag(q),
-    )
-    return c.json(page, 200)
   },
 )

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi'
-import { requireLogin, requireUser } from '../lib/auth'
+import { requireLogin, requireUser } from '../auth'
 import { deps } from '../lib/context'
 import { errorResponses, jsonBody, jsonContent, newRouter, userAuth } from '../lib/openapi'
 import { createKeyReq, issuedKeyRes, keyIdParam, keyRes, keysPageQuery, keysPageRes } from './schema'

@@ -5,6 +5,7 @@ import { certCn, externalKeyHash } from '../bootstrap/service'
 import * as certsRepo from '../certs/repo'
 import { type Issued, makeCertsService } from '../certs/service'
 import * as channelsRepo from '../channels/repo'
+import * as connectionsRepo from '../connections/repo'
 import { channelView } from '../channels/service'
 import { errorMentions, isUniqueViolation } from '../db/client'
 import type { Identity } from '../env'
@@ -332,7 +333,7 @@ export function makeProvisionService(deps: ProvisionDeps) {
         ),
       )
     }
-    if (p.pairs.length > 0) out.push(thingsRepo.connectPairs(db, p.owner, p.pairs))
+    if (p.pairs.length > 0) out.push(connectionsRepo.connectPairs(db, p.owner, p.pairs))
     if (issued.length > 0)
       out.push(
         ...certsRepo.saveAll(

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { LIMITS } from '../lib/limits'
+import { jsonBody } from '../lib/openapi'
 import { newKeyProblem } from '../lib/thingkey'
 import { STORED_METADATA_DEPTH, withinDepth } from '../lib/metadata'
 import {
@@ -197,3 +198,11 @@ export type UpdateThingReq = z.output<typeof updateThingReq>
 export type ListQuery = z.output<typeof listQuery>
 export type ConnectedQuery = z.output<typeof connectedQuery>
 export type Metadata = z.output<typeof metadataObject>
+
+/** The identify and access-by-key body: optional, as the key may come in `Authorization`. */
+export const identityBody = { ...jsonBody(identityReq), required: false }
+
+/** 0.12.1's deprecation header on the single-item create and connect routes. */
+export const deprecationHeader = {
+  'Warning-Deprecated': { description: 'Kept from 0.12.1', schema: { type: 'string' as const } },
+}

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { requireUser } from '../lib/auth'
+import { requireUser } from '../auth'
 import { deps } from '../lib/context'
 import { createMailer } from '../lib/mail'
 import {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import * as bootstrapRepo from '../../src/bootstrap/repo'
 import { createDb } from '../../src/db/client'
 import * as repo from '../../src/provision/repo'
-import * as thingsRepo from '../../src/things/repo'
+import * as connectionsRepo from '../../src/connections/repo'
 
 // The statements of a mapping run in every POST /mapping: each must find its rows by key, never
 // walk the owner's things or channels (the bench owner has thousands).
@@ -34,7 +34,7 @@ function expectKeyLookups(lines: string[]) {
 describe('query plans of a mapping', () => {
   it('connectPairs: the pairs outside, primary-key lookups of channel and thing inside', async () => {
     const lines = await plan(
-      thingsRepo.connectPairs(db, owner, [
+      connectionsRepo.connectPairs(db, owner, [
         [id(), id()],
         [id(), id()],
       ]),
