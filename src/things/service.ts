@@ -40,136 +40,145 @@ export function makeThingsService(deps: Deps) {
   const hooks = hooksOf(deps)
   const cache = makeThingCache(env.CACHE, config.FLUXGATE_CACHE_TTL, waitUntil)
 
+  /**
+   * Creates things for the caller (all or nothing, one D1 batch) and returns them with their
+   * generated ids and keys. `bulk` says the request was a list (errors then name the item).
+   * @throws AppError('conflict') when a key is already in use (also within the request);
+   *   AppError('malformed_entity') for a key the configured CN does not allow.
+   */
+  async function createThings(identity: Identity, reqs: CreateThingReq[], bulk = false): Promise<ThingView[]> {
+    reqs.forEach((r, i) => r.key && checkNewKey(r.key, config.MF_CERTS_CN, bulk ? i : undefined))
+    const createdAt = Date.now()
+    const rows = reqs.map((r) => newThingRow(identity.userId, r, createdAt))
+    await batchAll(db, repo.save(db, rows)).catch(keyTaken)
+    return rows.map(thingView)
+  }
+
+  /**
+   * One of the caller's things.
+   * @throws AppError('not_found') for an unknown id or another owner's thing.
+   */
+  async function viewThing(identity: Identity, id: string): Promise<ThingView> {
+    const row = await repo.retrieveById(db, identity.userId, id).get()
+    if (!row) throw new AppError('not_found', 'thing not found')
+    return thingView(row)
+  }
+
+  /** A page of the caller's things with the name and metadata filters (one D1 round trip). */
+  async function listThings(identity: Identity, q: PageQuery) {
+    const [rows, [total]] = await db.batch(repo.retrieveAll(db, identity.userId, q))
+    return {
+      total: total?.n ?? 0,
+      offset: q.offset,
+      limit: q.limit,
+      order: q.order,
+      direction: q.dir,
+      things: rows.map(thingView),
+    }
+  }
+
+  /**
+   * Replaces name and metadata of one of the caller's things (omitted fields are cleared).
+   * @throws AppError('not_found')
+   */
+  async function updateThing(identity: Identity, id: string, req: UpdateThingReq) {
+    const updated = await repo.update(db, identity.userId, id, {
+      name: req.name ?? '',
+      metadata: req.metadata ?? null,
+    })
+    if (updated.length === 0) throw new AppError('not_found', 'thing not found')
+  }
+
+  /**
+   * Gives a thing a new key. The old key fails identify and access checks from the very next
+   * request on: its cache entries are gone before this returns. What authenticates with the old
+   * key goes too, as the old key may be given to another thing: the thing's live certificates
+   * whose CN is the old key are revoked in the same batch (in Vault right after it), and its
+   * bootstrap config stops serving a client certificate whose CN is the old key (cleared with
+   * its private key). Giving a thing the key it has changes nothing.
+   * @throws AppError('not_found'); AppError('conflict') when the key belongs to another thing;
+   *   AppError('malformed_entity') for a key the configured CN does not allow.
+   */
+  async function updateKey(identity: Identity, id: string, key: string) {
+    checkNewKey(key, config.MF_CERTS_CN)
+    const owner = identity.userId
+    // One batch, in this order: the old key is read, the other domains' statements run (the
+    // certificates and the bootstrap certificate bound to the old key are revoked / cleared:
+    // they compare with the key before the update, and are guarded by the thing being the
+    // caller's), and the key is replaced.
+    const reactions = await prepare(hooks.thingKeyChanged, deps, { owner, thingId: id, key })
+    const results: unknown[] = await batchAll(db, [
+      repo.retrieveKey(db, owner, id),
+      ...reactions.statements,
+      repo.updateKey(db, owner, id, key),
+    ]).catch(keyTaken)
+    const [before] = results[0] as { key: string }[]
+    const updated = results.at(-1) as { id: string }[]
+    if (!before || updated.length === 0) throw new AppError('not_found', 'thing not found')
+    await allSettledOrThrow([
+      invalidateAccess(env.CACHE, { things: [{ id, key: before.key }] }),
+      reactions.after(results.slice(1, -1), { oldKey: before.key }),
+    ])
+  }
+
+  /**
+   * Removes one of the caller's things; its connections go with it and its cache entries are
+   * gone before this returns.
+   * @throws AppError('not_found')
+   */
+  async function removeThing(identity: Identity, id: string) {
+    const owner = identity.userId
+    // One batch: the other domains' statements first (certificates revoked, guarded by the thing
+    // being the caller's; the bootstrap config's external id read before the cascade takes it),
+    // then the thing, with connections and bootstrap config by cascade.
+    const reactions = await prepare(hooks.thingRemoved, deps, { owner, thingId: id })
+    const results: unknown[] = await batchAll(db, [...reactions.statements, repo.remove(db, owner, id)])
+    const row = (results.at(-1) as { key: string }[])[0]
+    if (!row) throw new AppError('not_found', 'thing not found')
+    await allSettledOrThrow([
+      invalidateAccess(env.CACHE, { things: [{ id, key: row.key }] }),
+      reactions.after(results.slice(0, -1)),
+    ])
+  }
+
+  /**
+   * The id of the thing holding `key`: from KV when cached, else one D1 query. `guards` (lock
+   * markers of the caller's throttles) are read with the first KV read and checked first.
+   * @throws AppError('unauthenticated') for a missing or unknown key; what a guard throws.
+   */
+  async function identify(key: string | undefined, guards: readonly Guard[] = []): Promise<string> {
+    if (!key) throw new AppError('unauthenticated', 'missing thing key')
+    const hit = await cache.identify(key, guards)
+    if (hit.id) return hit.id
+    const row = await repo.retrieveByKey(db, key).get()
+    cache.fillLater(hit.snap, { thingId: row?.id })
+    if (!row) throw new AppError('unauthenticated', 'unknown thing key')
+    return row.id
+  }
+
+  /**
+   * Whether `key` is the key of the thing `thingId` (a broker connect): from KV when cached
+   * (one bulk read, guards included), else one D1 query. Unknown keys and another thing's key
+   * are both false.
+   * @throws what a guard throws (see identify).
+   */
+  async function isKeyOf(thingId: string, key: string, guards: readonly Guard[] = []): Promise<boolean> {
+    if (!key || !thingId) return false
+    const hit = await cache.keyOfThing(thingId, key, guards)
+    if (hit.id) return true
+    const row = await repo.retrieveByKey(db, key).get()
+    cache.fillLater(hit.snap, { thingId: row?.id })
+    return row?.id === thingId
+  }
+
   return {
-    /**
-     * Creates things for the caller (all or nothing, one D1 batch) and returns them with their
-     * generated ids and keys. `bulk` says the request was a list (errors then name the item).
-     * @throws AppError('conflict') when a key is already in use (also within the request);
-     *   AppError('malformed_entity') for a key the configured CN does not allow.
-     */
-    async createThings(identity: Identity, reqs: CreateThingReq[], bulk = false): Promise<ThingView[]> {
-      reqs.forEach((r, i) => r.key && checkNewKey(r.key, config.MF_CERTS_CN, bulk ? i : undefined))
-      const createdAt = Date.now()
-      const rows = reqs.map((r) => newThingRow(identity.userId, r, createdAt))
-      await batchAll(db, repo.save(db, rows)).catch(keyTaken)
-      return rows.map(thingView)
-    },
-
-    /**
-     * One of the caller's things.
-     * @throws AppError('not_found') for an unknown id or another owner's thing.
-     */
-    async viewThing(identity: Identity, id: string): Promise<ThingView> {
-      const row = await repo.retrieveById(db, identity.userId, id).get()
-      if (!row) throw new AppError('not_found', 'thing not found')
-      return thingView(row)
-    },
-
-    /** A page of the caller's things with the name and metadata filters (one D1 round trip). */
-    async listThings(identity: Identity, q: PageQuery) {
-      const [rows, [total]] = await db.batch(repo.retrieveAll(db, identity.userId, q))
-      return {
-        total: total?.n ?? 0,
-        offset: q.offset,
-        limit: q.limit,
-        order: q.order,
-        direction: q.dir,
-        things: rows.map(thingView),
-      }
-    },
-
-    /**
-     * Replaces name and metadata of one of the caller's things (omitted fields are cleared).
-     * @throws AppError('not_found')
-     */
-    async updateThing(identity: Identity, id: string, req: UpdateThingReq) {
-      const updated = await repo.update(db, identity.userId, id, {
-        name: req.name ?? '',
-        metadata: req.metadata ?? null,
-      })
-      if (updated.length === 0) throw new AppError('not_found', 'thing not found')
-    },
-
-    /**
-     * Gives a thing a new key. The old key fails identify and access checks from the very next
-     * request on: its cache entries are gone before this returns. What authenticates with the old
-     * key goes too, as the old key may be given to another thing: the thing's live certificates
-     * whose CN is the old key are revoked in the same batch (in Vault right after it), and its
-     * bootstrap config stops serving a client certificate whose CN is the old key (cleared with
-     * its private key). Giving a thing the key it has changes nothing.
-     * @throws AppError('not_found'); AppError('conflict') when the key belongs to another thing;
-     *   AppError('malformed_entity') for a key the configured CN does not allow.
-     */
-    async updateKey(identity: Identity, id: string, key: string) {
-      checkNewKey(key, config.MF_CERTS_CN)
-      const owner = identity.userId
-      // One batch, in this order: the old key is read, the other domains' statements run (the
-      // certificates and the bootstrap certificate bound to the old key are revoked / cleared:
-      // they compare with the key before the update, and are guarded by the thing being the
-      // caller's), and the key is replaced.
-      const reactions = await prepare(hooks.thingKeyChanged, deps, { owner, thingId: id, key })
-      const results: unknown[] = await batchAll(db, [
-        repo.retrieveKey(db, owner, id),
-        ...reactions.statements,
-        repo.updateKey(db, owner, id, key),
-      ]).catch(keyTaken)
-      const [before] = results[0] as { key: string }[]
-      const updated = results.at(-1) as { id: string }[]
-      if (!before || updated.length === 0) throw new AppError('not_found', 'thing not found')
-      await allSettledOrThrow([
-        invalidateAccess(env.CACHE, { things: [{ id, key: before.key }] }),
-        reactions.after(results.slice(1, -1), { oldKey: before.key }),
-      ])
-    },
-
-    /**
-     * Removes one of the caller's things; its connections go with it and its cache entries are
-     * gone before this returns.
-     * @throws AppError('not_found')
-     */
-    async removeThing(identity: Identity, id: string) {
-      const owner = identity.userId
-      // One batch: the other domains' statements first (certificates revoked, guarded by the thing
-      // being the caller's; the bootstrap config's external id read before the cascade takes it),
-      // then the thing, with connections and bootstrap config by cascade.
-      const reactions = await prepare(hooks.thingRemoved, deps, { owner, thingId: id })
-      const results: unknown[] = await batchAll(db, [...reactions.statements, repo.remove(db, owner, id)])
-      const row = (results.at(-1) as { key: string }[])[0]
-      if (!row) throw new AppError('not_found', 'thing not found')
-      await allSettledOrThrow([
-        invalidateAccess(env.CACHE, { things: [{ id, key: row.key }] }),
-        reactions.after(results.slice(0, -1)),
-      ])
-    },
-
-    /**
-     * The id of the thing holding `key`: from KV when cached, else one D1 query. `guards` (lock
-     * markers of the caller's throttles) are read with the first KV read and checked first.
-     * @throws AppError('unauthenticated') for a missing or unknown key; what a guard throws.
-     */
-    async identify(key: string | undefined, guards: readonly Guard[] = []): Promise<string> {
-      if (!key) throw new AppError('unauthenticated', 'missing thing key')
-      const hit = await cache.identify(key, guards)
-      if (hit.id) return hit.id
-      const row = await repo.retrieveByKey(db, key).get()
-      cache.fillLater(hit.snap, { thingId: row?.id })
-      if (!row) throw new AppError('unauthenticated', 'unknown thing key')
-      return row.id
-    },
-
-    /**
-     * Whether `key` is the key of the thing `thingId` (a broker connect): from KV when cached
-     * (one bulk read, guards included), else one D1 query. Unknown keys and another thing's key
-     * are both false.
-     * @throws what a guard throws (see identify).
-     */
-    async isKeyOf(thingId: string, key: string, guards: readonly Guard[] = []): Promise<boolean> {
-      if (!key || !thingId) return false
-      const hit = await cache.keyOfThing(thingId, key, guards)
-      if (hit.id) return true
-      const row = await repo.retrieveByKey(db, key).get()
-      cache.fillLater(hit.snap, { thingId: row?.id })
-      return row?.id === thingId
-    },
+    createThings,
+    viewThing,
+    listThings,
+    updateThing,
+    updateKey,
+    removeThing,
+    identify,
+    isKeyOf,
   }
 }
