@@ -7,6 +7,7 @@ import { bootstrap } from './bootstrap/routes'
 import { broker } from './broker/routes'
 import { certs } from './certs/routes'
 import { channels } from './channels/routes'
+import { connections } from './connections/routes'
 import { consoleSite } from './console/routes'
 import { devMailbox } from './dev/mailbox'
 import type { AppEnv } from './env'
@@ -14,8 +15,10 @@ import { health, VERSION } from './health/routes'
 import { imports } from './import/routes'
 import { keys } from './keys/routes'
 import { loadConfig } from './lib/config'
+import { assembleHooks } from './deps'
 import { cors } from './lib/cors'
 import { AppError, notFoundJson, onError } from './lib/errors'
+import { installHooks } from './lib/hooks'
 import { LIMITS } from './lib/limits'
 import { newRouter } from './lib/openapi'
 import { hasInvalidPercentUtf8 } from './lib/unicode'
@@ -41,6 +44,7 @@ function pathRegex(path: string): RegExp {
 export const SCALAR_SCRIPT = '/docs-assets/scalar-api-reference.js'
 
 export function createApp() {
+  installHooks(assembleHooks())
   const app = newRouter()
 
   // One middleware in front of every route (each extra one costs a dispatch on every request):
@@ -96,6 +100,8 @@ export function createApp() {
   app.route('/', overview)
   app.route('/', bootstrap)
   app.route('/', things)
+  // Between things and channels, where its URLs were registered before.
+  app.route('/', connections)
   app.route('/', channels)
   app.route('/', certs)
   app.route('/', provision)

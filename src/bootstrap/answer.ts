@@ -1,12 +1,6 @@
 import { sha256 } from '../lib/crypto'
-import { metadataView } from '../things/service'
+import { channelView } from '../lib/views'
 import type { ChannelRow } from './repo'
-
-export interface ChannelView {
-  id: string
-  name?: string
-  metadata?: Record<string, unknown>
-}
 
 const rank = (c: ChannelRow) => {
   const type = c.metadata?.type
@@ -22,10 +16,6 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
  */
 export function orderChannels(rows: readonly ChannelRow[]): ChannelRow[] {
   return [...rows].sort((a, b) => rank(a) - rank(b) || cmp(a.name, b.name) || cmp(a.id, b.id))
-}
-
-export function channelView(c: ChannelRow): ChannelView {
-  return { id: c.id, name: c.name || undefined, metadata: metadataView(c.metadata) }
 }
 
 /** What an answer is made of: the config, its thing's key, and its channels. */

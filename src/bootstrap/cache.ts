@@ -1,6 +1,5 @@
-import { b64url, randomBytes } from '../lib/crypto'
 import { AppError, logError } from '../lib/errors'
-import { withRetry } from '../lib/kv'
+import { MARKER_TTL, newEpoch, withRetry } from '../lib/kv'
 import { type Guard, guardKeys, readGuards, runGuards } from '../lib/guard'
 
 /*
@@ -32,16 +31,11 @@ const entryKey = (externalId: string) => `bs:${externalId}`
 const markerKey = (externalId: string) => `bsm:${externalId}`
 const GEN_KEY = 'bsg'
 
-/** Markers outlive entries by far; one that expires costs a single extra miss. */
-const MARKER_TTL = 30 * 24 * 3600
-
 /**
  * A write touching more configs than this renews the global generation instead of each marker
  * (Workers allow about 1,000 KV operations per request).
  */
 export const FANOUT_MAX = 200
-
-const newEpoch = () => b64url(randomBytes(9))
 
 /** A cached answer. */
 export interface CachedAnswer {
@@ -128,13 +122,6 @@ export async function invalidateAnswers(
  */
 export function markNew(kv: KVNamespace, externalId: string): Promise<unknown> {
   return kv.put(markerKey(externalId), newEpoch(), { expirationTtl: MARKER_TTL })
-}
-
-/** Runs every promise to the end and rethrows the first failure, if any. */
-export async function allSettledOrThrow(promises: Promise<unknown>[]): Promise<void> {
-  const results = await Promise.allSettled(promises)
-  const failed = results.find((r) => r.status === 'rejected')
-  if (failed) throw (failed as PromiseRejectedResult).reason
 }
 
 /**

@@ -1,20 +1,12 @@
-import {
-  and,
-  asc,
-  count,
-  eq,
-  getTableColumns,
-  isNotNull,
-  isNull,
-  ne,
-  sql,
-  type SQL,
-} from 'drizzle-orm'
+import { and, asc, count, eq, getTableColumns, sql, type SQL } from 'drizzle-orm'
 import { type Db, errorMentions, isUniqueViolation } from '../db/client'
-import { bootstrapChannels, bootstrapConfigs, channels, connections, things } from '../db/schema'
+import { bootstrapChannels, bootstrapConfigs, channels, things } from '../db/schema'
 import { AppError } from '../lib/errors'
 import { likeContains } from '../lib/page'
-import * as thingsRepo from '../things/repo'
+import { owned } from './repo-state'
+
+export * from './repo-reactions'
+export * from './repo-state'
 
 export type ConfigRow = typeof bootstrapConfigs.$inferSelect
 
@@ -29,19 +21,6 @@ export interface ChannelRow {
 }
 
 const withKey = { ...getTableColumns(bootstrapConfigs), thingKey: things.key }
-
-/** `(SELECT channel_id FROM bootstrap_channels WHERE config_id = ?)`: a config's channels. */
-export function configChannelIds(configId: string): SQL {
-  const { channelId, configId: config } = bootstrapChannels
-  return sql`SELECT ${channelId} FROM ${bootstrapChannels} WHERE ${config} = ${configId}`
-}
-
-/** True while the owner's config is in `state` (evaluated inside the statement that uses it). */
-export function stateIs(configId: string, owner: string, state: 0 | 1): SQL {
-  const c = bootstrapConfigs
-  return sql`EXISTS (SELECT 1 FROM ${c}
-    WHERE ${c.thingId} = ${configId} AND ${c.owner} = ${owner} AND ${c.state} = ${state})`
-}
 
 /**
  * Inserts a config. The thing id is resolved in SQL among the owner's things, so a thing that is
@@ -189,9 +168,6 @@ export function retrieveAll(db: Db, owner: string, f: ListFilter, offset: number
   ] as const
 }
 
-const owned = (owner: string, id: string) =>
-  and(eq(bootstrapConfigs.thingId, id), eq(bootstrapConfigs.owner, owner))
-
 /** Full replace of name and content; returns the external id (empty: not the owner's). */
 export function update(
   db: Db,
@@ -225,15 +201,6 @@ export function updateCerts(
     .returning({ externalId: bootstrapConfigs.externalId })
 }
 
-/** Sets the state unless it already is that; returns the external id when it changed. */
-export function updateState(db: Db, owner: string, id: string, state: 0 | 1) {
-  return db
-    .update(bootstrapConfigs)
-    .set({ state })
-    .where(and(owned(owner, id), ne(bootstrapConfigs.state, state)))
-    .returning({ externalId: bootstrapConfigs.externalId })
-}
-
 /** State and external id of the owner's config (batch it first to learn the state before). */
 export function retrieveState(db: Db, owner: string, id: string) {
   return db
@@ -248,186 +215,6 @@ export function remove(db: Db, owner: string, id: string) {
     .delete(bootstrapConfigs)
     .where(owned(owner, id))
     .returning({ externalId: bootstrapConfigs.externalId })
-}
-
-/**
- * The connect / disconnect statements that keep an active config's thing connected to exactly its
- * config channels, for a batch that replaces the channel list with `next`: connect the new ones,
- * disconnect the ones dropped. Both do nothing while the config is inactive; the disconnect returns
- * the channels it removed (for `invalidateAccess`). Place them before the link replacement.
- */
-export function followConnections(db: Db, owner: string, configId: string, next: readonly string[]) {
-  const active = stateIs(configId, owner, 1)
-  const dropped = thingsRepo
-    .disconnect(
-      db,
-      owner,
-      configChannelIds(configId),
-      [configId],
-      false,
-      and(sql`${connections.channelId} NOT IN ${thingsRepo.idList(next)}`, active),
-    )
-    .returning({ channelId: connections.channelId })
-  const added =
-    next.length > 0 ? thingsRepo.connect(db, owner, next, [configId], false, active) : undefined
-  return { dropped, added }
-}
-
-/**
- * Whitelisting as batch statements: connect the config's thing to every config channel and set
- * the state to 1. Both act only while the config is inactive, so repeating them is a no-op. Usable
- * in the batch that inserts the config (provision). The update returns the external id when the
- * state changed.
- */
-export function activate(db: Db, owner: string, configId: string) {
-  return [
-    thingsRepo.connect(
-      db,
-      owner,
-      configChannelIds(configId),
-      [configId],
-      false,
-      stateIs(configId, owner, 0),
-    ),
-    updateState(db, owner, configId, 1),
-  ] as const
-}
-
-/**
- * The reverse: disconnect the thing from its config channels (returning the channels it left, for
- * `invalidateAccess`) and set the state to 0; only while the config is active.
- */
-export function deactivate(db: Db, owner: string, configId: string) {
-  return [
-    thingsRepo
-      .disconnect(db, owner, configChannelIds(configId), [configId], false, stateIs(configId, owner, 1))
-      .returning({ channelId: connections.channelId }),
-    updateState(db, owner, configId, 0),
-  ] as const
-}
-
-// Statements other domains add to their own batches (things, channels), so the bootstrap answers
-// they affect are found in the same D1 round trip.
-
-/**
- * Key rotation: clears the client certificate and key of the owner's config for the thing when
- * the certificate's CN is the thing's current key and that is not `newKey`. Batch it BEFORE the
- * key update: the subquery must read the key being replaced. The CA certificate stays (it still
- * verifies other certificates). Returns the external id when it cleared something.
- */
-export function clearKeyBoundCert(db: Db, owner: string, thingId: string, newKey: string) {
-  return db
-    .update(bootstrapConfigs)
-    .set({ clientCert: null, clientKey: null, clientCertCn: null })
-    .where(
-      and(
-        owned(owner, thingId),
-        sql`${bootstrapConfigs.clientCertCn} = (SELECT ${things.key} FROM ${things}
-          WHERE ${things.id} = ${thingId} AND ${things.owner} = ${owner} AND ${things.key} <> ${newKey})`,
-      ),
-    )
-    .returning({ externalId: bootstrapConfigs.externalId })
-}
-
-/**
- * A client certificate stored before `client_cert_cn` existed (its CN unknown to SQL): batch it
- * with the key rotation, then `settleUntrackedCert` once the CN has been read.
- */
-export function retrieveUntrackedCert(db: Db, owner: string, thingId: string) {
-  return db
-    .select({ clientCert: bootstrapConfigs.clientCert })
-    .from(bootstrapConfigs)
-    .where(
-      and(
-        owned(owner, thingId),
-        isNotNull(bootstrapConfigs.clientCert),
-        isNull(bootstrapConfigs.clientCertCn),
-      ),
-    )
-}
-
-/**
- * For such a certificate, unchanged since it was read: clears it with its key (`clear`), or records
- * its CN so the next rotation decides in SQL.
- */
-export function settleUntrackedCert(
-  db: Db,
-  owner: string,
-  thingId: string,
-  clientCert: string,
-  outcome: { clear: true } | { clear: false; cn: string },
-) {
-  const set = outcome.clear
-    ? { clientCert: null, clientKey: null, clientCertCn: null }
-    : { clientCertCn: outcome.cn }
-  return db
-    .update(bootstrapConfigs)
-    .set(set)
-    .where(
-      and(
-        owned(owner, thingId),
-        eq(bootstrapConfigs.clientCert, clientCert),
-        isNull(bootstrapConfigs.clientCertCn),
-      ),
-    )
-    .returning({ externalId: bootstrapConfigs.externalId })
-}
-
-/** External id of a thing's config, if it has one. Batch it BEFORE a delete that cascades. */
-export function externalIdsOfThing(db: Db, owner: string, thingId: string) {
-  return db
-    .select({ externalId: bootstrapConfigs.externalId })
-    .from(bootstrapConfigs)
-    .where(owned(owner, thingId))
-}
-
-/**
- * External ids of the configs that list a channel, from the bootstrap_channels channel index. No
- * owner filter: links only ever join a channel and a config of one owner (`saveChannels`), and an
- * owner term would lead SQLite to walk the owner's configs instead. Callers use the result only
- * after their owner-guarded write on the channel succeeded.
- */
-export function externalIdsOfChannel(db: Db, channelId: string) {
-  return db
-    .select({ externalId: bootstrapConfigs.externalId })
-    .from(bootstrapChannels)
-    .innerJoin(bootstrapConfigs, eq(bootstrapConfigs.thingId, bootstrapChannels.configId))
-    .where(eq(bootstrapChannels.channelId, channelId))
-}
-
-/**
- * A scoped `thing.disconnect`: a thing disconnected from one of its config channels has its
- * config deactivated, that config only (0.12.1's statement deactivated every config). Batch it
- * BEFORE the disconnect: it looks at the connections being removed. With `requireAll` it changes
- * nothing unless every id is the owner's, like the bulk disconnect it accompanies.
- */
-export function deactivateOnDisconnect(
-  db: Db,
-  owner: string,
-  channelIds: readonly string[],
-  thingIds: readonly string[],
-  requireAll: boolean,
-) {
-  const conds: SQL[] = [
-    eq(bootstrapConfigs.owner, owner),
-    eq(bootstrapConfigs.state, 1),
-    sql`${bootstrapConfigs.thingId} IN ${thingsRepo.idList(thingIds)}`,
-    sql`EXISTS (SELECT 1 FROM ${bootstrapChannels} INNER JOIN ${connections}
-      ON ${connections.channelId} = ${bootstrapChannels.channelId}
-        AND ${connections.thingId} = ${bootstrapChannels.configId}
-      WHERE ${bootstrapChannels.configId} = ${bootstrapConfigs.thingId}
-        AND ${bootstrapChannels.channelId} IN ${thingsRepo.idList(channelIds)})`,
-  ]
-  if (requireAll) {
-    conds.push(
-      thingsRepo.allOwned(channels, owner, channelIds),
-      thingsRepo.allOwned(things, owner, thingIds),
-    )
-  }
-  return db
-    .update(bootstrapConfigs)
-    .set({ state: 0 })
-    .where(and(...conds))
 }
 
 /** Records a fetch outcome on a config (by external id; nothing happens for an unknown one). */

@@ -1,4 +1,5 @@
-import { thingKeyFromHeader, userGuard } from '../lib/auth'
+import { userGuard } from '../auth'
+import { thingKeyFromHeader } from '../lib/auth'
 import { deps } from '../lib/context'
 import {
   defineRoute,

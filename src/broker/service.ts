@@ -3,6 +3,7 @@ import type { Deps } from '../lib/context'
 import { timingSafeEqual } from '../lib/crypto'
 import { AppError, ThrottledError } from '../lib/errors'
 import { makeThrottles } from '../throttle'
+import { makeConnectionsService } from '../connections/service'
 import { makeThingsService } from '../things/service'
 import { channelOf, type TopicSyntax } from './topics'
 
@@ -54,12 +55,13 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v.leng
 
 export function makeBrokerService(deps: Deps) {
   const things = makeThingsService(deps)
+  const connections = makeConnectionsService(deps)
   const throttles = makeThrottles(deps.env, deps.config)
 
   /** Whether the thing may use the channel: the access cache (0 D1 on a hit), else D1. */
   async function connected(thingId: string, chanId: string): Promise<boolean> {
     try {
-      await things.canAccessById(chanId, thingId)
+      await connections.canAccessById(chanId, thingId)
       return true
     } catch (e) {
       if (e instanceof AppError && e.code === 'forbidden') return false

@@ -1,6 +1,5 @@
-import { userGuard } from '../lib/auth'
+import { userGuard } from '../auth'
 import { deps } from '../lib/context'
-import { connectedFlag } from '../lib/page'
 import {
   defineRoute,
   errorResponses,
@@ -9,7 +8,7 @@ import {
   locationHeader,
   newRouter,
 } from '../lib/openapi'
-import { connectedQuery, idParam, listQuery } from '../things/schema'
+import { idParam, listQuery } from '../things/schema'
 import {
   channelRes,
   channelsPageRes,
@@ -131,30 +130,5 @@ channels.openapi(
   async (c) => {
     await service(c).removeChannel(c.var.identity, c.req.valid('param').id)
     return c.body(null, 204)
-  },
-)
-
-channels.openapi(
-  defineRoute({
-    method: 'get',
-    path: '/things/{id}/channels',
-    tags: ['connections'],
-    summary: 'Channels connected (or, with connected=false, not connected) to a thing',
-    guard: userGuard,
-    request: { params: idParam, query: connectedQuery },
-    responses: {
-      200: jsonContent(channelsPageRes, 'A page of channels'),
-      ...errorResponses(400, 401, 404),
-    },
-  }),
-  async (c) => {
-    const q = c.req.valid('query')
-    const page = await service(c).listChannelsByThing(
-      c.var.identity,
-      c.req.valid('param').id,
-      q,
-      connectedFlag(q),
-    )
-    return c.json(page, 200)
   },
 )

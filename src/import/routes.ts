@@ -1,6 +1,6 @@
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env'
-import { requireUser } from '../lib/auth'
+import { requireUser } from '../auth'
 import { loadConfig } from '../lib/config'
 import { deps } from '../lib/context'
 import { AppError } from '../lib/errors'

@@ -8,31 +8,17 @@ export function save(db: Db, row: KeyRow) {
   return db.insert(apiKeys).values(row)
 }
 
-/** What authentication needs to accept an API key: one primary-key lookup. */
-export async function retrieveKeyForAuth(db: Db, id: string) {
-  return db
-    .select({
-      id: apiKeys.id,
-      owner: apiKeys.owner,
-      secretHash: apiKeys.secretHash,
-      expiresAt: apiKeys.expiresAt,
-    })
-    .from(apiKeys)
-    .where(eq(apiKeys.id, id))
-    .get()
-}
-
-export async function retrieveById(db: Db, owner: string, id: string) {
+export function retrieveById(db: Db, owner: string, id: string) {
   return db
     .select()
     .from(apiKeys)
     .where(and(eq(apiKeys.id, id), eq(apiKeys.owner, owner)))
-    .get()
 }
 
-export async function retrieveAll(db: Db, owner: string, offset: number, limit: number) {
+/** A page of the owner's keys, newest first, and the total: batch both. */
+export function retrieveAll(db: Db, owner: string, offset: number, limit: number) {
   const where = eq(apiKeys.owner, owner)
-  const [rows, [total]] = await db.batch([
+  return [
     db
       .select()
       .from(apiKeys)
@@ -41,8 +27,7 @@ export async function retrieveAll(db: Db, owner: string, offset: number, limit: 
       .limit(limit)
       .offset(offset),
     db.select({ n: count() }).from(apiKeys).where(where),
-  ])
-  return { rows, total: total?.n ?? 0 }
+  ] as const
 }
 
 export function remove(db: Db, owner: string, id: string) {

@@ -1,4 +1,4 @@
-import { loginGuard, userGuard } from '../lib/auth'
+import { loginGuard, userGuard } from '../auth'
 import { deps } from '../lib/context'
 import { defineRoute, errorResponses, jsonBody, jsonContent, newRouter } from '../lib/openapi'
 import { createKeyReq, issuedKeyRes, keyIdParam, keyRes, keysPageQuery, keysPageRes } from './schema'

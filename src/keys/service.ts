@@ -56,15 +56,15 @@ export function makeKeysService(deps: { db: Db; config: Config }) {
      * @throws AppError('not_found') for an unknown key or another user's.
      */
     async retrieveKey(identity: Identity, id: string) {
-      const row = await repo.retrieveById(db, identity.userId, id)
+      const row = await repo.retrieveById(db, identity.userId, id).get()
       if (!row) throw new AppError('not_found', 'key not found')
       return view(row)
     },
 
     /** A page of the caller's keys, newest first. */
     async listKeys(identity: Identity, offset: number, limit: number) {
-      const { rows, total } = await repo.retrieveAll(db, identity.userId, offset, limit)
-      return { total, offset, limit, keys: rows.map(view) }
+      const [rows, [total]] = await db.batch(repo.retrieveAll(db, identity.userId, offset, limit))
+      return { total: total?.n ?? 0, offset, limit, keys: rows.map(view) }
     },
 
     /**

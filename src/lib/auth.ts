@@ -1,13 +1,7 @@
-import { createMiddleware } from 'hono/factory'
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
-import { createDb } from '../db/client'
-import type { AppEnv, Bindings, Identity } from '../env'
-import { retrieveKeyForAuth } from '../keys/repo'
-import { checkSession } from '../users/sessions'
-import { type Config, loadConfig } from './config'
-import { hmacKey, sha256, timingSafeEqual } from './crypto'
+import type { Config } from './config'
+import { hmacKey } from './crypto'
 import { AppError } from './errors'
-import { guard } from './openapi'
 
 /** Mainflux key types: 0 login, 1 password recovery, 2 API key. */
 export const TokenType = { login: 0, recovery: 1, apiKey: 2 } as const
@@ -156,84 +150,7 @@ export function thingKeyFromHeader(header: string | undefined): string | undefin
   return value || undefined
 }
 
-/** Schedules work after the answer; without an execution context (app.request()) it runs detached. */
-type WaitUntil = (p: Promise<unknown>) => void
-const detached: WaitUntil = (p) => void p.catch(() => undefined)
-
-/**
- * Resolves a user credential (login token or API key) to an identity. API keys are checked against
- * D1 on every use so that revocation takes effect on the next request (0.12.1 never checked). Login
- * tokens are checked against the user's session state (one KV read, D1 on a miss), so a password
- * change, a reset or a sign-out ends them on the next request in that location.
- * Recovery tokens are refused here: they are good only for PUT /password/reset.
- * @throws AppError('unauthenticated')
- */
-export async function identify(
-  config: Config,
-  env: Pick<Bindings, 'DB' | 'CACHE'>,
-  token: string | undefined,
-  waitUntil: WaitUntil = detached,
-): Promise<Identity> {
-  if (!token) throw new AppError('unauthenticated')
-  const claims = await verifyToken(config, token)
-  if (claims.type === TokenType.login) {
-    const deps = { db: createDb(env.DB), kv: env.CACHE, ttlSec: config.FLUXGATE_SESSION_CACHE_TTL, waitUntil }
-    await checkSession(deps, claims.sub, claims.gen!, claims.jti!)
-    return {
-      userId: claims.sub,
-      email: claims.email,
-      kind: 'login',
-      metadata: claims.metadata,
-      session: { id: claims.jti!, expiresAt: claims.exp! * 1000 },
-    }
-  }
-  if (claims.type === TokenType.apiKey) {
-    const key = await retrieveKeyForAuth(createDb(env.DB), claims.jti!)
-    if (
-      !key ||
-      key.owner !== claims.sub ||
-      !timingSafeEqual(key.secretHash, await sha256(token)) ||
-      (key.expiresAt !== null && key.expiresAt <= Date.now())
-    ) {
-      throw new AppError('unauthenticated', 'API key revoked, expired or unknown')
-    }
-    return { userId: claims.sub, email: claims.email, kind: 'api_key', keyId: key.id }
-  }
-  throw new AppError('unauthenticated', 'recovery tokens are accepted only by PUT /password/reset')
+/** The thing key of an identify or access check: the body's `token`, else `Authorization`. */
+export function thingKeyOf(body: { token?: string }, header: string | undefined): string | undefined {
+  return body.token || thingKeyFromHeader(header)
 }
-
-/** The request's waitUntil (session-cache fills run after the answer). */
-export function waitUntilOf(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }): WaitUntil {
-  try {
-    const ctx = c.executionCtx
-    return (p) => ctx.waitUntil(p)
-  } catch {
-    // app.request() in unit tests has no execution context.
-    return detached
-  }
-}
-
-/** Requires a login token or an API key; sets `c.var.identity`. */
-export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
-  const config = loadConfig(c.env)
-  const token = bearerToken(c.req.header('authorization'))
-  c.set('identity', await identify(config, c.env, token, waitUntilOf(c)))
-  await next()
-})
-
-/** Requires a login token (API keys cannot mint API keys); sets `c.var.identity`. */
-export const requireLogin = createMiddleware<AppEnv>(async (c, next) => {
-  const config = loadConfig(c.env)
-  const token = bearerToken(c.req.header('authorization'))
-  const identity = await identify(config, c.env, token, waitUntilOf(c))
-  if (identity.kind !== 'login') {
-    throw new AppError('forbidden', 'API keys cannot issue API keys; use a login token')
-  }
-  c.set('identity', identity)
-  await next()
-})
-
-/** A login token or an API key (`bearerAuth`), checked by requireUser. */
-export const userGuard = guard([{ bearerAuth: [] }], requireUser)
-/** A login token only (`bearerAuth`; API keys get 403), checked by requireLogin. */
-export const loginGuard = guard([{ bearerAuth: [] }], requireLogin)

@@ -54,7 +54,7 @@ export const configSchema = z.object({
   FLUXGATE_PUBLIC_URL: httpUrl('FLUXGATE_PUBLIC_URL', 'base'),
   // The reset page itself, overriding <FLUXGATE_PUBLIC_URL>/console/reset.
   MF_USERS_RESET_URL: httpUrl('MF_USERS_RESET_URL', 'page'),
-  // Seconds a user's login-session state lives in KV (src/users/sessions.ts); it bounds how long
+  // Seconds a user's login-session state lives in KV (src/auth/sessions.ts); it bounds how long
   // another location may accept a login token after it was ended. 0: every check asks D1.
   FLUXGATE_SESSION_CACHE_TTL: intString(300, 0).refine(
     (n) => n === 0 || (n >= 60 && n <= 3600),

@@ -1,3 +1,5 @@
+import { b64url, randomBytes } from './crypto'
+
 /**
  * Runs a KV write, retrying briefly: KV allows one write per second per key, so a second write to
  * the same key soon after the first can fail. Three attempts, 200 ms then 400 ms apart.
@@ -13,3 +15,9 @@ export async function withRetry<T>(op: () => Promise<T>): Promise<T> {
     }
   }
 }
+
+/** A fresh random epoch for a cache marker (72 bits, base64url). */
+export const newEpoch = () => b64url(randomBytes(9))
+
+/** Cache markers outlive entries by far; one that expires costs a single extra miss. */
+export const MARKER_TTL = 30 * 24 * 3600

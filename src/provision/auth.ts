@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv, Bindings, Identity } from '../env'
-import { bearerToken, identify, verifyToken, waitUntilOf } from '../lib/auth'
+import { identify, waitUntilOf } from '../auth'
+import { bearerToken, verifyToken } from '../lib/auth'
 import { type Config, loadConfig } from '../lib/config'
 import { deps } from '../lib/context'
 import { AppError } from '../lib/errors'

@@ -1,4 +1,4 @@
-import { userGuard } from '../lib/auth'
+import { userGuard } from '../auth'
 import { deps } from '../lib/context'
 import { defineRoute, errorResponses, guard, jsonBody, jsonContent, newRouter } from '../lib/openapi'
 import { AppError } from '../lib/errors'

@@ -4,6 +4,7 @@ import { certCn } from '../bootstrap/service'
 import type { Issued } from '../certs/service'
 import * as certsRepo from '../certs/repo'
 import * as channelsRepo from '../channels/repo'
+import * as connectionsRepo from '../connections/repo'
 import type { Db } from '../db/client'
 import { LIMITS } from '../lib/limits'
 import * as thingsRepo from '../things/repo'
@@ -47,7 +48,7 @@ export function mappingStatements(
   if (claim) out.push(...repo.claim(db, claim, claim.createdAt - LIMITS.idempotencyTtlMs))
   out.push(...thingsRepo.save(db, p.things), ...channelsRepo.save(db, p.channels))
   out.push(...configStatements(db, p, issued))
-  if (p.pairs.length > 0) out.push(thingsRepo.connectPairs(db, p.owner, p.pairs))
+  if (p.pairs.length > 0) out.push(connectionsRepo.connectPairs(db, p.owner, p.pairs))
   if (issued.length > 0) {
     out.push(
       ...certsRepo.saveAll(

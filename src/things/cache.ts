@@ -1,6 +1,6 @@
-import { b64url, randomBytes, sha256 } from '../lib/crypto'
+import { sha256 } from '../lib/crypto'
 import { AppError, logError } from '../lib/errors'
-import { withRetry } from '../lib/kv'
+import { newEpoch, withRetry } from '../lib/kv'
 import { type Guard, guardKeys, readGuards, runGuards } from '../lib/guard'
 
 /*
@@ -35,8 +35,6 @@ const acKey = (chanId: string, thingId: string) => `ac:${chanId}:${thingId}`
 /** KV key names are limited to 512 bytes; our ids are UUIDs, so anything long cannot exist. */
 const MAX_ID = 64
 const cacheable = (...ids: string[]) => ids.every((id) => id.length > 0 && id.length <= MAX_ID)
-
-const newEpoch = () => b64url(randomBytes(9))
 
 /** What a check read from KV before asking D1; the fill is derived from it. */
 export interface Snapshot {

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { LIMITS } from '../lib/limits'
+import { jsonBody } from '../lib/openapi'
 import { newKeyProblem } from '../lib/thingkey'
 import { metadataObject } from '../lib/metadata'
 import {
@@ -189,3 +190,10 @@ export const identityRes = z.object({ id: z.string().openapi({ format: 'uuid' })
 
 export type CreateThingReq = z.output<typeof createThingReq>
 export type UpdateThingReq = z.output<typeof updateThingReq>
+/** The identify and access-by-key body: optional, as the key may come in `Authorization`. */
+export const identityBody = { ...jsonBody(identityReq), required: false }
+
+/** 0.12.1's deprecation header on the single-item create and connect routes. */
+export const deprecationHeader = {
+  'Warning-Deprecated': { description: 'Kept from 0.12.1', schema: { type: 'string' as const } },
+}

@@ -8,21 +8,25 @@ import { likeContains } from '../lib/page'
 
 export type UserRow = typeof users.$inferSelect
 
-export async function save(db: Db, row: typeof users.$inferInsert) {
-  try {
-    await db.insert(users).values(row)
-  } catch (e) {
-    if (isUniqueViolation(e)) throw new AppError('conflict', 'email already taken')
-    throw e
-  }
+export function save(db: Db, row: typeof users.$inferInsert) {
+  return db.insert(users).values(row)
+}
+
+/**
+ * Maps a failed `save` to the error the caller should see.
+ * @throws AppError('conflict') when the e-mail is taken, else the original error.
+ */
+export function emailTaken(e: unknown): never {
+  if (isUniqueViolation(e)) throw new AppError('conflict', 'email already taken')
+  throw e
 }
 
 export function retrieveByEmail(db: Db, email: string) {
-  return db.select().from(users).where(eq(users.email, email)).get()
+  return db.select().from(users).where(eq(users.email, email))
 }
 
 export function retrieveById(db: Db, id: string) {
-  return db.select().from(users).where(eq(users.id, id)).get()
+  return db.select().from(users).where(eq(users.id, id))
 }
 
 export interface UserFilter {
@@ -32,7 +36,8 @@ export interface UserFilter {
   metadata?: Record<string, unknown>
 }
 
-export async function retrieveAll(db: Db, filter: UserFilter, offset: number, limit: number) {
+/** A page of users and the total matching the same filter: batch both. */
+export function retrieveAll(db: Db, filter: UserFilter, offset: number, limit: number) {
   const conds: SQL[] = []
   if (filter.id) conds.push(eq(users.id, filter.id))
   if (filter.email) conds.push(sql`${users.email} LIKE ${likeContains(filter.email)} ESCAPE '\\'`)
@@ -40,11 +45,10 @@ export async function retrieveAll(db: Db, filter: UserFilter, offset: number, li
     conds.push(metadataContains(users.metadata, filter.metadata))
   }
   const where = conds.length ? and(...conds) : undefined
-  const [rows, [total]] = await db.batch([
+  return [
     db.select().from(users).where(where).orderBy(asc(users.email)).limit(limit).offset(offset),
     db.select({ n: count() }).from(users).where(where),
-  ])
-  return { rows, total: total?.n ?? 0 }
+  ] as const
 }
 
 export function updateMetadata(db: Db, id: string, metadata: Record<string, unknown>) {
@@ -91,23 +95,6 @@ export function bumpSessionGen(db: Db, id: string) {
  */
 export function passwordIs(id: string, passwordHash: string) {
   return sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${id} AND ${users.passwordHash} = ${passwordHash})`
-}
-
-/**
- * What a login token is checked against: the session generation and the ids of the tokens signed
- * out one by one that have not expired yet. One statement; undefined when the user is gone.
- */
-export async function retrieveSessionState(db: Db, id: string, now: number) {
-  const row = await db
-    .select({
-      gen: users.sessionGen,
-      revoked: sql<string>`(SELECT json_group_array(${revokedSessions.sid}) FROM ${revokedSessions} WHERE ${revokedSessions.owner} = ${users.id} AND ${revokedSessions.expiresAt} > ${now})`,
-    })
-    .from(users)
-    .where(eq(users.id, id))
-    .get()
-  if (!row) return undefined
-  return { gen: row.gen, revoked: JSON.parse(row.revoked) as string[] }
 }
 
 /** Signs out one login token until it expires (a repeat changes nothing). */

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import { userGuard } from '../lib/auth'
+import { userGuard } from '../auth'
 import { deps } from '../lib/context'
 import { createMailer } from '../lib/mail'
 import {

@@ -11,7 +11,7 @@ import type { Mailer } from '../lib/mail'
 import type { Throttles } from '../throttle'
 import * as repo from './repo'
 import type { CreateUserReq, UsersPageQuery } from './schema'
-import { invalidateSessions, newSessionId } from './sessions'
+import { invalidateSessions, newSessionId } from '../auth/sessions'
 
 function view(row: repo.UserRow) {
   return { id: row.id, email: row.email, metadata: row.metadata ?? undefined }
@@ -100,10 +100,10 @@ export function makeUsersService(
       sessionGen: 0,
     }
     try {
-      await repo.save(db, row)
+      await repo.save(db, row).catch(repo.emailTaken)
     } catch (e) {
       // Created concurrently by another login: use that row.
-      if (e instanceof AppError && e.code === 'conflict') return repo.retrieveByEmail(db, email)
+      if (e instanceof AppError && e.code === 'conflict') return repo.retrieveByEmail(db, email).get()
       throw e
     }
     return row
@@ -138,7 +138,7 @@ export function makeUsersService(
         passwordHash: await hashPassword(req.password),
         metadata: req.metadata ?? null,
         createdAt: Date.now(),
-      })
+      }).catch(repo.emailTaken)
       return id
     },
 
@@ -159,7 +159,7 @@ export function makeUsersService(
       await gate.begin()
       let token: string | undefined
       try {
-        const user = await repo.retrieveByEmail(db, normalized)
+        const user = await repo.retrieveByEmail(db, normalized).get()
         const stored = user?.passwordHash ?? (await dummyPasswordHash())
         // Accounts imported from Mainflux 0.12.1 keep its bcrypt hash until their first login.
         const imported = isBcryptHash(stored)
@@ -192,7 +192,7 @@ export function makeUsersService(
       if (identity.kind === 'login' && identity.metadata !== null) {
         return { id: identity.userId, email: identity.email, metadata: identity.metadata }
       }
-      const row = await repo.retrieveById(db, identity.userId)
+      const row = await repo.retrieveById(db, identity.userId).get()
       if (!row) throw new AppError('not_found', 'user not found')
       return view(row)
     },
@@ -203,20 +203,16 @@ export function makeUsersService(
      */
     async viewUser(identity: Identity, id: string) {
       if (id !== identity.userId && !isAdmin(identity)) throw new AppError('not_found', 'user not found')
-      const row = await repo.retrieveById(db, id)
+      const row = await repo.retrieveById(db, id).get()
       if (!row) throw new AppError('not_found', 'user not found')
       return view(row)
     },
 
     /** All users for the admin; for anyone else a page holding at most their own account. */
     async listUsers(identity: Identity, q: UsersPageQuery) {
-      const { rows, total } = await repo.retrieveAll(
-        db,
-        { id: isAdmin(identity) ? undefined : identity.userId, email: q.email, metadata: q.metadata },
-        q.offset,
-        q.limit,
-      )
-      return { total, offset: q.offset, limit: q.limit, users: rows.map(view) }
+      const filter = { id: isAdmin(identity) ? undefined : identity.userId, email: q.email, metadata: q.metadata }
+      const [rows, [total]] = await db.batch(repo.retrieveAll(db, filter, q.offset, q.limit))
+      return { total: total?.n ?? 0, offset: q.offset, limit: q.limit, users: rows.map(view) }
     },
 
     /** Replaces the caller's metadata (0.12.1 semantics: not a merge). */
@@ -233,7 +229,7 @@ export function makeUsersService(
      */
     async changePassword(identity: Identity, oldPassword: string, password: string) {
       checkPolicy(password)
-      const row = await repo.retrieveById(db, identity.userId)
+      const row = await repo.retrieveById(db, identity.userId).get()
       if (!row) throw new AppError('not_found', 'user not found')
       if (!(await checkPassword(oldPassword, row.passwordHash))) {
         throw new AppError('forbidden', 'old password is wrong')
@@ -294,7 +290,7 @@ export function makeUsersService(
         )
         return
       }
-      const row = await repo.retrieveByEmail(db, email)
+      const row = await repo.retrieveByEmail(db, email).get()
       if (!row) return
       // At most FLUXGATE_THROTTLE_RESET_MAIL mails per address, so the endpoint cannot be used to
       // flood a mailbox. This runs after the answer, which is the same either way.
@@ -336,7 +332,7 @@ export function makeUsersService(
       if (claims.type !== TokenType.recovery) {
         throw new AppError('unauthenticated', 'not a password recovery token')
       }
-      const row = await repo.retrieveById(db, claims.sub)
+      const row = await repo.retrieveById(db, claims.sub).get()
       if (!row || claims.pwh !== (await passwordFingerprint(row.passwordHash))) {
         throw new AppError('unauthenticated', 'recovery token already used or superseded')
       }

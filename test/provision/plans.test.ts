@@ -2,8 +2,8 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import * as bootstrapRepo from '../../src/bootstrap/repo'
 import { createDb } from '../../src/db/client'
+import * as connectionsRepo from '../../src/connections/repo'
 import * as repo from '../../src/provision/repo'
-import * as thingsRepo from '../../src/things/repo'
 import { queryPlan } from '../query-plan'
 
 // The statements of a mapping run in every POST /mapping: each must find its rows by key, never
@@ -27,7 +27,7 @@ function expectKeyLookups(lines: string[]) {
 describe('query plans of a mapping', () => {
   it('connectPairs: the pairs outside, primary-key lookups of channel and thing inside', async () => {
     const lines = await queryPlan(
-      thingsRepo.connectPairs(db, owner, [
+      connectionsRepo.connectPairs(db, owner, [
         [id(), id()],
         [id(), id()],
       ]),

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import * as bootstrapRepo from '../../src/bootstrap/repo'
 import * as certsRepo from '../../src/certs/repo'
 import * as channelsRepo from '../../src/channels/repo'
+import * as connectionsRepo from '../../src/connections/repo'
 import { createDb } from '../../src/db/client'
 import * as repo from '../../src/things/repo'
 import { queryPlan } from '../query-plan'
@@ -71,14 +72,14 @@ describe('query plans', () => {
   })
 
   it('GET /channels/{id}/things: the connections primary key, in order; not-connected via the owner index', async () => {
-    const [rows, count] = repo.retrieveByChannel(db, owner, id, page, true)
+    const [rows, count] = connectionsRepo.retrieveByChannel(db, owner, id, page, true)
     const lines = await queryPlan(rows)
     expectNoTableScan(lines)
     expectUses(lines, /SEARCH connections USING COVERING INDEX sqlite_autoindex_connections_1 \(channel_id=\?\)/)
     expectUses(lines, /SEARCH things USING INDEX sqlite_autoindex_things_1 \(id=\?\)/)
     expectNoSort(lines)
     expectNoTableScan(await queryPlan(count))
-    const [notRows, notCount] = repo.retrieveByChannel(db, owner, id, page, false)
+    const [notRows, notCount] = connectionsRepo.retrieveByChannel(db, owner, id, page, false)
     for (const q of [notRows, notCount]) {
       const l = await queryPlan(q)
       expectNoTableScan(l)
@@ -87,32 +88,32 @@ describe('query plans', () => {
   })
 
   it('GET /things/{id}/channels: the (thing_id, channel_id) index, in order', async () => {
-    const [rows, count] = channelsRepo.retrieveByThing(db, owner, id, page, true)
+    const [rows, count] = connectionsRepo.retrieveByThing(db, owner, id, page, true)
     const lines = await queryPlan(rows)
     expectNoTableScan(lines)
     expectUses(lines, /SEARCH connections USING COVERING INDEX connections_thing_channel_idx \(thing_id=\?\)/)
     expectNoSort(lines)
     expectNoTableScan(await queryPlan(count))
-    const [notRows] = channelsRepo.retrieveByThing(db, owner, id, page, false)
+    const [notRows] = connectionsRepo.retrieveByThing(db, owner, id, page, false)
     expectNoTableScan(await queryPlan(notRows))
   })
 
   it('identify and access checks: unique key index and connections primary key', async () => {
     const keyPlan = await queryPlan(repo.retrieveByKey(db, 'k'))
     expectUses(keyPlan, /SEARCH things USING INDEX things_key_uq \(key=\?\)/)
-    const byKey = await queryPlan(repo.accessByKey(db, 'k', id))
+    const byKey = await queryPlan(connectionsRepo.accessByKey(db, 'k', id))
     expectNoTableScan(byKey)
     expectUses(byKey, /things_key_uq \(key=\?\)/)
     expectUses(byKey, /sqlite_autoindex_connections_1 \(channel_id=\? AND thing_id=\?\)/)
-    const byId = await queryPlan(repo.isConnected(db, id, id))
+    const byId = await queryPlan(connectionsRepo.isConnected(db, id, id))
     expectUses(byId, /SEARCH connections USING COVERING INDEX sqlite_autoindex_connections_1 \(channel_id=\? AND thing_id=\?\)/)
   })
 
   it('writes: guarded connect / disconnect and owner-guarded updates search by id', async () => {
     for (const q of [
-      repo.connect(db, owner, ids, ids),
-      repo.disconnect(db, owner, ids, ids),
-      repo.disconnectPair(db, owner, id, id),
+      connectionsRepo.connect(db, owner, ids, ids),
+      connectionsRepo.disconnect(db, owner, ids, ids),
+      connectionsRepo.disconnectPair(db, owner, id, id),
       repo.countOwned(db, owner, ids),
       channelsRepo.countOwned(db, owner, ids),
       repo.update(db, owner, id, { name: '', metadata: null }),

@@ -1,7 +1,7 @@
 import type { Db } from '../db/client'
 import { b64url, randomBytes } from '../lib/crypto'
 import { AppError, logError } from '../lib/errors'
-import { withRetry } from '../lib/kv'
+import { MARKER_TTL, newEpoch, withRetry } from '../lib/kv'
 import * as repo from './repo'
 
 /*
@@ -31,11 +31,6 @@ import * as repo from './repo'
 
 const markerKey = (userId: string) => `sm:${userId}`
 const entryKey = (userId: string) => `ss:${userId}`
-
-/** Markers outlive entries by far; one that expires costs a single extra miss. */
-const MARKER_TTL = 30 * 24 * 3600
-
-const newEpoch = () => b64url(randomBytes(9))
 
 /** A new login token's id: 128 random bits. */
 export const newSessionId = () => b64url(randomBytes(16))
@@ -88,7 +83,7 @@ export async function checkSession(deps: SessionDeps, userId: string, gen: numbe
     // seen yet (KV lags between locations): D1 decides it.
     if (marker !== null && entry?.m === marker && gen <= entry.g) return decide(gen, sid, entry.g, entry.r)
   }
-  const state = await repo.retrieveSessionState(db, userId, Date.now())
+  const state = repo.sessionState(await repo.retrieveSessionState(db, userId, Date.now()).get())
   if (!state) throw new AppError('unauthenticated', SESSION_ENDED)
   if (marker !== undefined) {
     const m = marker
