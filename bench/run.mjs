@@ -27,6 +27,8 @@ const { values: flags } = parseArgs({
     out: { type: 'string', default: join(root, 'bench', 'results.json') },
     list: { type: 'boolean', default: false },
     cpu: { type: 'boolean', default: env.BENCH_CPU === '1' },
+    scale: { type: 'boolean', default: false },
+    'scale-sizes': { type: 'string', default: env.BENCH_SCALE_SIZES ?? '1000,10000,100000,1000000' },
     'cpu-samples': { type: 'string', default: env.BENCH_CPU_SAMPLES ?? '40' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -46,6 +48,9 @@ if (flags.help) {
   --cpu             also measure CPU ms per request of the Fluxgate isolate (V8 CPU profiles over
                     workerd's inspector; README: Benchmarks) (BENCH_CPU=1)
   --cpu-samples N   sequential requests per CPU profile (BENCH_CPU_SAMPLES, default 40)
+  --scale           instead of the scenarios: grow one owner to 1k/10k/100k/1M things through the
+                    API and measure at each size (minutes; writes bench/scale.json; README: Scale)
+  --scale-sizes L   the sizes for --scale (BENCH_SCALE_SIZES, default 1000,10000,100000,1000000)
   --list            list the scenarios and exit`)
   process.exit(0)
 }
@@ -125,6 +130,15 @@ async function main(signal) {
   const runtime = await startRuntime({ root, outdir, inspectorPort: flags.cpu ? await freePort() : undefined })
   cleanups.push(runtime.stop)
   const ctx = makeContext(runtime)
+
+  if (flags.scale) {
+    const { runScale, scaleOut } = await import('./scale.mjs')
+    const sizes = flags['scale-sizes'].split(',').map((v) => Math.round(positive('scale-sizes', v)))
+    const out = flags.out.endsWith('results.json') ? scaleOut(root) : flags.out
+    const code = await runScale({ runtime, settings, log, out, sizes })
+    log(`wrote ${relative(process.cwd(), out) || out}`)
+    return code
+  }
 
   // --cpu: one inspector session per isolate, and the sampling period from a busy loop.
   let cpu
