@@ -8,7 +8,8 @@ import { dirname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { makeContext } from './lib/context.mjs'
-import { countD1, drive, requestSource, send } from './lib/load.mjs'
+import { countD1, drive, requestSource, send, settle } from './lib/load.mjs'
+import { calibrate, connectInspector, cpuPerRequest } from './lib/profile.mjs'
 import { buildWorker, runtimeVersions, startRuntime } from './lib/runtime.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -25,6 +26,10 @@ const { values: flags } = parseArgs({
     'skip-build': { type: 'boolean', default: false },
     out: { type: 'string', default: join(root, 'bench', 'results.json') },
     list: { type: 'boolean', default: false },
+    cpu: { type: 'boolean', default: env.BENCH_CPU === '1' },
+    scale: { type: 'boolean', default: false },
+    'scale-sizes': { type: 'string', default: env.BENCH_SCALE_SIZES ?? '1000,10000,100000,1000000' },
+    'cpu-samples': { type: 'string', default: env.BENCH_CPU_SAMPLES ?? '40' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
@@ -40,6 +45,12 @@ if (flags.help) {
   --quick           1 s warm-up, 2 s measured, 5 D1 samples: checks the harness, not the app
   --skip-build      reuse bench/.build from the previous run
   --out FILE        where to write the results (default bench/results.json)
+  --cpu             also measure CPU ms per request of the Fluxgate isolate (V8 CPU profiles over
+                    workerd's inspector; README: Benchmarks) (BENCH_CPU=1)
+  --cpu-samples N   sequential requests per CPU profile (BENCH_CPU_SAMPLES, default 40)
+  --scale           instead of the scenarios: grow one owner to 1k/10k/100k/1M things through the
+                    API and measure at each size (minutes; writes bench/scale.json; README: Scale)
+  --scale-sizes L   the sizes for --scale (BENCH_SCALE_SIZES, default 1000,10000,100000,1000000)
   --list            list the scenarios and exit`)
   process.exit(0)
 }
@@ -54,6 +65,20 @@ const settings = {
   duration: flags.quick ? 2 : positive('duration', flags.duration),
   connections: Math.round(positive('connections', flags.connections)),
   d1Samples: flags.quick ? 5 : Math.round(positive('d1-samples', flags['d1-samples'])),
+  cpuSamples: flags.quick ? 10 : Math.round(positive('cpu-samples', flags['cpu-samples'])),
+}
+
+/** A free loopback port for workerd's inspector. */
+async function freePort() {
+  const { createServer } = await import('node:net')
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address()
+      srv.close(() => resolve(port))
+    })
+  })
 }
 
 /** Every scenario of every bench/scenarios/*.mjs, in file then array order. */
@@ -102,9 +127,37 @@ async function main(signal) {
   }
   const versions = runtimeVersions()
   log(`starting workerd ${versions.workerd} (miniflare ${versions.miniflare})`)
-  const runtime = await startRuntime({ root, outdir })
+  const runtime = await startRuntime({ root, outdir, inspectorPort: flags.cpu ? await freePort() : undefined })
   cleanups.push(runtime.stop)
   const ctx = makeContext(runtime)
+
+  if (flags.scale) {
+    const { runScale, scaleOut } = await import('./scale.mjs')
+    const sizes = flags['scale-sizes'].split(',').map((v) => Math.round(positive('scale-sizes', v)))
+    const out = flags.out.endsWith('results.json') ? scaleOut(root) : flags.out
+    const code = await runScale({ runtime, settings, log, out, sizes })
+    log(`wrote ${relative(process.cwd(), out) || out}`)
+    return code
+  }
+
+  // --cpu: one inspector session per isolate, and the sampling period from a busy loop.
+  let cpu
+  if (flags.cpu) {
+    const app = await connectInspector(runtime.inspectorPort, 'core:user:fluxgate')
+    const floor = await connectInspector(runtime.inspectorPort, 'core:user:floor')
+    cleanups.push(async () => (app.close(), floor.close()))
+    const periodUs = await calibrate({ inspector: floor, baseUrl: runtime.floorUrl, send })
+    log(`--cpu: sampling period ${periodUs} µs`)
+    const settleApp = () => settle(runtime.appUrl)
+    const settleFloor = () => new Promise((r) => setTimeout(r, 50))
+    cpu = {
+      periodUs,
+      app: (source) =>
+        cpuPerRequest({ inspector: app, baseUrl: runtime.appUrl, source, n: settings.cpuSamples, periodUs, send, settle: settleApp }),
+      floor: (source) =>
+        cpuPerRequest({ inspector: floor, baseUrl: runtime.floorUrl, source, n: settings.cpuSamples, periodUs, send, settle: settleFloor }),
+    }
+  }
 
   // A scenario may ask for fewer connections (a latency target, or seconds of CPU per request) and
   // a longer window (so slow requests complete at all); the row then says so.
@@ -130,7 +183,13 @@ async function main(signal) {
       ['reference: hello world + 1 D1 query', '/d1'],
     ]) {
       const source = requestSource({ request: () => ({ method: 'GET', path }) })
-      rows.push({ name, ...(await measure(name, runtime.floorUrl, source, 200)), d1_round_trips: undefined })
+      const cpuRow = cpu ? await cpu.floor(source) : {}
+      rows.push({ name, ...(await measure(name, runtime.floorUrl, source, 200)), d1_round_trips: undefined, ...cpuRow })
+    }
+    if (cpu) {
+      // Not a load row: the known cost of a login's key derivation, to check the CPU method by.
+      const source = requestSource({ request: () => ({ method: 'GET', path: '/pbkdf2' }) })
+      rows.push({ name: 'reference: PBKDF2-SHA256 100k (CPU only)', ...(await cpu.floor(source)), cpuOnly: true })
     }
   }
   for (const scenario of scenarios) {
@@ -148,7 +207,8 @@ async function main(signal) {
       const n = settings.d1Samples
       const d1 = await countD1({ appUrl: runtime.appUrl, source, expectStatus, n })
       const unexpected = result.unexpected + d1.unexpected
-      rows.push({ name, ...result, ...d1, unexpected })
+      const cpuRow = cpu ? await cpu.app(source) : {}
+      rows.push({ name, ...result, ...d1, ...cpuRow, unexpected })
       if (unexpected > 0) {
         const example = d1.sample ? `; e.g. ${d1.sample}` : ''
         const statuses = JSON.stringify(result.statuses)
@@ -163,7 +223,8 @@ async function main(signal) {
           failures.push(`${refName}: found ${probeRef.text} of the keys, expected ${scenario.referenceHits}`)
         }
         const ref = await measure(refName, runtime.floorUrl, refSource, 200, scenario)
-        rows.push({ name: refName, ...ref, d1_round_trips: undefined, referenceFor: name })
+        const refCpu = cpu ? await cpu.floor(refSource) : {}
+        rows.push({ name: refName, ...ref, ...refCpu, d1_round_trips: undefined, referenceFor: name })
         rows[rows.length - 2].ofReference = result.rps / ref.rps
       }
     } catch (e) {
@@ -188,6 +249,7 @@ async function main(signal) {
       node: process.version,
       workerd: versions.workerd,
       date: new Date(started).toISOString(),
+      ...(cpu ? { cpu_sampling_period_us: cpu.periodUs, cpu_samples_per_endpoint: settings.cpuSamples } : {}),
       loadavg_1m: round(loadBefore, 2),
     },
     floor_rps: round(floor.rps, 1),
@@ -199,6 +261,16 @@ async function main(signal) {
           p50_ms: round(r.p50_ms, 2),
           p99_ms: round(r.p99_ms, 2),
           d1_round_trips: round(r.d1_round_trips, 2),
+          ...(r.rows_read !== undefined
+            ? {
+                d1_rows_read: round(r.rows_read, 1),
+                d1_rows_written: round(r.rows_written, 1),
+                ...(r.rows_approximate ? { d1_rows_approximate: true } : {}),
+              }
+            : {}),
+          ...(r.cpu_ms !== undefined
+            ? { cpu_ms: round(r.cpu_ms, 3), cpu_js_ms: round(r.cpu_js_ms, 3), cpu_native_ms: round(r.cpu_native_ms, 3) }
+            : {}),
           ...(r.ofReference !== undefined ? { of_reference: round(r.ofReference, 3) } : {}),
           ...(r.connections !== settings.connections ? { connections: r.connections } : {}),
           ...(r.unexpected > 0 ? { unexpected: r.unexpected } : {}),
@@ -233,7 +305,7 @@ function printTable(rows, floorRps) {
       ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
       : '-'
   const table = [
-    ['endpoint', 'conns', 'rps', '% floor', '% ref', 'p50 ms', 'p99 ms', 'D1 trips', 'errors'],
+    ['endpoint', 'conns', 'rps', '% floor', '% ref', 'p50 ms', 'p99 ms', 'D1 trips', 'rows r/w', 'CPU ms', 'errors'],
     ...rows.map((r) => [
       r.name,
       fmt(r.connections),
@@ -243,6 +315,8 @@ function printTable(rows, floorRps) {
       fmt(r.p50_ms, 2),
       fmt(r.p99_ms, 2),
       r.d1_round_trips === undefined ? '-' : fmt(r.d1_round_trips, r.d1_round_trips % 1 ? 2 : 0),
+      r.rows_read === undefined ? '-' : `${fmt(r.rows_read, 1)}/${fmt(r.rows_written, 1)}${r.rows_approximate ? '~' : ''}`,
+      r.cpu_ms === undefined ? '-' : fmt(r.cpu_ms, 2),
       fmt(r.unexpected),
     ]),
   ]

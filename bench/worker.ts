@@ -10,8 +10,25 @@ import type { Bindings } from '../src/env'
 /**
  * Cumulative since the last reset. `round_trips` counts calls that reach D1 (one per statement
  * execution, one per `batch`, one per `exec`); `statements` counts the SQL statements they carried.
+ * `rows_read` / `rows_written` sum what D1 reports per query (`meta.rows_read`, `meta.rows_written`:
+ * what D1 bills). They are metered only after a reset with `?rows=1` (the bench's sequential
+ * sample), because `raw()` (drizzle's path for selects and RETURNING) drops D1's meta: a read-only
+ * statement run through `raw()` or `first()` is then run once more with `all()` for its meta (not
+ * counted as a round trip), and a write through `raw()` counts its returned rows as rows written
+ * (a lower bound: D1 also counts index rows) and is counted in `approximate`.
  */
-const counts = { round_trips: 0, statements: 0 }
+const counts = { round_trips: 0, statements: 0, rows_read: 0, rows_written: 0, approximate: 0 }
+let metering = false
+
+type Meta = { rows_read?: number; rows_written?: number }
+function addMeta(meta: Meta | undefined) {
+  counts.rows_read += meta?.rows_read ?? 0
+  counts.rows_written += meta?.rows_written ?? 0
+}
+
+const READ_ONLY = /^\s*(select|with)\b/i
+const WRITES = /\b(insert|update|delete|replace)\b/i
+const isReadOnly = (sql: string) => READ_ONLY.test(sql) && !WRITES.test(sql)
 
 /** Every wrapper remembers the real object, because D1's own methods want the real thing back. */
 const unwrapped = new WeakMap<object, object>()
@@ -27,10 +44,12 @@ function countingStatement(stmt: D1PreparedStatement): D1PreparedStatement {
         return (...args: unknown[]) => countingStatement(value.apply(target, args))
       }
       if (typeof prop === 'string' && EXECUTE.has(prop)) {
-        return (...args: unknown[]) => {
+        return async (...args: unknown[]) => {
           counts.round_trips++
           counts.statements++
-          return value.apply(target, args)
+          const result = await value.apply(target, args)
+          if (metering) await meter(target, prop, result)
+          return result
         }
       }
       return value.bind(target)
@@ -38,6 +57,15 @@ function countingStatement(stmt: D1PreparedStatement): D1PreparedStatement {
   })
   unwrapped.set(wrapper, stmt)
   return wrapper
+}
+
+async function meter(stmt: D1PreparedStatement, method: string, result: unknown) {
+  if (method === 'run' || method === 'all') return addMeta((result as D1Result).meta)
+  const sql = (stmt as unknown as { statement?: string }).statement ?? ''
+  if (isReadOnly(sql)) return addMeta((await stmt.all()).meta)
+  counts.approximate++
+  if (Array.isArray(result)) counts.rows_written += result.length
+  else if (result !== null && result !== undefined) counts.rows_written += 1
 }
 
 function countingD1<T extends D1Database | D1DatabaseSession>(db: T): T {
@@ -53,12 +81,19 @@ function countingD1<T extends D1Database | D1DatabaseSession>(db: T): T {
             counts.round_trips++
             counts.statements += stmts.length
             const real = stmts.map((s) => (unwrapped.get(s) ?? s) as D1PreparedStatement)
-            return value.call(target, real)
+            const results = value.call(target, real) as Promise<D1Result[]>
+            return metering
+              ? results.then((rs) => {
+                  for (const r of rs) addMeta(r.meta)
+                  return rs
+                })
+              : results
           }
         case 'exec':
           return (sql: string) => {
             counts.round_trips++
             counts.statements++
+            if (metering) counts.approximate++
             return value.call(target, sql)
           }
         case 'withSession':
@@ -91,8 +126,8 @@ export default {
     const { pathname } = new URL(request.url)
     if (pathname === '/__bench/d1' && request.method === 'GET') return Response.json(counts)
     if (pathname === '/__bench/d1/reset' && request.method === 'POST') {
-      counts.round_trips = 0
-      counts.statements = 0
+      for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] = 0
+      metering = new URL(request.url).searchParams.get('rows') === '1'
       return Response.json(counts)
     }
     return app.fetch(request, withCountingD1(env), ctx)

@@ -83,8 +83,9 @@ export async function send(baseUrl, req) {
   return { status: res.status, text: await res.text() }
 }
 
-async function d1Counts(appUrl, reset = false) {
-  const res = await fetch(new URL(reset ? '/__bench/d1/reset' : '/__bench/d1', appUrl), {
+async function d1Counts(appUrl, reset = false, rows = false) {
+  const path = reset ? `/__bench/d1/reset${rows ? '?rows=1' : ''}` : '/__bench/d1'
+  const res = await fetch(new URL(path, appUrl), {
     method: reset ? 'POST' : 'GET',
   })
   if (!res.ok) throw new Error(`bench counter answered ${res.status}: is bench/worker.ts running?`)
@@ -95,7 +96,7 @@ async function d1Counts(appUrl, reset = false) {
  * Waits until the D1 counter stops moving: the load generator may leave requests in flight, and
  * requests schedule work with ctx.waitUntil that runs after their response.
  */
-async function settle(appUrl, quietMs = 150, maxMs = 5000) {
+export async function settle(appUrl, quietMs = 150, maxMs = 5000) {
   const deadline = Date.now() + maxMs
   let last = await d1Counts(appUrl)
   while (Date.now() < deadline) {
@@ -113,7 +114,7 @@ async function settle(appUrl, quietMs = 150, maxMs = 5000) {
  */
 export async function countD1({ appUrl, source, expectStatus, n }) {
   await settle(appUrl)
-  await d1Counts(appUrl, true)
+  await d1Counts(appUrl, true, true)
   let unexpected = 0
   let sample
   for (let i = 0; i < n; i++) {
@@ -123,6 +124,16 @@ export async function countD1({ appUrl, source, expectStatus, n }) {
       sample ??= `${res.status} ${res.text.slice(0, 200)}`
     }
   }
-  const { round_trips, statements } = await settle(appUrl)
-  return { d1_round_trips: round_trips / n, statements: statements / n, unexpected, sample }
+  const { round_trips, statements, rows_read, rows_written, approximate } = await settle(appUrl)
+  // Back to plain counting, so the next load is not slowed by metering.
+  await d1Counts(appUrl, true)
+  return {
+    d1_round_trips: round_trips / n,
+    statements: statements / n,
+    rows_read: rows_read / n,
+    rows_written: rows_written / n,
+    rows_approximate: approximate > 0,
+    unexpected,
+    sample,
+  }
 }

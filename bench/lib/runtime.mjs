@@ -117,6 +117,19 @@ const FLOOR_SOURCE = `export default {
       return new Response(String([...got.values()].filter((v) => v !== null).length))
     }
     if (pathname === '/d1') return new Response(String((await env.DB.prepare('SELECT 1 AS one').first('one'))))
+    // --cpu: a busy loop that calibrates the profiler's sampling period, and PBKDF2-SHA256 at
+    // 100,000 iterations (what a login costs) as a known quantity to check the method against.
+    if (pathname === '/spin') {
+      let s = 0
+      for (let i = 0; i < 2e7; i++) s = (s + i * 7) % 1000003
+      return new Response(String(s))
+    }
+    if (pathname === '/pbkdf2') {
+      const key = await crypto.subtle.importKey('raw', new TextEncoder().encode('pw'), 'PBKDF2', false, ['deriveBits'])
+      const salt = new Uint8Array(16)
+      await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 100000 }, key, 256)
+      return new Response('ok')
+    }
     return new Response('ok')
   },
 }
@@ -186,7 +199,7 @@ export function tomlBindings(toml, worker) {
  * migrations applied) and the hello-world floor Worker with the same compatibility settings.
  * The caller must `await stop()`; it is safe to call more than once.
  */
-export async function startRuntime({ root, outdir }) {
+export async function startRuntime({ root, outdir, inspectorPort }) {
   const toml = parseToml(readFileSync(join(root, 'wrangler.toml'), 'utf8'))
   const compat = {
     compatibilityDate: toml.compatibility_date,
@@ -208,6 +221,8 @@ export async function startRuntime({ root, outdir }) {
   const directSocket = { unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }] }
   const mf = new Miniflare({
     resourcePersistencePath: persist,
+    // --cpu: workerd's inspector, for V8 CPU profiles of each Worker's isolate (bench/lib/profile.mjs).
+    ...(inspectorPort ? { inspectorPort } : {}),
     logRequests: false,
     enableDevRegistry: false,
     telemetry: { enabled: false },
@@ -258,7 +273,7 @@ export async function startRuntime({ root, outdir }) {
     const d1 = await mf.getD1Database(d1Name, 'fluxgate')
     const kv = await mf.getKVNamespace(kvName, 'fluxgate')
     for (const sql of migrationStatements(root)) await d1.prepare(sql).run()
-    return { appUrl, floorUrl, d1, kv, bindings, stop }
+    return { appUrl, floorUrl, d1, kv, bindings, stop, inspectorPort }
   } catch (e) {
     await stop()
     throw e
