@@ -154,31 +154,35 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]) {
   return { data, error, reload: () => setTick((t) => t + 1) }
 }
 
-/** A destructive button that asks first: "Delete" -> "Confirm delete" / "Cancel". */
+/**
+ * A destructive button that asks first: "Delete" opens "Confirm delete" / "Cancel" next to it (the
+ * first button stays, as a toggle with aria-expanded).
+ */
 export function ConfirmButton({ label, confirmLabel, question, onConfirm, disabled }: { label: string; confirmLabel: string; question: string; onConfirm: () => void; disabled?: boolean }) {
   const [asking, setAsking] = useState(false)
-  if (!asking)
-    return (
-      <button type="button" class="danger" disabled={disabled} onClick={() => setAsking(true)}>
+  return (
+    <span class="confirm">
+      <button type="button" class="danger" disabled={disabled} aria-expanded={asking} onClick={() => setAsking(!asking)}>
         {label}
       </button>
-    )
-  return (
-    <span class="confirm" role="group" aria-label={question}>
-      <span>{question}</span>
-      <button
-        type="button"
-        class="danger"
-        onClick={() => {
-          setAsking(false)
-          onConfirm()
-        }}
-      >
-        {confirmLabel}
-      </button>
-      <button type="button" onClick={() => setAsking(false)}>
-        Cancel
-      </button>
+      {asking && (
+        <span class="confirm" role="group" aria-label={question}>
+          <span>{question}</span>
+          <button
+            type="button"
+            class="danger"
+            onClick={() => {
+              setAsking(false)
+              onConfirm()
+            }}
+          >
+            {confirmLabel}
+          </button>
+          <button type="button" onClick={() => setAsking(false)}>
+            Cancel
+          </button>
+        </span>
+      )}
     </span>
   )
 }

@@ -141,7 +141,7 @@ export function CertsPage() {
           Download CA certificate
         </button>
         <button type="button" disabled={files.busy} onClick={() => files.run(async () => download('fluxgate.crl.pem', await rawText('/certs/crl?format=pem')))}>
-          Download CRL
+          Download CRL (PEM)
         </button>
       </div>
       {revoke.busy && <Notice>Revoking…</Notice>}
