@@ -46,6 +46,9 @@ export async function startConsoleWorker({ root, settings = {}, log = () => {} }
     FLUXGATE_PUBLIC_URL: origin,
     FLUXGATE_DEV_MAILBOX: '1',
     MF_MAIL_TRANSPORT: 'log',
+    // Every test signs up from this one address: the per-address caps (10 sign-ups a minute) would
+    // refuse the suite. The lock tiers still apply (the sign-in 429 test relies on them).
+    FLUXGATE_THROTTLE_TRUSTED_IPS: '127.0.0.1,::1',
     ...settings,
   }
   const envFile = join(dir, 'test.vars')
