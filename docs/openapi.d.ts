@@ -2625,6 +2625,84 @@ export interface paths {
         };
         trace?: never;
     };
+    "/identify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A thing's id from its key (for protocol adapters; no user token) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["IdentityRequest"];
+                };
+            };
+            responses: {
+                /** @description The thing id */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Identity"];
+                    };
+                };
+                /** @description Malformed or invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Body is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Throttled: too many requests or failed attempts (see the README, Security) */
+                429: {
+                    headers: {
+                        /** @description Seconds until a retry may succeed */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/channels/{id}/things": {
         parameters: {
             query?: never;
@@ -2977,36 +3055,39 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/identify": {
+    "/things/{id}/channels": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** A thing's id from its key (for protocol adapters; no user token) */
-        post: {
+        /** Channels connected (or, with connected=false, not connected) to a thing */
+        get: {
             parameters: {
-                query?: never;
+                query?: {
+                    offset?: number;
+                    limit?: number;
+                    connected?: boolean;
+                    disconnected?: boolean;
+                    order?: "id" | "name";
+                    dir?: "asc" | "desc";
+                };
                 header?: never;
-                path?: never;
+                path: {
+                    id: string;
+                };
                 cookie?: never;
             };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["IdentityRequest"];
-                };
-            };
+            requestBody?: never;
             responses: {
-                /** @description The thing id */
+                /** @description A page of channels */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Identity"];
+                        "application/json": components["schemas"]["ChannelsPage"];
                     };
                 };
                 /** @description Malformed or invalid input */
@@ -3027,20 +3108,9 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Body is not application/json */
-                415: {
+                /** @description Unknown entity, or one owned by someone else */
+                404: {
                     headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Throttled: too many requests or failed attempts (see the README, Security) */
-                429: {
-                    headers: {
-                        /** @description Seconds until a retry may succeed */
-                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -3049,6 +3119,8 @@ export interface paths {
                 };
             };
         };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3580,78 +3652,6 @@ export interface paths {
                 };
             };
         };
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/things/{id}/channels": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Channels connected (or, with connected=false, not connected) to a thing */
-        get: {
-            parameters: {
-                query?: {
-                    offset?: number;
-                    limit?: number;
-                    connected?: boolean;
-                    disconnected?: boolean;
-                    order?: "id" | "name";
-                    dir?: "asc" | "desc";
-                };
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of channels */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ChannelsPage"];
-                    };
-                };
-                /** @description Malformed or invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Unknown entity, or one owned by someone else */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -5543,10 +5543,6 @@ export interface components {
             /** @description visible ASCII (! to ~), at most 64 characters with MF_CERTS_CN=thing_key (the default), else 4096 */
             key: string;
         };
-        ConnectRequest: {
-            channel_ids: string[];
-            thing_ids: string[];
-        };
         Identity: {
             /** Format: uuid */
             id: string;
@@ -5554,6 +5550,32 @@ export interface components {
         IdentityRequest: {
             /** @description Thing key (or send `Authorization: Thing <key>`) */
             token?: string;
+        };
+        ConnectRequest: {
+            channel_ids: string[];
+            thing_ids: string[];
+        };
+        ChannelsPage: {
+            /** @description Every match, whatever offset and limit */
+            total: number;
+            offset: number;
+            limit: number;
+            /** @description The `order` given (empty when omitted) */
+            order: string;
+            /** @description The `dir` given (empty when omitted) */
+            direction: string;
+            channels: components["schemas"]["Channel"][];
+        };
+        Channel: {
+            /** Format: uuid */
+            id: string;
+            name?: string;
+            /**
+             * @example {
+             *       "type": "sensor"
+             *     }
+             */
+            metadata?: Record<string, never>;
         };
         AccessByIdRequest: {
             thing_id: string;
@@ -5571,29 +5593,7 @@ export interface components {
         Channels: {
             channels: components["schemas"]["Channel"][];
         };
-        Channel: {
-            /** Format: uuid */
-            id: string;
-            name?: string;
-            /**
-             * @example {
-             *       "type": "sensor"
-             *     }
-             */
-            metadata?: Record<string, never>;
-        };
         CreateChannelsRequest: components["schemas"]["CreateChannelRequest"][];
-        ChannelsPage: {
-            /** @description Every match, whatever offset and limit */
-            total: number;
-            offset: number;
-            limit: number;
-            /** @description The `order` given (empty when omitted) */
-            order: string;
-            /** @description The `dir` given (empty when omitted) */
-            direction: string;
-            channels: components["schemas"]["Channel"][];
-        };
         /** @description Full replace: an omitted field is cleared */
         UpdateChannelRequest: {
             /** @example thermometer-7 */
