@@ -118,236 +118,247 @@ export function makeUsersService(
     await repo.replaceHash(db, user.id, user.passwordHash, await hashPassword(password))
   }
 
-  return {
-    isAdmin,
 
-    /**
-     * Registers a user and returns its id.
-     * @throws AppError('malformed_entity') weak password; AppError('conflict') e-mail taken or reserved.
-     */
-    async register(req: CreateUserReq) {
-      checkPolicy(req.password)
-      // The admin address is reserved: registering it would hand out admin rights.
-      if (adminEmail !== undefined && req.email === adminEmail) {
-        throw new AppError('conflict', 'email already taken')
+  /**
+   * Registers a user and returns its id.
+   * @throws AppError('malformed_entity') weak password; AppError('conflict') e-mail taken or reserved.
+   */
+  async function register(req: CreateUserReq) {
+    checkPolicy(req.password)
+    // The admin address is reserved: registering it would hand out admin rights.
+    if (adminEmail !== undefined && req.email === adminEmail) {
+      throw new AppError('conflict', 'email already taken')
+    }
+    const id = crypto.randomUUID()
+    await repo.save(db, {
+      id,
+      email: req.email,
+      passwordHash: await hashPassword(req.password),
+      metadata: req.metadata ?? null,
+      createdAt: Date.now(),
+    }).catch(repo.emailTaken)
+    return id
+  }
+
+  /**
+   * Exchanges e-mail and password for a login token. Unknown e-mail and wrong password give the
+   * same error after the same PBKDF2 work, and are throttled alike: per (address, client
+   * address) and per address, whether or not an account exists, so a lock says nothing about
+   * that either. A locked address is refused before its password is looked at, the right one
+   * included.
+   * @throws AppError('unauthenticated'); ThrottledError while locked.
+   */
+  async function login(email: string, password: string, client: string) {
+    const normalized = email.toLowerCase()
+    const gate = throttles.gate('login', normalized, client)
+    // The object lets the attempt through (or refuses it) before anything is read or checked, and
+    // holds it as a failure until it is settled below (concurrent guesses stay exact); a
+    // refused attempt costs no D1 read and no PBKDF2.
+    await gate.begin()
+    let token: string | undefined
+    try {
+      const user = await repo.retrieveByEmail(db, normalized).get()
+      const stored = user?.passwordHash ?? (await dummyPasswordHash())
+      // Accounts imported from Mainflux 0.12.1 keep its bcrypt hash until their first login.
+      const imported = isBcryptHash(stored)
+      const ok = await checkPassword(password, stored)
+      if (user && ok) {
+        if (imported) await upgradeHash(user, password)
+        token = await loginToken(user)
+      } else if (!user) {
+        const admin = await bootstrapAdmin(normalized, password)
+        if (admin) token = await loginToken(admin)
       }
-      const id = crypto.randomUUID()
-      await repo.save(db, {
-        id,
-        email: req.email,
-        passwordHash: await hashPassword(req.password),
-        metadata: req.metadata ?? null,
-        createdAt: Date.now(),
-      }).catch(repo.emailTaken)
-      return id
-    },
+    } catch (e) {
+      await gate.abandon()
+      throw e
+    }
+    if (token === undefined) {
+      await gate.failed()
+      throw new AppError('unauthenticated', INVALID_CREDENTIALS)
+    }
+    await gate.passed()
+    return token
+  }
 
-    /**
-     * Exchanges e-mail and password for a login token. Unknown e-mail and wrong password give the
-     * same error after the same PBKDF2 work, and are throttled alike: per (address, client
-     * address) and per address, whether or not an account exists, so a lock says nothing about
-     * that either. A locked address is refused before its password is looked at, the right one
-     * included.
-     * @throws AppError('unauthenticated'); ThrottledError while locked.
-     */
-    async login(email: string, password: string, client: string) {
-      const normalized = email.toLowerCase()
-      const gate = throttles.gate('login', normalized, client)
-      // The object lets the attempt through (or refuses it) before anything is read or checked, and
-      // holds it as a failure until it is settled below (concurrent guesses stay exact); a
-      // refused attempt costs no D1 read and no PBKDF2.
-      await gate.begin()
-      let token: string | undefined
+  /**
+   * The caller's profile. With a login token it is answered from the token (0 D1 round trips):
+   * metadata as of login. API keys, and tokens whose metadata was too large to carry, read D1.
+   * @throws AppError('not_found') if the caller's account is gone.
+   */
+  async function viewProfile(identity: Identity) {
+    // `admin: true` only for the configured admin account (additive: 0.12.1 has no such field).
+    const admin = isAdmin(identity) ? { admin: true as const } : {}
+    if (identity.kind === 'login' && identity.metadata !== null) {
+      return { id: identity.userId, email: identity.email, metadata: identity.metadata, ...admin }
+    }
+    const row = await repo.retrieveById(db, identity.userId).get()
+    if (!row) throw new AppError('not_found', 'user not found')
+    return { ...view(row), ...admin }
+  }
+
+  /**
+   * A user by id: the caller's own account, or any account for the admin.
+   * @throws AppError('not_found') otherwise (no existence leak).
+   */
+  async function viewUser(identity: Identity, id: string) {
+    if (id !== identity.userId && !isAdmin(identity)) throw new AppError('not_found', 'user not found')
+    const row = await repo.retrieveById(db, id).get()
+    if (!row) throw new AppError('not_found', 'user not found')
+    return view(row)
+  }
+
+  /** All users for the admin; for anyone else a page holding at most their own account. */
+  async function listUsers(identity: Identity, q: UsersPageQuery) {
+    const filter = { id: isAdmin(identity) ? undefined : identity.userId, email: q.email, metadata: q.metadata }
+    const [rows, [total]] = await db.batch(repo.retrieveAll(db, filter, q.offset, q.limit))
+    return { total: total?.n ?? 0, offset: q.offset, limit: q.limit, users: rows.map(view) }
+  }
+
+  /** Replaces the caller's metadata (0.12.1 semantics: not a merge). */
+  async function updateUser(identity: Identity, metadata: Record<string, unknown>) {
+    const updated = await repo.updateMetadata(db, identity.userId, metadata)
+    if (updated.length === 0) throw new AppError('not_found', 'user not found')
+  }
+
+  /**
+   * Changes the caller's password after checking the old one, and ends every login token of the
+   * account (the caller's too) in the same D1 batch; API keys keep working.
+   * @throws AppError('forbidden') wrong old password; AppError('malformed_entity') weak password;
+   *   AppError('unavailable') saved, but the session cache could not be refreshed.
+   */
+  async function changePassword(identity: Identity, oldPassword: string, password: string) {
+    checkPolicy(password)
+    const row = await repo.retrieveById(db, identity.userId).get()
+    if (!row) throw new AppError('not_found', 'user not found')
+    if (!(await checkPassword(oldPassword, row.passwordHash))) {
+      throw new AppError('forbidden', 'old password is wrong')
+    }
+    const hash = await hashPassword(password)
+    const [updated] = await db.batch([
+      repo.updatePassword(db, row.id, row.passwordHash, hash),
+      repo.removeAllRevokedSessions(db, row.id, repo.passwordIs(row.id, hash)),
+    ])
+    if (updated.length === 0) throw new AppError('conflict', 'password changed concurrently; try again')
+    await invalidateSessions(kv, row.id)
+  }
+
+  /**
+   * Signs out: ends the presented login token, or with `all` every login token of the account.
+   * API keys are not sessions (they are revoked with DELETE /keys/{id}) and are not affected.
+   * @throws AppError('forbidden') for an API key; AppError('unavailable') saved, but the session
+   *   cache could not be refreshed.
+   */
+  async function signOut(identity: Identity, all: boolean) {
+    const session = identity.session
+    if (identity.kind !== 'login' || !session) {
+      throw new AppError('forbidden', 'an API key is not a login session; revoke it with DELETE /keys/{id}')
+    }
+    if (all) {
+      const [bumped] = await db.batch([
+        repo.bumpSessionGen(db, identity.userId),
+        repo.removeAllRevokedSessions(db, identity.userId),
+      ])
+      if (bumped.length === 0) throw new AppError('not_found', 'user not found')
+    } else {
       try {
-        const user = await repo.retrieveByEmail(db, normalized).get()
-        const stored = user?.passwordHash ?? (await dummyPasswordHash())
-        // Accounts imported from Mainflux 0.12.1 keep its bcrypt hash until their first login.
-        const imported = isBcryptHash(stored)
-        const ok = await checkPassword(password, stored)
-        if (user && ok) {
-          if (imported) await upgradeHash(user, password)
-          token = await loginToken(user)
-        } else if (!user) {
-          const admin = await bootstrapAdmin(normalized, password)
-          if (admin) token = await loginToken(admin)
-        }
+        await db.batch([
+          repo.removeExpiredSessions(db, identity.userId, Date.now()),
+          repo.insertRevokedSession(db, identity.userId, session.id, session.expiresAt),
+        ])
       } catch (e) {
-        await gate.abandon()
+        // The account is gone (revoked_sessions.owner references it).
+        if (isForeignKeyViolation(e)) throw new AppError('not_found', 'user not found')
         throw e
       }
-      if (token === undefined) {
-        await gate.failed()
-        throw new AppError('unauthenticated', INVALID_CREDENTIALS)
-      }
-      await gate.passed()
-      return token
-    },
+    }
+    await invalidateSessions(kv, identity.userId)
+  }
 
-    /**
-     * The caller's profile. With a login token it is answered from the token (0 D1 round trips):
-     * metadata as of login. API keys, and tokens whose metadata was too large to carry, read D1.
-     * @throws AppError('not_found') if the caller's account is gone.
-     */
-    async viewProfile(identity: Identity) {
-      // `admin: true` only for the configured admin account (additive: 0.12.1 has no such field).
-      const admin = isAdmin(identity) ? { admin: true as const } : {}
-      if (identity.kind === 'login' && identity.metadata !== null) {
-        return { id: identity.userId, email: identity.email, metadata: identity.metadata, ...admin }
-      }
-      const row = await repo.retrieveById(db, identity.userId).get()
-      if (!row) throw new AppError('not_found', 'user not found')
-      return { ...view(row), ...admin }
-    },
-
-    /**
-     * A user by id: the caller's own account, or any account for the admin.
-     * @throws AppError('not_found') otherwise (no existence leak).
-     */
-    async viewUser(identity: Identity, id: string) {
-      if (id !== identity.userId && !isAdmin(identity)) throw new AppError('not_found', 'user not found')
-      const row = await repo.retrieveById(db, id).get()
-      if (!row) throw new AppError('not_found', 'user not found')
-      return view(row)
-    },
-
-    /** All users for the admin; for anyone else a page holding at most their own account. */
-    async listUsers(identity: Identity, q: UsersPageQuery) {
-      const filter = { id: isAdmin(identity) ? undefined : identity.userId, email: q.email, metadata: q.metadata }
-      const [rows, [total]] = await db.batch(repo.retrieveAll(db, filter, q.offset, q.limit))
-      return { total: total?.n ?? 0, offset: q.offset, limit: q.limit, users: rows.map(view) }
-    },
-
-    /** Replaces the caller's metadata (0.12.1 semantics: not a merge). */
-    async updateUser(identity: Identity, metadata: Record<string, unknown>) {
-      const updated = await repo.updateMetadata(db, identity.userId, metadata)
-      if (updated.length === 0) throw new AppError('not_found', 'user not found')
-    },
-
-    /**
-     * Changes the caller's password after checking the old one, and ends every login token of the
-     * account (the caller's too) in the same D1 batch; API keys keep working.
-     * @throws AppError('forbidden') wrong old password; AppError('malformed_entity') weak password;
-     *   AppError('unavailable') saved, but the session cache could not be refreshed.
-     */
-    async changePassword(identity: Identity, oldPassword: string, password: string) {
-      checkPolicy(password)
-      const row = await repo.retrieveById(db, identity.userId).get()
-      if (!row) throw new AppError('not_found', 'user not found')
-      if (!(await checkPassword(oldPassword, row.passwordHash))) {
-        throw new AppError('forbidden', 'old password is wrong')
-      }
-      const hash = await hashPassword(password)
-      const [updated] = await db.batch([
-        repo.updatePassword(db, row.id, row.passwordHash, hash),
-        repo.removeAllRevokedSessions(db, row.id, repo.passwordIs(row.id, hash)),
-      ])
-      if (updated.length === 0) throw new AppError('conflict', 'password changed concurrently; try again')
-      await invalidateSessions(kv, row.id)
-    },
-
-    /**
-     * Signs out: ends the presented login token, or with `all` every login token of the account.
-     * API keys are not sessions (they are revoked with DELETE /keys/{id}) and are not affected.
-     * @throws AppError('forbidden') for an API key; AppError('unavailable') saved, but the session
-     *   cache could not be refreshed.
-     */
-    async signOut(identity: Identity, all: boolean) {
-      const session = identity.session
-      if (identity.kind !== 'login' || !session) {
-        throw new AppError('forbidden', 'an API key is not a login session; revoke it with DELETE /keys/{id}')
-      }
-      if (all) {
-        const [bumped] = await db.batch([
-          repo.bumpSessionGen(db, identity.userId),
-          repo.removeAllRevokedSessions(db, identity.userId),
-        ])
-        if (bumped.length === 0) throw new AppError('not_found', 'user not found')
-      } else {
-        try {
-          await db.batch([
-            repo.removeExpiredSessions(db, identity.userId, Date.now()),
-            repo.insertRevokedSession(db, identity.userId, session.id, session.expiresAt),
-          ])
-        } catch (e) {
-          // The account is gone (revoked_sessions.owner references it).
-          if (isForeignKeyViolation(e)) throw new AppError('not_found', 'user not found')
-          throw e
-        }
-      }
-      await invalidateSessions(kv, identity.userId)
-    },
-
-    /**
-     * Mails a reset link with a short-lived recovery token when the address is known and its mail
-     * quota allows. The route runs this after answering, so neither the answer nor its timing
-     * reveals who has an account or whether a mail went out. Without a configured reset page
-     * nothing is sent, whoever asks, and the log says why.
-     */
-    async requestReset(email: string) {
-      const page = resetPage(config)
-      if (!page) {
-        console.error(
-          'password reset mail not sent: neither FLUXGATE_PUBLIC_URL nor MF_USERS_RESET_URL is set, ' +
-            'so there is no page to link to (the request was answered as usual)',
-        )
-        return
-      }
-      const row = await repo.retrieveByEmail(db, email).get()
-      if (!row) return
-      // At most FLUXGATE_THROTTLE_RESET_MAIL mails per address, so the endpoint cannot be used to
-      // flood a mailbox. This runs after the answer, which is the same either way.
-      if (!(await throttles.mailAllowed(row.email))) {
-        console.warn('password reset: mail quota of an address used up; not sent')
-        return
-      }
-      const token = await signToken(
-        config,
-        {
-          sub: row.id,
-          email: row.email,
-          type: TokenType.recovery,
-          pwh: await passwordFingerprint(row.passwordHash),
-        },
-        config.MF_AUTH_RECOVERY_DURATION,
+  /**
+   * Mails a reset link with a short-lived recovery token when the address is known and its mail
+   * quota allows. The route runs this after answering, so neither the answer nor its timing
+   * reveals who has an account or whether a mail went out. Without a configured reset page
+   * nothing is sent, whoever asks, and the log says why.
+   */
+  async function requestReset(email: string) {
+    const page = resetPage(config)
+    if (!page) {
+      console.error(
+        'password reset mail not sent: neither FLUXGATE_PUBLIC_URL nor MF_USERS_RESET_URL is set, ' +
+          'so there is no page to link to (the request was answered as usual)',
       )
-      // In the fragment, which browsers never send: the token stays out of every server's log.
-      const link = `${page}#token=${encodeURIComponent(token)}`
-      await mailer.send({
-        to: row.email,
-        subject: 'Fluxgate password reset',
-        text: `A password reset was requested for ${row.email}.\n\nOpen this link within ${Math.round(config.MF_AUTH_RECOVERY_DURATION / 60000)} minutes to choose a new password:\n${link}\n\nIf you did not ask for this, ignore this message.\n`,
-      })
-    },
+      return
+    }
+    const row = await repo.retrieveByEmail(db, email).get()
+    if (!row) return
+    // At most FLUXGATE_THROTTLE_RESET_MAIL mails per address, so the endpoint cannot be used to
+    // flood a mailbox. This runs after the answer, which is the same either way.
+    if (!(await throttles.mailAllowed(row.email))) {
+      console.warn('password reset: mail quota of an address used up; not sent')
+      return
+    }
+    const token = await signToken(
+      config,
+      {
+        sub: row.id,
+        email: row.email,
+        type: TokenType.recovery,
+        pwh: await passwordFingerprint(row.passwordHash),
+      },
+      config.MF_AUTH_RECOVERY_DURATION,
+    )
+    // In the fragment, which browsers never send: the token stays out of every server's log.
+    const link = `${page}#token=${encodeURIComponent(token)}`
+    await mailer.send({
+      to: row.email,
+      subject: 'Fluxgate password reset',
+      text: `A password reset was requested for ${row.email}.\n\nOpen this link within ${Math.round(config.MF_AUTH_RECOVERY_DURATION / 60000)} minutes to choose a new password:\n${link}\n\nIf you did not ask for this, ignore this message.\n`,
+    })
+  }
 
-    /**
-     * Sets a new password with a recovery token; the token is good once (it names the old hash).
-     * Every login token of the account ends in the same D1 batch, and with `revokeKeys` every API
-     * key too (for an account that may be compromised; by default integrations keep working).
-     * @throws AppError('unauthenticated') bad, expired, used or non-recovery token;
-     *   AppError('malformed_entity') mismatch or weak password; AppError('unavailable') saved, but
-     *   the session cache could not be refreshed.
-     */
-    async resetPassword(token: string, password: string, confirm: string, revokeKeys = false) {
-      if (password !== confirm) throw new AppError('malformed_entity', 'passwords do not match')
-      checkPolicy(password)
-      const claims = await verifyToken(config, token)
-      if (claims.type !== TokenType.recovery) {
-        throw new AppError('unauthenticated', 'not a password recovery token')
-      }
-      const row = await repo.retrieveById(db, claims.sub).get()
-      if (!row || claims.pwh !== (await passwordFingerprint(row.passwordHash))) {
-        throw new AppError('unauthenticated', 'recovery token already used or superseded')
-      }
-      const hash = await hashPassword(password)
-      // The other statements apply only if the guarded update did (the new hash is in the row).
-      const guard = repo.passwordIs(row.id, hash)
-      const update = repo.updatePassword(db, row.id, row.passwordHash, hash)
-      const prune = repo.removeAllRevokedSessions(db, row.id, guard)
-      const [updated] = revokeKeys
-        ? await db.batch([update, prune, keysRepo.removeAll(db, row.id, guard)])
-        : await db.batch([update, prune])
-      if (updated.length === 0) throw new AppError('unauthenticated', 'recovery token already used or superseded')
-      await invalidateSessions(kv, row.id)
-    },
+  /**
+   * Sets a new password with a recovery token; the token is good once (it names the old hash).
+   * Every login token of the account ends in the same D1 batch, and with `revokeKeys` every API
+   * key too (for an account that may be compromised; by default integrations keep working).
+   * @throws AppError('unauthenticated') bad, expired, used or non-recovery token;
+   *   AppError('malformed_entity') mismatch or weak password; AppError('unavailable') saved, but
+   *   the session cache could not be refreshed.
+   */
+  async function resetPassword(token: string, password: string, confirm: string, revokeKeys = false) {
+    if (password !== confirm) throw new AppError('malformed_entity', 'passwords do not match')
+    checkPolicy(password)
+    const claims = await verifyToken(config, token)
+    if (claims.type !== TokenType.recovery) {
+      throw new AppError('unauthenticated', 'not a password recovery token')
+    }
+    const row = await repo.retrieveById(db, claims.sub).get()
+    if (!row || claims.pwh !== (await passwordFingerprint(row.passwordHash))) {
+      throw new AppError('unauthenticated', 'recovery token already used or superseded')
+    }
+    const hash = await hashPassword(password)
+    // The other statements apply only if the guarded update did (the new hash is in the row).
+    const guard = repo.passwordIs(row.id, hash)
+    const update = repo.updatePassword(db, row.id, row.passwordHash, hash)
+    const prune = repo.removeAllRevokedSessions(db, row.id, guard)
+    const [updated] = revokeKeys
+      ? await db.batch([update, prune, keysRepo.removeAll(db, row.id, guard)])
+      : await db.batch([update, prune])
+    if (updated.length === 0) throw new AppError('unauthenticated', 'recovery token already used or superseded')
+    await invalidateSessions(kv, row.id)
+  }
+
+  return {
+    isAdmin,
+    register,
+    login,
+    viewProfile,
+    viewUser,
+    listUsers,
+    updateUser,
+    changePassword,
+    signOut,
+    requestReset,
+    resetPassword,
   }
 }

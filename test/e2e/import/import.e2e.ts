@@ -351,7 +351,8 @@ describe('fluxgate import mainflux', () => {
     expect(run.stderr).toMatch(/only the admin account may import/)
   })
 
-  it.runIf(process.env.FLUXGATE_IMPORT_BENCH)('measures 10,000 things with 20,000 connections', async () => {
+  // A measurement, not a check: only `npm run bench:import` (FLUXGATE_IMPORT_BENCH=1) registers it.
+  ;(process.env.FLUXGATE_IMPORT_BENCH ? it : () => undefined)('measures 10,000 things with 20,000 connections', async () => {
     const owner = { id: randomUUID(), email: 'fleet@example.com' }
     await sql('users', 'INSERT INTO users VALUES ($1, $2, $3, $4)', [owner.id, owner.email, await bcrypt.hash('fleet-pass', 4), '{}'])
     await sql('things', `INSERT INTO things SELECT gen_random_uuid(), $1, gen_random_uuid()::text, 'bench-' || i, NULL FROM generate_series(1, 10000) i`, [owner.email])

@@ -1,0 +1,345 @@
+import type { BatchItem } from 'drizzle-orm/batch'
+import { certCn, externalKeyHash } from '../bootstrap/service'
+import { markNew } from '../bootstrap/cache'
+import type { bootstrapConfigs, certs, channels, things } from '../db/schema'
+import type { Deps } from '../lib/context'
+import * as repo from './repo'
+import type { Kind, RowResult, Rows } from './schema'
+
+/*
+ * How each kind's chunk is classified (new, already present, refused with its reason) and which
+ * statements write its new rows. Reads and statement building only: the service runs the batch.
+ */
+
+/**
+ * Provision bookkeeping 0.12.1's `/mapping` wrote into the gateway thing's metadata: the external
+ * key in plaintext, the config id and the channel ids. None of it is read by anything, and the key
+ * must not be stored as given, so it is dropped on the way in (`type` and `external_id` stay).
+ */
+const PROVISION_FIELDS = ['external_key', 'cfg_id', 'ctrl_channel_id', 'data_channel_id', 'export_channel_id']
+
+function stripProvisionFields(m: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (!m) return null
+  const out = { ...m }
+  for (const f of PROVISION_FIELDS) delete out[f]
+  return Object.keys(out).length > 0 ? out : null
+}
+
+export type Plan = { results: RowResult[]; statements: BatchItem<'sqlite'>[]; after?: () => void }
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null)
+
+/** Field names (never values: keys are secrets) where an existing row differs from the import. */
+function differing(fields: Record<string, [unknown, unknown]>): string[] {
+  return Object.entries(fields)
+    .filter(([, [a, b]]) => !same(a, b))
+    .map(([k]) => k)
+}
+
+class Results {
+  readonly list: RowResult[] = []
+  imported(index: number, id: string) {
+    this.list.push({ index, id, status: 'imported' })
+  }
+  present(index: number, id: string) {
+    this.list.push({ index, id, status: 'present', reason: 'already present' })
+  }
+  refused(index: number, id: string, reason: string) {
+    this.list.push({ index, id, status: 'refused', reason })
+  }
+}
+
+/** Marks the later rows that repeat an earlier row's value of `key` in the same chunk. */
+function repeats<T>(rows: T[], key: (r: T) => string): Set<number> {
+  const seen = new Set<string>()
+  const out = new Set<number>()
+  rows.forEach((r, i) => {
+    const k = key(r)
+    if (seen.has(k)) out.add(i)
+    seen.add(k)
+  })
+  return out
+}
+
+export type Planners = { [K in Kind]: (rows: Rows[K][]) => Promise<Plan> }
+
+/** The planners of one request; rows whose owner was not imported are refused. */
+export function makePlanners(deps: Deps): Planners {
+  const { db, config, env, waitUntil } = deps
+  const adminEmail = config.MF_USERS_ADMIN_EMAIL?.toLowerCase()
+  const ownerMissing = (owner: string) =>
+    `owner ${owner} was not imported (no such account, or its import was refused)`
+
+  const planners: Planners = {
+    async users(rows) {
+      const r = new Results()
+      const lower = rows.map((u) => u.email.toLowerCase())
+      const [byId, byEmail] = (await repo.readAll(db, [
+        repo.usersById(db, rows.map((u) => u.id)),
+        repo.usersByEmail(db, lower),
+      ])) as { id: string; email: string }[][]
+      const idRow = new Map(byId!.map((u) => [u.id, u]))
+      const emailRow = new Map(byEmail!.map((u) => [u.email, u]))
+      // Accounts whose addresses differ only in case (0.12.1 kept both): neither is merged.
+      const perAddress = new Map<string, number[]>()
+      lower.forEach((e, i) => perAddress.set(e, [...(perAddress.get(e) ?? []), i]))
+      const dupIds = repeats(rows, (u) => u.id)
+      const insert: Parameters<typeof repo.insertUsers>[1] = []
+      const now = Date.now()
+      rows.forEach((u, i) => {
+        const email = lower[i]!
+        const existing = idRow.get(u.id)
+        const holder = emailRow.get(email)
+        const sameAddress = perAddress.get(email)!
+        if (dupIds.has(i)) return r.refused(i, u.id, 'id repeated in this chunk')
+        if (existing) {
+          if (existing.email === email) return r.present(i, u.id)
+          return r.refused(i, u.id, 'id already used by an account with another e-mail')
+        }
+        if (sameAddress.length > 1) {
+          const others = sameAddress.filter((j) => j !== i).map((j) => rows[j]!.id)
+          return r.refused(
+            i,
+            u.id,
+            `e-mail differs only in case from account ${others.join(', ')}; Fluxgate's e-mails are case-insensitive, so neither is imported`,
+          )
+        }
+        if (adminEmail !== undefined && email === adminEmail) {
+          return r.refused(i, u.id, 'e-mail is reserved for the admin account (MF_USERS_ADMIN_EMAIL)')
+        }
+        if (holder) {
+          const why = holder.email === u.email ? '' : ' (differs only in case; Fluxgate e-mails are case-insensitive)'
+          return r.refused(i, u.id, `e-mail already belongs to account ${holder.id}${why}`)
+        }
+        insert.push({ id: u.id, email, passwordHash: u.password, metadata: u.metadata, createdAt: now })
+        r.imported(i, u.id)
+      })
+      return { results: r.list, statements: repo.insertUsers(db, insert) }
+    },
+
+    async things(rows) {
+      const r = new Results()
+      const [byId, byKey, owners] = await repo.readAll(db, [
+        repo.thingsById(db, rows.map((t) => t.id)),
+        repo.thingsByKey(db, rows.map((t) => t.key)),
+        repo.usersById(db, rows.map((t) => t.owner_id)),
+      ])
+      const idRow = new Map((byId as (typeof things.$inferSelect)[]).map((t) => [t.id, t]))
+      const keyRow = new Map((byKey as { id: string; key: string }[]).map((t) => [t.key, t.id]))
+      const known = new Set((owners as { id: string }[]).map((u) => u.id))
+      const dupIds = repeats(rows, (t) => t.id)
+      const dupKeys = repeats(rows, (t) => t.key)
+      const insert: (typeof things.$inferInsert)[] = []
+      const now = Date.now()
+      rows.forEach((t, i) => {
+        const metadata = stripProvisionFields(t.metadata)
+        const name = t.name ?? ''
+        const existing = idRow.get(t.id)
+        if (dupIds.has(i)) return r.refused(i, t.id, 'id repeated in this chunk')
+        if (existing) {
+          const diff = differing({
+            owner: [existing.owner, t.owner_id],
+            key: [existing.key, t.key],
+            name: [existing.name, name],
+            metadata: [existing.metadata, metadata],
+          })
+          if (diff.length === 0) return r.present(i, t.id)
+          return r.refused(i, t.id, `id already used by a thing with a different ${diff.join(', ')}`)
+        }
+        if (!known.has(t.owner_id)) return r.refused(i, t.id, ownerMissing(t.owner_id))
+        if (dupKeys.has(i) || keyRow.has(t.key)) {
+          return r.refused(i, t.id, 'key already in use by another thing')
+        }
+        insert.push({ id: t.id, owner: t.owner_id, name, key: t.key, metadata, createdAt: now })
+        r.imported(i, t.id)
+      })
+      return { results: r.list, statements: repo.insertThings(db, insert) }
+    },
+
+    async channels(rows) {
+      const r = new Results()
+      const [byId, owners] = await repo.readAll(db, [
+        repo.channelsById(db, rows.map((c) => c.id)),
+        repo.usersById(db, rows.map((c) => c.owner_id)),
+      ])
+      const idRow = new Map((byId as (typeof channels.$inferSelect)[]).map((c) => [c.id, c]))
+      const known = new Set((owners as { id: string }[]).map((u) => u.id))
+      const dupIds = repeats(rows, (c) => c.id)
+      const insert: (typeof channels.$inferInsert)[] = []
+      const now = Date.now()
+      rows.forEach((c, i) => {
+        const name = c.name ?? ''
+        const existing = idRow.get(c.id)
+        if (dupIds.has(i)) return r.refused(i, c.id, 'id repeated in this chunk')
+        if (existing) {
+          const diff = differing({
+            owner: [existing.owner, c.owner_id],
+            name: [existing.name, name],
+            metadata: [existing.metadata, c.metadata],
+          })
+          if (diff.length === 0) return r.present(i, c.id)
+          return r.refused(i, c.id, `id already used by a channel with a different ${diff.join(', ')}`)
+        }
+        if (!known.has(c.owner_id)) return r.refused(i, c.id, ownerMissing(c.owner_id))
+        insert.push({ id: c.id, owner: c.owner_id, name, metadata: c.metadata, createdAt: now })
+        r.imported(i, c.id)
+      })
+      return { results: r.list, statements: repo.insertChannels(db, insert) }
+    },
+
+    async connections(rows) {
+      const r = new Results()
+      const thingIds = rows.map((c) => c.thing_id)
+      const channelIds = rows.map((c) => c.channel_id)
+      const [ts, cs, existing] = await repo.readAll(db, [
+        repo.thingsById(db, thingIds),
+        repo.channelsById(db, channelIds),
+        repo.connectionsAmong(db, thingIds, channelIds),
+      ])
+      const thingOwner = new Map((ts as { id: string; owner: string }[]).map((t) => [t.id, t.owner]))
+      const chanOwner = new Map((cs as { id: string; owner: string }[]).map((c) => [c.id, c.owner]))
+      const pair = (channelId: string, thingId: string) => `${channelId} ${thingId}`
+      const connected = new Set(
+        (existing as { channelId: string; thingId: string }[]).map((c) => pair(c.channelId, c.thingId)),
+      )
+      const dup = repeats(rows, (c) => pair(c.channel_id, c.thing_id))
+      const insert: { channelId: string; thingId: string; owner: string }[] = []
+      rows.forEach((c, i) => {
+        const id = `${c.channel_id}:${c.thing_id}`
+        if (dup.has(i)) return r.refused(i, id, 'connection repeated in this chunk')
+        const to = thingOwner.get(c.thing_id)
+        const co = chanOwner.get(c.channel_id)
+        if (to === undefined) return r.refused(i, id, `thing ${c.thing_id} was not imported`)
+        if (co === undefined) return r.refused(i, id, `channel ${c.channel_id} was not imported`)
+        if (to !== c.owner_id || co !== c.owner_id) {
+          return r.refused(i, id, 'thing and channel must both belong to owner_id')
+        }
+        if (connected.has(pair(c.channel_id, c.thing_id))) return r.present(i, id)
+        insert.push({ channelId: c.channel_id, thingId: c.thing_id, owner: c.owner_id })
+        r.imported(i, id)
+      })
+      return { results: r.list, statements: repo.insertConnections(db, insert) }
+    },
+
+    async configs(rows) {
+      const r = new Results()
+      const ids = rows.map((c) => c.thing_id)
+      const [ts, byId, byExt, cs] = await repo.readAll(db, [
+        repo.thingsById(db, ids),
+        repo.configsById(db, ids),
+        repo.configsByExternalId(db, rows.map((c) => c.external_id)),
+        repo.channelsById(db, rows.flatMap((c) => c.channels)),
+      ])
+      const thingOwner = new Map((ts as { id: string; owner: string }[]).map((t) => [t.id, t.owner]))
+      const idRow = new Map((byId as (typeof bootstrapConfigs.$inferSelect)[]).map((c) => [c.thingId, c]))
+      const extRow = new Map((byExt as { thingId: string; externalId: string }[]).map((c) => [c.externalId, c.thingId]))
+      const chanOwner = new Map((cs as { id: string; owner: string }[]).map((c) => [c.id, c.owner]))
+      const dupIds = repeats(rows, (c) => c.thing_id)
+      const dupExt = repeats(rows, (c) => c.external_id)
+      const hashes = await Promise.all(rows.map((c) => externalKeyHash(config, c.external_key)))
+      const insert: (typeof bootstrapConfigs.$inferInsert)[] = []
+      const links: { configId: string; channelId: string }[] = []
+      const fresh: string[] = []
+      const now = Date.now()
+      rows.forEach((c, i) => {
+        const id = c.thing_id
+        const existing = idRow.get(id)
+        if (dupIds.has(i)) return r.refused(i, id, 'config repeated in this chunk')
+        if (existing) {
+          const diff = differing({
+            owner: [existing.owner, c.owner_id],
+            external_id: [existing.externalId, c.external_id],
+            external_key: [existing.externalKeyHash, hashes[i]],
+            name: [existing.name, c.name],
+            content: [existing.content, c.content],
+            client_cert: [existing.clientCert, c.client_cert],
+            client_key: [existing.clientKey, c.client_key],
+            ca_cert: [existing.caCert, c.ca_cert],
+          })
+          if (diff.length === 0) return r.present(i, id)
+          return r.refused(i, id, `thing already has a config with a different ${diff.join(', ')}`)
+        }
+        const owner = thingOwner.get(id)
+        if (owner === undefined) return r.refused(i, id, `thing ${id} was not imported`)
+        if (owner !== c.owner_id) return r.refused(i, id, `thing ${id} belongs to another owner`)
+        if (dupExt.has(i) || extRow.has(c.external_id)) {
+          return r.refused(i, id, 'external_id already used by another config')
+        }
+        const chans = [...new Set(c.channels)]
+        const missing = chans.filter((ch) => chanOwner.get(ch) !== c.owner_id)
+        if (missing.length > 0) {
+          return r.refused(i, id, `channels not imported for this owner: ${missing.join(', ')}`)
+        }
+        insert.push({
+          thingId: id,
+          owner: c.owner_id,
+          name: c.name,
+          externalId: c.external_id,
+          externalKeyHash: hashes[i]!,
+          content: c.content,
+          clientCert: c.client_cert,
+          clientKey: c.client_key,
+          caCert: c.ca_cert,
+          clientCertCn: certCn(c.client_cert),
+          state: c.state,
+          createdAt: now,
+        })
+        for (const ch of chans) links.push({ configId: id, channelId: ch })
+        fresh.push(c.external_id)
+        r.imported(i, id)
+      })
+      return {
+        results: r.list,
+        statements: [...repo.insertConfigs(db, insert), ...repo.insertConfigChannels(db, links)],
+        // As for a new config: the first fetch fills KV, and any entry from before is retired.
+        after: () => {
+          for (const ext of fresh) waitUntil(markNew(env.CACHE, ext).catch(() => undefined))
+        },
+      }
+    },
+
+    async certs(rows) {
+      const r = new Results()
+      const [bySerial, owners] = await repo.readAll(db, [
+        repo.certsBySerial(db, rows.map((c) => c.serial)),
+        repo.usersById(db, rows.map((c) => c.owner_id)),
+      ])
+      const serialRow = new Map((bySerial as (typeof certs.$inferSelect)[]).map((c) => [c.serial, c]))
+      const known = new Set((owners as { id: string }[]).map((u) => u.id))
+      const dup = repeats(rows, (c) => c.serial)
+      const insert: (typeof certs.$inferInsert)[] = []
+      const now = Date.now()
+      rows.forEach((c, i) => {
+        const existing = serialRow.get(c.serial)
+        if (dup.has(i)) return r.refused(i, c.serial, 'serial repeated in this chunk')
+        if (existing) {
+          const diff = differing({
+            thing_id: [existing.thingId, c.thing_id],
+            owner: [existing.owner, c.owner_id],
+            expires_at: [existing.expiresAt, c.expires_at],
+            revoked_at: [existing.revokedAt, c.revoked_at],
+          })
+          if (diff.length === 0) return r.present(i, c.serial)
+          return r.refused(i, c.serial, `serial already recorded with a different ${diff.join(', ')}`)
+        }
+        if (!known.has(c.owner_id)) return r.refused(i, c.serial, ownerMissing(c.owner_id))
+        insert.push({
+          serial: c.serial,
+          thingId: c.thing_id,
+          owner: c.owner_id,
+          // 0.12.1's inventory records neither the key nor the issue time.
+          keyType: 'unknown',
+          keyBits: 0,
+          issuedAt: now,
+          expiresAt: c.expires_at,
+          revokedAt: c.revoked_at,
+          // 0.12.1 issued certificates with the thing key as the subject CN.
+          cnSource: 'thing_key',
+        })
+        r.imported(i, c.serial)
+      })
+      return { results: r.list, statements: repo.insertCerts(db, insert) }
+    },
+  }
+  return planners
+}
