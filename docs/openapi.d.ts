@@ -459,7 +459,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["User"];
+                        "application/json": components["schemas"]["Profile"];
                     };
                 };
                 /** @description Missing or invalid credentials */
@@ -5218,6 +5218,13 @@ export interface components {
              * @example false
              */
             all?: boolean;
+        };
+        Profile: components["schemas"]["User"] & {
+            /**
+             * @description Present (true) only for the configured admin account
+             * @enum {boolean}
+             */
+            admin?: true;
         };
         User: {
             /** Format: uuid */

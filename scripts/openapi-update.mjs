@@ -21,7 +21,7 @@ export const snapshotText = (doc) => `${JSON.stringify(doc, null, 2)}\n`
 
 /** docs/openapi.d.ts for `doc`, by openapi-typescript (with the TypeScript 5 API it needs). */
 export async function typesFor(doc) {
-  const gen = join(root, 'tools', 'openapi-typescript', 'node_modules', 'openapi-typescript', 'dist', 'index.mjs')
+  const gen = join(root, 'scripts', 'openapi-typescript', 'node_modules', 'openapi-typescript', 'dist', 'index.mjs')
   const { default: openapiTS, astToString } = await import(pathToFileURL(gen).href)
   const ast = await openapiTS(structuredClone(doc), { alphabetize: false })
   return (

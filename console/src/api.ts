@@ -86,32 +86,6 @@ export function createdId(response: Response): string {
 }
 
 /**
- * A request to a route the committed OpenAPI snapshot may not describe yet (new routes from
- * other branches); same token, errors and session handling as the typed client.
- */
-export async function rawJson<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = {}
-  if (session.token) headers.Authorization = `Bearer ${session.token}`
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-  const text = await response.text()
-  let parsed: unknown = text
-  try {
-    parsed = text ? JSON.parse(text) : undefined
-  } catch {
-    // plain text (PEM, CRL)
-  }
-  await okWith(Promise.resolve({ data: parsed, error: parsed, response }))
-  return parsed as T
-}
-
-/** Text of a route answering text (PEM); errors as above. */
-export async function rawText(path: string): Promise<string> {
-  const v = await rawJson<unknown>('GET', path)
-  return typeof v === 'string' ? v : JSON.stringify(v)
-}
-
-/**
  * Metadata as the request types want it: the OpenAPI schema says "any JSON object", which the
  * generated types spell as an index signature of `undefined`; any parsed JSON object is accepted.
  */

@@ -39,18 +39,25 @@ onSessionExpired(() => toSignIn('expired'))
 function App() {
   const path = useRoute()
   const [signedIn, setSignedIn] = useState(!!session.token)
-  const [isAdmin, setIsAdmin] = useState(false)
+  // undefined while the profile is being read.
+  const [isAdmin, setIsAdmin] = useState<boolean | undefined>(undefined)
   useEffect(() => {
     setSignedIn(!!session.token)
     if (!PUBLIC.has(path) && !session.token) toSignIn()
   }, [path])
   useEffect(() => {
-    if (!signedIn) return setIsAdmin(false)
-    // Only the configured admin account may list users.
-    client.GET('/users', { params: { query: { limit: 1 } } }).then(
-      ({ response }) => setIsAdmin(response.ok),
-      () => setIsAdmin(false),
+    setIsAdmin(undefined)
+    if (!signedIn) return
+    // GET /users answers every user (with only their own account), so it cannot tell the admin:
+    // the profile carries `admin: true` for the configured admin account only.
+    let current = true
+    client.GET('/users/profile').then(
+      ({ data }) => current && setIsAdmin(data?.admin === true),
+      () => current && setIsAdmin(false),
     )
+    return () => {
+      current = false
+    }
   }, [signedIn])
   useEffect(() => {
     const main = document.getElementById('main')
@@ -92,7 +99,16 @@ function App() {
       else if (path === '/certs') page = <CertsPage />
       else if (path === '/keys') page = <KeysPage />
       else if (path === '/account') page = <AccountPage />
-      else if (path === '/admin') page = <AdminPage />
+      else if (path === '/admin')
+        page =
+          isAdmin === undefined ? null : isAdmin ? (
+            <AdminPage />
+          ) : (
+            <section>
+              <h1>Admin: users</h1>
+              <p role="alert">Only the configured admin account can list users.</p>
+            </section>
+          )
       else
         page = (
           <section>

@@ -21,6 +21,7 @@ import {
   tokenRes,
   updateUserReq,
   userIdParam,
+  profileRes,
   userRes,
   usersPageQuery,
   usersPageRes,
@@ -127,7 +128,7 @@ users.openapi(
     tags: ['users'],
     summary: "The caller's profile",
     guard: userGuard,
-    responses: { 200: jsonContent(userRes, 'The profile'), ...errorResponses(401) },
+    responses: { 200: jsonContent(profileRes, 'The profile'), ...errorResponses(401) },
   }),
   async (c) => c.json(await service(c).viewProfile(c.var.identity), 200),
 )

@@ -56,6 +56,19 @@ export const userRes = z
 
 export const usersPageRes = pageOf('users', userRes, 'UsersPage')
 
+/**
+ * GET /users/profile: the user, plus `admin: true` for the account named by MF_USERS_ADMIN_EMAIL
+ * (absent for everyone else; an additive field: Mainflux 0.12.1's profile has none).
+ */
+export const profileRes = userRes
+  .extend({
+    admin: z
+      .literal(true)
+      .optional()
+      .openapi({ description: 'Present (true) only for the configured admin account' }),
+  })
+  .openapi('Profile')
+
 export const usersPageQuery = z.object({
   offset: offsetParam,
   limit: limitParam,

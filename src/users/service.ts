@@ -187,12 +187,14 @@ export function makeUsersService(
    * @throws AppError('not_found') if the caller's account is gone.
    */
   async function viewProfile(identity: Identity) {
+    // `admin: true` only for the configured admin account (additive: 0.12.1 has no such field).
+    const admin = isAdmin(identity) ? { admin: true as const } : {}
     if (identity.kind === 'login' && identity.metadata !== null) {
-      return { id: identity.userId, email: identity.email, metadata: identity.metadata }
+      return { id: identity.userId, email: identity.email, metadata: identity.metadata, ...admin }
     }
     const row = await repo.retrieveById(db, identity.userId).get()
     if (!row) throw new AppError('not_found', 'user not found')
-    return view(row)
+    return { ...view(row), ...admin }
   }
 
   /**

@@ -182,6 +182,30 @@ describe('profile and users', () => {
     expect(res.body).toEqual({ id: u.id, email: u.email })
   })
 
+  it('GET /users/profile says admin: true only for the configured admin account (login token and API key)', async () => {
+    const admin = await adminToken()
+    const adminProfile = await api('GET', '/users/profile', { token: admin })
+    expect(adminProfile.status).toBe(200)
+    expect(adminProfile.body).toMatchObject({ email: env.MF_USERS_ADMIN_EMAIL, admin: true })
+    const adminKey = (await api('POST', '/keys', { token: admin, json: { type: 2 } })).body.value
+    expect((await api('GET', '/users/profile', { token: adminKey })).body.admin).toBe(true)
+    // Metadata in the admin's token (answered from the token) and after it (from D1) alike.
+    expect((await api('PUT', '/users', { token: admin, json: { metadata: { role: 'ops' } } })).status).toBe(200)
+    const again = await adminToken()
+    expect((await api('GET', '/users/profile', { token: again })).body).toMatchObject({ metadata: { role: 'ops' }, admin: true })
+
+    // Anyone else: no admin field at all (not false), whatever the token kind or metadata.
+    const u = await newUser()
+    const plain = await api('GET', '/users/profile', { token: u.token })
+    expect(plain.body).toEqual({ id: u.id, email: u.email })
+    expect(Object.keys(plain.body)).not.toContain('admin')
+    const key = (await api('POST', '/keys', { token: u.token, json: { type: 2 } })).body.value
+    expect(Object.keys((await api('GET', '/users/profile', { token: key })).body)).not.toContain('admin')
+    expect((await api('PUT', '/users', { token: u.token, json: { metadata: { admin: true } } })).status).toBe(200)
+    const relogin = (await api('POST', '/tokens', { json: { email: u.email, password: u.password } })).body.token
+    expect((await api('GET', '/users/profile', { token: relogin })).body).toEqual({ id: u.id, email: u.email, metadata: { admin: true } })
+  })
+
   it('GET /users/{id}: own account 200, another user 404, admin sees anyone', async () => {
     const a = await newUser()
     const b = await newUser()

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks'
-import { client, ok, rawText } from '../api'
+import { client, ok } from '../api'
 import { ConfirmButton, download, ErrorBox, Field, Notice, Pager, Secret, Select, TextArea, useAction, useLoad, when } from '../ui'
 
 const LIMIT = 10
@@ -137,10 +137,10 @@ export function CertsPage() {
       <h2>CA and revocation list</h2>
       <ErrorBox error={files.error} />
       <div class="row">
-        <button type="button" disabled={files.busy} onClick={() => files.run(async () => download('fluxgate-ca.pem', await rawText('/certs/ca')))}>
+        <button type="button" disabled={files.busy} onClick={() => files.run(async () => download('fluxgate-ca.pem', await ok(client.GET('/certs/ca', { parseAs: 'text' }))))}>
           Download CA certificate
         </button>
-        <button type="button" disabled={files.busy} onClick={() => files.run(async () => download('fluxgate.crl.pem', await rawText('/certs/crl?format=pem')))}>
+        <button type="button" disabled={files.busy} onClick={() => files.run(async () => download('fluxgate.crl.pem', await ok(client.GET('/certs/crl', { params: { query: { format: 'pem' } }, parseAs: 'text' }))))}>
           Download CRL (PEM)
         </button>
       </div>

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks'
-import { asMetadata, client, createdId, ok, okWith } from '../api'
+import { ApiError, asMetadata, client, createdId, ok, okWith } from '../api'
 import { ConfirmButton, ErrorBox, Field, JsonEditor, Notice, Pager, parseJsonObject, pretty, Select, TextArea, useAction, useLoad } from '../ui'
 
 type Entity = { id: string; name?: string; key?: string; metadata?: Record<string, unknown> }
@@ -247,6 +247,24 @@ function CreateOne({ kind, onCreated }: { kind: Kind; onCreated: () => void }) {
   )
 }
 
+/**
+ * What a bulk create that stopped at rows first+1..last (1-based) did: the rows before were created
+ * (each /bulk request is all or nothing), that chunk was refused as a whole (the API's words) or its
+ * answer was lost, and the rows after it were never sent.
+ */
+function partialFailure(kind: Kind, total: number, created: number, first: number, last: number, err: unknown) {
+  const range = (a: number, b: number) => (a === b ? `row ${a}` : `rows ${a} to ${b}`)
+  const done =
+    created === 0 ? `No ${kind.one} was created.` : `Created ${range(1, created)}: ${created} ${created === 1 ? kind.one : kind.many} (listed below).`
+  const failed =
+    err instanceof ApiError
+      ? `The API refused ${range(first + 1, last)}, so none of them was created: ${err.message}.`
+      : `No answer for ${range(first + 1, last)} (${(err as Error).message}): they may have been created; check the list before sending them again.`
+  const after = range(last + 1, total)
+  const rest = last < total ? ` ${after[0]!.toUpperCase()}${after.slice(1)} ${last + 1 === total ? 'was' : 'were'} not sent.` : ''
+  return `${done} ${failed}${rest}`
+}
+
 function CreateMany({ kind, onCreated }: { kind: Kind; onCreated: () => void }) {
   const [csv, setCsv] = useState('name,metadata\n')
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null)
@@ -260,19 +278,24 @@ function CreateMany({ kind, onCreated }: { kind: Kind; onCreated: () => void }) 
         e.preventDefault()
         setCreated([])
         setFailed('')
+        setProgress(null)
         run(async () => {
-          const rows = parseCsv(csv)
+          // Every line is checked before anything is sent: a bad line anywhere creates nothing.
+          let rows: ReturnType<typeof parseCsv>
+          try {
+            rows = parseCsv(csv)
+          } catch (err) {
+            throw new Error(`${(err as Error).message}. Nothing was sent: no ${kind.one} was created.`)
+          }
           if (rows.length === 0) throw new Error('CSV: no rows under the header')
           const made: Entity[] = []
           setProgress({ done: 0, total: rows.length })
           for (let i = 0; i < rows.length; i += BULK_CHUNK) {
+            const last = Math.min(rows.length, i + BULK_CHUNK)
             try {
-              made.push(...(await kind.bulk(rows.slice(i, i + BULK_CHUNK))))
+              made.push(...(await kind.bulk(rows.slice(i, last))))
             } catch (err) {
-              setFailed(
-                `Rows ${i + 1} to ${Math.min(rows.length, i + BULK_CHUNK)} were refused: ${(err as Error).message}. ` +
-                  `${made.length} of ${rows.length} ${kind.many} were created (listed below); rows after ${i} were not sent.`,
-              )
+              setFailed(partialFailure(kind, rows.length, made.length, i, last, err))
               break
             } finally {
               setCreated([...made])

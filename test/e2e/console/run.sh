@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm run test:console`: the console's browser tests (vitest.console.config.ts) in headless Debian
+# `npm run test:console`: the console's browser tests (test/e2e/console/vitest.console.config.ts) in headless Debian
 # Chromium (/usr/bin/chromium, driven by playwright-core; no browser is ever downloaded) against the
 # Worker as `npm start` serves it (wrangler dev, static assets included). Installs the apt package
 # chromium when it is missing and this runs as root; otherwise says what is missing and fails.
@@ -47,4 +47,4 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 node scripts/build-console.mjs || exit 1
-npx vitest run --config vitest.console.config.ts "$@"
+npx vitest run --config test/e2e/console/vitest.console.config.ts "$@"
