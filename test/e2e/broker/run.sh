@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm run test:broker`: runs the RabbitMQ end-to-end test (vitest.broker.config.ts) and, whatever
+# `npm run test:broker`: runs the RabbitMQ end-to-end test (test/e2e/broker/vitest.broker.config.ts) and, whatever
 # happens to it, stops every process it started (RabbitMQ, its epmd, workerd) by the PIDs it
 # recorded. Arguments go to vitest (e.g. --reporter=json --outputFile.json=FILE).
 set -uo pipefail
@@ -33,4 +33,4 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-npx vitest run --config vitest.broker.config.ts "$@"
+npx vitest run --config test/e2e/broker/vitest.broker.config.ts "$@"

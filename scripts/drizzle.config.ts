@@ -1,4 +1,5 @@
 import { defineConfig } from 'drizzle-kit'
+// Paths are from the repository root (npm run db:generate runs there).
 
 export default defineConfig({
   dialect: 'sqlite',
