@@ -15,7 +15,7 @@ const devVarKeys = existsSync('.dev.vars')
 const layoutFiles = Object.fromEntries(
   readdirSync('layouts')
     .filter((f) => f.endsWith('.toml'))
-    .map((f) => [f.slice(0, -'.toml'.length), readFileSync(`layouts/${f}`, 'utf8')]),
+    .map((f) => [f.slice(0, -'.toml'.length), readFileSync(`layouts/${f}`, 'utf8')])
 )
 
 // wrangler.toml's [assets] folder (the built console) must exist before the test Worker is made;

@@ -11,10 +11,15 @@ import { fileURLToPath } from 'node:url'
 import bcrypt from 'bcryptjs'
 
 const require = createRequire(import.meta.url)
-const fromWrangler = createRequire(join(require.resolve('wrangler/package.json'), '..', 'package.json'))
+const fromWrangler = createRequire(
+  join(require.resolve('wrangler/package.json'), '..', 'package.json')
+)
 const { Miniflare } = await import(fromWrangler.resolve('miniflare'))
 
-const bcryptSource = readFileSync(fileURLToPath(import.meta.resolve('bcryptjs')), 'utf8').replace(/from "crypto"/, 'from "node:crypto"')
+const bcryptSource = readFileSync(fileURLToPath(import.meta.resolve('bcryptjs')), 'utf8').replace(
+  /from "crypto"/,
+  'from "node:crypto"'
+)
 const worker = `import bcrypt from './bcryptjs.mjs'
 export default {
   async fetch(request) {
@@ -52,7 +57,10 @@ try {
   const url = await mf.unsafeGetDirectURL('bcrypt')
   const timed = async (path, body) => {
     const t0 = performance.now()
-    const res = await fetch(new URL(path, url), body ? { method: 'POST', body: JSON.stringify(body) } : undefined)
+    const res = await fetch(
+      new URL(path, url),
+      body ? { method: 'POST', body: JSON.stringify(body) } : undefined
+    )
     const text = await res.text()
     return { ms: performance.now() - t0, text }
   }
@@ -69,7 +77,12 @@ try {
       if (r.text !== 'true') throw new Error(`compare failed at cost ${cost}`)
       ms.push(r.ms - f)
     }
-    rows.push({ cost, median_ms: Math.round(median(ms)), min_ms: Math.round(Math.min(...ms)), runs: RUNS })
+    rows.push({
+      cost,
+      median_ms: Math.round(median(ms)),
+      min_ms: Math.round(Math.min(...ms)),
+      runs: RUNS,
+    })
   }
   console.log(`bcryptjs compare in workerd (floor ${f.toFixed(1)} ms subtracted):`)
   console.table(rows)

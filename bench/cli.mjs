@@ -20,7 +20,12 @@ import { bootFluxgate } from '../cli/test/server.mjs'
 const require = createRequire(import.meta.url)
 const autocannon = require('autocannon')
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '8' } } })
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '8' },
+  },
+})
 const rows = Number(values.rows)
 const concurrency = Number(values.concurrency)
 const log = (m) => process.stderr.write(`bench-cli: ${m}\n`)
@@ -28,14 +33,27 @@ const log = (m) => process.stderr.write(`bench-cli: ${m}\n`)
 async function account(url, email) {
   const password = 'bench password 1'
   const headers = { 'content-type': 'application/json' }
-  let r = await fetch(`${url}/users`, { method: 'POST', headers, body: JSON.stringify({ email, password }) })
+  let r = await fetch(`${url}/users`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ email, password }),
+  })
   if (r.status !== 201) throw new Error(`signup ${r.status}`)
-  r = await fetch(`${url}/tokens`, { method: 'POST', headers, body: JSON.stringify({ email, password }) })
+  r = await fetch(`${url}/tokens`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ email, password }),
+  })
   return (await r.json()).token
 }
 
-const body = (prefix, i) => ({ external_id: `${prefix}-${i}`, external_key: `key-${prefix}-${i}`, name: `gateway ${i}` })
-const idemKey = (b) => `bench-${createHash('sha256').update(JSON.stringify(b)).digest('hex').slice(0, 48)}`
+const body = (prefix, i) => ({
+  external_id: `${prefix}-${i}`,
+  external_key: `key-${prefix}-${i}`,
+  name: `gateway ${i}`,
+})
+const idemKey = (b) =>
+  `bench-${createHash('sha256').update(JSON.stringify(b)).digest('hex').slice(0, 48)}`
 
 async function runAutocannon(url, token, prefix, amount) {
   let i = 0
@@ -54,16 +72,24 @@ async function runAutocannon(url, token, prefix, amount) {
             ...req,
             method: 'POST',
             path: '/mapping',
-            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': idemKey(b) },
+            headers: {
+              authorization: `Bearer ${token}`,
+              'content-type': 'application/json',
+              'idempotency-key': idemKey(b),
+            },
             body: JSON.stringify(b),
           }
         },
       },
     ],
-    setupClient: (client) => client.on('response', (status) => (statuses[status] = (statuses[status] ?? 0) + 1)),
+    setupClient: (client) =>
+      client.on('response', (status) => (statuses[status] = (statuses[status] ?? 0) + 1)),
   })
   const seconds = (performance.now() - t0) / 1000
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`autocannon: non-2xx ${result.non2xx}, errors ${result.errors}: ${JSON.stringify(statuses)}`)
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(
+      `autocannon: non-2xx ${result.non2xx}, errors ${result.errors}: ${JSON.stringify(statuses)}`
+    )
   return { seconds, rate: amount / seconds }
 }
 
@@ -79,16 +105,35 @@ async function runCli(url, token, prefix, amount, dir) {
   const out = await new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [join(root, 'cli', 'dist', 'fluxgate.mjs'), 'provision', '--csv', file, '--out', join(dir, `${prefix}-out`), '--concurrency', String(concurrency), '--no-progress', '--json'],
-      { env: { ...process.env, FLUXGATE_URL: url, FLUXGATE_TOKEN: token, XDG_CONFIG_HOME: dir }, stdio: ['ignore', 'pipe', 'inherit'] },
+      [
+        join(root, 'cli', 'dist', 'fluxgate.mjs'),
+        'provision',
+        '--csv',
+        file,
+        '--out',
+        join(dir, `${prefix}-out`),
+        '--concurrency',
+        String(concurrency),
+        '--no-progress',
+        '--json',
+      ],
+      {
+        env: { ...process.env, FLUXGATE_URL: url, FLUXGATE_TOKEN: token, XDG_CONFIG_HOME: dir },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }
     )
     let s = ''
     child.stdout.on('data', (d) => (s += d))
     child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(s)) : reject(new Error(`fluxgate provision exited ${code}: ${s}`))))
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(JSON.parse(s))
+        : reject(new Error(`fluxgate provision exited ${code}: ${s}`))
+    )
   })
   const seconds = (performance.now() - t0) / 1000
-  if (out.provisioned !== amount) throw new Error(`the CLI provisioned ${out.provisioned} of ${amount}`)
+  if (out.provisioned !== amount)
+    throw new Error(`the CLI provisioned ${out.provisioned} of ${amount}`)
   return { seconds, rate: amount / seconds }
 }
 
@@ -117,7 +162,9 @@ try {
   a.rate = rows / a.seconds
   const c = sum([c1, c2])
   c.rate = rows / c.seconds
-  log(`rates: autocannon ${a1.rate.toFixed(1)}, ${a2.rate.toFixed(1)}/s; cli ${c1.rate.toFixed(1)}, ${c2.rate.toFixed(1)}/s`)
+  log(
+    `rates: autocannon ${a1.rate.toFixed(1)}, ${a2.rate.toFixed(1)}/s; cli ${c1.rate.toFixed(1)}, ${c2.rate.toFixed(1)}/s`
+  )
   const ratio = c.rate / a.rate
   const report = {
     rows,
@@ -129,7 +176,9 @@ try {
     ok: ratio >= 0.8,
   }
   console.log(JSON.stringify(report, null, 2))
-  console.log(`fluxgate provision reaches ${(ratio * 100).toFixed(1)}% of autocannon (${report.cli.per_second}/s vs ${report.autocannon.per_second}/s)`)
+  console.log(
+    `fluxgate provision reaches ${(ratio * 100).toFixed(1)}% of autocannon (${report.cli.per_second}/s vs ${report.autocannon.per_second}/s)`
+  )
   process.exitCode = report.ok ? 0 : 1
 } finally {
   await fg.stop()

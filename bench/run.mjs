@@ -28,7 +28,10 @@ const { values: flags } = parseArgs({
     list: { type: 'boolean', default: false },
     cpu: { type: 'boolean', default: env.BENCH_CPU === '1' },
     scale: { type: 'boolean', default: false },
-    'scale-sizes': { type: 'string', default: env.BENCH_SCALE_SIZES ?? '1000,10000,100000,1000000' },
+    'scale-sizes': {
+      type: 'string',
+      default: env.BENCH_SCALE_SIZES ?? '1000,10000,100000,1000000',
+    },
     'cpu-samples': { type: 'string', default: env.BENCH_CPU_SAMPLES ?? '40' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -85,11 +88,14 @@ async function freePort() {
 async function loadScenarios() {
   const dir = join(root, 'bench', 'scenarios')
   const all = []
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.mjs')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.mjs'))
+    .sort()) {
     const mod = await import(pathToFileURL(join(dir, file)).href)
     for (const s of mod.default ?? []) {
       const where = `bench/scenarios/${file}: ${JSON.stringify(s?.name)}`
-      if (typeof s?.name !== 'string' || !s.name) throw new Error(`${where}: a scenario needs a name`)
+      if (typeof s?.name !== 'string' || !s.name)
+        throw new Error(`${where}: a scenario needs a name`)
       if (typeof s.request !== 'function') throw new Error(`${where}: request(state, i) is missing`)
       if (!Number.isInteger(s.expectStatus)) throw new Error(`${where}: expectStatus is missing`)
       if (all.some((o) => o.name === s.name)) throw new Error(`${where}: duplicate scenario name`)
@@ -127,7 +133,11 @@ async function main(signal) {
   }
   const versions = runtimeVersions()
   log(`starting workerd ${versions.workerd} (miniflare ${versions.miniflare})`)
-  const runtime = await startRuntime({ root, outdir, inspectorPort: flags.cpu ? await freePort() : undefined })
+  const runtime = await startRuntime({
+    root,
+    outdir,
+    inspectorPort: flags.cpu ? await freePort() : undefined,
+  })
   cleanups.push(runtime.stop)
   const ctx = makeContext(runtime)
 
@@ -153,9 +163,25 @@ async function main(signal) {
     cpu = {
       periodUs,
       app: (source) =>
-        cpuPerRequest({ inspector: app, baseUrl: runtime.appUrl, source, n: settings.cpuSamples, periodUs, send, settle: settleApp }),
+        cpuPerRequest({
+          inspector: app,
+          baseUrl: runtime.appUrl,
+          source,
+          n: settings.cpuSamples,
+          periodUs,
+          send,
+          settle: settleApp,
+        }),
       floor: (source) =>
-        cpuPerRequest({ inspector: floor, baseUrl: runtime.floorUrl, source, n: settings.cpuSamples, periodUs, send, settle: settleFloor }),
+        cpuPerRequest({
+          inspector: floor,
+          baseUrl: runtime.floorUrl,
+          source,
+          n: settings.cpuSamples,
+          periodUs,
+          send,
+          settle: settleFloor,
+        }),
     }
   }
 
@@ -184,12 +210,21 @@ async function main(signal) {
     ]) {
       const source = requestSource({ request: () => ({ method: 'GET', path }) })
       const cpuRow = cpu ? await cpu.floor(source) : {}
-      rows.push({ name, ...(await measure(name, runtime.floorUrl, source, 200)), d1_round_trips: undefined, ...cpuRow })
+      rows.push({
+        name,
+        ...(await measure(name, runtime.floorUrl, source, 200)),
+        d1_round_trips: undefined,
+        ...cpuRow,
+      })
     }
     if (cpu) {
       // Not a load row: the known cost of a login's key derivation, to check the CPU method by.
       const source = requestSource({ request: () => ({ method: 'GET', path: '/pbkdf2' }) })
-      rows.push({ name: 'reference: PBKDF2-SHA256 100k (CPU only)', ...(await cpu.floor(source)), cpuOnly: true })
+      rows.push({
+        name: 'reference: PBKDF2-SHA256 100k (CPU only)',
+        ...(await cpu.floor(source)),
+        cpuOnly: true,
+      })
     }
   }
   for (const scenario of scenarios) {
@@ -212,19 +247,31 @@ async function main(signal) {
       if (unexpected > 0) {
         const example = d1.sample ? `; e.g. ${d1.sample}` : ''
         const statuses = JSON.stringify(result.statuses)
-        failures.push(`${name}: ${unexpected} answers were not ${expectStatus} (${statuses}${example})`)
+        failures.push(
+          `${name}: ${unexpected} answers were not ${expectStatus} (${statuses}${example})`
+        )
       }
       if (scenario.reference) {
         // Measured right after the endpoint, on the floor Worker: the same storage calls, nothing else.
         const refName = `reference: ${name}`
-        const refSource = requestSource({ request: () => ({ method: 'GET', path: scenario.reference(state) }) })
+        const refSource = requestSource({
+          request: () => ({ method: 'GET', path: scenario.reference(state) }),
+        })
         const probeRef = await send(runtime.floorUrl, refSource.next())
         if (probeRef.text !== String(scenario.referenceHits ?? probeRef.text)) {
-          failures.push(`${refName}: found ${probeRef.text} of the keys, expected ${scenario.referenceHits}`)
+          failures.push(
+            `${refName}: found ${probeRef.text} of the keys, expected ${scenario.referenceHits}`
+          )
         }
         const ref = await measure(refName, runtime.floorUrl, refSource, 200, scenario)
         const refCpu = cpu ? await cpu.floor(refSource) : {}
-        rows.push({ name: refName, ...ref, ...refCpu, d1_round_trips: undefined, referenceFor: name })
+        rows.push({
+          name: refName,
+          ...ref,
+          ...refCpu,
+          d1_round_trips: undefined,
+          referenceFor: name,
+        })
         rows[rows.length - 2].ofReference = result.rps / ref.rps
       }
     } catch (e) {
@@ -249,7 +296,9 @@ async function main(signal) {
       node: process.version,
       workerd: versions.workerd,
       date: new Date(started).toISOString(),
-      ...(cpu ? { cpu_sampling_period_us: cpu.periodUs, cpu_samples_per_endpoint: settings.cpuSamples } : {}),
+      ...(cpu
+        ? { cpu_sampling_period_us: cpu.periodUs, cpu_samples_per_endpoint: settings.cpuSamples }
+        : {}),
       loadavg_1m: round(loadBefore, 2),
     },
     floor_rps: round(floor.rps, 1),
@@ -269,13 +318,17 @@ async function main(signal) {
               }
             : {}),
           ...(r.cpu_ms !== undefined
-            ? { cpu_ms: round(r.cpu_ms, 3), cpu_js_ms: round(r.cpu_js_ms, 3), cpu_native_ms: round(r.cpu_native_ms, 3) }
+            ? {
+                cpu_ms: round(r.cpu_ms, 3),
+                cpu_js_ms: round(r.cpu_js_ms, 3),
+                cpu_native_ms: round(r.cpu_native_ms, 3),
+              }
             : {}),
           ...(r.ofReference !== undefined ? { of_reference: round(r.ofReference, 3) } : {}),
           ...(r.connections !== settings.connections ? { connections: r.connections } : {}),
           ...(r.unexpected > 0 ? { unexpected: r.unexpected } : {}),
         },
-      ]),
+      ])
     ),
   }
   writeFileSync(flags.out, `${JSON.stringify(results, null, 2)}\n`)
@@ -284,13 +337,16 @@ async function main(signal) {
   console.log(
     `\nFluxgate bench: ${settings.connections} connections, ${settings.warmup} s warm-up + ` +
       `${settings.duration} s per endpoint, workerd ${versions.workerd}, Node ${process.version}, ` +
-      `${results.machine.cpu} x${results.machine.cores}, ${seconds} s in all\n`,
+      `${results.machine.cpu} x${results.machine.cores}, ${seconds} s in all\n`
   )
   printTable([{ name: FLOOR, ...floor, d1_round_trips: undefined }, ...rows], floor.rps)
   const [before, after] = [floorStart.rps, floorEnd.rps]
   const drift = Math.abs(before - after) / Math.max(before, after)
-  const busy = drift > 0.1 ? ` (${Math.round(drift * 100)} % apart: a busy machine, noisy numbers)` : ''
-  console.log(`\nfloor: ${Math.round(before)} rps before the endpoints, ${Math.round(after)} after${busy}`)
+  const busy =
+    drift > 0.1 ? ` (${Math.round(drift * 100)} % apart: a busy machine, noisy numbers)` : ''
+  console.log(
+    `\nfloor: ${Math.round(before)} rps before the endpoints, ${Math.round(after)} after${busy}`
+  )
   console.log(`wrote ${relative(process.cwd(), flags.out) || flags.out}`)
   if (failures.length) {
     console.error(`\n${failures.length} scenario(s) failed:\n  ${failures.join('\n  ')}`)
@@ -305,7 +361,19 @@ function printTable(rows, floorRps) {
       ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
       : '-'
   const table = [
-    ['endpoint', 'conns', 'rps', '% floor', '% ref', 'p50 ms', 'p99 ms', 'D1 trips', 'rows r/w', 'CPU ms', 'errors'],
+    [
+      'endpoint',
+      'conns',
+      'rps',
+      '% floor',
+      '% ref',
+      'p50 ms',
+      'p99 ms',
+      'D1 trips',
+      'rows r/w',
+      'CPU ms',
+      'errors',
+    ],
     ...rows.map((r) => [
       r.name,
       fmt(r.connections),
@@ -315,7 +383,9 @@ function printTable(rows, floorRps) {
       fmt(r.p50_ms, 2),
       fmt(r.p99_ms, 2),
       r.d1_round_trips === undefined ? '-' : fmt(r.d1_round_trips, r.d1_round_trips % 1 ? 2 : 0),
-      r.rows_read === undefined ? '-' : `${fmt(r.rows_read, 1)}/${fmt(r.rows_written, 1)}${r.rows_approximate ? '~' : ''}`,
+      r.rows_read === undefined
+        ? '-'
+        : `${fmt(r.rows_read, 1)}/${fmt(r.rows_written, 1)}${r.rows_approximate ? '~' : ''}`,
       r.cpu_ms === undefined ? '-' : fmt(r.cpu_ms, 2),
       fmt(r.unexpected),
     ]),

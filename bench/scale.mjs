@@ -34,7 +34,10 @@ export async function runScale({ runtime, settings, log, out, sizes = SIZES }) {
   const h = auth(user.token)
   const channels = []
   for (let c = 0; c < CHANNELS; c++) {
-    const res = await ctx.call(201, 'POST', '/channels', { token: user.token, json: { name: `scale-${c}` } })
+    const res = await ctx.call(201, 'POST', '/channels', {
+      token: user.token,
+      json: { name: `scale-${c}` },
+    })
     channels.push(res.headers.get('location').split('/').pop())
   }
 
@@ -54,7 +57,10 @@ export async function runScale({ runtime, settings, log, out, sizes = SIZES }) {
       const b = batch++
       const res = await ctx.call(201, 'POST', '/things/bulk', {
         token: user.token,
-        json: Array.from({ length: n }, (_, i) => ({ name: `s-${b}-${i}`, metadata: { batch: b, i } })),
+        json: Array.from({ length: n }, (_, i) => ({
+          name: `s-${b}-${i}`,
+          metadata: { batch: b, i },
+        })),
       })
       const made = res.body.things
       await ctx.call(200, 'POST', '/connect', {
@@ -63,21 +69,31 @@ export async function runScale({ runtime, settings, log, out, sizes = SIZES }) {
       })
       things += made.length
       // Every tenth thing gets a bootstrap config; keep the rest's keys for identify misses.
-      for (let i = 0; i < made.length; i++) fresh.push({ ...made[i], config: i % CONFIG_EVERY === 0 })
+      for (let i = 0; i < made.length; i++)
+        fresh.push({ ...made[i], config: i % CONFIG_EVERY === 0 })
     })
     const wantConfigs = Math.floor(things / CONFIG_EVERY)
-    const candidates = fresh.filter((t) => t.config && !t.configured).slice(0, wantConfigs - configs)
+    const candidates = fresh
+      .filter((t) => t.config && !t.configured)
+      .slice(0, wantConfigs - configs)
     await pool(candidates.length, async (i) => {
       const t = candidates[i]
       t.configured = true
       await ctx.call(201, 'POST', '/things/configs', {
         token: user.token,
-        json: { thing_id: t.id, external_id: `ext-${t.id}`, external_key: `key-${t.id}`, channels: [channels[0]] },
+        json: {
+          thing_id: t.id,
+          external_id: `ext-${t.id}`,
+          external_key: `key-${t.id}`,
+          channels: [channels[0]],
+        },
       })
       configs++
     })
     const grown = (Date.now() - t0) / 1000
-    log(`scale: ${things.toLocaleString('en-US')} things, ${configs.toLocaleString('en-US')} configs (grown in ${grown.toFixed(0)} s)`)
+    log(
+      `scale: ${things.toLocaleString('en-US')} things, ${configs.toLocaleString('en-US')} configs (grown in ${grown.toFixed(0)} s)`
+    )
 
     // Miss pools: keys never identified, configs never fetched.
     const keyPool = fresh.filter((t) => !t.config && !t.used).slice(0, MISS_POOL)
@@ -85,8 +101,20 @@ export async function runScale({ runtime, settings, log, out, sizes = SIZES }) {
     for (const t of [...keyPool, ...cfgPool]) t.used = true
     const measure = async (name, scenario) => {
       const source = requestSource(scenario)
-      const r = await drive({ url: runtime.appUrl, source, expectStatus: scenario.expectStatus, connections: settings.connections, seconds: settings.duration })
-      return { rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms, unexpected: r.unexpected, responses: r.responses }
+      const r = await drive({
+        url: runtime.appUrl,
+        source,
+        expectStatus: scenario.expectStatus,
+        connections: settings.connections,
+        seconds: settings.duration,
+      })
+      return {
+        rps: r.rps,
+        p50_ms: r.p50_ms,
+        p99_ms: r.p99_ms,
+        unexpected: r.unexpected,
+        responses: r.responses,
+      }
     }
     const pick = (arr) => (_s, i) => arr[i % arr.length]
     const list = await measure('list', {
@@ -94,7 +122,10 @@ export async function runScale({ runtime, settings, log, out, sizes = SIZES }) {
       expectStatus: 200,
     })
     const listDeep = await measure('list deep', {
-      request: () => ({ path: `/things?limit=100&offset=${Math.max(0, things - 100)}`, headers: h }),
+      request: () => ({
+        path: `/things?limit=100&offset=${Math.max(0, things - 100)}`,
+        headers: h,
+      }),
       expectStatus: 200,
     })
     const keyOf = pick(keyPool)
@@ -108,7 +139,10 @@ export async function runScale({ runtime, settings, log, out, sizes = SIZES }) {
       perRequest: true,
       request: (s, i) => {
         const t = cfgOf(s, i)
-        return { path: `/things/bootstrap/ext-${t.id}`, headers: { authorization: `Thing key-${t.id}` } }
+        return {
+          path: `/things/bootstrap/ext-${t.id}`,
+          headers: { authorization: `Thing key-${t.id}` },
+        }
       },
       expectStatus: 200,
     })
@@ -137,21 +171,42 @@ export async function runScale({ runtime, settings, log, out, sizes = SIZES }) {
       bootstrap_miss_p50_ms: bootstrap.p50_ms,
       bootstrap_miss_rps: bootstrap.rps,
       mapping_rps: mapping.rps,
-      unexpected: list.unexpected + listDeep.unexpected + identify.unexpected + bootstrap.unexpected + mapping.unexpected,
+      unexpected:
+        list.unexpected +
+        listDeep.unexpected +
+        identify.unexpected +
+        bootstrap.unexpected +
+        mapping.unexpected,
       grown_s: grown,
     }
     rows.push(row)
     // The miss pools were used; mapping made gateways of its own (counted in the next D1 size).
-    writeFileSync(out, `${JSON.stringify({ date: new Date(started).toISOString(), settings, rows }, null, 2)}\n`)
+    writeFileSync(
+      out,
+      `${JSON.stringify({ date: new Date(started).toISOString(), settings, rows }, null, 2)}\n`
+    )
   }
   printScale(rows)
   return rows.some((r) => r.unexpected > 0) ? 1 : 0
 }
 
 function printScale(rows) {
-  const f = (n, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '-')
+  const f = (n, d = 0) =>
+    Number.isFinite(n)
+      ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+      : '-'
   const table = [
-    ['things', 'configs', 'D1 MB', 'list p50', 'list@end p50', 'identify miss p50 / rps', 'bootstrap miss p50 / rps', 'mapping rps', 'errors'],
+    [
+      'things',
+      'configs',
+      'D1 MB',
+      'list p50',
+      'list@end p50',
+      'identify miss p50 / rps',
+      'bootstrap miss p50 / rps',
+      'mapping rps',
+      'errors',
+    ],
     ...rows.map((r) => [
       f(r.things),
       f(r.configs),
@@ -165,7 +220,10 @@ function printScale(rows) {
     ]),
   ]
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)))
-  for (const row of table) console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '))
+  for (const row of table)
+    console.log(
+      row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')
+    )
 }
 
 export const scaleOut = (root) => join(root, 'bench', 'scale.json')

@@ -6,7 +6,15 @@
 // bench before they need the static assets; `--force` rebuilds anyway.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -56,17 +64,24 @@ if (built && previous === digest && !process.argv.includes('--force')) {
 console.log('console: building (sources changed)')
 const require = createRequire(import.meta.url)
 const vite = join(dirname(require.resolve('vite/package.json')), 'bin', 'vite.js')
-const r = spawnSync(process.execPath, [vite, 'build', '--config', join(consoleDir, 'vite.config.ts'), '--logLevel', 'warn'], {
-  cwd: root,
-  stdio: 'inherit',
-})
+const r = spawnSync(
+  process.execPath,
+  [vite, 'build', '--config', join(consoleDir, 'vite.config.ts'), '--logLevel', 'warn'],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  }
+)
 if (r.status !== 0) {
   console.error('console: vite build failed')
   process.exit(r.status ?? 1)
 }
 
 // The package exports no package.json: find its folder through node_modules as Node resolves it.
-const scalarDir = require.resolve.paths('@scalar/api-reference').map((d) => join(d, '@scalar', 'api-reference')).find((d) => existsSync(join(d, 'package.json')))
+const scalarDir = require.resolve
+  .paths('@scalar/api-reference')
+  .map((d) => join(d, '@scalar', 'api-reference'))
+  .find((d) => existsSync(join(d, 'package.json')))
 if (!scalarDir) {
   console.error('console: @scalar/api-reference is not installed (npm install)')
   process.exit(1)

@@ -12,7 +12,9 @@ const out = join(root, 'console', 'dist', 'console')
 const indexFile = join(out, 'index.html')
 
 if (!existsSync(indexFile)) {
-  console.error('console size: console/dist/console/index.html missing (run node scripts/build-console.mjs)')
+  console.error(
+    'console size: console/dist/console/index.html missing (run node scripts/build-console.mjs)'
+  )
   process.exit(1)
 }
 const html = readFileSync(indexFile, 'utf8')
@@ -34,7 +36,9 @@ for (const url of new Set(urls)) {
 }
 const kb = (total / 1024).toFixed(1)
 if (total > LIMIT_BYTES) {
-  console.error(`console size: first-load JS is ${kb} KB gzipped, over the ${LIMIT_BYTES / 1024} KB budget`)
+  console.error(
+    `console size: first-load JS is ${kb} KB gzipped, over the ${LIMIT_BYTES / 1024} KB budget`
+  )
   process.exit(1)
 }
 console.log(`console size: first-load JS ${kb} KB gzipped (budget ${LIMIT_BYTES / 1024} KB)`)

@@ -16,7 +16,15 @@
 //      hooks, see src/lib/hooks.ts), whatever the layers say;
 //   3. folders import each other, directly or around a longer cycle.
 
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -65,7 +73,7 @@ const IMPORT_RE =
 /** Removes comments, keeping string literals (an import path in a comment is not an edge). */
 function stripComments(text) {
   let out = ''
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const ch = text[i]
     const next = text[i + 1]
     if (ch === '/' && next === '/') {
@@ -107,7 +115,13 @@ function folderOf(srcDir, file) {
 
 function resolveImport(from, spec) {
   const base = resolve(dirname(from), spec)
-  for (const candidate of [base, `${base}.ts`, `${base}.mts`, `${base}.js`, join(base, 'index.ts')]) {
+  for (const candidate of [
+    base,
+    `${base}.ts`,
+    `${base}.mts`,
+    `${base}.js`,
+    join(base, 'index.ts'),
+  ]) {
     if (existsSync(candidate) && !candidate.endsWith(sep)) {
       try {
         readdirSync(candidate)
@@ -133,7 +147,11 @@ export function edgesOf(root) {
       const a = folderOf(srcDir, file)
       const b = folderOf(srcDir, target)
       if (a === b) continue
-      edges.push({ from: a, to: b, line: `${relative(root, file)} -> ${relative(root, target)}`.split(sep).join('/') })
+      edges.push({
+        from: a,
+        to: b,
+        line: `${relative(root, file)} -> ${relative(root, target)}`.split(sep).join('/'),
+      })
     }
   }
   return edges
@@ -199,7 +217,10 @@ export function check(root) {
     else if (b === undefined) report(`src/${e.to} is not in LAYERS (scripts/check-imports.mjs)`, e)
     else if (b > a || (b === a && a !== 0)) {
       const floor = a === 0 ? ' (lib/, db/ and env.ts import no domain)' : ''
-      report(`${e.from} may not import ${e.to}: ${b === a ? 'same layer' : 'a higher layer'}${floor}`, e)
+      report(
+        `${e.from} may not import ${e.to}: ${b === a ? 'same layer' : 'a higher layer'}${floor}`,
+        e
+      )
     }
     if (FORBIDDEN[e.from]?.includes(e.to)) report(`${e.from} may not import ${e.to} (use hooks)`, e)
   }
@@ -208,7 +229,8 @@ export function check(root) {
   const above = edges.filter((e) => !(floor.has(e.from) && floor.has(e.to)))
   for (const comp of cycles(above)) {
     const names = [...comp].sort().join(', ')
-    for (const e of above) if (comp.has(e.from) && comp.has(e.to)) report(`cycle between folders: ${names}`, e)
+    for (const e of above)
+      if (comp.has(e.from) && comp.has(e.to)) report(`cycle between folders: ${names}`, e)
   }
   return problems
 }
@@ -234,9 +256,11 @@ function selfTest() {
   }
   const base = {
     'src/lib/errors.ts': 'export class AppError {}\n',
-    'src/things/service.ts': "import { AppError } from '../lib/errors'\nexport const t = AppError\n",
+    'src/things/service.ts':
+      "import { AppError } from '../lib/errors'\nexport const t = AppError\n",
     'src/bootstrap/service.ts': "import { t } from '../things/service'\nexport const b = t\n",
-    'src/app.ts': "import { b } from './bootstrap/service'\n// import { x } from './nowhere/a'\nexport default b\n",
+    'src/app.ts':
+      "import { b } from './bootstrap/service'\n// import { x } from './nowhere/a'\nexport default b\n",
   }
   const cases = [
     { name: 'clean tree', files: {}, fails: false },
@@ -244,7 +268,8 @@ function selfTest() {
       name: 'the floor importing itself both ways',
       files: {
         'src/env.ts': "import type { Config } from './lib/config'\nexport type Env = Config\n",
-        'src/lib/config.ts': "import type { Env } from '../env'\nexport type Config = { a: 1 }\nexport type E = Env\n",
+        'src/lib/config.ts':
+          "import type { Env } from '../env'\nexport type Config = { a: 1 }\nexport type E = Env\n",
       },
       fails: false,
     },
@@ -257,7 +282,8 @@ function selfTest() {
     {
       name: 'things imports bootstrap (a back edge and a cycle)',
       files: {
-        'src/things/service.ts': "import type { b } from '../bootstrap/service'\nexport const t = 1\nexport type B = typeof b\n",
+        'src/things/service.ts':
+          "import type { b } from '../bootstrap/service'\nexport const t = 1\nexport type B = typeof b\n",
       },
       fails: true,
       expect: 'src/things/service.ts -> src/bootstrap/service.ts',
@@ -274,7 +300,9 @@ function selfTest() {
     },
     {
       name: 'unknown folder',
-      files: { 'src/widgets/w.ts': "import { AppError } from '../lib/errors'\nexport const w = AppError\n" },
+      files: {
+        'src/widgets/w.ts': "import { AppError } from '../lib/errors'\nexport const w = AppError\n",
+      },
       fails: true,
       expect: 'src/widgets is not in LAYERS',
     },
@@ -290,7 +318,9 @@ function selfTest() {
       const good = failed === c.fails && (!c.expect || text.includes(c.expect))
       if (!good) {
         ok = false
-        console.error(`self-test "${c.name}": expected ${c.fails ? 'failure' : 'success'}${c.expect ? ` naming "${c.expect}"` : ''}, got:\n${text || '(no problems)'}`)
+        console.error(
+          `self-test "${c.name}": expected ${c.fails ? 'failure' : 'success'}${c.expect ? ` naming "${c.expect}"` : ''}, got:\n${text || '(no problems)'}`
+        )
       }
     } finally {
       rmSync(root, { recursive: true, force: true })
@@ -307,7 +337,8 @@ if (isMain) {
     selfTest()
   } else {
     const at = args.indexOf('--root')
-    const root = at >= 0 ? resolve(args[at + 1]) : resolve(dirname(fileURLToPath(import.meta.url)), '..')
+    const root =
+      at >= 0 ? resolve(args[at + 1]) : resolve(dirname(fileURLToPath(import.meta.url)), '..')
     const problems = check(root)
     if (problems.length > 0) {
       print(problems)

@@ -15,7 +15,7 @@ const dir = join(root, 'layouts')
 const files = Object.fromEntries(
   readdirSync(dir)
     .filter((f) => f.endsWith('.toml'))
-    .map((f) => [f.slice(0, -'.toml'.length), readFileSync(join(dir, f), 'utf8')]),
+    .map((f) => [f.slice(0, -'.toml'.length), readFileSync(join(dir, f), 'utf8')])
 )
 
 const out = await build({
@@ -52,9 +52,11 @@ if (problems.length > 0) {
 // The settings their content placeholders name: a mapping with a layout whose setting is unset
 // is refused (503), so say which ones the deployment needs.
 const needed = [
-  ...new Set(Object.entries(files).flatMap(([name, text]) => mod.parseLayout(name, text).placeholders)),
+  ...new Set(
+    Object.entries(files).flatMap(([name, text]) => mod.parseLayout(name, text).placeholders)
+  ),
 ].sort()
 console.log(
   `check-layouts: ${Object.keys(files).length} layouts valid (${Object.keys(files).sort().join(', ')})` +
-    (needed.length ? `; their content needs the setting ${needed.join(', ')}` : ''),
+    (needed.length ? `; their content needs the setting ${needed.join(', ')}` : '')
 )

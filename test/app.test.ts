@@ -31,7 +31,9 @@ describe('HTTP conventions', () => {
     expect(res.status).toBe(204)
     expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*')
     expect(res.headers.get('Access-Control-Allow-Methods')).toContain('POST')
-    expect(res.headers.get('Access-Control-Allow-Headers')?.toLowerCase()).toContain('authorization')
+    expect(res.headers.get('Access-Control-Allow-Headers')?.toLowerCase()).toContain(
+      'authorization'
+    )
   })
 
   it('adds CORS headers to ordinary answers', async () => {
@@ -51,33 +53,52 @@ describe('HTTP conventions', () => {
   it('refuses a JSON route body without JSON Content-Type with 415', async () => {
     const body = JSON.stringify({ email: 'a@example.com', password: '12345678' })
     expectError(await api('POST', '/users', { body }), 415, 'unsupported content type')
-    expectError(await api('POST', '/users', { body, headers: { 'Content-Type': 'text/plain' } }), 415)
+    expectError(
+      await api('POST', '/users', { body, headers: { 'Content-Type': 'text/plain' } }),
+      415
+    )
   })
 
   it('refuses a JSON route with no body and no Content-Type (415), changing nothing', async () => {
     const u = await newUser()
-    const made = await api('POST', '/things', { token: u.token, json: { name: 'keep-me', metadata: { k: 1 } } })
+    const made = await api('POST', '/things', {
+      token: u.token,
+      json: { name: 'keep-me', metadata: { k: 1 } },
+    })
     const id = made.headers.get('Location')!.replace('/things/', '')
     const before = await countAll()
-    expectError(await api('PUT', `/things/${id}`, { token: u.token }), 415, 'unsupported content type')
+    expectError(
+      await api('PUT', `/things/${id}`, { token: u.token }),
+      415,
+      'unsupported content type'
+    )
     expectError(await api('POST', '/things', { token: u.token }), 415)
     expectError(await api('POST', '/channels', { token: u.token }), 415)
     expect(await countAll()).toEqual(before)
-    expect((await api('GET', `/things/${id}`, { token: u.token })).body).toMatchObject({ name: 'keep-me', metadata: { k: 1 } })
+    expect((await api('GET', `/things/${id}`, { token: u.token })).body).toMatchObject({
+      name: 'keep-me',
+      metadata: { k: 1 },
+    })
     // Routes without a body do not ask for a Content-Type.
     expect((await api('GET', `/things/${id}`, { token: u.token })).status).toBe(200)
   })
 
   it('accepts application/json with a charset parameter', async () => {
     const res = await api('POST', '/users', {
-      body: JSON.stringify({ email: `cs-${crypto.randomUUID()}@example.com`, password: '12345678' }),
+      body: JSON.stringify({
+        email: `cs-${crypto.randomUUID()}@example.com`,
+        password: '12345678',
+      }),
       headers: { 'Content-Type': 'application/json; charset=utf-8' },
     })
     expect(res.status, res.text).toBe(201)
   })
 
   it('malformed JSON is 400', async () => {
-    const res = await api('POST', '/users', { body: '{"email":', headers: { 'Content-Type': 'application/json' } })
+    const res = await api('POST', '/users', {
+      body: '{"email":',
+      headers: { 'Content-Type': 'application/json' },
+    })
     expectError(res, 400, /JSON/)
   })
 
@@ -99,7 +120,14 @@ describe('HTTP conventions', () => {
     const doc = await api('GET', '/openapi.json')
     expect(doc.status).toBe(200)
     expect(doc.body.openapi).toBe('3.1.0')
-    for (const path of ['/users', '/tokens', '/users/profile', '/keys', '/keys/{id}', '/password/reset']) {
+    for (const path of [
+      '/users',
+      '/tokens',
+      '/users/profile',
+      '/keys',
+      '/keys/{id}',
+      '/password/reset',
+    ]) {
       expect(Object.keys(doc.body.paths)).toContain(path)
     }
     expect(doc.body.components.securitySchemes.bearerAuth.scheme).toBe('bearer')

@@ -43,12 +43,17 @@ function buildRequest(method: string, path: string, opts: ApiOptions): Request {
 async function toApiResponse<T>(res: Response): Promise<ApiResponse<T>> {
   const text = await res.text()
   let parsed: unknown = text
-  if (text && res.headers.get('content-type')?.includes('application/json')) parsed = JSON.parse(text)
+  if (text && res.headers.get('content-type')?.includes('application/json'))
+    parsed = JSON.parse(text)
   return { status: res.status, headers: res.headers, body: parsed as T, text }
 }
 
 /** One request through the Worker's own fetch handler (real middleware, D1 and KV). */
-export async function api<T = any>(method: string, path: string, opts: ApiOptions = {}): Promise<ApiResponse<T>> {
+export async function api<T = any>(
+  method: string,
+  path: string,
+  opts: ApiOptions = {}
+): Promise<ApiResponse<T>> {
   return toApiResponse(await exports.default.fetch(buildRequest(method, path, opts)))
 }
 
@@ -61,10 +66,14 @@ export async function callRaw(
   method: string,
   path: string,
   opts: ApiOptions = {},
-  overrides: Record<string, unknown> = {},
+  overrides: Record<string, unknown> = {}
 ): Promise<Response> {
   const ctx = createExecutionContext()
-  const res = await createApp().fetch(buildRequest(method, path, opts), { ...env, ...overrides }, ctx)
+  const res = await createApp().fetch(
+    buildRequest(method, path, opts),
+    { ...env, ...overrides },
+    ctx
+  )
   // Read the body before flushing: a streamed answer must not wait on work that waits on it.
   const copy = new Response(await res.arrayBuffer(), res)
   await waitOnExecutionContext(ctx)
@@ -76,7 +85,7 @@ export async function call<T = any>(
   method: string,
   path: string,
   opts: ApiOptions = {},
-  overrides: Record<string, unknown> = {},
+  overrides: Record<string, unknown> = {}
 ): Promise<ApiResponse<T>> {
   return toApiResponse(await callRaw(method, path, opts, overrides))
 }
@@ -137,7 +146,9 @@ export interface TestUser {
 }
 
 /** Registers a fresh user and logs in. */
-export async function newUser(overrides: { email?: string; password?: string } = {}): Promise<TestUser> {
+export async function newUser(
+  overrides: { email?: string; password?: string } = {}
+): Promise<TestUser> {
   const email = overrides.email ?? `user-${uid()}@example.com`
   const password = overrides.password ?? PASSWORD
   const created = await api('POST', '/users', { json: { email, password } })
@@ -153,7 +164,8 @@ export async function newUser(overrides: { email?: string; password?: string } =
  * creates the user's marker, the second the entry), so later checks of it make no D1 call.
  */
 export async function warmSession(token: string) {
-  for (let i = 0; i < 2; i++) expect((await call('GET', '/users/profile', { token })).status).toBe(200)
+  for (let i = 0; i < 2; i++)
+    expect((await call('GET', '/users/profile', { token })).status).toBe(200)
 }
 
 /** Logs in as the admin named in vitest.config.ts (created on first login). */

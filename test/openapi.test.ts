@@ -9,7 +9,9 @@ describe('docs/openapi.json', () => {
     // The key order is compared too: the snapshot is written as served.
     const served = `${JSON.stringify(res.body, null, 2)}\n`
     const committed = `${JSON.stringify(snapshot, null, 2)}\n`
-    expect(served === committed, 'docs/openapi.json is stale: run npm run openapi:update').toBe(true)
+    expect(served === committed, 'docs/openapi.json is stale: run npm run openapi:update').toBe(
+      true
+    )
     expect(res.body).toEqual(snapshot)
   })
 })

@@ -33,7 +33,8 @@ export function makeContext({ appUrl, d1, kv, bindings }) {
     const res = await fetch(new URL(path, appUrl), { method, headers: h, body })
     const text = await res.text()
     let parsed = text
-    if (text && res.headers.get('content-type')?.includes('application/json')) parsed = JSON.parse(text)
+    if (text && res.headers.get('content-type')?.includes('application/json'))
+      parsed = JSON.parse(text)
     return { status: res.status, headers: res.headers, body: parsed, text }
   }
 
@@ -41,7 +42,9 @@ export function makeContext({ appUrl, d1, kv, bindings }) {
   async function call(status, method, path, opts) {
     const res = await api(method, path, opts)
     if (res.status !== status) {
-      throw new Error(`seed: ${method} ${path} answered ${res.status}, expected ${status}: ${res.text}`)
+      throw new Error(
+        `seed: ${method} ${path} answered ${res.status}, expected ${status}: ${res.text}`
+      )
     }
     return res
   }
@@ -52,7 +55,11 @@ export function makeContext({ appUrl, d1, kv, bindings }) {
   }
 
   /** Registers a fresh user through POST /users and logs in: `{ id, email, password, token }`. */
-  async function newUser({ email = `bench-${uid()}@example.com`, password = PASSWORD, metadata } = {}) {
+  async function newUser({
+    email = `bench-${uid()}@example.com`,
+    password = PASSWORD,
+    metadata,
+  } = {}) {
     const res = await call(201, 'POST', '/users', { json: { email, password, metadata } })
     const id = res.headers.get('location').split('/').pop()
     return { id, email, password, token: await login(email, password) }
@@ -99,7 +106,20 @@ export function makeContext({ appUrl, d1, kv, bindings }) {
     return rows.length
   }
 
-  return { url: appUrl, api, call, login, newUser, apiKey, insertRows, d1, kv, bindings, uid, clientIp }
+  return {
+    url: appUrl,
+    api,
+    call,
+    login,
+    newUser,
+    apiKey,
+    insertRows,
+    d1,
+    kv,
+    bindings,
+    uid,
+    clientIp,
+  }
 }
 
 const ident = (name) => `"${name.replaceAll('"', '""')}"`
@@ -109,7 +129,8 @@ function literal(value) {
   if (value === undefined || value === null) return 'NULL'
   if (typeof value === 'boolean') return value ? '1' : '0'
   if (typeof value === 'number' || typeof value === 'bigint') {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`cannot store ${value}`)
+    if (typeof value === 'number' && !Number.isFinite(value))
+      throw new Error(`cannot store ${value}`)
     return String(value)
   }
   if (value instanceof Uint8Array) return `X'${Buffer.from(value).toString('hex')}'`

@@ -7,9 +7,13 @@ export async function connectInspector(port, target) {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/${target}`)
   await new Promise((resolve, reject) => {
     ws.addEventListener('open', resolve, { once: true })
-    ws.addEventListener('error', () => reject(new Error(`inspector: cannot reach ${target} on port ${port}`)), {
-      once: true,
-    })
+    ws.addEventListener(
+      'error',
+      () => reject(new Error(`inspector: cannot reach ${target} on port ${port}`)),
+      {
+        once: true,
+      }
+    )
   })
   let nextId = 1
   const pending = new Map()
@@ -43,7 +47,14 @@ export function cpuOfProfile(profile) {
   const kind = new Map()
   for (const node of profile.nodes) {
     const fn = node.callFrame.functionName
-    const k = fn === '(idle)' ? 'idle' : fn === '(program)' ? 'program' : fn === '(garbage collector)' ? 'gc' : 'js'
+    const k =
+      fn === '(idle)'
+        ? 'idle'
+        : fn === '(program)'
+          ? 'program'
+          : fn === '(garbage collector)'
+            ? 'gc'
+            : 'js'
     kind.set(node.id, k)
   }
   const busy = profile.timeDeltas.filter((d) => d > 0 && d < 1000).sort((a, b) => a - b)
@@ -56,7 +67,12 @@ export function cpuOfProfile(profile) {
 /** CPU milliseconds from sample counts and a period (microseconds). */
 export function cpuMs({ n }, periodUs) {
   const ms = (k) => (n[k] * periodUs) / 1000
-  return { cpu: ms('js') + ms('program') + ms('gc'), js: ms('js'), program: ms('program'), gc: ms('gc') }
+  return {
+    cpu: ms('js') + ms('program') + ms('gc'),
+    js: ms('js'),
+    program: ms('program'),
+    gc: ms('gc'),
+  }
 }
 
 /** Starts sampling (every `intervalUs` microseconds); `stop()` returns cpuOfProfile of the window. */

@@ -174,11 +174,14 @@ export function tomlBindings(toml, worker) {
     objectBindings.map((b) => [
       b.class_name,
       { type: 'durable-object', storage: sqliteClasses.has(b.class_name) ? 'sqlite' : 'legacy-kv' },
-    ]),
+    ])
   )
   const env = {
     ...Object.fromEntries(
-      objectBindings.map((b) => [b.name, { type: 'durable-object', worker, exportName: b.class_name }]),
+      objectBindings.map((b) => [
+        b.name,
+        { type: 'durable-object', worker, exportName: b.class_name },
+      ])
     ),
     ...Object.fromEntries(
       (toml.ratelimits ?? []).map((r) => [
@@ -188,7 +191,7 @@ export function tomlBindings(toml, worker) {
           namespace: String(r.namespace_id),
           simple: { limit: r.simple.limit, period: r.simple.period ?? 60 },
         },
-      ]),
+      ])
     ),
   }
   return { exports, env }
@@ -240,7 +243,7 @@ export async function startRuntime({ root, outdir, inspectorPort }) {
             [kvName]: { type: 'kv', id: 'fluxgate-bench-cache' },
             ...bindingEnv,
             ...Object.fromEntries(
-              Object.entries(bindings).map(([k, v]) => [k, { type: 'text', value: String(v) }]),
+              Object.entries(bindings).map(([k, v]) => [k, { type: 'text', value: String(v) }])
             ),
           },
         },

@@ -6,7 +6,10 @@ import { createHmac, randomUUID } from 'node:crypto'
 async function gateway(ctx) {
   const user = await ctx.newUser()
   const channel = async (name, type) => {
-    const res = await ctx.call(201, 'POST', '/channels', { token: user.token, json: { name, metadata: { type } } })
+    const res = await ctx.call(201, 'POST', '/channels', {
+      token: user.token,
+      json: { name, metadata: { type } },
+    })
     return res.headers.get('location').split('/').pop()
   }
   const channels = [await channel('control', 'control'), await channel('data', 'data')]
@@ -31,7 +34,9 @@ async function gateway(ctx) {
 /** What the app stores for an external key (src/bootstrap/service.ts: v1 keyed hash). */
 function keyHash(bindings, externalKey) {
   const secret = bindings.FLUXGATE_BOOTSTRAP_KEY_SECRET || bindings.MF_AUTH_SECRET
-  const mac = createHmac('sha256', secret).update(`bootstrap-external-key\0${externalKey}`).digest('base64url')
+  const mac = createHmac('sha256', secret)
+    .update(`bootstrap-external-key\0${externalKey}`)
+    .digest('base64url')
   return `v1:${mac}`
 }
 
@@ -48,7 +53,10 @@ export default [
   {
     name: 'GET /things/bootstrap/{id} (304)',
     seed: gateway,
-    request: (s) => ({ path: s.path, headers: { authorization: s.externalKey, 'if-none-match': s.etag } }),
+    request: (s) => ({
+      path: s.path,
+      headers: { authorization: s.externalKey, 'if-none-match': s.etag },
+    }),
     expectStatus: 304,
   },
   {
@@ -63,7 +71,14 @@ export default [
       const ids = Array.from({ length: MISS_CONFIGS }, () => randomUUID())
       await ctx.insertRows(
         'things',
-        ids.map((id) => ({ id, owner: user.id, name: '', key: randomUUID(), metadata: null, created_at: now })),
+        ids.map((id) => ({
+          id,
+          owner: user.id,
+          name: '',
+          key: randomUUID(),
+          metadata: null,
+          created_at: now,
+        }))
       )
       const hash = keyHash(ctx.bindings, externalKey)
       await ctx.insertRows(
@@ -76,7 +91,7 @@ export default [
           content: '{"agent":{}}',
           state: 0,
           created_at: now,
-        })),
+        }))
       )
       return { run, externalKey }
     },

@@ -30,15 +30,25 @@ async function connected(ctx) {
   const thing = await ctx.call(201, 'POST', '/things', { token: user.token, json: { name: 'gw' } })
   const thingId = thing.headers.get('location').split('/').pop()
   const key = (await ctx.call(200, 'GET', `/things/${thingId}`, { token: user.token })).body.key
-  const chan = await ctx.call(201, 'POST', '/channels', { token: user.token, json: { name: 'control' } })
+  const chan = await ctx.call(201, 'POST', '/channels', {
+    token: user.token,
+    json: { name: 'control' },
+  })
   const chanId = chan.headers.get('location').split('/').pop()
-  await ctx.call(200, 'POST', '/connect', { token: user.token, json: { channel_ids: [chanId], thing_ids: [thingId] } })
+  await ctx.call(200, 'POST', '/connect', {
+    token: user.token,
+    json: { channel_ids: [chanId], thing_ids: [thingId] },
+  })
   const paths = { user: hook(ctx, 'user'), topic: hook(ctx, 'topic') }
   // A new key needs two misses before it is served from KV; fills run after the answer.
   for (let i = 0; i < 3; i++) {
-    const u = await fetch(new URL(paths.user, ctx.url), form({ username: thingId, password: key, client_id: `agent-${thingId}` }))
+    const u = await fetch(
+      new URL(paths.user, ctx.url),
+      form({ username: thingId, password: key, client_id: `agent-${thingId}` })
+    )
     const t = await fetch(new URL(paths.topic, ctx.url), form(topicFields(thingId, chanId)))
-    if ((await u.text()) !== 'allow' || (await t.text()) !== 'allow') throw new Error('warm-up check denied')
+    if ((await u.text()) !== 'allow' || (await t.text()) !== 'allow')
+      throw new Error('warm-up check denied')
     await new Promise((r) => setTimeout(r, 50))
   }
   return { thingId, key, chanId, paths }
@@ -51,15 +61,27 @@ async function unseen(ctx) {
   const user = await ctx.newUser()
   const now = Date.now()
   const chanId = randomUUID()
-  await ctx.insertRows('channels', [{ id: chanId, owner: user.id, name: 'control', metadata: null, created_at: now }])
-  const things = Array.from({ length: MISS_THINGS }, () => ({ id: randomUUID(), key: randomUUID() }))
+  await ctx.insertRows('channels', [
+    { id: chanId, owner: user.id, name: 'control', metadata: null, created_at: now },
+  ])
+  const things = Array.from({ length: MISS_THINGS }, () => ({
+    id: randomUUID(),
+    key: randomUUID(),
+  }))
   await ctx.insertRows(
     'things',
-    things.map((t) => ({ id: t.id, owner: user.id, name: '', key: t.key, metadata: null, created_at: now })),
+    things.map((t) => ({
+      id: t.id,
+      owner: user.id,
+      name: '',
+      key: t.key,
+      metadata: null,
+      created_at: now,
+    }))
   )
   await ctx.insertRows(
     'connections',
-    things.map((t) => ({ channel_id: chanId, thing_id: t.id, owner: user.id })),
+    things.map((t) => ({ channel_id: chanId, thing_id: t.id, owner: user.id }))
   )
   return { things, chanId, paths: { user: hook(ctx, 'user'), topic: hook(ctx, 'topic') } }
 }
@@ -69,7 +91,10 @@ export default [
   {
     name: 'POST /broker/rabbitmq/user (connect, KV hit)',
     seed: connected,
-    request: (s) => ({ path: s.paths.user, ...form({ username: s.thingId, password: s.key, client_id: `agent-${s.thingId}` }) }),
+    request: (s) => ({
+      path: s.paths.user,
+      ...form({ username: s.thingId, password: s.key, client_id: `agent-${s.thingId}` }),
+    }),
     expectStatus: 200,
     // The thing's throttle marker (tl:, absent unless connects failed) is read in the same bulk read.
     reference: (s) =>
@@ -94,7 +119,10 @@ export default [
     perRequest: true,
     request: (s, i) => {
       const t = s.things[i % MISS_THINGS]
-      return { path: s.paths.user, ...form({ username: t.id, password: t.key, client_id: `agent-${t.id}` }) }
+      return {
+        path: s.paths.user,
+        ...form({ username: t.id, password: t.key, client_id: `agent-${t.id}` }),
+      }
     },
     expectStatus: 200,
   },
@@ -102,7 +130,10 @@ export default [
     name: 'POST /broker/rabbitmq/topic (publish, miss)',
     seed: unseen,
     perRequest: true,
-    request: (s, i) => ({ path: s.paths.topic, ...form(topicFields(s.things[i % MISS_THINGS].id, s.chanId)) }),
+    request: (s, i) => ({
+      path: s.paths.topic,
+      ...form(topicFields(s.things[i % MISS_THINGS].id, s.chanId)),
+    }),
     expectStatus: 200,
   },
 ]

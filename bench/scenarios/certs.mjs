@@ -11,8 +11,15 @@ const auth = (token) => ({ authorization: `Bearer ${token}` })
 /** A user and one of their things. */
 async function userWithThing(ctx) {
   const user = await ctx.newUser()
-  const res = await ctx.call(201, 'POST', '/things', { token: user.token, json: { name: 'bench-cert' } })
-  return { token: user.token, userId: user.id, thingId: res.headers.get('location').split('/').pop() }
+  const res = await ctx.call(201, 'POST', '/things', {
+    token: user.token,
+    json: { name: 'bench-cert' },
+  })
+  return {
+    token: user.token,
+    userId: user.id,
+    thingId: res.headers.get('location').split('/').pop(),
+  }
 }
 
 const issue = (name, body, load = {}) => ({
@@ -34,8 +41,16 @@ export default [
   issue('POST /certs (EC P-256, 1 conn)', {}, { connections: 1 }),
   issue('POST /certs (EC P-256)', {}),
   issue('POST /certs (Ed25519, 1 conn)', { key_type: 'ed25519' }, { connections: 1 }),
-  issue('POST /certs (RSA-2048, 1 conn)', { key_type: 'rsa', key_bits: 2048 }, { connections: 1, minDuration: 10 }),
-  issue('POST /certs (RSA-4096, 1 conn)', { key_type: 'rsa', key_bits: 4096 }, { connections: 1, minDuration: 30 }),
+  issue(
+    'POST /certs (RSA-2048, 1 conn)',
+    { key_type: 'rsa', key_bits: 2048 },
+    { connections: 1, minDuration: 10 }
+  ),
+  issue(
+    'POST /certs (RSA-4096, 1 conn)',
+    { key_type: 'rsa', key_bits: 4096 },
+    { connections: 1, minDuration: 30 }
+  ),
   {
     name: 'POST /certs/csr (EC P-256 CSR, 1 conn)',
     connections: 1,
@@ -44,7 +59,11 @@ export default [
       x509.cryptoProvider.set(webcrypto)
       const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' }
       const keys = await webcrypto.subtle.generateKey(alg, false, ['sign', 'verify'])
-      const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=device', keys, signingAlgorithm: alg })
+      const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+        name: 'CN=device',
+        keys,
+        signingAlgorithm: alg,
+      })
       return { ...s, csr: csr.toString('pem') }
     },
     // The same CSR every time: each request verifies and signs it anew.
@@ -72,7 +91,7 @@ export default [
           issued_at: now - 3_600_000,
           expires_at: now + 30 * 24 * 3_600_000,
           revoked_at: now - 60_000,
-        })),
+        }))
       )
       return s
     },

@@ -17,7 +17,7 @@ async function ownerWithThings(ctx, n) {
       key: randomUUID(),
       metadata: { type: `t${i % 10}`, index: i },
       created_at: now,
-    })),
+    }))
   )
   return user
 }
@@ -25,9 +25,15 @@ async function ownerWithThings(ctx, n) {
 /** A thing and a channel of one owner, connected through the API. */
 async function connectedPair(ctx) {
   const user = await ctx.newUser()
-  const thing = await ctx.call(201, 'POST', '/things', { token: user.token, json: { name: 'bench-thing' } })
+  const thing = await ctx.call(201, 'POST', '/things', {
+    token: user.token,
+    json: { name: 'bench-thing' },
+  })
   const thingId = thing.headers.get('location').split('/').pop()
-  const chan = await ctx.call(201, 'POST', '/channels', { token: user.token, json: { name: 'bench-channel' } })
+  const chan = await ctx.call(201, 'POST', '/channels', {
+    token: user.token,
+    json: { name: 'bench-channel' },
+  })
   const chanId = chan.headers.get('location').split('/').pop()
   await ctx.call(200, 'PUT', `/channels/${chanId}/things/${thingId}`, { token: user.token })
   const key = (await ctx.call(200, 'GET', `/things/${thingId}`, { token: user.token })).body.key
@@ -57,7 +63,10 @@ export default [
       method: 'POST',
       path: '/things/bulk',
       headers: auth(user.token),
-      body: Array.from({ length: 100 }, (_, i) => ({ name: `bulk-${i}`, metadata: { batch: true } })),
+      body: Array.from({ length: 100 }, (_, i) => ({
+        name: `bulk-${i}`,
+        metadata: { batch: true },
+      })),
     }),
     expectStatus: 201,
   },
@@ -77,12 +86,18 @@ export default [
     name: 'GET /channels/{id}/things?limit=100 (10,000 connected)',
     async seed(ctx) {
       const user = await ownerWithThings(ctx, 10_000)
-      const chan = await ctx.call(201, 'POST', '/channels', { token: user.token, json: { name: 'wide' } })
+      const chan = await ctx.call(201, 'POST', '/channels', {
+        token: user.token,
+        json: { name: 'wide' },
+      })
       const chanId = chan.headers.get('location').split('/').pop()
-      const { results } = await ctx.d1.prepare('SELECT id FROM things WHERE owner = ?').bind(user.id).all()
+      const { results } = await ctx.d1
+        .prepare('SELECT id FROM things WHERE owner = ?')
+        .bind(user.id)
+        .all()
       await ctx.insertRows(
         'connections',
-        results.map((r) => ({ channel_id: chanId, thing_id: r.id, owner: user.id })),
+        results.map((r) => ({ channel_id: chanId, thing_id: r.id, owner: user.id }))
       )
       return { token: user.token, chanId }
     },
@@ -122,7 +137,9 @@ export default [
       const pair = await connectedPair(ctx)
       // A key is served from KV from its third check on (two misses create the markers).
       for (let i = 0; i < 3; i++) {
-        await ctx.call(200, 'POST', `/identify/channels/${pair.chanId}/access-by-key`, { json: { token: pair.key } })
+        await ctx.call(200, 'POST', `/identify/channels/${pair.chanId}/access-by-key`, {
+          json: { token: pair.key },
+        })
         await new Promise((r) => setTimeout(r, 50))
       }
       return pair
@@ -138,12 +155,18 @@ export default [
     name: 'access-by-key (cache miss)',
     async seed(ctx) {
       const user = await ownerWithThings(ctx, 20_000)
-      const chan = await ctx.call(201, 'POST', '/channels', { token: user.token, json: { name: 'miss' } })
+      const chan = await ctx.call(201, 'POST', '/channels', {
+        token: user.token,
+        json: { name: 'miss' },
+      })
       const chanId = chan.headers.get('location').split('/').pop()
-      const { results } = await ctx.d1.prepare('SELECT id, key FROM things WHERE owner = ?').bind(user.id).all()
+      const { results } = await ctx.d1
+        .prepare('SELECT id, key FROM things WHERE owner = ?')
+        .bind(user.id)
+        .all()
       await ctx.insertRows(
         'connections',
-        results.map((r) => ({ channel_id: chanId, thing_id: r.id, owner: user.id })),
+        results.map((r) => ({ channel_id: chanId, thing_id: r.id, owner: user.id }))
       )
       return { chanId, keys: results.map((r) => r.key) }
     },
@@ -161,7 +184,9 @@ export default [
     async seed(ctx) {
       const pair = await connectedPair(ctx)
       for (let i = 0; i < 3; i++) {
-        await ctx.call(200, 'POST', `/identify/channels/${pair.chanId}/access-by-id`, { json: { thing_id: pair.thingId } })
+        await ctx.call(200, 'POST', `/identify/channels/${pair.chanId}/access-by-id`, {
+          json: { thing_id: pair.thingId },
+        })
         await new Promise((r) => setTimeout(r, 50))
       }
       return pair

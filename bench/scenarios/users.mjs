@@ -60,7 +60,8 @@ export default [
     // before its password is checked (no PBKDF2), whatever address it comes from.
     async seed(ctx) {
       const [email] = await accounts(ctx, 1)
-      for (let i = 0; i < 20; i++) await ctx.call(401, 'POST', '/tokens', { json: { email, password: `guess-${i}` } })
+      for (let i = 0; i < 20; i++)
+        await ctx.call(401, 'POST', '/tokens', { json: { email, password: `guess-${i}` } })
       return { email }
     },
     perRequest: true,
@@ -93,7 +94,8 @@ export default [
       headers: { authorization: `Bearer ${user.token}` },
     }),
     expectStatus: 200,
-    reference: (user) => `/kv-bulk?k=${encodeURIComponent(`sm:${user.id}`)}&k=${encodeURIComponent(`ss:${user.id}`)}`,
+    reference: (user) =>
+      `/kv-bulk?k=${encodeURIComponent(`sm:${user.id}`)}&k=${encodeURIComponent(`ss:${user.id}`)}`,
     referenceHits: 2,
   },
 ]

@@ -9,7 +9,8 @@ export function jsonObject(flag: string) {
     } catch {
       throw usage(`${flag} must be a JSON object, e.g. '{"site":"plant-7"}'`)
     }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw usage(`${flag} must be a JSON object`)
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw usage(`${flag} must be a JSON object`)
     return parsed as Record<string, unknown>
   }
 }

@@ -38,7 +38,7 @@ export class ApiError extends CliError {
     readonly status: number,
     readonly apiMessage: string,
     message: string,
-    exitCode: ExitCode,
+    exitCode: ExitCode
   ) {
     super(message, exitCode)
     this.name = 'ApiError'
@@ -78,15 +78,22 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason)
     const t = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t)
-      reject(signal.reason)
-    }, { once: true })
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t)
+        reject(signal.reason)
+      },
+      { once: true }
+    )
   })
 
 function describeNetworkError(e: unknown): string {
   const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } }
-  if (err?.code) return err.message && !err.message.startsWith(err.code) ? `${err.code} (${err.message})` : (err.message ?? err.code)
+  if (err?.code)
+    return err.message && !err.message.startsWith(err.code)
+      ? `${err.code} (${err.message})`
+      : (err.message ?? err.code)
   const cause = err?.cause
   if (cause?.code) return cause.message ? `${cause.code} (${cause.message})` : cause.code
   return cause?.message || err?.message || String(e)
@@ -125,11 +132,18 @@ export class Client {
   }
 
   /** One request; 429 is waited out; non-2xx (outside `accept`) throws ApiError. */
-  async send<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
+  async send<T = unknown>(
+    method: string,
+    path: string,
+    opts: RequestOptions = {}
+  ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { accept: 'application/json', ...opts.headers }
     if (opts.auth !== false) {
       if (!this.token) {
-        throw new CliError('not logged in: run `fluxgate login` (or set FLUXGATE_TOKEN)', EXIT.connection)
+        throw new CliError(
+          'not logged in: run `fluxgate login` (or set FLUXGATE_TOKEN)',
+          EXIT.connection
+        )
       }
       headers.authorization = `Bearer ${this.token}`
     }
@@ -149,15 +163,19 @@ export class Client {
       }
       if (res.status === 429 && waits < this.maxRateWaits) {
         const sec = Math.min(retryAfterSeconds(res.headers.get('retry-after')), this.maxWaitSec)
-        this.note(`fluxgate: rate limited by the server (429), waiting ${sec} s (Retry-After) before retrying`)
+        this.note(
+          `fluxgate: rate limited by the server (429), waiting ${sec} s (Retry-After) before retrying`
+        )
         await sleep(sec * 1000, opts.signal)
         continue
       }
       const ok0 = res.status >= 200 && res.status < 300
-      if (opts.binary && ok0) return { status: res.status, headers: res.headers, body: res.body as T }
+      if (opts.binary && ok0)
+        return { status: res.status, headers: res.headers, body: res.body as T }
       const raw = res.body.toString('utf8')
       const ok = res.status >= 200 && res.status < 300
-      if (!ok && !opts.accept?.includes(res.status)) throw this.apiError(method, path, res.status, raw)
+      if (!ok && !opts.accept?.includes(res.status))
+        throw this.apiError(method, path, res.status, raw)
       let parsed: unknown = raw
       if (!opts.text && raw !== '' && (res.headers.get('content-type') ?? '').includes('json')) {
         try {
@@ -179,7 +197,7 @@ export class Client {
     method: string,
     headers: Record<string, string>,
     body: string | undefined,
-    signal?: AbortSignal,
+    signal?: AbortSignal
   ): Promise<RawResponse> {
     const u = new URL(href)
     const https = u.protocol === 'https:'
@@ -200,7 +218,7 @@ export class Client {
             }
             resolve({ status: res.statusCode ?? 0, headers: out, body: Buffer.concat(chunks) })
           })
-        },
+        }
       )
       req.on('error', reject)
       req.end(body)
@@ -218,7 +236,8 @@ export class Client {
     this.request<T>('PUT', path, { ...opts, body })
   patch = <T = unknown>(path: string, body?: unknown, opts?: RequestOptions) =>
     this.request<T>('PATCH', path, { ...opts, body })
-  delete = <T = unknown>(path: string, opts?: RequestOptions) => this.request<T>('DELETE', path, opts)
+  delete = <T = unknown>(path: string, opts?: RequestOptions) =>
+    this.request<T>('DELETE', path, opts)
 
   /** The API's `{"error": "..."}` message (or the raw text), with the status, as an ApiError. */
   apiError(method: string, path: string, status: number, raw: string): ApiError {
@@ -232,7 +251,12 @@ export class Client {
     if (!msg) msg = raw.trim().slice(0, 200) || `HTTP ${status}`
     if (status === 401) {
       const hint = this.token ? '; log in again with `fluxgate login`' : ''
-      return new ApiError(status, msg, `authentication failed (401): ${msg}${hint}`, EXIT.connection)
+      return new ApiError(
+        status,
+        msg,
+        `authentication failed (401): ${msg}${hint}`,
+        EXIT.connection
+      )
     }
     if (status === 429) {
       return new ApiError(status, msg, `rate limited (429) too many times: ${msg}`, EXIT.failed)

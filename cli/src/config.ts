@@ -32,7 +32,9 @@ export const normalizeUrl = (url: string) => url.trim().replace(/\/+$/, '')
 function readFile(): CredentialFile {
   try {
     const parsed = JSON.parse(readFileSync(credentialsPath(), 'utf8')) as Partial<CredentialFile>
-    return { tokens: parsed && typeof parsed.tokens === 'object' && parsed.tokens ? parsed.tokens : {} }
+    return {
+      tokens: parsed && typeof parsed.tokens === 'object' && parsed.tokens ? parsed.tokens : {},
+    }
   } catch {
     return { tokens: {} }
   }

@@ -29,8 +29,14 @@ export function tokenFor(url: string): string | undefined {
 }
 
 /** An API client for the command's URL and token. */
-export function clientFor(cmd: Command, opts: { auth?: boolean } = {}): { client: Client; g: GlobalOptions } {
+export function clientFor(
+  cmd: Command,
+  opts: { auth?: boolean } = {}
+): { client: Client; g: GlobalOptions } {
   const g = globals(cmd)
-  const client = new Client({ url: g.url, token: opts.auth === false ? undefined : tokenFor(g.url) })
+  const client = new Client({
+    url: g.url,
+    token: opts.auth === false ? undefined : tokenFor(g.url),
+  })
   return { client, g }
 }

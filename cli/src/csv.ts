@@ -40,11 +40,14 @@ export function readCsv(path: string, required: string[], optional: string[] = [
   const header = head.record.map((h) => h.trim().toLowerCase())
   const missing = required.filter((c) => !header.includes(c))
   if (missing.length > 0) {
-    throw usage(`${path}: line 1: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (header must name ${required.join(',')})`)
+    throw usage(
+      `${path}: line 1: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (header must name ${required.join(',')})`
+    )
   }
   const seen = new Set<string>()
   for (const h of header) {
-    if ((required.includes(h) || optional.includes(h)) && seen.has(h)) throw usage(`${path}: line 1: column ${h} appears twice`)
+    if ((required.includes(h) || optional.includes(h)) && seen.has(h))
+      throw usage(`${path}: line 1: column ${h} appears twice`)
     seen.add(h)
   }
   const wanted = [...required, ...optional].filter((c) => header.includes(c))

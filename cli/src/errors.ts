@@ -10,7 +10,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
 export class CliError extends Error {
   constructor(
     message: string,
-    readonly exitCode: ExitCode = EXIT.failed,
+    readonly exitCode: ExitCode = EXIT.failed
   ) {
     super(message)
     this.name = 'CliError'

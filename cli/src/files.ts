@@ -23,7 +23,10 @@ export function writePrivate(path: string, content: string): void {
  * slash) becomes `_`, and then a short hash of the original keeps two ids apart.
  */
 export function safeName(id: string): string {
-  const clean = id.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_').slice(0, 80)
+  const clean = id
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^\.+/, '_')
+    .slice(0, 80)
   if (clean === id) return id
   return `${clean}-${createHash('sha256').update(id).digest('hex').slice(0, 8)}`
 }

@@ -1,4 +1,13 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync, chmodSync, existsSync } from 'node:fs'
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeSync,
+  chmodSync,
+  existsSync,
+} from 'node:fs'
 import { fsync } from 'node:fs'
 import { join } from 'node:path'
 import { usage } from './errors'
@@ -26,7 +35,7 @@ export class Journal {
   private constructor(
     readonly path: string,
     fd: number,
-    entries: Record<string, unknown>[],
+    entries: Record<string, unknown>[]
   ) {
     this.fd = fd
     this.entries = entries
@@ -58,7 +67,7 @@ export class Journal {
       if (first.t !== 'header' || first.kind !== header.kind || first.url !== header.url) {
         closeSync(fd)
         throw usage(
-          `${path} is the journal of another run (${String(first.kind)} against ${String(first.url)}); use another --out folder`,
+          `${path} is the journal of another run (${String(first.kind)} against ${String(first.url)}); use another --out folder`
         )
       }
     } else {
@@ -76,7 +85,7 @@ export class Journal {
    */
   append(rec: Record<string, unknown>): Promise<void> {
     const buf = Buffer.from(`${JSON.stringify(rec)}\n`)
-    for (let off = 0; off < buf.length; ) off += writeSync(this.fd, buf, off)
+    for (let off = 0; off < buf.length;) off += writeSync(this.fd, buf, off)
     this.entries.push(rec)
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject })
@@ -91,7 +100,7 @@ export class Journal {
     this.waiting = []
     fsync(this.fd, (err) => {
       this.syncing = false
-      for (const b of batch) (err ? b.reject(err) : b.resolve())
+      for (const b of batch) err ? b.reject(err) : b.resolve()
       this.flush()
     })
   }

@@ -10,7 +10,16 @@ import * as provision from './commands/provision'
 import * as things from './commands/things'
 
 /** Every command group; each adds its commands to the program. */
-const GROUPS: { register(program: Command): void }[] = [auth, things, channels, keys, certs, gateways, provision, importCmd]
+const GROUPS: { register(program: Command): void }[] = [
+  auth,
+  things,
+  channels,
+  keys,
+  certs,
+  gateways,
+  provision,
+  importCmd,
+]
 
 export function buildProgram(): Command {
   const program = new Command('fluxgate')
@@ -21,7 +30,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 success, 1 some rows/items failed, 2 usage error, 3 connection or authentication failure.',
+      '\nExit codes: 0 success, 1 some rows/items failed, 2 usage error, 3 connection or authentication failure.'
     )
   for (const g of GROUPS) g.register(program)
   // Usage errors exit 2, from every subcommand too.
@@ -40,7 +49,11 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.code === 'commander.help'
+      ) {
         return EXIT.ok
       }
       // commander has already printed its message.

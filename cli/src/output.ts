@@ -49,7 +49,7 @@ export function printList<T>(
   data: unknown,
   rows: T[],
   columns: Column<T>[],
-  footer?: string,
+  footer?: string
 ): void {
   if (opts.json) return printJson(data)
   if (rows.length === 0) process.stdout.write('(none)\n')
@@ -57,7 +57,11 @@ export function printList<T>(
   if (footer) process.stdout.write(`${footer}\n`)
 }
 
-export function printRecord(opts: OutputOptions, data: unknown, shown?: Record<string, unknown>): void {
+export function printRecord(
+  opts: OutputOptions,
+  data: unknown,
+  shown?: Record<string, unknown>
+): void {
   if (opts.json) return printJson(data)
   process.stdout.write(record(shown ?? (data as Record<string, unknown>)))
 }

@@ -3,7 +3,7 @@ export async function runPool<T>(
   items: T[],
   limit: number,
   work: (item: T, index: number) => Promise<void>,
-  stopped: () => boolean = () => false,
+  stopped: () => boolean = () => false
 ): Promise<void> {
   let next = 0
   const worker = async () => {
@@ -17,12 +17,17 @@ export async function runPool<T>(
 }
 
 /** SIGINT/SIGTERM: the first asks the run to stop after the rows in flight; the second exits. */
-export function interruptible(onFirst: () => void): { interrupted: () => boolean; dispose: () => void } {
+export function interruptible(onFirst: () => void): {
+  interrupted: () => boolean
+  dispose: () => void
+} {
   let count = 0
   const handler = () => {
     count++
     if (count === 1) {
-      process.stderr.write('\nfluxgate: interrupted: finishing the rows in flight (Ctrl-C again to quit at once)\n')
+      process.stderr.write(
+        '\nfluxgate: interrupted: finishing the rows in flight (Ctrl-C again to quit at once)\n'
+      )
       onFirst()
     } else process.exit(130)
   }

@@ -17,7 +17,11 @@ export function progress(total: number, label: string, opts: { quiet?: boolean }
   let done = 0
   const rate = () => done / Math.max(0.001, (Date.now() - started) / 1000)
   if (opts.quiet) {
-    return { tick: (n = 1) => void (done += n), log: (l) => process.stderr.write(`${l}\n`), stop: () => {} }
+    return {
+      tick: (n = 1) => void (done += n),
+      log: (l) => process.stderr.write(`${l}\n`),
+      stop: () => {},
+    }
   }
   if (process.stderr.isTTY) {
     const bar = new SingleBar({

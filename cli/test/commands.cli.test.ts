@@ -37,14 +37,20 @@ describe('login and whoami', () => {
   })
 
   it('an unreachable URL: one line, exit 3', async () => {
-    const r = await run(['whoami', '--url', 'http://127.0.0.1:9'], { ...ctx.env, FLUXGATE_TOKEN: 'x' })
+    const r = await run(['whoami', '--url', 'http://127.0.0.1:9'], {
+      ...ctx.env,
+      FLUXGATE_TOKEN: 'x',
+    })
     expect(r.code).toBe(3)
     oneLine(r.stderr)
     expect(r.stderr).toContain('cannot reach http://127.0.0.1:9')
   })
 
   it('an expired or invalid token: one line telling to log in again, exit 3', async () => {
-    const r = await run(['things', 'list'], { ...ctx.env, FLUXGATE_TOKEN: 'eyJhbGciOiJIUzI1NiJ9.e30.invalid' })
+    const r = await run(['things', 'list'], {
+      ...ctx.env,
+      FLUXGATE_TOKEN: 'eyJhbGciOiJIUzI1NiJ9.e30.invalid',
+    })
     expect(r.code).toBe(3)
     oneLine(r.stderr)
     expect(r.stderr).toContain('fluxgate login')
@@ -70,26 +76,66 @@ describe('login and whoami', () => {
 
 describe('things and channels', () => {
   it('create, get, list with filters, update, delete; connect and disconnect many-to-many', async () => {
-    const t1 = json<{ id: string; key: string }>((await run(['--json', 'things', 'create', '--name', 'pump-1', '--metadata', '{"site":"a"}'], ctx.env)).stdout)
-    const t2 = json<{ id: string }>((await run(['--json', 'things', 'create', '--name', 'pump-2', '--metadata', '{"site":"b"}'], ctx.env)).stdout)
-    const c1 = json<{ id: string }>((await run(['--json', 'channels', 'create', '--name', 'telemetry'], ctx.env)).stdout)
-    const c2 = json<{ id: string }>((await run(['--json', 'channels', 'create', '--name', 'control'], ctx.env)).stdout)
+    const t1 = json<{ id: string; key: string }>(
+      (
+        await run(
+          ['--json', 'things', 'create', '--name', 'pump-1', '--metadata', '{"site":"a"}'],
+          ctx.env
+        )
+      ).stdout
+    )
+    const t2 = json<{ id: string }>(
+      (
+        await run(
+          ['--json', 'things', 'create', '--name', 'pump-2', '--metadata', '{"site":"b"}'],
+          ctx.env
+        )
+      ).stdout
+    )
+    const c1 = json<{ id: string }>(
+      (await run(['--json', 'channels', 'create', '--name', 'telemetry'], ctx.env)).stdout
+    )
+    const c2 = json<{ id: string }>(
+      (await run(['--json', 'channels', 'create', '--name', 'control'], ctx.env)).stdout
+    )
     expect(t1.key).toBeTruthy()
 
     const byMeta = json<{ things: { id: string }[]; total: number }>(
-      (await run(['--json', 'things', 'list', '--metadata', '{"site":"b"}'], ctx.env)).stdout,
+      (await run(['--json', 'things', 'list', '--metadata', '{"site":"b"}'], ctx.env)).stdout
     )
     expect(byMeta.things.map((t) => t.id)).toEqual([t2.id])
-    const ordered = await run(['things', 'list', '--name', 'pump', '--order', 'name', '--dir', 'desc', '--limit', '1', '--offset', '0'], ctx.env)
+    const ordered = await run(
+      [
+        'things',
+        'list',
+        '--name',
+        'pump',
+        '--order',
+        'name',
+        '--dir',
+        'desc',
+        '--limit',
+        '1',
+        '--offset',
+        '0',
+      ],
+      ctx.env
+    )
     expect(ordered.code).toBe(0)
     expect(ordered.stdout).toMatch(/^ID\s+NAME\s+KEY\s+METADATA\n/)
     expect(ordered.stdout).toContain('pump-2')
     expect(ordered.stdout).toContain('1 of 2 (offset 0, limit 1)')
 
-    const con = await run(['things', 'connect', '--channels', `${c1.id},${c2.id}`, '--things', `${t1.id},${t2.id}`], ctx.env)
+    const con = await run(
+      ['things', 'connect', '--channels', `${c1.id},${c2.id}`, '--things', `${t1.id},${t2.id}`],
+      ctx.env
+    )
     expect(con.code).toBe(0)
     expect(con.stdout).toContain('connected 2 channel(s) and 2 thing(s)')
-    const dis = await run(['channels', 'disconnect', '--channels', c2.id, '--things', t1.id], ctx.env)
+    const dis = await run(
+      ['channels', 'disconnect', '--channels', c2.id, '--things', t1.id],
+      ctx.env
+    )
     expect(dis.code).toBe(0)
 
     const upd = await run(['things', 'update', t1.id, '--name', 'pump-1b'], ctx.env)
@@ -115,7 +161,9 @@ describe('things and channels', () => {
 
 describe('keys, certs, gateways', () => {
   it('keys: create with expiry, list, revoke', async () => {
-    const k = json<{ id: string; value: string; expires_at: string }>((await run(['--json', 'keys', 'create', '--expires', '2h'], ctx.env)).stdout)
+    const k = json<{ id: string; value: string; expires_at: string }>(
+      (await run(['--json', 'keys', 'create', '--expires', '2h'], ctx.env)).stdout
+    )
     expect(Date.parse(k.expires_at) - Date.now()).toBeGreaterThan(7000_000)
     const list = await run(['keys', 'list'], ctx.env)
     expect(list.stdout).toContain(k.id)
@@ -124,7 +172,9 @@ describe('keys, certs, gateways', () => {
   })
 
   it('certs: issue EC and RSA with PEM files (0600), list, revoke, CRL', async () => {
-    const t = json<{ id: string }>((await run(['--json', 'things', 'create', '--name', 'cert-thing'], ctx.env)).stdout)
+    const t = json<{ id: string }>(
+      (await run(['--json', 'things', 'create', '--name', 'cert-thing'], ctx.env)).stdout
+    )
     const out = join(ctx.dir, 'certs-ec')
     const ec = await run(['certs', 'issue', t.id, '--out', out], ctx.env)
     expect(ec.code).toBe(0)
@@ -132,7 +182,25 @@ describe('keys, certs, gateways', () => {
       expect(statSync(join(out, f)).mode & 0o777).toBe(0o600)
     }
     expect(readFileSync(join(out, 'cert.pem'), 'utf8')).toContain('BEGIN CERTIFICATE')
-    const rsa = json<{ serial: string }>((await run(['--json', 'certs', 'issue', t.id, '--key-type', 'rsa', '--key-bits', '2048', '--out', join(ctx.dir, 'certs-rsa')], ctx.env)).stdout)
+    const rsa = json<{ serial: string }>(
+      (
+        await run(
+          [
+            '--json',
+            'certs',
+            'issue',
+            t.id,
+            '--key-type',
+            'rsa',
+            '--key-bits',
+            '2048',
+            '--out',
+            join(ctx.dir, 'certs-rsa'),
+          ],
+          ctx.env
+        )
+      ).stdout
+    )
     const list = await run(['certs', 'list', t.id], ctx.env)
     expect(list.stdout).toContain('rsa-2048')
     expect(list.stdout).toContain('2 of 2')
@@ -140,16 +208,23 @@ describe('keys, certs, gateways', () => {
     expect(rev.stdout).toContain(rsa.serial)
     const crl = await run(['certs', 'crl'], ctx.env)
     expect(crl.stdout).toContain('BEGIN X509 CRL')
-    expect((await run(['certs', 'issue', t.id, '--key-type', 'rsa', '--key-bits', '7'], ctx.env)).code).toBe(1)
+    expect(
+      (await run(['certs', 'issue', t.id, '--key-type', 'rsa', '--key-bits', '7'], ctx.env)).code
+    ).toBe(1)
     expect((await run(['certs', 'revoke'], ctx.env)).code).toBe(2)
   })
 
   it('gateways: list with state, show, blacklist, whitelist', async () => {
     const csv = join(ctx.dir, 'gw.csv')
     writeFileSync(csv, 'external_id,external_key,name\ngw-list-1,k1,first\n')
-    const p = await run(['provision', '--csv', csv, '--out', join(ctx.dir, 'gw-out'), '--no-progress'], ctx.env)
+    const p = await run(
+      ['provision', '--csv', csv, '--out', join(ctx.dir, 'gw-out'), '--no-progress'],
+      ctx.env
+    )
     expect(p.code).toBe(0)
-    const list = json<{ configs: { mainflux_id: string; state: number }[] }>((await run(['--json', 'gateways', 'list'], ctx.env)).stdout)
+    const list = json<{ configs: { mainflux_id: string; state: number }[] }>(
+      (await run(['--json', 'gateways', 'list'], ctx.env)).stdout
+    )
     const id = list.configs[0]!.mainflux_id
     const table = await run(['gateways', 'list'], ctx.env)
     expect(table.stdout).toMatch(/STATE\s+LAST_BOOTSTRAP/)
@@ -158,7 +233,9 @@ describe('keys, certs, gateways', () => {
     const show = await run(['gateways', 'show', id], ctx.env)
     expect(show.stdout).toMatch(/state:\s+inactive/)
     expect(show.stdout).toMatch(/last_bootstrap:\s+never/)
-    expect((await run(['gateways', 'list', '--state', 'active'], ctx.env)).stdout).not.toContain('gw-list-1')
+    expect((await run(['gateways', 'list', '--state', 'active'], ctx.env)).stdout).not.toContain(
+      'gw-list-1'
+    )
     expect((await run(['gateways', 'whitelist', id], ctx.env)).stdout).toContain('active')
     expect((await run(['gateways', 'show', 'nope'], ctx.env)).code).toBe(1)
   })
@@ -170,10 +247,14 @@ describe('429', () => {
     const srv = createServer((req, res) => {
       calls++
       if (calls === 1) {
-        res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"error":"too many requests"}')
+        res
+          .writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' })
+          .end('{"error":"too many requests"}')
         return
       }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"u1","email":"x@example.com"}')
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end('{"id":"u1","email":"x@example.com"}')
     })
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
     const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`

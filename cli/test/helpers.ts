@@ -24,18 +24,25 @@ export interface Ctx {
 }
 
 /** Spawns the built CLI; `input` goes to stdin. */
-export function start(args: string[], env: NodeJS.ProcessEnv, input?: string): { child: ChildProcess; done: Promise<Run> } {
+export function start(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  input?: string
+): { child: ChildProcess; done: Promise<Run> } {
   const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (d) => (stdout += d))
   child.stderr!.on('data', (d) => (stderr += d))
   child.stdin!.end(input ?? '')
-  const done = new Promise<Run>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })))
+  const done = new Promise<Run>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
+  )
   return { child, done }
 }
 
-export const run = (args: string[], env: NodeJS.ProcessEnv, input?: string) => start(args, env, input).done
+export const run = (args: string[], env: NodeJS.ProcessEnv, input?: string) =>
+  start(args, env, input).done
 
 /** A fresh account, logged in through the CLI, with its own XDG config dir. */
 export async function account(): Promise<Ctx> {
@@ -62,7 +69,7 @@ export async function account(): Promise<Ctx> {
 
 export async function api<T = unknown>(ctx: Ctx, path: string): Promise<T> {
   const token = JSON.parse(
-    readFileSync(join(ctx.env.XDG_CONFIG_HOME!, 'fluxgate', 'credentials.json'), 'utf8'),
+    readFileSync(join(ctx.env.XDG_CONFIG_HOME!, 'fluxgate', 'credentials.json'), 'utf8')
   ).tokens[ctx.url].token as string
   const res = await fetch(`${ctx.url}${path}`, { headers: { authorization: `Bearer ${token}` } })
   return (await res.json()) as T
@@ -74,10 +81,16 @@ export async function sql(query: string): Promise<unknown[]> {
   return (await res.json()) as unknown[]
 }
 
-export function gatewaysCsv(dir: string, n: number, prefix: string, opts: { bom?: boolean; crlf?: boolean } = {}): string {
+export function gatewaysCsv(
+  dir: string,
+  n: number,
+  prefix: string,
+  opts: { bom?: boolean; crlf?: boolean } = {}
+): string {
   const nl = opts.crlf ? '\r\n' : '\n'
   let text = `${opts.bom ? '\ufeff' : ''}external_id,external_key,name${nl}`
-  for (let i = 1; i <= n; i++) text += `${prefix}:${String(i).padStart(4, '0')},key-${prefix}-${i},"gateway ${i}, hall ${i % 3}"${nl}`
+  for (let i = 1; i <= n; i++)
+    text += `${prefix}:${String(i).padStart(4, '0')},key-${prefix}-${i},"gateway ${i}, hall ${i % 3}"${nl}`
   const path = join(dir, `${prefix}-${n}.csv`)
   writeFileSync(path, text)
   return path

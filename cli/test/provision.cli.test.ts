@@ -14,7 +14,8 @@ const run0 = (file: string, args: string[], env: NodeJS.ProcessEnv) =>
     child.on('close', (code) => resolve({ code, stdout }))
   })
 
-const configs = async (ctx: Ctx) => (await api<{ total: number }>(ctx, '/things/configs?limit=1')).total
+const configs = async (ctx: Ctx) =>
+  (await api<{ total: number }>(ctx, '/things/configs?limit=1')).total
 const thingsTotal = async (ctx: Ctx) => (await api<{ total: number }>(ctx, '/things?limit=1')).total
 const journalLines = (out: string, name = 'provision.journal') =>
   readFileSync(join(out, name), 'utf8').split('\n').filter(Boolean)
@@ -35,7 +36,9 @@ describe('fluxgate provision', () => {
     const out = join(ctx.dir, 'out')
     const r = await run(['provision', '--csv', csv, '--out', out, '--concurrency', '4'], ctx.env)
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain('provisioned 30, recovered 0, already done 0, changed 0, failed 0 (of 30)')
+    expect(r.stdout).toContain(
+      'provisioned 30, recovered 0, already done 0, changed 0, failed 0 (of 30)'
+    )
     // Not a TTY: plain progress lines on stderr.
     expect(r.stderr).toMatch(/provision: 30\/30 \(/)
     expect(await configs(ctx)).toBe(30)
@@ -47,21 +50,32 @@ describe('fluxgate provision', () => {
       for (const f of readdirSync(join(out, 'gateways', d))) {
         expect(statSync(join(out, 'gateways', d, f)).mode & 0o777).toBe(0o600)
       }
-      const cred = json<{ things: { key: string }[] }>(readFileSync(join(out, 'gateways', d, 'credentials.json'), 'utf8'))
+      const cred = json<{ things: { key: string }[] }>(
+        readFileSync(join(out, 'gateways', d, 'credentials.json'), 'utf8')
+      )
       expect(cred.things[0]!.key).toBeTruthy()
     }
-    for (const f of ['summary.csv', 'failed.csv', 'provision.journal']) expect(statSync(join(out, f)).mode & 0o777).toBe(0o600)
+    for (const f of ['summary.csv', 'failed.csv', 'provision.journal'])
+      expect(statSync(join(out, f)).mode & 0o777).toBe(0o600)
     const summary = readFileSync(join(out, 'summary.csv'), 'utf8').trim().split('\r\n')
     expect(summary).toHaveLength(31)
     expect(summary.some((l) => l.startsWith('aa:01:0001,"gateway 1, hall 1",'))).toBe(true)
     const listed = json<{ configs: { name: string; external_id: string }[] }>(
-      (await run(['--json', 'gateways', 'list', '--external-id', 'aa:01:0002'], ctx.env)).stdout,
+      (await run(['--json', 'gateways', 'list', '--external-id', 'aa:01:0002'], ctx.env)).stdout
     )
     expect(listed.configs[0]!.name).toBe('gateway 2, hall 2')
 
-    const again = await run(['provision', '--csv', csv, '--out', out, '--json', '--no-progress'], ctx.env)
+    const again = await run(
+      ['provision', '--csv', csv, '--out', out, '--json', '--no-progress'],
+      ctx.env
+    )
     expect(again.code).toBe(0)
-    expect(json(again.stdout)).toMatchObject({ rows: 30, provisioned: 0, already_done: 30, failed: 0 })
+    expect(json(again.stdout)).toMatchObject({
+      rows: 30,
+      provisioned: 0,
+      already_done: 30,
+      failed: 0,
+    })
     expect(again.stderr).toBe('')
     expect(await configs(ctx)).toBe(30)
   })
@@ -73,7 +87,9 @@ describe('fluxgate provision', () => {
     const csv = gatewaysCsv(ctx.dir, 5, 'tty')
     const out = join(ctx.dir, 'out')
     // util-linux script(1) runs the CLI on a pseudo-terminal.
-    const cmd = [process.execPath, BIN, 'provision', '--csv', csv, '--out', out].map((a) => `'${a}'`).join(' ')
+    const cmd = [process.execPath, BIN, 'provision', '--csv', csv, '--out', out]
+      .map((a) => `'${a}'`)
+      .join(' ')
     const r = await run0('script', ['-qefc', cmd, '/dev/null'], ctx.env)
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/provision \[[^\]]*\] 5\/5 100% \| [\d.]+\/s \| ETA/)
@@ -89,20 +105,44 @@ describe('fluxgate provision', () => {
     }
     const cases: [string, string, RegExp][] = [
       ['missing.csv', 'external_id,name\ngw1,a\n', /line 1: missing column external_key/],
-      ['dup.csv', 'external_id,external_key,name\ngw1,k1,a\ngw2,k2,b\ngw1,k3,c\n', /line 4: duplicate external_id "gw1" \(first on line 2\)/],
+      [
+        'dup.csv',
+        'external_id,external_key,name\ngw1,k1,a\ngw2,k2,b\ngw1,k3,c\n',
+        /line 4: duplicate external_id "gw1" \(first on line 2\)/,
+      ],
       ['quote.csv', 'external_id,external_key,name\ngw1,k1,"unterminated\n', /not valid CSV/],
       ['columns.csv', 'external_id,external_key,name\ngw1,k1,a,extra\n', /line 2/],
-      ['emptykey.csv', 'external_id,external_key,name\r\ngw1,,a\r\n', /line 2: external_key is empty/],
+      [
+        'emptykey.csv',
+        'external_id,external_key,name\r\ngw1,,a\r\n',
+        /line 2: external_key is empty/,
+      ],
       ['header.csv', '', /empty file/],
     ]
     for (const [name, text, msg] of cases) {
-      const r = await run(['provision', '--csv', write(name, text), '--out', join(ctx.dir, 'o')], ctx.env)
+      const r = await run(
+        ['provision', '--csv', write(name, text), '--out', join(ctx.dir, 'o')],
+        ctx.env
+      )
       expect(r.code, name).toBe(2)
       expect(r.stderr, name).toMatch(msg)
       expect(r.stderr.trim().split('\n'), name).toHaveLength(1)
     }
     expect((await run(['provision', '--csv', join(ctx.dir, 'absent.csv')], ctx.env)).code).toBe(2)
-    expect((await run(['provision', '--csv', write('x.csv', 'external_id,external_key\na,b\n'), '--concurrency', '0'], ctx.env)).code).toBe(2)
+    expect(
+      (
+        await run(
+          [
+            'provision',
+            '--csv',
+            write('x.csv', 'external_id,external_key\na,b\n'),
+            '--concurrency',
+            '0',
+          ],
+          ctx.env
+        )
+      ).code
+    ).toBe(2)
     expect(await configs(ctx)).toBe(0)
   })
 
@@ -123,14 +163,19 @@ describe('fluxgate provision', () => {
       }
       const before = doneCount(out)
       expect(before).toBeLessThan(n)
-      const r2 = await run(['provision', '--csv', csv, '--out', out, '--json', '--no-progress'], ctx.env)
+      const r2 = await run(
+        ['provision', '--csv', csv, '--out', out, '--json', '--no-progress'],
+        ctx.env
+      )
       expect(r2.code).toBe(0)
       const s = json<{ provisioned: number; already_done: number; failed: number }>(r2.stdout)
       expect(s.already_done).toBe(before)
       expect(s.provisioned + s.already_done).toBe(n)
       expect(s.failed).toBe(0)
       expect(await configs(ctx)).toBe(n)
-      expect(readFileSync(join(out, 'summary.csv'), 'utf8').trim().split('\r\n')).toHaveLength(n + 1)
+      expect(readFileSync(join(out, 'summary.csv'), 'utf8').trim().split('\r\n')).toHaveLength(
+        n + 1
+      )
       expect(readdirSync(join(out, 'gateways'))).toHaveLength(n)
     })
   }
@@ -139,20 +184,30 @@ describe('fluxgate provision', () => {
     const ctx = await account()
     const csv = gatewaysCsv(ctx.dir, 5, 'late')
     const out = join(ctx.dir, 'out')
-    expect((await run(['provision', '--csv', csv, '--out', out, '--no-progress'], ctx.env)).code).toBe(0)
+    expect(
+      (await run(['provision', '--csv', csv, '--out', out, '--no-progress'], ctx.env)).code
+    ).toBe(0)
     // As if every answer had been lost after the request was sent, days ago: no "done" records,
     // and the server no longer holds the idempotency answers.
     const path = join(out, 'provision.journal')
-    writeFileSync(path, `${journalLines(out).filter((l) => !l.includes('"t":"done"')).join('\n')}\n`)
+    writeFileSync(
+      path,
+      `${journalLines(out)
+        .filter((l) => !l.includes('"t":"done"'))
+        .join('\n')}\n`
+    )
     const me = json<{ id: string }>((await run(['--json', 'whoami'], ctx.env)).stdout)
     await sql(`DELETE FROM idempotency_keys WHERE owner = '${me.id}'`)
-    const r = await run(['provision', '--csv', csv, '--out', out, '--json', '--no-progress'], ctx.env)
+    const r = await run(
+      ['provision', '--csv', csv, '--out', out, '--json', '--no-progress'],
+      ctx.env
+    )
     expect(r.code).toBe(0)
     expect(json(r.stdout)).toMatchObject({ recovered: 5, provisioned: 0, failed: 0 })
     expect(await configs(ctx)).toBe(5)
     const d = readdirSync(join(out, 'gateways'))[0]!
     const cred = json<{ recovered_from_bootstrap_config: boolean; things: { key: string }[] }>(
-      readFileSync(join(out, 'gateways', d, 'credentials.json'), 'utf8'),
+      readFileSync(join(out, 'gateways', d, 'credentials.json'), 'utf8')
     )
     expect(cred.recovered_from_bootstrap_config).toBe(true)
     expect(cred.things[0]!.key).toBeTruthy()
@@ -162,7 +217,9 @@ describe('fluxgate provision', () => {
     const ctx = await account()
     const csv = gatewaysCsv(ctx.dir, 3, 'edit')
     const out = join(ctx.dir, 'out')
-    expect((await run(['provision', '--csv', csv, '--out', out, '--no-progress'], ctx.env)).code).toBe(0)
+    expect(
+      (await run(['provision', '--csv', csv, '--out', out, '--no-progress'], ctx.env)).code
+    ).toBe(0)
     writeFileSync(csv, readFileSync(csv, 'utf8').replace('key-edit-2', 'key-edit-2-new'))
     const r = await run(['provision', '--csv', csv, '--out', out, '--no-progress'], ctx.env)
     expect(r.code).toBe(1)
@@ -178,18 +235,28 @@ describe('fluxgate provision', () => {
     expect(f.code).toBe(1)
     expect(f.stdout).toContain("provisioned 2 (2 answered from the server's idempotency store)")
     expect(f.stdout).toContain('failed 1 (of 3)')
-    expect(readFileSync(join(other, 'failed.csv'), 'utf8')).toMatch(/edit:0002,failed,409,external_id already provisioned/)
+    expect(readFileSync(join(other, 'failed.csv'), 'utf8')).toMatch(
+      /edit:0002,failed,409,external_id already provisioned/
+    )
     expect(await configs(ctx)).toBe(3)
   })
 
   it("--dry-run uses the API's dry run and writes nothing; a bad layout fails every row", async () => {
     const ctx = await account()
     const csv = gatewaysCsv(ctx.dir, 4, 'dry')
-    const r = await run(['provision', '--csv', csv, '--dry-run', '--out', join(ctx.dir, 'o')], ctx.env)
+    const r = await run(
+      ['provision', '--csv', csv, '--dry-run', '--out', join(ctx.dir, 'o')],
+      ctx.env
+    )
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain('dry run: 4 of 4 rows would be provisioned, 0 refused; nothing was written')
+    expect(r.stdout).toContain(
+      'dry run: 4 of 4 rows would be provisioned, 0 refused; nothing was written'
+    )
     expect(existsSync(join(ctx.dir, 'o'))).toBe(false)
-    const bad = await run(['provision', '--csv', csv, '--dry-run', '--layout', 'no-such-layout'], ctx.env)
+    const bad = await run(
+      ['provision', '--csv', csv, '--dry-run', '--layout', 'no-such-layout'],
+      ctx.env
+    )
     expect(bad.code).toBe(1)
     expect(bad.stdout).toContain('0 of 4 rows would be provisioned, 4 refused')
     expect(await configs(ctx)).toBe(0)
@@ -210,9 +277,14 @@ describe('fluxgate things import', () => {
     const ctx = await account()
     const csv = thingsCsv(ctx, 249)
     const out = join(ctx.dir, 'imp')
-    const r = await run(['things', 'import', '--csv', csv, '--out', out, '--chunk-size', '100'], ctx.env)
+    const r = await run(
+      ['things', 'import', '--csv', csv, '--out', out, '--chunk-size', '100'],
+      ctx.env
+    )
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain('created 250, reconciled 0, already done 0, failed chunks 0 (of 250 rows)')
+    expect(r.stdout).toContain(
+      'created 250, reconciled 0, already done 0, failed chunks 0 (of 250 rows)'
+    )
     expect(await thingsTotal(ctx)).toBe(250)
     expect(readFileSync(join(out, 'things.csv'), 'utf8').trim().split('\r\n')).toHaveLength(251)
 
@@ -221,7 +293,12 @@ describe('fluxgate things import', () => {
 
     // As if the answers of every chunk were lost after the chunks landed.
     const path = join(out, 'things-import.journal')
-    writeFileSync(path, `${journalLines(out, 'things-import.journal').filter((l) => !l.includes('"t":"landed"')).join('\n')}\n`)
+    writeFileSync(
+      path,
+      `${journalLines(out, 'things-import.journal')
+        .filter((l) => !l.includes('"t":"landed"'))
+        .join('\n')}\n`
+    )
     const lost = await run(['things', 'import', '--csv', csv, '--out', out, '--json'], ctx.env)
     expect(lost.code).toBe(0)
     expect(json(lost.stdout)).toMatchObject({ created: 0, reconciled: 250, failed_chunks: 0 })
@@ -236,7 +313,12 @@ describe('fluxgate things import', () => {
     const me = json<{ id: string }>((await run(['--json', 'whoami'], ctx.env)).stdout)
     // The server never saw it: delete the things, keep the journal's chunk record only.
     await sql(`DELETE FROM things WHERE owner = '${me.id}'`)
-    writeFileSync(join(out, 'things-import.journal'), `${journalLines(out, 'things-import.journal').filter((l) => !l.includes('"t":"landed"')).join('\n')}\n`)
+    writeFileSync(
+      join(out, 'things-import.journal'),
+      `${journalLines(out, 'things-import.journal')
+        .filter((l) => !l.includes('"t":"landed"'))
+        .join('\n')}\n`
+    )
     const r = await run(['things', 'import', '--csv', csv, '--out', out, '--json'], ctx.env)
     expect(json(r.stdout)).toMatchObject({ created: 10, reconciled: 0 })
   })
@@ -249,7 +331,9 @@ describe('fluxgate things import', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('line 3: metadata is not valid JSON')
     writeFileSync(p, 'name\na\n')
-    expect((await run(['things', 'import', '--csv', p], ctx.env)).stderr).toContain('missing column metadata')
+    expect((await run(['things', 'import', '--csv', p], ctx.env)).stderr).toContain(
+      'missing column metadata'
+    )
     expect(await thingsTotal(ctx)).toBe(0)
   })
 })

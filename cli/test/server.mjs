@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildFluxgate, startFluxgate } from '../../test/e2e/broker/fluxgate.mjs'
 
-export async function bootFluxgate(root, { rateLimits = { RATE_MAPPING: 1_000_000, RATE_SIGNUP: 1_000_000, RATE_LOGIN: 1_000_000 }, settings = {} } = {}) {
+export async function bootFluxgate(
+  root,
+  {
+    rateLimits = { RATE_MAPPING: 1_000_000, RATE_SIGNUP: 1_000_000, RATE_LOGIN: 1_000_000 },
+    settings = {},
+  } = {}
+) {
   const outdir = mkdtempSync(join(tmpdir(), 'fluxgate-cli-build-'))
   try {
     await buildFluxgate(root, outdir)

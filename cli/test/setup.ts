@@ -25,7 +25,9 @@ export default async function setup(project: TestProject) {
     req.on('end', async () => {
       try {
         const r = await fg.d1.prepare(body).all()
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(r.results ?? []))
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(r.results ?? []))
       } catch (e) {
         res.writeHead(500).end(String(e))
       }

@@ -21,7 +21,7 @@ export const session = {
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    message: string,
+    message: string
   ) {
     super(message)
   }
@@ -38,7 +38,8 @@ export const client = createClient<paths>({ baseUrl: location.origin })
 client.use({
   onRequest({ request }) {
     const token = session.token
-    if (token && !request.headers.has('Authorization')) request.headers.set('Authorization', `Bearer ${token}`)
+    if (token && !request.headers.has('Authorization'))
+      request.headers.set('Authorization', `Bearer ${token}`)
     return request
   },
 })
@@ -46,7 +47,10 @@ client.use({
 /** The error an answer stands for, as the API words it; a 429 adds "try again in N s". */
 export function errorOf(response: Response, body: unknown): ApiError {
   let message =
-    body && typeof body === 'object' && 'error' in body && typeof (body as { error: unknown }).error === 'string'
+    body &&
+    typeof body === 'object' &&
+    'error' in body &&
+    typeof (body as { error: unknown }).error === 'string'
       ? (body as { error: string }).error
       : typeof body === 'string' && body
         ? body
@@ -66,7 +70,9 @@ export async function ok<T>(call: Promise<Answer<T>>): Promise<T> {
 }
 
 /** Like ok(), with the Response too (for Location and other headers). */
-export async function okWith<T>(call: Promise<Answer<T>>): Promise<{ data: T; response: Response }> {
+export async function okWith<T>(
+  call: Promise<Answer<T>>
+): Promise<{ data: T; response: Response }> {
   const { data, error, response } = await call
   if (!response.ok) {
     const err = errorOf(response, error)
@@ -89,4 +95,5 @@ export function createdId(response: Response): string {
  * Metadata as the request types want it: the OpenAPI schema says "any JSON object", which the
  * generated types spell as an index signature of `undefined`; any parsed JSON object is accepted.
  */
-export const asMetadata = (m: Record<string, unknown> | undefined) => m as Record<string, never> | undefined
+export const asMetadata = (m: Record<string, unknown> | undefined) =>
+  m as Record<string, never> | undefined

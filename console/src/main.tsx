@@ -53,7 +53,7 @@ function App() {
     let current = true
     client.GET('/users/profile').then(
       ({ data }) => current && setIsAdmin(data?.admin === true),
-      () => current && setIsAdmin(false),
+      () => current && setIsAdmin(false)
     )
     return () => {
       current = false
@@ -106,7 +106,7 @@ function App() {
           ) : (
             <section>
               <h1>Admin: users</h1>
-              <p role="alert">Only the configured admin account can list users.</p>
+              <p role='alert'>Only the configured admin account can list users.</p>
             </section>
           )
       else
@@ -114,7 +114,10 @@ function App() {
           <section>
             <h1>Page not found</h1>
             <p>
-              No console page at {path}. <a href={`${BASE}/`} onClick={linkClick}>Go to the dashboard</a>
+              No console page at {path}.{' '}
+              <a href={`${BASE}/`} onClick={linkClick}>
+                Go to the dashboard
+              </a>
             </p>
           </section>
         )
@@ -122,19 +125,23 @@ function App() {
 
   return (
     <>
-      <a class="skip" href="#main">
+      <a class='skip' href='#main'>
         Skip to content
       </a>
       <header>
-        <a class="brand" href={`${BASE}/`} onClick={linkClick}>
+        <a class='brand' href={`${BASE}/`} onClick={linkClick}>
           Fluxgate
         </a>
         {signedIn && (
-          <nav aria-label="Main">
+          <nav aria-label='Main'>
             <ul>
               {nav.map(([to, text]) => (
                 <li key={to}>
-                  <a href={`${BASE}${to === '/' ? '/' : to}`} aria-current={path === to ? 'page' : undefined} onClick={linkClick}>
+                  <a
+                    href={`${BASE}${to === '/' ? '/' : to}`}
+                    aria-current={path === to ? 'page' : undefined}
+                    onClick={linkClick}
+                  >
                     {text}
                   </a>
                 </li>
@@ -143,12 +150,12 @@ function App() {
           </nav>
         )}
         {signedIn && (
-          <button type="button" class="signout" onClick={signOut}>
+          <button type='button' class='signout' onClick={signOut}>
             Sign out
           </button>
         )}
       </header>
-      <main id="main" tabIndex={-1}>
+      <main id='main' tabIndex={-1}>
         {page}
       </main>
     </>

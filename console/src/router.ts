@@ -30,7 +30,16 @@ export function useRoute() {
 /** Click handler for in-console links: same-tab navigation without a reload. */
 export function linkClick(e: MouseEvent) {
   const a = (e.currentTarget as HTMLAnchorElement | null) ?? null
-  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return
+  if (
+    !a ||
+    e.defaultPrevented ||
+    e.button !== 0 ||
+    e.metaKey ||
+    e.ctrlKey ||
+    e.shiftKey ||
+    e.altKey
+  )
+    return
   e.preventDefault()
   navigate(a.getAttribute('href') ?? '/')
 }

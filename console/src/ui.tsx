@@ -25,29 +25,64 @@ type InputProps = {
 export function Field({ label, value, onValue, hint, ...rest }: InputProps) {
   const id = useId('f')
   return (
-    <div class="field">
+    <div class='field'>
       <label for={id}>{label}</label>
-      <input id={id} value={value} onInput={(e) => onValue(e.currentTarget.value)} aria-describedby={hint ? `${id}-h` : undefined} {...(rest as Record<string, string | boolean>)} />
+      <input
+        id={id}
+        value={value}
+        onInput={(e) => onValue(e.currentTarget.value)}
+        aria-describedby={hint ? `${id}-h` : undefined}
+        {...(rest as Record<string, string | boolean>)}
+      />
       {hint && <small id={`${id}-h`}>{hint}</small>}
     </div>
   )
 }
 
-export function TextArea({ label, value, onValue, rows = 6, hint }: { label: string; value: string; onValue: (v: string) => void; rows?: number; hint?: string }) {
+export function TextArea({
+  label,
+  value,
+  onValue,
+  rows = 6,
+  hint,
+}: {
+  label: string
+  value: string
+  onValue: (v: string) => void
+  rows?: number
+  hint?: string
+}) {
   const id = useId('t')
   return (
-    <div class="field">
+    <div class='field'>
       <label for={id}>{label}</label>
-      <textarea id={id} rows={rows} value={value} onInput={(e) => onValue(e.currentTarget.value)} spellcheck={false} aria-describedby={hint ? `${id}-h` : undefined} />
+      <textarea
+        id={id}
+        rows={rows}
+        value={value}
+        onInput={(e) => onValue(e.currentTarget.value)}
+        spellcheck={false}
+        aria-describedby={hint ? `${id}-h` : undefined}
+      />
       {hint && <small id={`${id}-h`}>{hint}</small>}
     </div>
   )
 }
 
-export function Select({ label, value, onValue, options }: { label: string; value: string; onValue: (v: string) => void; options: [string, string][] }) {
+export function Select({
+  label,
+  value,
+  onValue,
+  options,
+}: {
+  label: string
+  value: string
+  onValue: (v: string) => void
+  options: [string, string][]
+}) {
   const id = useId('s')
   return (
-    <div class="field">
+    <div class='field'>
       <label for={id}>{label}</label>
       <select id={id} value={value} onChange={(e) => onValue(e.currentTarget.value)}>
         {options.map(([v, text]) => (
@@ -69,12 +104,25 @@ export function parseJsonObject(text: string, what = 'Metadata'): Record<string,
   } catch (e) {
     throw new Error(`${what} is not valid JSON: ${(e as Error).message}`)
   }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${what} must be a JSON object`)
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new Error(`${what} must be a JSON object`)
   return v as Record<string, unknown>
 }
 
 /** A JSON editor: validates as you type and shows the problem next to the field. */
-export function JsonEditor({ label, value, onValue, rows = 6, object = true }: { label: string; value: string; onValue: (v: string) => void; rows?: number; object?: boolean }) {
+export function JsonEditor({
+  label,
+  value,
+  onValue,
+  rows = 6,
+  object = true,
+}: {
+  label: string
+  value: string
+  onValue: (v: string) => void
+  rows?: number
+  object?: boolean
+}) {
   const id = useId('j')
   let problem = ''
   try {
@@ -84,11 +132,20 @@ export function JsonEditor({ label, value, onValue, rows = 6, object = true }: {
     problem = (e as Error).message
   }
   return (
-    <div class="field">
+    <div class='field'>
       <label for={id}>{label}</label>
-      <textarea id={id} class="mono" rows={rows} value={value} spellcheck={false} aria-invalid={problem ? 'true' : undefined} aria-describedby={problem ? `${id}-e` : undefined} onInput={(e) => onValue(e.currentTarget.value)} />
+      <textarea
+        id={id}
+        class='mono'
+        rows={rows}
+        value={value}
+        spellcheck={false}
+        aria-invalid={problem ? 'true' : undefined}
+        aria-describedby={problem ? `${id}-e` : undefined}
+        onInput={(e) => onValue(e.currentTarget.value)}
+      />
       {problem && (
-        <small id={`${id}-e`} class="invalid">
+        <small id={`${id}-e`} class='invalid'>
           {problem}
         </small>
       )}
@@ -101,7 +158,7 @@ export function ErrorBox({ error }: { error: unknown }) {
   if (!error) return null
   const msg = error instanceof Error ? error.message : String(error)
   return (
-    <p role="alert" class="error">
+    <p role='alert' class='error'>
       {msg}
     </p>
   )
@@ -109,7 +166,7 @@ export function ErrorBox({ error }: { error: unknown }) {
 
 export function Notice({ children }: { children: ComponentChildren }) {
   return (
-    <p role="status" class="notice">
+    <p role='status' class='notice'>
       {children}
     </p>
   )
@@ -144,7 +201,7 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]) {
     setError(null)
     fn().then(
       (d) => live && setData(d),
-      (e) => live && setError(e),
+      (e) => live && setError(e)
     )
     return () => {
       live = false
@@ -158,19 +215,37 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]) {
  * A destructive button that asks first: "Delete" opens "Confirm delete" / "Cancel" next to it (the
  * first button stays, as a toggle with aria-expanded).
  */
-export function ConfirmButton({ label, confirmLabel, question, onConfirm, disabled }: { label: string; confirmLabel: string; question: string; onConfirm: () => void; disabled?: boolean }) {
+export function ConfirmButton({
+  label,
+  confirmLabel,
+  question,
+  onConfirm,
+  disabled,
+}: {
+  label: string
+  confirmLabel: string
+  question: string
+  onConfirm: () => void
+  disabled?: boolean
+}) {
   const [asking, setAsking] = useState(false)
   return (
-    <span class="confirm">
-      <button type="button" class="danger" disabled={disabled} aria-expanded={asking} onClick={() => setAsking(!asking)}>
+    <span class='confirm'>
+      <button
+        type='button'
+        class='danger'
+        disabled={disabled}
+        aria-expanded={asking}
+        onClick={() => setAsking(!asking)}
+      >
         {label}
       </button>
       {asking && (
-        <span class="confirm" role="group" aria-label={question}>
+        <span class='confirm' role='group' aria-label={question}>
           <span>{question}</span>
           <button
-            type="button"
-            class="danger"
+            type='button'
+            class='danger'
             onClick={() => {
               setAsking(false)
               onConfirm()
@@ -178,7 +253,7 @@ export function ConfirmButton({ label, confirmLabel, question, onConfirm, disabl
           >
             {confirmLabel}
           </button>
-          <button type="button" onClick={() => setAsking(false)}>
+          <button type='button' onClick={() => setAsking(false)}>
             Cancel
           </button>
         </span>
@@ -203,43 +278,69 @@ export function Secret({ label, value, file }: { label: string; value: string; f
   const [copied, setCopied] = useState(false)
   const id = useId('sec')
   return (
-    <div class="secret">
+    <div class='secret'>
       <label for={id}>{label}</label>
-      <textarea id={id} class="mono" readOnly rows={Math.min(12, value.split('\n').length + 1)} value={value} />
-      <div class="row">
+      <textarea
+        id={id}
+        class='mono'
+        readOnly
+        rows={Math.min(12, value.split('\n').length + 1)}
+        value={value}
+      />
+      <div class='row'>
         <button
-          type="button"
+          type='button'
           onClick={() =>
             navigator.clipboard?.writeText(value).then(
               () => setCopied(true),
-              () => setCopied(false),
+              () => setCopied(false)
             )
           }
         >
           Copy {label}
         </button>
-        <button type="button" onClick={() => download(file, value)}>
+        <button type='button' onClick={() => download(file, value)}>
           Download {label}
         </button>
-        {copied && <span role="status">Copied</span>}
+        {copied && <span role='status'>Copied</span>}
       </div>
     </div>
   )
 }
 
 /** Previous / next paging for a list with total, offset and limit. */
-export function Pager({ total, offset, limit, onOffset, label }: { total: number; offset: number; limit: number; onOffset: (o: number) => void; label: string }) {
+export function Pager({
+  total,
+  offset,
+  limit,
+  onOffset,
+  label,
+}: {
+  total: number
+  offset: number
+  limit: number
+  onOffset: (o: number) => void
+  label: string
+}) {
   const pages = Math.max(1, Math.ceil(total / limit))
   const page = Math.floor(offset / limit) + 1
   return (
-    <nav class="pager" aria-label={`${label} pages`}>
-      <button type="button" disabled={offset === 0} onClick={() => onOffset(Math.max(0, offset - limit))}>
+    <nav class='pager' aria-label={`${label} pages`}>
+      <button
+        type='button'
+        disabled={offset === 0}
+        onClick={() => onOffset(Math.max(0, offset - limit))}
+      >
         Previous page
       </button>
       <span>
         Page {page} of {pages} ({total} total)
       </span>
-      <button type="button" disabled={offset + limit >= total} onClick={() => onOffset(offset + limit)}>
+      <button
+        type='button'
+        disabled={offset + limit >= total}
+        onClick={() => onOffset(offset + limit)}
+      >
         Next page
       </button>
     </nav>

@@ -35,7 +35,7 @@ export async function identify(
   config: Config,
   env: Pick<Bindings, 'DB' | 'CACHE'>,
   token: string | undefined,
-  waitUntil: WaitUntil = detached,
+  waitUntil: WaitUntil = detached
 ): Promise<Identity> {
   if (!token) throw new AppError('unauthenticated')
   const claims = await verifyToken(config, token)
@@ -67,7 +67,9 @@ export async function identify(
 }
 
 /** The identity of a request's bearer credential, with the request's one set of dependencies. */
-function identifyRequest(c: Parameters<typeof deps>[0] & { req: { header(name: string): string | undefined } }) {
+function identifyRequest(
+  c: Parameters<typeof deps>[0] & { req: { header(name: string): string | undefined } }
+) {
   const d = deps(c)
   return identify(d.config, d.env, bearerToken(c.req.header('authorization')), d.waitUntil)
 }

@@ -35,7 +35,8 @@ const entryKey = (userId: string) => `ss:${userId}`
 /** A new login token's id: 128 random bits. */
 export const newSessionId = () => b64url(randomBytes(16))
 
-export const SESSION_ENDED = 'login token no longer valid (signed out or password changed); log in again'
+export const SESSION_ENDED =
+  'login token no longer valid (signed out or password changed); log in again'
 
 interface Stored {
   m: string
@@ -47,7 +48,8 @@ function parse(raw: string | null): Stored | undefined {
   if (!raw) return undefined
   try {
     const v = JSON.parse(raw) as Partial<Stored>
-    if (typeof v.m === 'string' && Number.isSafeInteger(v.g) && Array.isArray(v.r)) return v as Stored
+    if (typeof v.m === 'string' && Number.isSafeInteger(v.g) && Array.isArray(v.r))
+      return v as Stored
   } catch {
     // A damaged entry is a miss.
   }
@@ -81,7 +83,8 @@ export async function checkSession(deps: SessionDeps, userId: string, gen: numbe
     const entry = parse(got.get(keys[1]!) ?? null)
     // A generation above the cached one is a token issued after a change this location has not
     // seen yet (KV lags between locations): D1 decides it.
-    if (marker !== null && entry?.m === marker && gen <= entry.g) return decide(gen, sid, entry.g, entry.r)
+    if (marker !== null && entry?.m === marker && gen <= entry.g)
+      return decide(gen, sid, entry.g, entry.r)
   }
   const state = repo.sessionState(await repo.retrieveSessionState(db, userId, Date.now()).get())
   if (!state) throw new AppError('unauthenticated', SESSION_ENDED)
@@ -90,9 +93,13 @@ export async function checkSession(deps: SessionDeps, userId: string, gen: numbe
     const fill =
       m === null
         ? kv.put(markerKey(userId), newEpoch(), { expirationTtl: MARKER_TTL })
-        : kv.put(entryKey(userId), JSON.stringify({ m, g: state.gen, r: state.revoked } satisfies Stored), {
-            expirationTtl: ttlSec,
-          })
+        : kv.put(
+            entryKey(userId),
+            JSON.stringify({ m, g: state.gen, r: state.revoked } satisfies Stored),
+            {
+              expirationTtl: ttlSec,
+            }
+          )
     // A failed fill (KV's one-write-per-second limit under a burst) only costs a later miss.
     deps.waitUntil(fill.catch((e) => logError('session cache fill failed:', e)))
   }
@@ -118,7 +125,7 @@ export async function invalidateSessions(kv: KVNamespace, userId: string) {
       'unavailable',
       'saved, but the session cache could not be refreshed; ended login tokens may be accepted ' +
         'until its entry expires (FLUXGATE_SESSION_CACHE_TTL)',
-      { cause: marker.reason },
+      { cause: marker.reason }
     )
   }
 }

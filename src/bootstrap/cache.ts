@@ -88,7 +88,7 @@ function parse(raw: string | null): Stored | undefined {
 export async function invalidateAnswers(
   kv: KVNamespace,
   externalIds: readonly string[],
-  how: 'changed' | 'removed',
+  how: 'changed' | 'removed'
 ): Promise<void> {
   const ids = [...new Set(externalIds)]
   if (ids.length === 0) return
@@ -101,7 +101,7 @@ export async function invalidateAnswers(
         how === 'removed'
           ? withRetry(() => kv.delete(markerKey(id)))
           : withRetry(() => kv.put(markerKey(id), newEpoch(), { expirationTtl: MARKER_TTL })),
-        withRetry(() => kv.delete(entryKey(id))),
+        withRetry(() => kv.delete(entryKey(id)))
       )
     }
   }
@@ -112,7 +112,7 @@ export async function invalidateAnswers(
       'unavailable',
       'saved, but the bootstrap cache could not be refreshed; cached answers expire on their ' +
         'own within the cache TTL',
-      { cause: (failed as PromiseRejectedResult).reason },
+      { cause: (failed as PromiseRejectedResult).reason }
     )
   }
 }
@@ -131,7 +131,7 @@ export function markNew(kv: KVNamespace, externalId: string): Promise<unknown> {
 export function makeAnswerCache(
   kv: KVNamespace,
   ttlSec: number,
-  waitUntil: (p: Promise<unknown>) => void,
+  waitUntil: (p: Promise<unknown>) => void
 ) {
   const enabled = ttlSec > 0
 

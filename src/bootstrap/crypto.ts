@@ -51,7 +51,7 @@ async function encryptBlock(key: CryptoKey, block: Uint8Array): Promise<Uint8Arr
 export async function cfbEncrypt(
   rawKey: Uint8Array,
   iv: Uint8Array,
-  plaintext: Uint8Array,
+  plaintext: Uint8Array
 ): Promise<Uint8Array> {
   const key = await blockKey(rawKey)
   const out = new Uint8Array(plaintext.length)
@@ -69,13 +69,13 @@ export async function cfbEncrypt(
 export async function cfbDecrypt(
   rawKey: Uint8Array,
   iv: Uint8Array,
-  ciphertext: Uint8Array,
+  ciphertext: Uint8Array
 ): Promise<Uint8Array> {
   const key = await blockKey(rawKey)
   const starts: number[] = []
   for (let i = 0; i < ciphertext.length; i += BLOCK) starts.push(i)
   const streams = await Promise.all(
-    starts.map((i) => encryptBlock(key, i === 0 ? iv : ciphertext.subarray(i - BLOCK, i))),
+    starts.map((i) => encryptBlock(key, i === 0 ? iv : ciphertext.subarray(i - BLOCK, i)))
   )
   const out = new Uint8Array(ciphertext.length)
   starts.forEach((i, k) => {
@@ -86,7 +86,10 @@ export async function cfbDecrypt(
 }
 
 /** 0.12.1's answer body: IV || AES-CFB(JSON) with a fresh random IV. */
-export async function sealCfb(rawKey: Uint8Array, plaintext: string): Promise<Uint8Array<ArrayBuffer>> {
+export async function sealCfb(
+  rawKey: Uint8Array,
+  plaintext: string
+): Promise<Uint8Array<ArrayBuffer>> {
   const iv = randomBytes(BLOCK)
   const ct = await cfbEncrypt(rawKey, iv, enc.encode(plaintext))
   const out = new Uint8Array(BLOCK + ct.length)
@@ -101,7 +104,7 @@ export async function sealCfb(rawKey: Uint8Array, plaintext: string): Promise<Ui
  */
 export async function openCfbHeader(
   rawKey: Uint8Array,
-  header: string,
+  header: string
 ): Promise<string | 'bad_hex' | 'too_short'> {
   const bytes = fromHex(header)
   if (!bytes) return 'bad_hex'
@@ -120,7 +123,8 @@ export function sealedKey(master: Uint8Array, externalId: string): Promise<Crypt
 }
 
 /** Associated data of a sealed request and of its answer (domain-separated, bound to the id). */
-export const requestAad = (externalId: string) => enc.encode(`fluxgate-bootstrap-v1 request ${externalId}`)
+export const requestAad = (externalId: string) =>
+  enc.encode(`fluxgate-bootstrap-v1 request ${externalId}`)
 export const responseAad = (externalId: string, nonce: string) =>
   enc.encode(`fluxgate-bootstrap-v1 response ${externalId} ${nonce}`)
 
@@ -139,7 +143,7 @@ export interface SealedRequest {
 export async function openSealedRequest(
   key: CryptoKey,
   externalId: string,
-  token: string,
+  token: string
 ): Promise<SealedRequest | 'malformed' | 'invalid'> {
   if (!/^[A-Za-z0-9_-]+$/.test(token)) return 'malformed'
   let bytes: Uint8Array
@@ -178,7 +182,7 @@ export async function sealAnswer(
   key: CryptoKey,
   externalId: string,
   nonce: string,
-  body: string,
+  body: string
 ): Promise<Uint8Array<ArrayBuffer>> {
   return gcmSeal(key, enc.encode(body), responseAad(externalId, nonce))
 }

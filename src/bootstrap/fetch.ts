@@ -41,7 +41,7 @@ export function makeGatewayFetch(deps: Deps) {
   async function throttled<T>(
     externalId: string,
     client: string,
-    evaluate: (look: AnswerLookup) => Promise<T>,
+    evaluate: (look: AnswerLookup) => Promise<T>
   ): Promise<T> {
     const gate = throttles.gate('fetch', externalId, client)
     const byAddress = throttles.addressGuard(client)
@@ -72,7 +72,7 @@ export function makeGatewayFetch(deps: Deps) {
   async function answerFor(
     externalId: string,
     hashing: Promise<string>,
-    look: AnswerLookup,
+    look: AnswerLookup
   ): Promise<CachedAnswer> {
     const hash = await hashing
     if (look.hit) {
@@ -117,7 +117,11 @@ export function makeGatewayFetch(deps: Deps) {
    * @throws AppError('unauthenticated') no key; AppError('not_found') unknown id or wrong key;
    *   ThrottledError while the gateway or the address is locked.
    */
-  async function bootstrap(externalId: string, externalKey: string | undefined, client: string): Promise<CachedAnswer> {
+  async function bootstrap(
+    externalId: string,
+    externalKey: string | undefined,
+    client: string
+  ): Promise<CachedAnswer> {
     if (!externalKey) throw new AppError('unauthenticated', 'missing external key')
     // External ids that cannot exist are refused without touching the throttles.
     if (!isExternalId(externalId)) throw notFound()
@@ -134,10 +138,17 @@ export function makeGatewayFetch(deps: Deps) {
    *   wrong key; AppError('malformed_entity') fewer than 16 bytes; AppError('unavailable') no key
    *   configured; ThrottledError while the gateway or the address is locked.
    */
-  async function bootstrapSecure(externalId: string, header: string | undefined, client: string): Promise<Sealed> {
+  async function bootstrapSecure(
+    externalId: string,
+    header: string | undefined,
+    client: string
+  ): Promise<Sealed> {
     const key = config.MF_BOOTSTRAP_ENCRYPT_KEY
     if (!key) {
-      throw new AppError('unavailable', 'secure bootstrap is off: MF_BOOTSTRAP_ENCRYPT_KEY is not set')
+      throw new AppError(
+        'unavailable',
+        'secure bootstrap is off: MF_BOOTSTRAP_ENCRYPT_KEY is not set'
+      )
     }
     if (!header) throw new AppError('unauthenticated', 'missing encrypted external key')
     if (!isExternalId(externalId)) throw notFound()
@@ -164,7 +175,11 @@ export function makeGatewayFetch(deps: Deps) {
    *   wrong key or a request that fails authentication; AppError('unavailable') not configured;
    *   ThrottledError while the gateway or the address is locked.
    */
-  async function bootstrapSealed(externalId: string, header: string | undefined, client: string): Promise<Sealed> {
+  async function bootstrapSealed(
+    externalId: string,
+    header: string | undefined,
+    client: string
+  ): Promise<Sealed> {
     const master = config.FLUXGATE_BOOTSTRAP_SEALED_KEY
     if (!master) {
       const why = 'sealed bootstrap is off: FLUXGATE_BOOTSTRAP_SEALED_KEY is not set'
@@ -179,7 +194,8 @@ export function makeGatewayFetch(deps: Deps) {
     opening.catch(() => undefined)
     return throttled(externalId, client, async (look) => {
       const { key, req } = await opening
-      if (req === 'malformed') throw new AppError('malformed_entity', 'not a sealed bootstrap request')
+      if (req === 'malformed')
+        throw new AppError('malformed_entity', 'not a sealed bootstrap request')
       if (req === 'invalid') {
         // Someone without the gateway key: a guess, counted like a wrong external key.
         record(externalId, { ok: false, reason: 'sealed request failed authentication' })
@@ -202,9 +218,13 @@ export function makeGatewayFetch(deps: Deps) {
         await env.CACHE.put(nonceKey, '1', { expirationTtl: ttl })
       } catch (e) {
         // KV refuses a second write of one key within a second: a concurrent replay.
-        throw new AppError('unavailable', 'could not record the request nonce; retry with a new one', {
-          cause: e,
-        })
+        throw new AppError(
+          'unavailable',
+          'could not record the request nonce; retry with a new one',
+          {
+            cause: e,
+          }
+        )
       }
       return sealAnswer(key, externalId, req.nonce, answer.body)
     })

@@ -90,9 +90,11 @@ export const summaryRes = z
           name: z.string().optional(),
           at: z.string().openapi({ description: 'When the fetch failed (ISO 8601)' }),
           reason: z.string(),
-        }),
+        })
       )
-      .openapi({ description: `The latest failed fetches, one per config, newest first (at most ${SUMMARY_FAILURES})` }),
+      .openapi({
+        description: `The latest failed fetches, one per config, newest first (at most ${SUMMARY_FAILURES})`,
+      }),
   })
   .openapi('ConfigsSummary')
 
@@ -101,7 +103,8 @@ overview.openapi(
     method: 'get',
     path: '/things/configs/summary',
     tags: ['bootstrap'],
-    summary: "Counts of the caller's things, channels and bootstrap configs, and the latest failed fetches",
+    summary:
+      "Counts of the caller's things, channels and bootstrap configs, and the latest failed fetches",
     description: 'Not in Mainflux 0.12.1. One D1 round trip whatever the number of configs.',
     guard: userGuard,
     responses: { 200: jsonContent(summaryRes, 'The summary'), ...errorResponses(401) },
@@ -109,7 +112,7 @@ overview.openapi(
   async (c) => {
     const { db } = deps(c)
     const [[counts], [configs], failures] = await db.batch(
-      summaryStatements(db, c.var.identity.userId, Date.now()),
+      summaryStatements(db, c.var.identity.userId, Date.now())
     )
     const total = configs?.total ?? 0
     const active = configs?.active ?? 0
@@ -132,9 +135,9 @@ overview.openapi(
           reason: f.reason ?? '',
         })),
       },
-      200,
+      200
     )
-  },
+  }
 )
 
 overview.openapi(
@@ -142,7 +145,8 @@ overview.openapi(
     method: 'get',
     path: '/things/configs/{id}/answer',
     tags: ['bootstrap'],
-    summary: 'The answer the gateway would get from GET /things/bootstrap/{externalId} (plain form)',
+    summary:
+      'The answer the gateway would get from GET /things/bootstrap/{externalId} (plain form)',
     description:
       'Not in Mainflux 0.12.1. For the owner only; built as the fetch builds it, byte for byte. ' +
       'It is not a fetch: last_bootstrap_at, the failure record and the throttles are untouched.',
@@ -166,5 +170,5 @@ overview.openapi(
       headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
       // A plain Response: the declared 200 schema documents this text, which Hono cannot type.
     }) as never
-  },
+  }
 )

@@ -1,5 +1,11 @@
 import { subjectCommonName } from '../certs/pki'
-import type { ChannelChanged, Hook, KeyChangeOutcome, ThingKeyChanged, ThingRemoved } from '../lib/hooks'
+import type {
+  ChannelChanged,
+  Hook,
+  KeyChangeOutcome,
+  ThingKeyChanged,
+  ThingRemoved,
+} from '../lib/hooks'
 import type { Disconnected, DisconnectOutcome } from '../lib/hooks'
 import { invalidateAnswers } from './cache'
 import * as repo from './repo'
@@ -20,7 +26,7 @@ const externalIds = (rows: unknown) => (rows as Ids).map((r) => r.externalId)
  */
 export const onThingKeyChanged: Hook<ThingKeyChanged, KeyChangeOutcome> = (
   { db, env },
-  { owner, thingId, key },
+  { owner, thingId, key }
 ) => ({
   statements: [
     repo.clearKeyBoundCert(db, owner, thingId, key),

@@ -61,7 +61,7 @@ export function recordFetch(
   waitUntil: (p: Promise<unknown>) => void,
   externalId: string,
   outcome: Outcome,
-  now = Date.now(),
+  now = Date.now()
 ) {
   if (outcome.ok) {
     if (!claimSuccess(externalId, now)) return
@@ -85,7 +85,7 @@ export function recordUnknown(externalId: string, now = Date.now()) {
   unknownLog = { start: now, suppressed: 0 }
   console.warn(
     `bootstrap: fetch for unknown external id ${JSON.stringify(externalId.slice(0, 64))}` +
-      (more > 0 ? ` (and ${more} more in the last minute)` : ''),
+      (more > 0 ? ` (and ${more} more in the last minute)` : '')
   )
 }
 

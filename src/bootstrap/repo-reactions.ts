@@ -21,8 +21,8 @@ export function clearKeyBoundCert(db: Db, owner: string, thingId: string, newKey
       and(
         owned(owner, thingId),
         sql`${bootstrapConfigs.clientCertCn} = (SELECT ${things.key} FROM ${things}
-          WHERE ${things.id} = ${thingId} AND ${things.owner} = ${owner} AND ${things.key} <> ${newKey})`,
-      ),
+          WHERE ${things.id} = ${thingId} AND ${things.owner} = ${owner} AND ${things.key} <> ${newKey})`
+      )
     )
     .returning({ externalId: bootstrapConfigs.externalId })
 }
@@ -39,8 +39,8 @@ export function retrieveUntrackedCert(db: Db, owner: string, thingId: string) {
       and(
         owned(owner, thingId),
         isNotNull(bootstrapConfigs.clientCert),
-        isNull(bootstrapConfigs.clientCertCn),
-      ),
+        isNull(bootstrapConfigs.clientCertCn)
+      )
     )
 }
 
@@ -53,7 +53,7 @@ export function settleUntrackedCert(
   owner: string,
   thingId: string,
   clientCert: string,
-  outcome: { clear: true } | { clear: false; cn: string },
+  outcome: { clear: true } | { clear: false; cn: string }
 ) {
   const set = outcome.clear
     ? { clientCert: null, clientKey: null, clientCertCn: null }
@@ -65,8 +65,8 @@ export function settleUntrackedCert(
       and(
         owned(owner, thingId),
         eq(bootstrapConfigs.clientCert, clientCert),
-        isNull(bootstrapConfigs.clientCertCn),
-      ),
+        isNull(bootstrapConfigs.clientCertCn)
+      )
     )
     .returning({ externalId: bootstrapConfigs.externalId })
 }
@@ -104,7 +104,7 @@ export function deactivateOnDisconnect(
   owner: string,
   channelIds: readonly string[],
   thingIds: readonly string[],
-  requireAll: boolean,
+  requireAll: boolean
 ) {
   const conds: SQL[] = [
     eq(bootstrapConfigs.owner, owner),
@@ -117,10 +117,7 @@ export function deactivateOnDisconnect(
         AND ${bootstrapChannels.channelId} IN ${idList(channelIds)})`,
   ]
   if (requireAll) {
-    conds.push(
-      allOwned(channels, owner, channelIds),
-      allOwned(things, owner, thingIds),
-    )
+    conds.push(allOwned(channels, owner, channelIds), allOwned(things, owner, thingIds))
   }
   return db
     .update(bootstrapConfigs)

@@ -41,7 +41,12 @@ export function updateState(db: Db, owner: string, id: string, state: 0 | 1) {
  * disconnect the ones dropped. Both do nothing while the config is inactive; the disconnect returns
  * the channels it removed (for `invalidateAccess`). Place them before the link replacement.
  */
-export function followConnections(db: Db, owner: string, configId: string, next: readonly string[]) {
+export function followConnections(
+  db: Db,
+  owner: string,
+  configId: string,
+  next: readonly string[]
+) {
   const active = stateIs(configId, owner, 1)
   const dropped = connectionsRepo
     .disconnect(
@@ -50,11 +55,13 @@ export function followConnections(db: Db, owner: string, configId: string, next:
       configChannelIds(configId),
       [configId],
       false,
-      and(sql`${connections.channelId} NOT IN ${idList(next)}`, active),
+      and(sql`${connections.channelId} NOT IN ${idList(next)}`, active)
     )
     .returning({ channelId: connections.channelId })
   const added =
-    next.length > 0 ? connectionsRepo.connect(db, owner, next, [configId], false, active) : undefined
+    next.length > 0
+      ? connectionsRepo.connect(db, owner, next, [configId], false, active)
+      : undefined
   return { dropped, added }
 }
 
@@ -72,7 +79,7 @@ export function activate(db: Db, owner: string, configId: string) {
       configChannelIds(configId),
       [configId],
       false,
-      stateIs(configId, owner, 0),
+      stateIs(configId, owner, 0)
     ),
     updateState(db, owner, configId, 1),
   ] as const
@@ -85,7 +92,14 @@ export function activate(db: Db, owner: string, configId: string) {
 export function deactivate(db: Db, owner: string, configId: string) {
   return [
     connectionsRepo
-      .disconnect(db, owner, configChannelIds(configId), [configId], false, stateIs(configId, owner, 1))
+      .disconnect(
+        db,
+        owner,
+        configChannelIds(configId),
+        [configId],
+        false,
+        stateIs(configId, owner, 1)
+      )
       .returning({ channelId: connections.channelId }),
     updateState(db, owner, configId, 0),
   ] as const

@@ -27,7 +27,10 @@ const withKey = { ...getTableColumns(bootstrapConfigs), thingKey: things.key }
  * unknown or someone else's leaves it NULL and the NOT NULL constraint fails the whole batch (see
  * `mapSaveError`); a thing inserted earlier in the same batch is found.
  */
-export function save(db: Db, row: Omit<ConfigRow, 'lastBootstrapAt' | 'lastFailureAt' | 'lastFailure'>) {
+export function save(
+  db: Db,
+  row: Omit<ConfigRow, 'lastBootstrapAt' | 'lastFailureAt' | 'lastFailure'>
+) {
   return db.insert(bootstrapConfigs).values({
     ...row,
     thingId: sql`(SELECT id FROM things WHERE id = ${row.thingId} AND owner = ${row.owner})`,
@@ -40,26 +43,29 @@ export function save(db: Db, row: Omit<ConfigRow, 'lastBootstrapAt' | 'lastFailu
  * constraint fails the batch, and nothing of it is written. Duplicates are ignored. (`WHERE true`
  * is SQLite's documented way to keep `ON CONFLICT` from parsing as a join constraint.)
  */
-export function saveChannels(db: Db, owner: string, configId: string, channelIds: readonly string[]) {
+export function saveChannels(
+  db: Db,
+  owner: string,
+  configId: string,
+  channelIds: readonly string[]
+) {
   return db
     .insert(bootstrapChannels)
     .select(
       sql`SELECT
         (SELECT thing_id FROM bootstrap_configs WHERE thing_id = ${configId} AND owner = ${owner}),
         (SELECT id FROM channels WHERE id = ids.value AND owner = ${owner})
-        FROM json_each(${JSON.stringify(channelIds)}) AS ids WHERE true`,
+        FROM json_each(${JSON.stringify(channelIds)}) AS ids WHERE true`
     )
     .onConflictDoNothing()
 }
 
 /** Removes every channel link of the owner's config. */
 export function removeChannels(db: Db, owner: string, configId: string) {
-  return db
-    .delete(bootstrapChannels)
-    .where(
-      sql`${bootstrapChannels.configId} =
-        (SELECT thing_id FROM bootstrap_configs WHERE thing_id = ${configId} AND owner = ${owner})`,
-    )
+  return db.delete(bootstrapChannels).where(
+    sql`${bootstrapChannels.configId} =
+        (SELECT thing_id FROM bootstrap_configs WHERE thing_id = ${configId} AND owner = ${owner})`
+  )
 }
 
 /**
@@ -173,7 +179,7 @@ export function update(
   db: Db,
   owner: string,
   id: string,
-  f: { name: string | null; content: string | null },
+  f: { name: string | null; content: string | null }
 ) {
   return db
     .update(bootstrapConfigs)
@@ -192,7 +198,7 @@ export function updateCerts(
     clientKey: string | null
     caCert: string | null
     clientCertCn: string | null
-  },
+  }
 ) {
   return db
     .update(bootstrapConfigs)
@@ -231,7 +237,10 @@ export function recordSuccessIfKey(db: Db, externalId: string, keyHash: string, 
     .update(bootstrapConfigs)
     .set({ lastBootstrapAt: at })
     .where(
-      and(eq(bootstrapConfigs.externalId, externalId), eq(bootstrapConfigs.externalKeyHash, keyHash)),
+      and(
+        eq(bootstrapConfigs.externalId, externalId),
+        eq(bootstrapConfigs.externalKeyHash, keyHash)
+      )
     )
 }
 

@@ -35,7 +35,9 @@ const service = (c: Parameters<typeof deps>[0]) => makeBootstrapService(deps(c))
 
 const binary = (description: string) => ({
   description,
-  content: { 'application/octet-stream': { schema: { type: 'string' as const, format: 'binary' } } },
+  content: {
+    'application/octet-stream': { schema: { type: 'string' as const, format: 'binary' } },
+  },
 })
 
 bootstrap.openapi(
@@ -56,7 +58,7 @@ bootstrap.openapi(
     const id = await service(c).addConfig(c.var.identity, c.req.valid('json'))
     c.header('Location', `/things/configs/${id}`)
     return c.body(null, 201)
-  },
+  }
 )
 
 bootstrap.openapi(
@@ -67,9 +69,12 @@ bootstrap.openapi(
     summary: "List the caller's bootstrap configs (without channels)",
     guard: userGuard,
     request: { query: configsQuery },
-    responses: { 200: jsonContent(configsPageRes, 'A page of configs'), ...errorResponses(400, 401) },
+    responses: {
+      200: jsonContent(configsPageRes, 'A page of configs'),
+      ...errorResponses(400, 401),
+    },
   }),
-  async (c) => c.json(await service(c).listConfigs(c.var.identity, c.req.valid('query')), 200),
+  async (c) => c.json(await service(c).listConfigs(c.var.identity, c.req.valid('query')), 200)
 )
 
 bootstrap.openapi(
@@ -82,7 +87,7 @@ bootstrap.openapi(
     request: { params: configIdParam },
     responses: { 200: jsonContent(configRes, 'The config'), ...errorResponses(401, 404) },
   }),
-  async (c) => c.json(await service(c).viewConfig(c.var.identity, c.req.valid('param').id), 200),
+  async (c) => c.json(await service(c).viewConfig(c.var.identity, c.req.valid('param').id), 200)
 )
 
 bootstrap.openapi(
@@ -99,7 +104,7 @@ bootstrap.openapi(
   async (c) => {
     await service(c).updateConfig(c.var.identity, c.req.valid('param').id, c.req.valid('json'))
     return c.body(null, 200)
-  },
+  }
 )
 
 bootstrap.openapi(
@@ -115,7 +120,7 @@ bootstrap.openapi(
   async (c) => {
     await service(c).removeConfig(c.var.identity, c.req.valid('param').id)
     return c.body(null, 204)
-  },
+  }
 )
 
 bootstrap.openapi(
@@ -132,7 +137,7 @@ bootstrap.openapi(
   async (c) => {
     await service(c).updateCerts(c.var.identity, c.req.valid('param').id, c.req.valid('json'))
     return c.body(null, 200)
-  },
+  }
 )
 
 bootstrap.openapi(
@@ -150,7 +155,7 @@ bootstrap.openapi(
     const { channels } = c.req.valid('json')
     await service(c).updateConnections(c.var.identity, c.req.valid('param').id, channels)
     return c.body(null, 200)
-  },
+  }
 )
 
 bootstrap.openapi(
@@ -163,12 +168,15 @@ bootstrap.openapi(
     guard: userGuard,
     json: true,
     request: { params: configIdParam, body: jsonBody(stateReq) },
-    responses: { 200: { description: 'State set' }, ...errorResponses(400, 401, 404, 413, 415, 503) },
+    responses: {
+      200: { description: 'State set' },
+      ...errorResponses(400, 401, 404, 413, 415, 503),
+    },
   }),
   async (c) => {
     await service(c).changeState(c.var.identity, c.req.valid('param').id, c.req.valid('json').state)
     return c.body(null, 200)
-  },
+  }
 )
 
 bootstrap.openapi(
@@ -181,7 +189,7 @@ bootstrap.openapi(
     request: { params: configIdParam },
     responses: { 200: jsonContent(lockRes, 'The throttles'), ...errorResponses(401, 404, 503) },
   }),
-  async (c) => c.json(await service(c).viewLock(c.var.identity, c.req.valid('param').id), 200),
+  async (c) => c.json(await service(c).viewLock(c.var.identity, c.req.valid('param').id), 200)
 )
 
 bootstrap.openapi(
@@ -197,7 +205,7 @@ bootstrap.openapi(
   async (c) => {
     await service(c).clearLock(c.var.identity, c.req.valid('param').id)
     return c.body(null, 204)
-  },
+  }
 )
 
 bootstrap.openapi(
@@ -215,7 +223,9 @@ bootstrap.openapi(
     responses: {
       200: {
         ...jsonContent(bootstrapRes, 'The configuration'),
-        headers: { ETag: { description: 'Strong validator of the answer', schema: { type: 'string' } } },
+        headers: {
+          ETag: { description: 'Strong validator of the answer', schema: { type: 'string' } },
+        },
       },
       304: { description: 'Unchanged since the given ETag' },
       ...errorResponses(401, 404, 429, 503),
@@ -223,14 +233,18 @@ bootstrap.openapi(
   }),
   async (c) => {
     const key = thingKeyFromHeader(c.req.header('authorization'))
-    const answer = await service(c).bootstrap(c.req.valid('param').externalId, key, clientAddress(c))
+    const answer = await service(c).bootstrap(
+      c.req.valid('param').externalId,
+      key,
+      clientAddress(c)
+    )
     // The answer holds secrets: no shared cache may keep it; the gateway revalidates with the ETag.
     c.header('ETag', answer.etag)
     c.header('Cache-Control', 'private, no-cache')
     if (ifNoneMatch(c.req.header('if-none-match'), answer.etag)) return c.body(null, 304)
     c.header('Content-Type', 'application/json')
     return c.body(answer.body, 200)
-  },
+  }
 )
 
 bootstrap.openapi(
@@ -251,11 +265,15 @@ bootstrap.openapi(
   }),
   async (c) => {
     const header = thingKeyFromHeader(c.req.header('authorization'))
-    const sealed = await service(c).bootstrapSecure(c.req.valid('param').externalId, header, clientAddress(c))
+    const sealed = await service(c).bootstrapSecure(
+      c.req.valid('param').externalId,
+      header,
+      clientAddress(c)
+    )
     c.header('Content-Type', 'application/octet-stream')
     c.header('Cache-Control', 'no-store')
     return c.body(sealed, 200)
-  },
+  }
 )
 
 bootstrap.openapi(
@@ -278,9 +296,13 @@ bootstrap.openapi(
   }),
   async (c) => {
     const header = thingKeyFromHeader(c.req.header('authorization'))
-    const sealed = await service(c).bootstrapSealed(c.req.valid('param').externalId, header, clientAddress(c))
+    const sealed = await service(c).bootstrapSealed(
+      c.req.valid('param').externalId,
+      header,
+      clientAddress(c)
+    )
     c.header('Content-Type', 'application/octet-stream')
     c.header('Cache-Control', 'no-store')
     return c.body(sealed, 200)
-  },
+  }
 )

@@ -39,7 +39,8 @@ export function externalIdProblem(s: string): string | undefined {
     return `external_id must be at most ${LIMITS.externalIdBytes} bytes of UTF-8`
   }
   if (s.includes('/')) return 'external_id must be a single path segment, without "/"'
-  if (s === '.' || s === '..') return 'external_id must not be "." or ".." (URL paths drop such segments)'
+  if (s === '.' || s === '..')
+    return 'external_id must not be "." or ".." (URL paths drop such segments)'
   if (EDGE_SPACE.test(s)) return 'external_id must not be blank, start or end with white space'
   const bad = INVISIBLE.exec(s)
   if (bad) {
@@ -72,12 +73,15 @@ const text = (field: string, max: number) =>
     .transform((s) => s || null)
 
 const channelIds = z
-  .array(z.string({ error: 'channels must hold strings' }).min(1, 'channels must not hold empty ids'), {
-    error: (iss) =>
-      iss.input === undefined
-        ? 'channels is required (an empty list clears them)'
-        : 'channels must be an array of channel ids',
-  })
+  .array(
+    z.string({ error: 'channels must hold strings' }).min(1, 'channels must not hold empty ids'),
+    {
+      error: (iss) =>
+        iss.input === undefined
+          ? 'channels is required (an empty list clears them)'
+          : 'channels must be an array of channel ids',
+    }
+  )
   .max(LIMITS.bootstrapChannelsMax, `at most ${LIMITS.bootstrapChannelsMax} channels per config`)
 
 export const createConfigReq = z
@@ -87,13 +91,16 @@ export const createConfigReq = z
       .string({ error: 'external_key is required' })
       .min(1, 'external_key is required')
       .max(LIMITS.keyMax, `external_key must be at most ${LIMITS.keyMax} characters`)
-      .openapi({ description: 'The gateway\'s secret; only a keyed hash of it is stored' }),
+      .openapi({ description: "The gateway's secret; only a keyed hash of it is stored" }),
     thing_id: z
       .string({ error: 'thing_id must be a string' })
       .nullable()
       .optional()
       .transform((s) => s || undefined)
-      .openapi({ type: 'string', description: 'An existing thing; a new one is created when absent' }),
+      .openapi({
+        type: 'string',
+        description: 'An existing thing; a new one is created when absent',
+      }),
     channels: channelIds
       .nullable()
       .optional()
@@ -152,7 +159,10 @@ const configFields = {
   external_id: z.string(),
   content: z.string().optional(),
   name: z.string().optional(),
-  state: z.number().int().openapi({ enum: [0, 1] }),
+  state: z
+    .number()
+    .int()
+    .openapi({ enum: [0, 1] }),
   client_cert: z.string().optional(),
   client_key: z.string().optional(),
   ca_cert: z.string().optional(),
@@ -198,7 +208,7 @@ export const configsQuery = z.object({
     .openapi({ param: { name: 'state', in: 'query' }, type: 'integer', enum: [0, 1] }),
   external_id: exact('external_id', 'Exact external id'),
   mainflux_id: exact('mainflux_id', 'Exact thing id'),
-  mainflux_key: exact('mainflux_key', "Exact thing key"),
+  mainflux_key: exact('mainflux_key', 'Exact thing key'),
   name: containsFilter('name', LIMITS.nameMax)
     .optional()
     .openapi({
@@ -239,20 +249,30 @@ export type ConfigsQuery = z.output<typeof configsQuery>
 /** One throttle of a gateway, as its owner sees it (GET /things/configs/{id}/lock). */
 const throttleRes = z
   .object({
-    locked: z.boolean().openapi({ description: 'Locked for every address that has not succeeded since the failures began' }),
+    locked: z.boolean().openapi({
+      description: 'Locked for every address that has not succeeded since the failures began',
+    }),
     retry_after: z.number().int().optional().openapi({ description: 'Seconds left of that lock' }),
-    failures: z.number().int().openapi({ description: 'Failures counted for the gateway (reset by a success)' }),
+    failures: z
+      .number()
+      .int()
+      .openapi({ description: 'Failures counted for the gateway (reset by a success)' }),
     last_failure_at: z.string().optional(),
-    known_addresses: z.number().int().openapi({ description: 'Addresses that succeeded since the failures began' }),
+    known_addresses: z
+      .number()
+      .int()
+      .openapi({ description: 'Addresses that succeeded since the failures began' }),
     addresses: z
       .array(
         z.object({
-          address: z.string().openapi({ description: 'Client address (an IPv6 /64, or * for addresses past the 1,000th)' }),
+          address: z.string().openapi({
+            description: 'Client address (an IPv6 /64, or * for addresses past the 1,000th)',
+          }),
           failures: z.number().int(),
           locked: z.boolean(),
           retry_after: z.number().int().optional(),
           last_failure_at: z.string(),
-        }),
+        })
       )
       .openapi({ description: 'Addresses with failures, most recent first (at most 20)' }),
   })

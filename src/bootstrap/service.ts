@@ -54,7 +54,7 @@ export function makeBootstrapService(deps: Deps) {
         clientCertCn: certCn(req.client_cert),
         state: 0,
         createdAt,
-      }),
+      })
     )
     const chans = [...new Set(req.channels)]
     if (chans.length > 0) statements.push(repo.saveChannels(db, owner, thingId, chans))
@@ -98,7 +98,10 @@ export function makeBootstrapService(deps: Deps) {
    * @throws AppError('not_found')
    */
   async function updateConfig(identity: Identity, id: string, req: UpdateConfigReq) {
-    const [row] = await repo.update(db, identity.userId, id, { name: req.name, content: req.content })
+    const [row] = await repo.update(db, identity.userId, id, {
+      name: req.name,
+      content: req.content,
+    })
     if (!row) throw new AppError('not_found', 'config not found')
     await invalidateAnswers(env.CACHE, [row.externalId], 'changed')
   }
@@ -199,7 +202,11 @@ export function makeBootstrapService(deps: Deps) {
       throttles.status('fetch', row.externalId),
       throttles.status('connect', id),
     ])
-    return { external_id: row.externalId, fetch: throttleView(fetch), connect: throttleView(connect) }
+    return {
+      external_id: row.externalId,
+      fetch: throttleView(fetch),
+      connect: throttleView(connect),
+    }
   }
 
   /**

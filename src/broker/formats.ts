@@ -44,7 +44,12 @@ export const rabbitmq: Format = {
 
 const MQTT_QUEUE = /^mqtt-subscription-(.+)qos[01]$/
 
-async function rabbitmqCheck(svc: BrokerService, config: Config, check: string, p: Params): Promise<Decision> {
+async function rabbitmqCheck(
+  svc: BrokerService,
+  config: Config,
+  check: string,
+  p: Params
+): Promise<Decision> {
   const user = p.username
   switch (check) {
     case 'user':
@@ -52,15 +57,25 @@ async function rabbitmqCheck(svc: BrokerService, config: Config, check: string, 
       return svc.connect(user, p.password, has(p, 'client_id') ? s(p.client_id) : undefined)
     case 'vhost':
       if (typeof user !== 'string' || !user) return deny('username is required')
-      return p.vhost === config.FLUXGATE_BROKER_VHOST ? { allow: true } : deny('not the things vhost')
+      return p.vhost === config.FLUXGATE_BROKER_VHOST
+        ? { allow: true }
+        : deny('not the things vhost')
     case 'resource': {
       if (typeof user !== 'string' || !user) return deny('username is required')
       if (p.vhost !== config.FLUXGATE_BROKER_VHOST) return deny('not the things vhost')
       const { resource, name, permission } = p
-      if (resource === 'exchange' && name === 'amq.topic' && (permission === 'read' || permission === 'write')) {
+      if (
+        resource === 'exchange' &&
+        name === 'amq.topic' &&
+        (permission === 'read' || permission === 'write')
+      ) {
         return { allow: true }
       }
-      if (resource === 'queue' && typeof name === 'string' && ['configure', 'read', 'write'].includes(String(permission))) {
+      if (
+        resource === 'queue' &&
+        typeof name === 'string' &&
+        ['configure', 'read', 'write'].includes(String(permission))
+      ) {
         // The queue is the client's own: its name holds the client id, which must be bound to the
         // thing (and be the connection's, when the broker says which).
         const m = MQTT_QUEUE.exec(name)
@@ -72,7 +87,8 @@ async function rabbitmqCheck(svc: BrokerService, config: Config, check: string, 
     }
     case 'topic': {
       if (p.vhost !== config.FLUXGATE_BROKER_VHOST) return deny('not the things vhost')
-      if (p.resource !== 'topic' || p.name !== 'amq.topic') return deny('only the amq.topic exchange')
+      if (p.resource !== 'topic' || p.name !== 'amq.topic')
+        return deny('only the amq.topic exchange')
       if (p.permission !== 'read' && p.permission !== 'write') return deny('unknown permission')
       const clientId = has(p, 'variable_map.client_id') ? s(p['variable_map.client_id']) : undefined
       // read: a subscription's binding key (wildcards allowed inside the channel); write: a publish.
@@ -94,10 +110,13 @@ export const mosquitto: Format = {
   depth: 2,
   unauthorized: () => text('unauthorized', 401),
   async handle(svc, _config, [mode, check], p) {
-    if (mode !== 'status' && mode !== 'json' && mode !== 'text') return text('unknown response mode', 404)
+    if (mode !== 'status' && mode !== 'json' && mode !== 'text')
+      return text('unknown response mode', 404)
     const d = await mosquittoCheck(svc, check!, p)
     if (d.allow) return mode === 'json' ? json({ ok: true, error: '' }) : text('ok')
-    return mode === 'json' ? json({ ok: false, error: d.reason ?? 'denied' }, 403) : text(d.reason ?? 'denied', 403)
+    return mode === 'json'
+      ? json({ ok: false, error: d.reason ?? 'denied' }, 403)
+      : text(d.reason ?? 'denied', 403)
   },
 }
 
@@ -110,7 +129,13 @@ async function mosquittoCheck(svc: BrokerService, check: string, p: Params): Pro
     case 'acl': {
       const acc = Number(p.acc)
       if (![1, 2, 3, 4].includes(acc)) return deny('unknown acc')
-      return svc.access(p.username, has(p, 'clientid') ? s(p.clientid) : '', p.topic, MQTT, acc === 4)
+      return svc.access(
+        p.username,
+        has(p, 'clientid') ? s(p.clientid) : '',
+        p.topic,
+        MQTT,
+        acc === 4
+      )
     }
     default:
       return deny('unknown check')
@@ -133,7 +158,12 @@ export const emqx: Format = {
   async handle(svc, config, [check], p) {
     if (check === 'authn') {
       // `peerhost` (EMQX's ${peerhost}) is the device's address, for the per-address tier.
-      const d = await svc.connect(p.username, p.password, has(p, 'clientid') ? s(p.clientid) : '', p.peerhost)
+      const d = await svc.connect(
+        p.username,
+        p.password,
+        has(p, 'clientid') ? s(p.clientid) : '',
+        p.peerhost
+      )
       if (!d.allow) return json({ result: 'deny' })
       return json({
         result: 'allow',
@@ -145,7 +175,13 @@ export const emqx: Format = {
     if (check === 'authz') {
       const action = p.action
       if (action !== 'publish' && action !== 'subscribe') return json({ result: 'deny' })
-      const d = await svc.access(p.username, has(p, 'clientid') ? s(p.clientid) : '', p.topic, MQTT, action === 'subscribe')
+      const d = await svc.access(
+        p.username,
+        has(p, 'clientid') ? s(p.clientid) : '',
+        p.topic,
+        MQTT,
+        action === 'subscribe'
+      )
       return json({ result: d.allow ? 'allow' : 'deny' })
     }
     return json({ result: 'deny' })
@@ -153,8 +189,14 @@ export const emqx: Format = {
 }
 
 /** Filters no thing may ever use (`eq` matches the filter text itself, not topics it covers). */
-const EMQX_DENY_RULES = ['#', '+/#', 'channels/#', 'channels/+', 'channels/+/#', 'channels/+/messages', 'channels/+/messages/#'].map(
-  (t) => ({ permission: 'deny', action: 'all', topic: `eq ${t}` }),
-)
+const EMQX_DENY_RULES = [
+  '#',
+  '+/#',
+  'channels/#',
+  'channels/+',
+  'channels/+/#',
+  'channels/+/messages',
+  'channels/+/messages/#',
+].map((t) => ({ permission: 'deny', action: 'all', topic: `eq ${t}` }))
 
 export const FORMATS: Record<string, Format> = { rabbitmq, mosquitto, emqx }

@@ -25,7 +25,9 @@ export async function readParams(req: Request): Promise<Params> {
     if (JSON_TYPE.test(type) || /^\s*\{/.test(text)) {
       if (loneSurrogateEscape(text) >= 0) return {}
       const parsed: unknown = JSON.parse(text)
-      return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Params) : {}
+      return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+        ? (parsed as Params)
+        : {}
     }
     return strictForm(text)
   } catch {
@@ -44,7 +46,9 @@ function strictForm(text: string): Params {
   for (const pair of text.split('&')) {
     if (pair === '') continue
     const eq = pair.indexOf('=')
-    entries.push(eq < 0 ? [formPart(pair), ''] : [formPart(pair.slice(0, eq)), formPart(pair.slice(eq + 1))])
+    entries.push(
+      eq < 0 ? [formPart(pair), ''] : [formPart(pair.slice(0, eq)), formPart(pair.slice(eq + 1))]
+    )
   }
   return Object.fromEntries(entries)
 }

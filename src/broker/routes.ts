@@ -17,7 +17,10 @@ export const broker = newRouter()
 // Guard: the broker secret, checked below rather than by a middleware, because where it is (header
 // or path segment) depends on the format's path depth. A hook answers in its broker's own format.
 broker.post('/broker/*', async (c) => {
-  const segments = new URL(c.req.url).pathname.split('/').slice(2).filter((x) => x !== '')
+  const segments = new URL(c.req.url).pathname
+    .split('/')
+    .slice(2)
+    .filter((x) => x !== '')
   const [name, ...rest] = segments
   const format = name ? FORMATS[name] : undefined
   if (!format) return c.json({ error: 'unknown broker format' }, 404)
@@ -61,13 +64,16 @@ const hookDocs: { path: string; summary: string; body: string; answers: string }
   },
   {
     path: '/broker/mosquitto/{secret}/{mode}/{check}',
-    summary: 'mosquitto-go-auth HTTP backend: mode is status, json or text; check is user, superuser or acl',
+    summary:
+      'mosquitto-go-auth HTTP backend: mode is status, json or text; check is user, superuser or acl',
     body: 'application/json',
-    answers: '200 allow (`ok`, or `{"ok":true,"error":""}` in json mode), 403 deny, 401 wrong secret',
+    answers:
+      '200 allow (`ok`, or `{"ok":true,"error":""}` in json mode), 403 deny, 401 wrong secret',
   },
   {
     path: '/broker/emqx/{check}',
-    summary: 'EMQX 5.8+ HTTP authentication (authn) and authorization (authz); secret as Bearer header',
+    summary:
+      'EMQX 5.8+ HTTP authentication (authn) and authorization (authz); secret as Bearer header',
     body: 'application/json',
     answers: 'always 200 JSON `{"result":"allow"|"deny", ...}`',
   },

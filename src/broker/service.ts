@@ -46,12 +46,16 @@ export function clientIdFits(clientId: string, thingId: string): boolean {
 }
 
 /** Whether the presented broker secret is the configured one (unset: never). */
-export function brokerSecretOk(configured: string | undefined, presented: string | undefined): boolean {
+export function brokerSecretOk(
+  configured: string | undefined,
+  presented: string | undefined
+): boolean {
   if (!configured || !presented) return false
   return timingSafeEqual(presented, configured)
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined)
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' && v.length > 0 ? v : undefined
 
 export function makeBrokerService(deps: Deps) {
   const things = makeThingsService(deps)
@@ -76,11 +80,19 @@ export function makeBrokerService(deps: Deps) {
      * sends it (EMQX `${peerhost}`), for the per-address tier of the thing's throttle; without it
      * only the per-thing tier applies. A locked thing is denied before its key is looked at.
      */
-    async connect(username: unknown, password: unknown, clientId: unknown, peer?: unknown): Promise<Decision> {
+    async connect(
+      username: unknown,
+      password: unknown,
+      clientId: unknown,
+      peer?: unknown
+    ): Promise<Decision> {
       const thingId = str(username)
       const key = str(password)
       if (!thingId || !key) return deny('username and password are required')
-      if (clientId !== undefined && !(typeof clientId === 'string' && clientIdFits(clientId, thingId))) {
+      if (
+        clientId !== undefined &&
+        !(typeof clientId === 'string' && clientIdFits(clientId, thingId))
+      ) {
         return deny('client id must be the thing id or end with -<thing id>')
       }
       if (thingId.length > MAX_THING_ID) return deny('not a thing key of this thing')
@@ -109,11 +121,14 @@ export function makeBrokerService(deps: Deps) {
       clientId: unknown,
       topic: unknown,
       syntax: TopicSyntax,
-      filter: boolean,
+      filter: boolean
     ): Promise<Decision> {
       const thingId = str(username)
       if (!thingId) return deny('username is required')
-      if (clientId !== undefined && !(typeof clientId === 'string' && clientIdFits(clientId, thingId))) {
+      if (
+        clientId !== undefined &&
+        !(typeof clientId === 'string' && clientIdFits(clientId, thingId))
+      ) {
         return deny('client id must be the thing id or end with -<thing id>')
       }
       const chanId = channelOf(topic, syntax, filter)

@@ -28,7 +28,11 @@ export const AMQP: TopicSyntax = { sep: '.', one: '*', many: '#' }
  * (`filter` true: `+`/`#` allowed below `messages`, `#` only last), or undefined when the topic is
  * outside every channel or malformed. A leading separator is tolerated, as 0.12.1's adapter did.
  */
-export function channelOf(topic: unknown, syntax: TopicSyntax, filter: boolean): string | undefined {
+export function channelOf(
+  topic: unknown,
+  syntax: TopicSyntax,
+  filter: boolean
+): string | undefined {
   if (typeof topic !== 'string' || topic.length === 0 || topic.length > MAX_TOPIC) return undefined
   if (topic.includes('\u0000')) return undefined
   const levels = (topic.startsWith(syntax.sep) ? topic.slice(1) : topic).split(syntax.sep)

@@ -86,4 +86,3 @@ export type AuthorityDeps = Pick<Deps, 'db' | 'config' | 'waitUntil'>
 export function makeAuthority(deps: AuthorityDeps): CertificateAuthority {
   return deps.config.MF_CERTS_VAULT_HOST ? makeVaultAuthority(deps) : makeLocalAuthority(deps)
 }
-

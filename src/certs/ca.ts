@@ -71,11 +71,15 @@ function parseCaCert(certPem: string): X509Certificate {
   }
   const basic = cert.getExtension(BasicConstraintsExtension)
   if (!basic?.ca) {
-    throw new CaConfigError('MF_CERTS_CA_CERT is not a CA certificate (basicConstraints cA is not set)')
+    throw new CaConfigError(
+      'MF_CERTS_CA_CERT is not a CA certificate (basicConstraints cA is not set)'
+    )
   }
   const usage = cert.getExtension(KeyUsagesExtension)
   if (usage && !(usage.usages & KeyUsageFlags.keyCertSign)) {
-    throw new CaConfigError('MF_CERTS_CA_CERT may not sign certificates (keyUsage lacks keyCertSign)')
+    throw new CaConfigError(
+      'MF_CERTS_CA_CERT may not sign certificates (keyUsage lacks keyCertSign)'
+    )
   }
   // The same key signs the CRL: relying parties reject a CRL from a CA whose usage lacks cRLSign.
   if (usage && !(usage.usages & KeyUsageFlags.cRLSign)) {
@@ -87,7 +91,11 @@ function parseCaCert(certPem: string): X509Certificate {
 /** The WebCrypto import parameters for a private key matching the certificate's public key. */
 function importAlgorithmFor(cert: X509Certificate): SubtleCryptoImportKeyAlgorithm {
   const publicAlg = cert.publicKey.algorithm as { name: string; namedCurve?: string }
-  if (publicAlg.name === 'RSASSA-PKCS1-v1_5' || publicAlg.name === 'RSA-PSS' || publicAlg.name === 'RSA-OAEP') {
+  if (
+    publicAlg.name === 'RSASSA-PKCS1-v1_5' ||
+    publicAlg.name === 'RSA-PSS' ||
+    publicAlg.name === 'RSA-OAEP'
+  ) {
     return { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }
   }
   if (publicAlg.name === 'ECDSA' || publicAlg.name === 'ECDH') {
@@ -97,13 +105,18 @@ function importAlgorithmFor(cert: X509Certificate): SubtleCryptoImportKeyAlgorit
 }
 
 /** @throws CaConfigError for a text that is no PKCS#8 key of the given kind. */
-async function importCaKey(keyPem: string, importAlg: SubtleCryptoImportKeyAlgorithm): Promise<CryptoKey> {
+async function importCaKey(
+  keyPem: string,
+  importAlg: SubtleCryptoImportKeyAlgorithm
+): Promise<CryptoKey> {
   let der: ArrayBuffer
   try {
     const blocks = PemConverter.decodeWithHeaders(keyPem)
     const block = blocks[0]
     if (!block || block.type !== 'PRIVATE KEY') {
-      throw new Error(`expected a "PRIVATE KEY" (PKCS#8) block, found ${block ? `"${block.type}"` : 'none'}`)
+      throw new Error(
+        `expected a "PRIVATE KEY" (PKCS#8) block, found ${block ? `"${block.type}"` : 'none'}`
+      )
     }
     der = block.rawData
   } catch (e) {
@@ -113,7 +126,7 @@ async function importCaKey(keyPem: string, importAlg: SubtleCryptoImportKeyAlgor
     return await crypto.subtle.importKey('pkcs8', der, importAlg, false, ['sign'])
   } catch (e) {
     throw new CaConfigError(
-      `MF_CERTS_CA_KEY is not a key of the certificate's type, ${importAlg.name} (${(e as Error).message})`,
+      `MF_CERTS_CA_KEY is not a key of the certificate's type, ${importAlg.name} (${(e as Error).message})`
     )
   }
 }

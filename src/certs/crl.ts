@@ -43,7 +43,7 @@ export async function buildCrl(
   ca: Ca,
   entries: RevokedEntry[],
   thisUpdate: number,
-  nextUpdate: number,
+  nextUpdate: number
 ): Promise<ArrayBuffer> {
   const empty = await X509CrlGenerator.create({
     issuer: ca.cert.subjectName,
@@ -63,7 +63,7 @@ export async function buildCrl(
       new RevokedCertificate({
         userCertificate: fromHex(e.serial)!.buffer as ArrayBuffer,
         revocationDate: new Time(wholeSeconds(e.revokedAt)),
-      }),
+      })
   )
   const tbs = AsnConvert.serialize(list.tbsCertList)
   const raw = await crypto.subtle.sign(ca.signingAlgorithm, ca.privateKey, tbs)
@@ -72,7 +72,7 @@ export async function buildCrl(
     ca.signingAlgorithm.name === 'ECDSA'
       ? new AsnEcSignatureFormatter().toAsnSignature(
           { ...ca.signingAlgorithm, ...ca.privateKey.algorithm } as never,
-          raw,
+          raw
         )!
       : raw
   list.signature = signature

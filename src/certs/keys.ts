@@ -63,7 +63,10 @@ export function isIssuable(spec: KeySpec): boolean {
 }
 
 export async function generateKeyPair(spec: KeySpec): Promise<CryptoKeyPair> {
-  return (await crypto.subtle.generateKey(keyAlgorithm(spec), true, ['sign', 'verify'])) as CryptoKeyPair
+  return (await crypto.subtle.generateKey(keyAlgorithm(spec), true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair
 }
 
 export async function privateKeyPem(key: CryptoKey): Promise<string> {

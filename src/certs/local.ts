@@ -31,7 +31,9 @@ function misconfigured(reason: string, cause?: unknown) {
   })
 }
 
-export function makeLocalAuthority(deps: Pick<AuthorityDeps, 'db' | 'config'>): CertificateAuthority {
+export function makeLocalAuthority(
+  deps: Pick<AuthorityDeps, 'db' | 'config'>
+): CertificateAuthority {
   const { db, config } = deps
   const configured = () => Boolean(config.MF_CERTS_CA_CERT && config.MF_CERTS_CA_KEY)
 
@@ -41,7 +43,7 @@ export function makeLocalAuthority(deps: Pick<AuthorityDeps, 'db' | 'config'>): 
     if (!cert || !key) {
       throw misconfigured(
         'MF_CERTS_CA_CERT and MF_CERTS_CA_KEY must both be set (npm start writes a dev CA), ' +
-          'or MF_CERTS_VAULT_HOST',
+          'or MF_CERTS_VAULT_HOST'
       )
     }
     let loaded: Ca
@@ -51,7 +53,8 @@ export function makeLocalAuthority(deps: Pick<AuthorityDeps, 'db' | 'config'>): 
       if (e instanceof CaConfigError) throw misconfigured(e.message)
       throw e
     }
-    if (loaded.notAfter <= Date.now()) throw misconfigured(`MF_CERTS_CA_CERT expired at ${iso(loaded.notAfter)}`)
+    if (loaded.notAfter <= Date.now())
+      throw misconfigured(`MF_CERTS_CA_CERT expired at ${iso(loaded.notAfter)}`)
     return loaded
   }
 
@@ -59,7 +62,8 @@ export function makeLocalAuthority(deps: Pick<AuthorityDeps, 'db' | 'config'>): 
   async function reserve(ttlMs: number | undefined, now: number): Promise<Reservation> {
     const { notBefore: caFrom, notAfter: caUntil } = await ca()
     const notBefore = Math.max(Math.floor(now / 1000) * 1000 - BACKDATE_MS, caFrom)
-    const notAfter = Math.floor(Math.min(now + (ttlMs ?? config.MF_CERTS_DEFAULT_TTL), caUntil) / 1000) * 1000
+    const notAfter =
+      Math.floor(Math.min(now + (ttlMs ?? config.MF_CERTS_DEFAULT_TTL), caUntil) / 1000) * 1000
     if (notAfter <= now) throw misconfigured(`MF_CERTS_CA_CERT expired at ${iso(caUntil)}`)
     return { serial: newSerial(), notBefore, notAfter }
   }
@@ -72,7 +76,7 @@ export function makeLocalAuthority(deps: Pick<AuthorityDeps, 'db' | 'config'>): 
     commonName: string,
     r: Reservation,
     spec: KeySpec,
-    publicKey: CryptoKey | PublicKey,
+    publicKey: CryptoKey | PublicKey
   ): Promise<Omit<Signed, 'keyPem'>> {
     const authority = await ca()
     const cert = await signLeaf(authority, {
@@ -83,7 +87,13 @@ export function makeLocalAuthority(deps: Pick<AuthorityDeps, 'db' | 'config'>): 
       notBefore: r.notBefore,
       notAfter: r.notAfter,
     })
-    return { certPem: cert.toString('pem'), caPem: authority.certPem, serial: r.serial, spec, notAfter: r.notAfter }
+    return {
+      certPem: cert.toString('pem'),
+      caPem: authority.certPem,
+      serial: r.serial,
+      spec,
+      notAfter: r.notAfter,
+    }
   }
 
   /** Every revoked, unexpired serial in D1, signed; reused as `crlMemo` says. */
@@ -99,7 +109,7 @@ export function makeLocalAuthority(deps: Pick<AuthorityDeps, 'db' | 'config'>): 
         authority,
         rows.map((r) => ({ serial: r.serial, revokedAt: r.revokedAt! })),
         now,
-        now + config.MF_CERTS_CRL_VALIDITY,
+        now + config.MF_CERTS_CRL_VALIDITY
       )
       memo = { key, der, refreshAt: now + config.MF_CERTS_CRL_VALIDITY / 2 }
       crlMemo.set(authority, memo)
@@ -125,7 +135,8 @@ export function makeLocalAuthority(deps: Pick<AuthorityDeps, 'db' | 'config'>): 
 
     // Nothing to tell anyone: the D1 row is the revocation, and the CRL is read from D1.
     revoke: async () => Date.now(),
-    revokeMany: async (serials) => serials.map(() => ({ status: 'fulfilled', value: Date.now() }) as const),
+    revokeMany: async (serials) =>
+      serials.map(() => ({ status: 'fulfilled', value: Date.now() }) as const),
 
     async crl(format) {
       const der = await crlDer()

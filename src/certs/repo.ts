@@ -1,4 +1,16 @@
-import { and, asc, count, eq, getTableColumns, gt, inArray, isNotNull, isNull, max, sql } from 'drizzle-orm'
+import {
+  and,
+  asc,
+  count,
+  eq,
+  getTableColumns,
+  gt,
+  inArray,
+  isNotNull,
+  isNull,
+  max,
+  sql,
+} from 'drizzle-orm'
 import type { Db } from '../db/client'
 import { certs, things } from '../db/schema'
 import { chunks, rowsPerStatement } from '../lib/limits'
@@ -41,7 +53,7 @@ export function saveForOwnedThing(db: Db, row: CertRow, key?: string) {
       sql`SELECT ${row.serial}, ${things.id}, ${things.owner}, ${row.keyType}, ${row.keyBits},
         ${row.issuedAt}, ${row.expiresAt}, NULL, ${row.cnSource}
         FROM ${things}
-        WHERE ${things.id} = ${row.thingId} AND ${things.owner} = ${row.owner}${sameKey}`,
+        WHERE ${things.id} = ${row.thingId} AND ${things.owner} = ${row.owner}${sameKey}`
     )
     .returning({ serial: certs.serial })
 }
@@ -60,7 +72,13 @@ export function retrieveBySerial(db: Db, owner: string, serial: string) {
 }
 
 /** A page of a thing's certificates ordered by expiry (as 0.12.1), with the total. */
-export function retrieveByThing(db: Db, owner: string, thingId: string, offset: number, limit: number) {
+export function retrieveByThing(
+  db: Db,
+  owner: string,
+  thingId: string,
+  offset: number,
+  limit: number
+) {
   const where = and(eq(certs.owner, owner), eq(certs.thingId, thingId))
   return [
     db
@@ -109,8 +127,8 @@ export function revokeByOwnedThing(db: Db, owner: string, thingId: string, at: n
         eq(certs.thingId, thingId),
         eq(certs.owner, owner),
         isNull(certs.revokedAt),
-        sql`EXISTS (SELECT 1 FROM ${things} WHERE ${things.id} = ${thingId} AND ${things.owner} = ${owner})`,
-      ),
+        sql`EXISTS (SELECT 1 FROM ${things} WHERE ${things.id} = ${thingId} AND ${things.owner} = ${owner})`
+      )
     )
     .returning({ serial: certs.serial })
 }
@@ -135,8 +153,8 @@ export function revokeKeyBound(db: Db, owner: string, thingId: string, newKey: s
         gt(certs.expiresAt, at),
         eq(certs.cnSource, 'thing_key'),
         sql`EXISTS (SELECT 1 FROM ${things}
-          WHERE ${things.id} = ${thingId} AND ${things.owner} = ${owner} AND ${things.key} <> ${newKey})`,
-      ),
+          WHERE ${things.id} = ${thingId} AND ${things.owner} = ${owner} AND ${things.key} <> ${newKey})`
+      )
     )
     .returning({ serial: certs.serial })
 }
@@ -151,8 +169,8 @@ export function retrieveLiveByThing(db: Db, owner: string, thingId: string, now:
         eq(certs.thingId, thingId),
         eq(certs.owner, owner),
         isNull(certs.revokedAt),
-        gt(certs.expiresAt, now),
-      ),
+        gt(certs.expiresAt, now)
+      )
     )
 }
 

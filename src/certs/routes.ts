@@ -55,7 +55,7 @@ certs.openapi(
     c.header('Location', `/certs/serial/${issued.serial}`)
     // 200 on purpose: the 0.12.1 Go SDK's IssueCert treats anything else, 201 included, as failure.
     return c.json(issued, 200)
-  },
+  }
 )
 
 certs.openapi(
@@ -64,7 +64,8 @@ certs.openapi(
     path: '/certs/csr',
     tags: ['certs'],
     summary: "Certify a device's CSR (the private key never leaves the device)",
-    description: "The CSR's signature is verified; its subject and extensions are replaced by ours.",
+    description:
+      "The CSR's signature is verified; its subject and extensions are replaced by ours.",
     guard: userGuard,
     json: true,
     request: { body: jsonBody(signCsrReq) },
@@ -77,7 +78,7 @@ certs.openapi(
     const issued = await service(c).signCsr(c.var.identity, c.req.valid('json'))
     c.header('Location', `/certs/serial/${issued.serial}`)
     return c.json(issued, 201)
-  },
+  }
 )
 
 certs.openapi(
@@ -88,7 +89,7 @@ certs.openapi(
     summary: 'Certificate revocation list (no authentication)',
     description:
       'Signed by the CA; lists every revoked certificate that has not expired. DER by default, ' +
-      'PEM with ?format=pem. In Vault mode this is Vault\'s CRL.',
+      "PEM with ?format=pem. In Vault mode this is Vault's CRL.",
     guard: publicRoute,
     request: { query: crlQuery },
     responses: {
@@ -108,7 +109,7 @@ certs.openapi(
     c.header('Content-Type', format === 'pem' ? 'application/x-pem-file' : 'application/pkix-crl')
     c.header('Cache-Control', 'no-cache')
     return c.body(body, 200)
-  },
+  }
 )
 
 certs.openapi(
@@ -119,7 +120,7 @@ certs.openapi(
     tags: ['certs'],
     summary: 'The CA certificate that signs client certificates (no authentication)',
     description:
-      'PEM. With the built-in CA this is MF_CERTS_CA_CERT; in Vault mode, Vault\'s ' +
+      "PEM. With the built-in CA this is MF_CERTS_CA_CERT; in Vault mode, Vault's " +
       '/v1/{pki}/ca/pem. 503 when no CA is configured.',
     responses: {
       200: {
@@ -134,7 +135,7 @@ certs.openapi(
     c.header('Content-Type', 'application/x-pem-file')
     c.header('Cache-Control', 'no-cache')
     return c.body(`${pem}\n`, 200)
-  },
+  }
 )
 
 certs.openapi(
@@ -147,7 +148,7 @@ certs.openapi(
     request: { params: serialParam },
     responses: { 200: jsonContent(certRes, 'The record'), ...errorResponses(400, 401, 404) },
   }),
-  async (c) => c.json(await service(c).viewCert(c.var.identity, c.req.valid('param').serial), 200),
+  async (c) => c.json(await service(c).viewCert(c.var.identity, c.req.valid('param').serial), 200)
 )
 
 certs.openapi(
@@ -167,7 +168,7 @@ certs.openapi(
   async (c) => {
     const { thing_id } = c.req.valid('json')
     return c.json(await service(c).revokeThingCerts(c.var.identity, thing_id), 200)
-  },
+  }
 )
 
 certs.openapi(
@@ -184,7 +185,7 @@ certs.openapi(
       ...errorResponses(400, 401, 404, 503),
     },
   }),
-  async (c) => c.json(await service(c).revokeCert(c.var.identity, c.req.valid('param').id), 200),
+  async (c) => c.json(await service(c).revokeCert(c.var.identity, c.req.valid('param').id), 200)
 )
 
 certs.openapi(
@@ -195,11 +196,14 @@ certs.openapi(
     summary: "List a thing's certificates, ordered by expiry",
     guard: userGuard,
     request: { params: thingIdParam, query: certsPageQuery },
-    responses: { 200: jsonContent(certsPageRes, 'A page of records'), ...errorResponses(400, 401, 404) },
+    responses: {
+      200: jsonContent(certsPageRes, 'A page of records'),
+      ...errorResponses(400, 401, 404),
+    },
   }),
   async (c) => {
     const { offset, limit } = c.req.valid('query')
     const { id } = c.req.valid('param')
     return c.json(await service(c).listCerts(c.var.identity, id, offset, limit), 200)
-  },
+  }
 )

@@ -19,7 +19,8 @@ const ttlValue = z
 
 const ttlFields = {
   ttl: ttlValue.openapi({
-    description: 'Validity: a Go duration ("2400h") or whole seconds (a bare integer, as Vault reads it)',
+    description:
+      'Validity: a Go duration ("2400h") or whole seconds (a bare integer, as Vault reads it)',
   }),
   valid: ttlValue.openapi({
     description:
@@ -64,7 +65,11 @@ function resolveTtl(body: TtlFields, ctx: z.RefinementCtx): number | undefined {
           ? Number(v) * unit.string
           : parseDuration(v)
     if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', path: [field], message: `"${v}" is not a duration like 2400h` })
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `"${v}" is not a duration like 2400h`,
+      })
       return undefined
     }
     if (ms <= 0) {
@@ -93,7 +98,7 @@ type KeyChoice = { spec: KeySpec } | { error: string; path?: 'key_type' | 'key_b
 function chooseKey(
   keyType: string | undefined,
   keyBits: number | undefined,
-  rsaBits?: number,
+  rsaBits?: number
 ): KeyChoice {
   if (keyBits && rsaBits && keyBits !== rsaBits) {
     return { error: 'key_bits and rsa_bits disagree; give one of them' }
@@ -136,7 +141,10 @@ function chooseKey(
 export function keySpec(keyType?: string, keyBits?: number): KeySpec {
   const choice = chooseKey(keyType, keyBits)
   if ('error' in choice) {
-    throw new AppError('malformed_entity', choice.path ? `${choice.path}: ${choice.error}` : choice.error)
+    throw new AppError(
+      'malformed_entity',
+      choice.path ? `${choice.path}: ${choice.error}` : choice.error
+    )
   }
   return choice.spec
 }
@@ -144,10 +152,14 @@ export function keySpec(keyType?: string, keyBits?: number): KeySpec {
 export const issueCertReq = z
   .object({
     thing_id: thingId,
-    key_type: z.string().max(16).optional().openapi({
-      description: `${KEY_TYPES}; default ec (P-256), or from key_bits when only that is given`,
-      example: 'ec',
-    }),
+    key_type: z
+      .string()
+      .max(16)
+      .optional()
+      .openapi({
+        description: `${KEY_TYPES}; default ec (P-256), or from key_bits when only that is given`,
+        example: 'ec',
+      }),
     key_bits: z.number().int().min(0).optional().openapi({
       description: 'RSA 2048/3072/4096, EC 256/384/521; 0 or absent: the type default',
       example: 256,
@@ -247,7 +259,10 @@ export const issuedCertRes = z
   .object({
     thing_id: z.string(),
     cert: pemCert,
-    cert_key: z.string().optional().openapi({ description: 'PKCS#8 PEM; shown only in this answer' }),
+    cert_key: z
+      .string()
+      .optional()
+      .openapi({ description: 'PKCS#8 PEM; shown only in this answer' }),
     cert_serial: z.string().openapi({ example: '5c3e9f0a1b2c3d4e5f60718293a4b5c6' }),
     ca_cert: pemCert,
     client_cert: pemCert.openapi({ description: 'Same as cert (name the 0.12.1 SDK reads)' }),
@@ -276,7 +291,9 @@ export const certsPageRes = pageOf('certs', certRes, 'CertsPage')
 export const revokeRes = z
   .object({
     RevocationTime: rfc3339.openapi({ description: '0.12.1 field name' }),
-    revocation_time: rfc3339.openapi({ description: 'Same time, as the 0.12.1 OpenAPI file names it' }),
+    revocation_time: rfc3339.openapi({
+      description: 'Same time, as the 0.12.1 OpenAPI file names it',
+    }),
     serials: z.array(z.string()).openapi({ description: 'The serials this request revoked' }),
   })
   .openapi('Revocation')

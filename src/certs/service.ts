@@ -63,7 +63,13 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     return thing.key
   }
 
-  function newRow(thing: ThingRef, spec: { type: string; bits: number }, now: number, serial: string, notAfter: number) {
+  function newRow(
+    thing: ThingRef,
+    spec: { type: string; bits: number },
+    now: number,
+    serial: string,
+    notAfter: number
+  ) {
     return {
       serial,
       thingId: thing.id,
@@ -100,7 +106,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     deps.waitUntil(
       authority.revokeMany(serials).then((results) => {
         for (const r of results) if (r.status === 'rejected') logError(`${what} failed:`, r.reason)
-      }),
+      })
     )
   }
 
@@ -118,19 +124,30 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     reserve: NonNullable<typeof authority.reserve>,
     owner: string,
     thingId: string,
-    what: Subject,
+    what: Subject
   ): Promise<Issued> {
     const now = Date.now()
     const reservation = await reserve(what.ttlMs, now)
-    const row = newRow({ id: thingId, key: '', owner }, what.key, now, reservation.serial, reservation.notAfter)
-    const [found, saved] = await db.batch([repo.retrieveThing(db, owner, thingId), repo.saveForOwnedThing(db, row)])
+    const row = newRow(
+      { id: thingId, key: '', owner },
+      what.key,
+      now,
+      reservation.serial,
+      reservation.notAfter
+    )
+    const [found, saved] = await db.batch([
+      repo.retrieveThing(db, owner, thingId),
+      repo.saveForOwnedThing(db, row),
+    ])
     const thing = found[0]
     if (!thing || saved.length === 0) throw thingNotFound()
     try {
       const ref = { ...thing, owner }
       return issued(ref, await sign(ref, what, reservation), row)
     } catch (e) {
-      await repo.remove(db, row.serial).catch((err) => logError('removing an unsigned certificate row failed:', err))
+      await repo
+        .remove(db, row.serial)
+        .catch((err) => logError('removing an unsigned certificate row failed:', err))
       throw e
     }
   }
@@ -142,12 +159,20 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
    * meanwhile). If nothing is recorded, the certificate is revoked again.
    * @throws AppError('not_found'); AppError('conflict') when the key changed meanwhile.
    */
-  async function certifyRecordAfter(owner: string, thingId: string, what: Subject): Promise<Issued> {
+  async function certifyRecordAfter(
+    owner: string,
+    thingId: string,
+    what: Subject
+  ): Promise<Issued> {
     const thing = await ownedThing(owner, thingId)
     const i = await prepare(thing, what)
     let saved: { serial: string }[]
     try {
-      saved = await repo.saveForOwnedThing(db, i.row, i.row.cnSource === 'thing_key' ? thing.key : undefined)
+      saved = await repo.saveForOwnedThing(
+        db,
+        i.row,
+        i.row.cnSource === 'thing_key' ? thing.key : undefined
+      )
     } catch (e) {
       revokeLater([i.serial], 'Vault revoke')
       throw e
@@ -155,7 +180,11 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
     if (saved.length > 0) return i
     revokeLater([i.serial], 'Vault revoke')
     const [still] = await repo.retrieveThing(db, owner, thingId)
-    if (still) throw new AppError('conflict', "the thing's key changed while the certificate was issued; retry")
+    if (still)
+      throw new AppError(
+        'conflict',
+        "the thing's key changed while the certificate was issued; retry"
+      )
     throw thingNotFound()
   }
 
@@ -176,7 +205,9 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
 
   async function markRevoked(serials: string[], at: number) {
     // One statement per chunk keeps each under D1's bound-parameter limit.
-    const [first, ...rest] = chunks(serials, LIMITS.d1Params - 2).map((c) => repo.markRevoked(db, c, at))
+    const [first, ...rest] = chunks(serials, LIMITS.d1Params - 2).map((c) =>
+      repo.markRevoked(db, c, at)
+    )
     if (first) await db.batch([first, ...rest])
   }
 
@@ -244,7 +275,9 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
      */
     async signCsr(identity: Identity, req: SignCsrReq) {
       const csr = await checkedCsr(req.csr)
-      return issuedView(await certify(identity, req.thingId, { key: csr.spec, ttlMs: req.ttlMs, csr }))
+      return issuedView(
+        await certify(identity, req.thingId, { key: csr.spec, ttlMs: req.ttlMs, csr })
+      )
     },
 
     /**
@@ -263,7 +296,10 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
      */
     discardPrepared(prepared: readonly Issued[]) {
       if (!authority.capabilities.revokesRemotely) return
-      revokeLater(prepared.map((i) => i.serial), 'revoking a discarded certificate')
+      revokeLater(
+        prepared.map((i) => i.serial),
+        'revoking a discarded certificate'
+      )
     },
 
     /**
@@ -282,7 +318,11 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
      */
     async listCerts(identity: Identity, thingId: string, offset: number, limit: number) {
       const [page, count] = repo.retrieveByThing(db, identity.userId, thingId, offset, limit)
-      const [found, rows, [total]] = await db.batch([repo.retrieveThing(db, identity.userId, thingId), page, count])
+      const [found, rows, [total]] = await db.batch([
+        repo.retrieveThing(db, identity.userId, thingId),
+        page,
+        count,
+      ])
       if (!found[0]) throw thingNotFound()
       return { total: total?.n ?? 0, offset, limit, certs: rows.map(certView) }
     },

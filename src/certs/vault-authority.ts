@@ -15,13 +15,17 @@ const VAULT_CONCURRENCY = 8
 /** `Promise.allSettled` over `items`, at most VAULT_CONCURRENCY calls at a time, in order. */
 async function settledInRuns<T, R>(items: readonly T[], call: (item: T) => Promise<R>) {
   const out: PromiseSettledResult<R>[] = []
-  for (const run of chunks(items, VAULT_CONCURRENCY)) out.push(...(await Promise.allSettled(run.map(call))))
+  for (const run of chunks(items, VAULT_CONCURRENCY))
+    out.push(...(await Promise.allSettled(run.map(call))))
   return out
 }
 
-const vaultTtl = (ttlMs: number | undefined) => (ttlMs === undefined ? undefined : `${Math.ceil(ttlMs / 1000)}s`)
+const vaultTtl = (ttlMs: number | undefined) =>
+  ttlMs === undefined ? undefined : `${Math.ceil(ttlMs / 1000)}s`
 
-export function makeVaultAuthority(deps: Pick<AuthorityDeps, 'config' | 'waitUntil'>): CertificateAuthority {
+export function makeVaultAuthority(
+  deps: Pick<AuthorityDeps, 'config' | 'waitUntil'>
+): CertificateAuthority {
   const { config } = deps
   const vault = makeVaultClient({
     host: config.MF_CERTS_VAULT_HOST!,
@@ -38,14 +42,18 @@ export function makeVaultAuthority(deps: Pick<AuthorityDeps, 'config' | 'waitUnt
    * default) a CSR could name another thing or add host names. Whatever Vault signed must carry
    * exactly our CN and no subject alternative names; otherwise it is revoked and refused.
    */
-  function checkSubject(expected: string, serial: string, facts: ReturnType<typeof describeCertificate>) {
+  function checkSubject(
+    expected: string,
+    serial: string,
+    facts: ReturnType<typeof describeCertificate>
+  ) {
     const { commonNames, hasSubjectAltNames } = facts
     if (commonNames.length === 1 && commonNames[0] === expected && !hasSubjectAltNames) return
     deps.waitUntil(revoke(serial).catch((err) => logError('Vault revoke failed:', err)))
     throw new AppError('internal', 'certificate authority (Vault) misconfigured', {
       cause: new Error(
         `Vault signed a certificate with subject CN ${JSON.stringify(commonNames)}${hasSubjectAltNames ? ' and SANs' : ''}; ` +
-          'set use_csr_common_name=false and use_csr_sans=false on the role',
+          'set use_csr_common_name=false and use_csr_sans=false on the role'
       ),
     })
   }
@@ -87,7 +95,11 @@ export function makeVaultAuthority(deps: Pick<AuthorityDeps, 'config' | 'waitUnt
     },
 
     async signCsr(req) {
-      const v = await vault.sign({ csr: req.csr.pem, commonName: req.commonName, ttl: vaultTtl(req.ttlMs) })
+      const v = await vault.sign({
+        csr: req.csr.pem,
+        commonName: req.commonName,
+        ttl: vaultTtl(req.ttlMs),
+      })
       return signed(v, req.commonName, req.csr.spec)
     },
 

@@ -79,12 +79,15 @@ export function makeVaultClient(s: VaultSettings) {
           cause: new Error(`Vault ${res.status}: ${detail} (check MF_CERTS_VAULT_ROLE)`),
         })
       }
-      return new AppError('malformed_entity', `certificate authority refused the request: ${detail}`)
+      return new AppError(
+        'malformed_entity',
+        `certificate authority refused the request: ${detail}`
+      )
     }
     if (res.status === 401 || res.status === 403 || res.status === 404 || res.status === 405) {
       return new AppError('internal', 'server misconfigured', {
         cause: new Error(
-          `${cause.message} (check MF_CERTS_VAULT_TOKEN, MF_CERTS_VAULT_PKI_PATH and MF_CERTS_VAULT_ROLE)`,
+          `${cause.message} (check MF_CERTS_VAULT_TOKEN, MF_CERTS_VAULT_PKI_PATH and MF_CERTS_VAULT_ROLE)`
         ),
       })
     }
@@ -176,9 +179,13 @@ export function makeVaultClient(s: VaultSettings) {
       const pem = new TextDecoder().decode(await res.arrayBuffer()).trim()
       if (pem === '') throw new AppError('unavailable', 'no certificate authority configured')
       if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-        throw new AppError('unavailable', 'certificate authority (Vault) gave an unexpected answer', {
-          cause: new Error(`Vault ${res.status}: GET /ca/pem answered no PEM certificate`),
-        })
+        throw new AppError(
+          'unavailable',
+          'certificate authority (Vault) gave an unexpected answer',
+          {
+            cause: new Error(`Vault ${res.status}: GET /ca/pem answered no PEM certificate`),
+          }
+        )
       }
       return pem
     },

@@ -52,7 +52,10 @@ export function retrieveAll(db: Db, owner: string, q: PageQuery) {
       .offset(q.offset),
     filtered
       ? db.select({ n: count() }).from(channels).where(where)
-      : db.select({ n: ownerCounts.channels }).from(ownerCounts).where(eq(ownerCounts.owner, owner)),
+      : db
+          .select({ n: ownerCounts.channels })
+          .from(ownerCounts)
+          .where(eq(ownerCounts.owner, owner)),
   ] as const
 }
 
@@ -61,7 +64,7 @@ export function update(
   db: Db,
   owner: string,
   id: string,
-  fields: { name: string; metadata: Record<string, unknown> | null },
+  fields: { name: string; metadata: Record<string, unknown> | null }
 ) {
   return db
     .update(channels)

@@ -51,7 +51,7 @@ channels.openapi(
     c.header('Location', `/channels/${channel!.id}`)
     c.header('Warning-Deprecated', DEPRECATED_CREATE)
     return c.body(null, 201)
-  },
+  }
 )
 
 channels.openapi(
@@ -71,7 +71,7 @@ channels.openapi(
   async (c) => {
     const created = await service(c).createChannels(c.var.identity, c.req.valid('json'))
     return c.json({ channels: created }, 201)
-  },
+  }
 )
 
 channels.openapi(
@@ -82,9 +82,12 @@ channels.openapi(
     summary: "List the caller's channels",
     guard: userGuard,
     request: { query: listQuery },
-    responses: { 200: jsonContent(channelsPageRes, 'A page of channels'), ...errorResponses(400, 401) },
+    responses: {
+      200: jsonContent(channelsPageRes, 'A page of channels'),
+      ...errorResponses(400, 401),
+    },
   }),
-  async (c) => c.json(await service(c).listChannels(c.var.identity, c.req.valid('query')), 200),
+  async (c) => c.json(await service(c).listChannels(c.var.identity, c.req.valid('query')), 200)
 )
 
 channels.openapi(
@@ -97,7 +100,7 @@ channels.openapi(
     request: { params: idParam },
     responses: { 200: jsonContent(channelRes, 'The channel'), ...errorResponses(401, 404) },
   }),
-  async (c) => c.json(await service(c).viewChannel(c.var.identity, c.req.valid('param').id), 200),
+  async (c) => c.json(await service(c).viewChannel(c.var.identity, c.req.valid('param').id), 200)
 )
 
 channels.openapi(
@@ -114,7 +117,7 @@ channels.openapi(
   async (c) => {
     await service(c).updateChannel(c.var.identity, c.req.valid('param').id, c.req.valid('json'))
     return c.body(null, 200)
-  },
+  }
 )
 
 channels.openapi(
@@ -130,5 +133,5 @@ channels.openapi(
   async (c) => {
     await service(c).removeChannel(c.var.identity, c.req.valid('param').id)
     return c.body(null, 204)
-  },
+  }
 )

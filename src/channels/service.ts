@@ -17,7 +17,10 @@ export function makeChannelsService(deps: Deps) {
   const hooks = hooksOf(deps)
 
   /** Creates channels for the caller, all or nothing (one D1 batch), and returns them. */
-  async function createChannels(identity: Identity, reqs: CreateChannelReq[]): Promise<ChannelView[]> {
+  async function createChannels(
+    identity: Identity,
+    reqs: CreateChannelReq[]
+  ): Promise<ChannelView[]> {
     const createdAt = Date.now()
     const rows: repo.ChannelRow[] = reqs.map((r) => ({
       id: crypto.randomUUID(),
@@ -82,8 +85,12 @@ export function makeChannelsService(deps: Deps) {
     // bootstrap configs listing the channel, the connected things), then the channel, with its
     // connections and bootstrap config links by cascade.
     const reactions = await prepare(hooks.channelRemoved, deps, { owner, channelId: id })
-    const results: unknown[] = await batchAll(db, [...reactions.statements, repo.remove(db, owner, id)])
-    if ((results.at(-1) as unknown[]).length === 0) throw new AppError('not_found', 'channel not found')
+    const results: unknown[] = await batchAll(db, [
+      ...reactions.statements,
+      repo.remove(db, owner, id),
+    ])
+    if ((results.at(-1) as unknown[]).length === 0)
+      throw new AppError('not_found', 'channel not found')
     await allSettledOrThrow([
       invalidateAccess(env.CACHE, { channels: [id] }),
       reactions.after(results.slice(0, -1)),

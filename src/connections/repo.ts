@@ -1,4 +1,16 @@
-import { and, asc, count, desc, eq, exists, getTableColumns, inArray, notExists, SQL, sql } from 'drizzle-orm'
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  exists,
+  getTableColumns,
+  inArray,
+  notExists,
+  SQL,
+  sql,
+} from 'drizzle-orm'
 import type { Db } from '../db/client'
 import { channels, connections, things } from '../db/schema'
 import { effectiveOrder } from '../lib/page'
@@ -32,7 +44,7 @@ export function connect(
   channelIds: IdSet,
   thingIds: IdSet,
   requireAll = true,
-  extra?: SQL,
+  extra?: SQL
 ) {
   const conds: SQL[] = [
     eq(channels.owner, owner),
@@ -48,7 +60,7 @@ export function connect(
         .select({ channelId: channels.id, thingId: things.id, owner: channels.owner })
         .from(channels)
         .innerJoin(things, eq(things.owner, channels.owner))
-        .where(and(...conds)),
+        .where(and(...conds))
     )
     .onConflictDoNothing()
 }
@@ -69,7 +81,7 @@ export function connectPairs(db: Db, owner: string, pairs: readonly (readonly [s
         FROM json_each(${JSON.stringify(pairs)}) AS p
         CROSS JOIN ${channels} ON ${channels.id} = json_extract(p.value, '$[0]')
         CROSS JOIN ${things} ON ${things.id} = json_extract(p.value, '$[1]')
-        WHERE ${channels.owner} = ${owner} AND ${things.owner} = ${owner}`,
+        WHERE ${channels.owner} = ${owner} AND ${things.owner} = ${owner}`
     )
     .onConflictDoNothing()
 }
@@ -86,7 +98,7 @@ export function disconnect(
   channelIds: IdSet,
   thingIds: IdSet,
   requireAll = true,
-  extra?: SQL,
+  extra?: SQL
 ) {
   const conds: SQL[] = [
     eq(connections.owner, owner),
@@ -99,7 +111,12 @@ export function disconnect(
 }
 
 /** `disconnect` that returns the thing of every connection it removed. */
-export function disconnectReturningThings(db: Db, owner: string, channelIds: IdSet, thingIds: IdSet) {
+export function disconnectReturningThings(
+  db: Db,
+  owner: string,
+  channelIds: IdSet,
+  thingIds: IdSet
+) {
   return disconnect(db, owner, channelIds, thingIds).returning({ thingId: connections.thingId })
 }
 
@@ -119,8 +136,8 @@ export function disconnectPair(db: Db, owner: string, chanId: string, thingId: s
       and(
         eq(connections.channelId, chanId),
         eq(connections.thingId, thingId),
-        eq(connections.owner, owner),
-      ),
+        eq(connections.owner, owner)
+      )
     )
     .returning({ thingId: connections.thingId })
 }
@@ -136,14 +153,15 @@ export function retrieveByChannel(
   owner: string,
   chanId: string,
   q: PageWindow,
-  connected: boolean,
+  connected: boolean
 ) {
   if (connected) {
     const where = eq(connections.channelId, chanId)
     const eff = effectiveOrder(q.order, q.dir)
     const by = eff.dir === 'asc' ? asc : desc
     // Ordering by connections.thing_id (equal to things.id) walks the primary key in order.
-    const orderBy = eff.order === 'name' ? [by(things.name), by(things.id)] : [by(connections.thingId)]
+    const orderBy =
+      eff.order === 'name' ? [by(things.name), by(things.id)] : [by(connections.thingId)]
     return [
       db
         .select(getTableColumns(things))
@@ -162,8 +180,8 @@ export function retrieveByChannel(
       db
         .select({ one: sql`1` })
         .from(connections)
-        .where(and(eq(connections.channelId, chanId), eq(connections.thingId, things.id))),
-    ),
+        .where(and(eq(connections.channelId, chanId), eq(connections.thingId, things.id)))
+    )
   )
   return [
     db
@@ -187,7 +205,7 @@ export function retrieveByThing(
   owner: string,
   thingId: string,
   q: PageWindow,
-  connected: boolean,
+  connected: boolean
 ) {
   if (connected) {
     const where = eq(connections.thingId, thingId)
@@ -213,8 +231,8 @@ export function retrieveByThing(
       db
         .select({ one: sql`1` })
         .from(connections)
-        .where(and(eq(connections.channelId, channels.id), eq(connections.thingId, thingId))),
-    ),
+        .where(and(eq(connections.channelId, channels.id), eq(connections.thingId, thingId)))
+    )
   )
   return [
     db
@@ -237,7 +255,7 @@ export function accessByKey(db: Db, key: string, chanId: string) {
         db
           .select({ one: sql`1` })
           .from(connections)
-          .where(and(eq(connections.channelId, chanId), eq(connections.thingId, things.id))),
+          .where(and(eq(connections.channelId, chanId), eq(connections.thingId, things.id)))
       )}`,
     })
     .from(things)

@@ -48,7 +48,10 @@ connections.openapi(
     summary: 'Things connected (or, with connected=false, not connected) to a channel',
     guard: userGuard,
     request: { params: idParam, query: connectedQuery },
-    responses: { 200: jsonContent(thingsPageRes, 'A page of things'), ...errorResponses(400, 401, 404) },
+    responses: {
+      200: jsonContent(thingsPageRes, 'A page of things'),
+      ...errorResponses(400, 401, 404),
+    },
   }),
   async (c) => {
     const q = c.req.valid('query')
@@ -56,10 +59,10 @@ connections.openapi(
       c.var.identity,
       c.req.valid('param').id,
       q,
-      connectedFlag(q),
+      connectedFlag(q)
     )
     return c.json(page, 200)
-  },
+  }
 )
 
 connections.openapi(
@@ -80,7 +83,7 @@ connections.openapi(
     await service(c).connect(c.var.identity, [chanId], [thingId])
     c.header('Warning-Deprecated', DEPRECATED_CONNECT)
     return c.body(null, 200)
-  },
+  }
 )
 
 connections.openapi(
@@ -97,7 +100,7 @@ connections.openapi(
     const { chanId, thingId } = c.req.valid('param')
     await service(c).disconnectThing(c.var.identity, chanId, thingId)
     return c.body(null, 204)
-  },
+  }
 )
 
 connections.openapi(
@@ -115,7 +118,7 @@ connections.openapi(
     const { channel_ids, thing_ids } = c.req.valid('json')
     await service(c).connect(c.var.identity, channel_ids, thing_ids)
     return c.body(null, 200)
-  },
+  }
 )
 
 connections.openapi(
@@ -127,13 +130,16 @@ connections.openapi(
     guard: userGuard,
     json: true,
     request: { body: jsonBody(connectReq) },
-    responses: { 200: { description: 'Disconnected' }, ...errorResponses(400, 401, 404, 413, 415, 503) },
+    responses: {
+      200: { description: 'Disconnected' },
+      ...errorResponses(400, 401, 404, 413, 415, 503),
+    },
   }),
   async (c) => {
     const { channel_ids, thing_ids } = c.req.valid('json')
     await service(c).disconnect(c.var.identity, channel_ids, thing_ids)
     return c.body(null, 200)
-  },
+  }
 )
 
 connections.openapi(
@@ -155,10 +161,10 @@ connections.openapi(
       c.var.identity,
       c.req.valid('param').id,
       q,
-      connectedFlag(q),
+      connectedFlag(q)
     )
     return c.json(page, 200)
-  },
+  }
 )
 
 connections.openapi(
@@ -178,8 +184,11 @@ connections.openapi(
   async (c) => {
     const key = thingKeyOf(c.req.valid('json'), c.req.header('authorization'))
     const chanId = c.req.valid('param').chanId
-    return c.json({ id: await guessing(c, (guards) => service(c).canAccessByKey(chanId, key, guards)) }, 200)
-  },
+    return c.json(
+      { id: await guessing(c, (guards) => service(c).canAccessByKey(chanId, key, guards)) },
+      200
+    )
+  }
 )
 
 connections.openapi(
@@ -198,5 +207,5 @@ connections.openapi(
     const thingId = c.req.valid('json').thing_id
     await guessing(c, (guards) => service(c).canAccessById(chanId, thingId, guards))
     return c.body(null, 200)
-  },
+  }
 )

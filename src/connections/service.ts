@@ -30,7 +30,11 @@ export function makeConnectionsService(deps: Deps) {
    * connected are fine (idempotent).
    * @throws AppError('not_found') when any id is unknown to the caller; nothing is connected then.
    */
-  async function connect(identity: Identity, channelIds: readonly string[], thingIds: readonly string[]) {
+  async function connect(
+    identity: Identity,
+    channelIds: readonly string[],
+    thingIds: readonly string[]
+  ) {
     const owner = identity.userId
     const chans = distinct(channelIds)
     const ths = distinct(thingIds)
@@ -52,7 +56,11 @@ export function makeConnectionsService(deps: Deps) {
    * Access checks refuse the removed pairs from the very next request on.
    * @throws AppError('not_found') when any id is unknown to the caller; nothing changes then.
    */
-  async function disconnect(identity: Identity, channelIds: readonly string[], thingIds: readonly string[]) {
+  async function disconnect(
+    identity: Identity,
+    channelIds: readonly string[],
+    thingIds: readonly string[]
+  ) {
     const owner = identity.userId
     const chans = distinct(channelIds)
     const ths = distinct(thingIds)
@@ -64,7 +72,10 @@ export function makeConnectionsService(deps: Deps) {
       thingIds: ths,
       requireAll: true,
     })
-    const head = [channelsRepo.countOwned(db, owner, chans), thingsRepo.countOwned(db, owner, ths)] as const
+    const head = [
+      channelsRepo.countOwned(db, owner, chans),
+      thingsRepo.countOwned(db, owner, ths),
+    ] as const
     const results: unknown[] = await batchAll(db, [
       ...head,
       ...reactions.statements,
@@ -109,10 +120,19 @@ export function makeConnectionsService(deps: Deps) {
    * channels.
    * @throws AppError('not_found') for an unknown channel or another owner's.
    */
-  async function listThingsByChannel(identity: Identity, chanId: string, q: PageWindow, connected: boolean) {
+  async function listThingsByChannel(
+    identity: Identity,
+    chanId: string,
+    q: PageWindow,
+    connected: boolean
+  ) {
     const owner = identity.userId
     const [rows, count] = repo.retrieveByChannel(db, owner, chanId, q, connected)
-    const [owned, found, [total]] = await db.batch([channelsRepo.retrieveOwnedId(db, owner, chanId), rows, count])
+    const [owned, found, [total]] = await db.batch([
+      channelsRepo.retrieveOwnedId(db, owner, chanId),
+      rows,
+      count,
+    ])
     if (owned.length === 0) throw new AppError('not_found', 'channel not found')
     return { ...page(q, total), things: found.map(thingView) }
   }
@@ -122,10 +142,19 @@ export function makeConnectionsService(deps: Deps) {
    * caller's things.
    * @throws AppError('not_found') for an unknown thing or another owner's.
    */
-  async function listChannelsByThing(identity: Identity, thingId: string, q: PageWindow, connected: boolean) {
+  async function listChannelsByThing(
+    identity: Identity,
+    thingId: string,
+    q: PageWindow,
+    connected: boolean
+  ) {
     const owner = identity.userId
     const [rows, count] = repo.retrieveByThing(db, owner, thingId, q, connected)
-    const [owned, found, [total]] = await db.batch([thingsRepo.retrieveOwnedId(db, owner, thingId), rows, count])
+    const [owned, found, [total]] = await db.batch([
+      thingsRepo.retrieveOwnedId(db, owner, thingId),
+      rows,
+      count,
+    ])
     if (owned.length === 0) throw new AppError('not_found', 'thing not found')
     return { ...page(q, total), channels: found.map(channelView) }
   }
@@ -138,7 +167,11 @@ export function makeConnectionsService(deps: Deps) {
    *   connected (also for an unknown channel: nothing is revealed about other owners' channels);
    *   what a guard throws.
    */
-  async function canAccessByKey(chanId: string, key: string | undefined, guards: readonly Guard[] = []) {
+  async function canAccessByKey(
+    chanId: string,
+    key: string | undefined,
+    guards: readonly Guard[] = []
+  ) {
     if (!key) throw new AppError('unauthenticated', 'missing thing key')
     const hit = await cache.accessByKey(key, chanId, guards)
     if (hit.id) return hit.id

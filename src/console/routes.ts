@@ -38,7 +38,10 @@ export const consoleSite = new Hono<AppEnv>()
 consoleSite.on(['GET', 'HEAD'], ['/console', '/console/*'], async (c) => {
   const assets = c.env?.ASSETS
   if (!assets) {
-    return c.json({ error: 'console not built or no static assets binding (see README: Console)' }, 503)
+    return c.json(
+      { error: 'console not built or no static assets binding (see README: Console)' },
+      503
+    )
   }
   const url = new URL(c.req.url)
   let res = await assets.fetch(new Request(url, c.req.raw))

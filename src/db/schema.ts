@@ -43,7 +43,7 @@ export const revokedSessions = sqliteTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     expiresAt: integer().notNull(),
   },
-  (t) => [index('revoked_sessions_owner_expires_idx').on(t.owner, t.expiresAt)],
+  (t) => [index('revoked_sessions_owner_expires_idx').on(t.owner, t.expiresAt)]
 )
 
 export const apiKeys = sqliteTable(
@@ -60,7 +60,7 @@ export const apiKeys = sqliteTable(
     issuedAt: integer().notNull(),
     expiresAt: integer(),
   },
-  (t) => [index('api_keys_owner_issued_idx').on(t.owner, t.issuedAt)],
+  (t) => [index('api_keys_owner_issued_idx').on(t.owner, t.issuedAt)]
 )
 
 export const things = sqliteTable(
@@ -79,7 +79,7 @@ export const things = sqliteTable(
     uniqueIndex('things_id_owner_uq').on(t.id, t.owner),
     index('things_owner_id_idx').on(t.owner, t.id),
     index('things_owner_name_idx').on(t.owner, t.name, t.id),
-  ],
+  ]
 )
 
 export const channels = sqliteTable(
@@ -95,7 +95,7 @@ export const channels = sqliteTable(
     uniqueIndex('channels_id_owner_uq').on(t.id, t.owner),
     index('channels_owner_id_idx').on(t.owner, t.id),
     index('channels_owner_name_idx').on(t.owner, t.name, t.id),
-  ],
+  ]
 )
 
 // How many things and channels each owner has, kept by triggers (migrations/0001_owner_counts.sql)
@@ -128,7 +128,7 @@ export const connections = sqliteTable(
       foreignColumns: [things.id, things.owner],
       name: 'connections_thing_fk',
     }).onDelete('cascade'),
-  ],
+  ]
 )
 
 // Certificates issued by the built-in CA or through Vault. Never key material. Rows outlive their
@@ -155,7 +155,7 @@ export const certs = sqliteTable(
     index('certs_revoked_idx')
       .on(t.revokedAt, t.expiresAt)
       .where(sql`${t.revokedAt} IS NOT NULL`),
-  ],
+  ]
 )
 
 // Bootstrap configs: the id is the thing id (as in 0.12.1); deleting the thing deletes its config.
@@ -193,7 +193,7 @@ export const bootstrapConfigs = sqliteTable(
     index('bootstrap_configs_owner_failure_idx')
       .on(t.owner, t.lastFailureAt, t.thingId)
       .where(sql`${t.lastFailureAt} IS NOT NULL`),
-  ],
+  ]
 )
 
 export const bootstrapChannels = sqliteTable(
@@ -209,7 +209,7 @@ export const bootstrapChannels = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.configId, t.channelId] }),
     index('bootstrap_channels_channel_idx').on(t.channelId),
-  ],
+  ]
 )
 
 // Stored answers of idempotent requests (provision `Idempotency-Key`).
@@ -223,5 +223,5 @@ export const idempotencyKeys = sqliteTable(
     response: text().notNull(),
     createdAt: integer().notNull(),
   },
-  (t) => [primaryKey({ columns: [t.owner, t.key] })],
+  (t) => [primaryKey({ columns: [t.owner, t.key] })]
 )

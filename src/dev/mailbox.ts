@@ -21,7 +21,8 @@ devMailbox.all('/dev/mailbox', async (c) => {
     return c.json({ error: 'method not allowed' }, 405)
   }
   const to = c.req.query('to')
-  if (!to || !to.includes('@')) throw new AppError('malformed_entity', 'to: an e-mail address is required')
+  if (!to || !to.includes('@'))
+    throw new AppError('malformed_entity', 'to: an e-mail address is required')
   c.header('Cache-Control', 'no-store')
   return c.json({ messages: await readDevMailbox(c.env.CACHE, to) }, 200)
 })

@@ -19,6 +19,6 @@ for (const path of ['/health', '/version'] as const) {
       guard: publicRoute,
       responses: { 200: jsonContent(versionRes, 'Alive') },
     }),
-    (c) => c.json({ service: 'fluxgate' as const, version: VERSION }, 200),
+    (c) => c.json({ service: 'fluxgate' as const, version: VERSION }, 200)
   )
 }

@@ -16,7 +16,13 @@ import type { Kind, RowResult, Rows } from './schema'
  * key in plaintext, the config id and the channel ids. None of it is read by anything, and the key
  * must not be stored as given, so it is dropped on the way in (`type` and `external_id` stay).
  */
-const PROVISION_FIELDS = ['external_key', 'cfg_id', 'ctrl_channel_id', 'data_channel_id', 'export_channel_id']
+const PROVISION_FIELDS = [
+  'external_key',
+  'cfg_id',
+  'ctrl_channel_id',
+  'data_channel_id',
+  'export_channel_id',
+]
 
 function stripProvisionFields(m: Record<string, unknown> | null): Record<string, unknown> | null {
   if (!m) return null
@@ -75,7 +81,10 @@ export function makePlanners(deps: Deps): Planners {
       const r = new Results()
       const lower = rows.map((u) => u.email.toLowerCase())
       const [byId, byEmail] = (await repo.readAll(db, [
-        repo.usersById(db, rows.map((u) => u.id)),
+        repo.usersById(
+          db,
+          rows.map((u) => u.id)
+        ),
         repo.usersByEmail(db, lower),
       ])) as { id: string; email: string }[][]
       const idRow = new Map(byId!.map((u) => [u.id, u]))
@@ -101,17 +110,30 @@ export function makePlanners(deps: Deps): Planners {
           return r.refused(
             i,
             u.id,
-            `e-mail differs only in case from account ${others.join(', ')}; Fluxgate's e-mails are case-insensitive, so neither is imported`,
+            `e-mail differs only in case from account ${others.join(', ')}; Fluxgate's e-mails are case-insensitive, so neither is imported`
           )
         }
         if (adminEmail !== undefined && email === adminEmail) {
-          return r.refused(i, u.id, 'e-mail is reserved for the admin account (MF_USERS_ADMIN_EMAIL)')
+          return r.refused(
+            i,
+            u.id,
+            'e-mail is reserved for the admin account (MF_USERS_ADMIN_EMAIL)'
+          )
         }
         if (holder) {
-          const why = holder.email === u.email ? '' : ' (differs only in case; Fluxgate e-mails are case-insensitive)'
+          const why =
+            holder.email === u.email
+              ? ''
+              : ' (differs only in case; Fluxgate e-mails are case-insensitive)'
           return r.refused(i, u.id, `e-mail already belongs to account ${holder.id}${why}`)
         }
-        insert.push({ id: u.id, email, passwordHash: u.password, metadata: u.metadata, createdAt: now })
+        insert.push({
+          id: u.id,
+          email,
+          passwordHash: u.password,
+          metadata: u.metadata,
+          createdAt: now,
+        })
         r.imported(i, u.id)
       })
       return { results: r.list, statements: repo.insertUsers(db, insert) }
@@ -120,9 +142,18 @@ export function makePlanners(deps: Deps): Planners {
     async things(rows) {
       const r = new Results()
       const [byId, byKey, owners] = await repo.readAll(db, [
-        repo.thingsById(db, rows.map((t) => t.id)),
-        repo.thingsByKey(db, rows.map((t) => t.key)),
-        repo.usersById(db, rows.map((t) => t.owner_id)),
+        repo.thingsById(
+          db,
+          rows.map((t) => t.id)
+        ),
+        repo.thingsByKey(
+          db,
+          rows.map((t) => t.key)
+        ),
+        repo.usersById(
+          db,
+          rows.map((t) => t.owner_id)
+        ),
       ])
       const idRow = new Map((byId as (typeof things.$inferSelect)[]).map((t) => [t.id, t]))
       const keyRow = new Map((byKey as { id: string; key: string }[]).map((t) => [t.key, t.id]))
@@ -144,7 +175,11 @@ export function makePlanners(deps: Deps): Planners {
             metadata: [existing.metadata, metadata],
           })
           if (diff.length === 0) return r.present(i, t.id)
-          return r.refused(i, t.id, `id already used by a thing with a different ${diff.join(', ')}`)
+          return r.refused(
+            i,
+            t.id,
+            `id already used by a thing with a different ${diff.join(', ')}`
+          )
         }
         if (!known.has(t.owner_id)) return r.refused(i, t.id, ownerMissing(t.owner_id))
         if (dupKeys.has(i) || keyRow.has(t.key)) {
@@ -159,8 +194,14 @@ export function makePlanners(deps: Deps): Planners {
     async channels(rows) {
       const r = new Results()
       const [byId, owners] = await repo.readAll(db, [
-        repo.channelsById(db, rows.map((c) => c.id)),
-        repo.usersById(db, rows.map((c) => c.owner_id)),
+        repo.channelsById(
+          db,
+          rows.map((c) => c.id)
+        ),
+        repo.usersById(
+          db,
+          rows.map((c) => c.owner_id)
+        ),
       ])
       const idRow = new Map((byId as (typeof channels.$inferSelect)[]).map((c) => [c.id, c]))
       const known = new Set((owners as { id: string }[]).map((u) => u.id))
@@ -178,7 +219,11 @@ export function makePlanners(deps: Deps): Planners {
             metadata: [existing.metadata, c.metadata],
           })
           if (diff.length === 0) return r.present(i, c.id)
-          return r.refused(i, c.id, `id already used by a channel with a different ${diff.join(', ')}`)
+          return r.refused(
+            i,
+            c.id,
+            `id already used by a channel with a different ${diff.join(', ')}`
+          )
         }
         if (!known.has(c.owner_id)) return r.refused(i, c.id, ownerMissing(c.owner_id))
         insert.push({ id: c.id, owner: c.owner_id, name, metadata: c.metadata, createdAt: now })
@@ -196,11 +241,15 @@ export function makePlanners(deps: Deps): Planners {
         repo.channelsById(db, channelIds),
         repo.connectionsAmong(db, thingIds, channelIds),
       ])
-      const thingOwner = new Map((ts as { id: string; owner: string }[]).map((t) => [t.id, t.owner]))
+      const thingOwner = new Map(
+        (ts as { id: string; owner: string }[]).map((t) => [t.id, t.owner])
+      )
       const chanOwner = new Map((cs as { id: string; owner: string }[]).map((c) => [c.id, c.owner]))
       const pair = (channelId: string, thingId: string) => `${channelId} ${thingId}`
       const connected = new Set(
-        (existing as { channelId: string; thingId: string }[]).map((c) => pair(c.channelId, c.thingId)),
+        (existing as { channelId: string; thingId: string }[]).map((c) =>
+          pair(c.channelId, c.thingId)
+        )
       )
       const dup = repeats(rows, (c) => pair(c.channel_id, c.thing_id))
       const insert: { channelId: string; thingId: string; owner: string }[] = []
@@ -227,12 +276,24 @@ export function makePlanners(deps: Deps): Planners {
       const [ts, byId, byExt, cs] = await repo.readAll(db, [
         repo.thingsById(db, ids),
         repo.configsById(db, ids),
-        repo.configsByExternalId(db, rows.map((c) => c.external_id)),
-        repo.channelsById(db, rows.flatMap((c) => c.channels)),
+        repo.configsByExternalId(
+          db,
+          rows.map((c) => c.external_id)
+        ),
+        repo.channelsById(
+          db,
+          rows.flatMap((c) => c.channels)
+        ),
       ])
-      const thingOwner = new Map((ts as { id: string; owner: string }[]).map((t) => [t.id, t.owner]))
-      const idRow = new Map((byId as (typeof bootstrapConfigs.$inferSelect)[]).map((c) => [c.thingId, c]))
-      const extRow = new Map((byExt as { thingId: string; externalId: string }[]).map((c) => [c.externalId, c.thingId]))
+      const thingOwner = new Map(
+        (ts as { id: string; owner: string }[]).map((t) => [t.id, t.owner])
+      )
+      const idRow = new Map(
+        (byId as (typeof bootstrapConfigs.$inferSelect)[]).map((c) => [c.thingId, c])
+      )
+      const extRow = new Map(
+        (byExt as { thingId: string; externalId: string }[]).map((c) => [c.externalId, c.thingId])
+      )
       const chanOwner = new Map((cs as { id: string; owner: string }[]).map((c) => [c.id, c.owner]))
       const dupIds = repeats(rows, (c) => c.thing_id)
       const dupExt = repeats(rows, (c) => c.external_id)
@@ -301,10 +362,18 @@ export function makePlanners(deps: Deps): Planners {
     async certs(rows) {
       const r = new Results()
       const [bySerial, owners] = await repo.readAll(db, [
-        repo.certsBySerial(db, rows.map((c) => c.serial)),
-        repo.usersById(db, rows.map((c) => c.owner_id)),
+        repo.certsBySerial(
+          db,
+          rows.map((c) => c.serial)
+        ),
+        repo.usersById(
+          db,
+          rows.map((c) => c.owner_id)
+        ),
       ])
-      const serialRow = new Map((bySerial as (typeof certs.$inferSelect)[]).map((c) => [c.serial, c]))
+      const serialRow = new Map(
+        (bySerial as (typeof certs.$inferSelect)[]).map((c) => [c.serial, c])
+      )
       const known = new Set((owners as { id: string }[]).map((u) => u.id))
       const dup = repeats(rows, (c) => c.serial)
       const insert: (typeof certs.$inferInsert)[] = []
@@ -320,7 +389,11 @@ export function makePlanners(deps: Deps): Planners {
             revoked_at: [existing.revokedAt, c.revoked_at],
           })
           if (diff.length === 0) return r.present(i, c.serial)
-          return r.refused(i, c.serial, `serial already recorded with a different ${diff.join(', ')}`)
+          return r.refused(
+            i,
+            c.serial,
+            `serial already recorded with a different ${diff.join(', ')}`
+          )
         }
         if (!known.has(c.owner_id)) return r.refused(i, c.serial, ownerMissing(c.owner_id))
         insert.push({

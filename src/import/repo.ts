@@ -1,14 +1,25 @@
 import { and, getTableColumns, inArray } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { Db } from '../db/client'
-import { bootstrapChannels, bootstrapConfigs, certs, channels, connections, things, users } from '../db/schema'
+import {
+  bootstrapChannels,
+  bootstrapConfigs,
+  certs,
+  channels,
+  connections,
+  things,
+  users,
+} from '../db/schema'
 import { chunks, rowsPerStatement } from '../lib/limits'
 
 /** Values per `IN (...)` list: D1 binds at most 100 parameters per statement. */
 const IN_MAX = 90
 
 /** Selects split so each `IN` list stays under D1's parameter cap; results are concatenated. */
-function inLists<T>(values: readonly string[], build: (part: string[]) => BatchItem<'sqlite'>): BatchItem<'sqlite'>[] {
+function inLists<T>(
+  values: readonly string[],
+  build: (part: string[]) => BatchItem<'sqlite'>
+): BatchItem<'sqlite'>[] {
   return chunks([...new Set(values)], IN_MAX).map(build)
 }
 
@@ -16,7 +27,9 @@ function inLists<T>(values: readonly string[], build: (part: string[]) => BatchI
 export async function readAll(db: Db, groups: BatchItem<'sqlite'>[][]): Promise<unknown[][]> {
   const flat = groups.flat()
   if (flat.length === 0) return groups.map(() => [])
-  const results = (await db.batch(flat as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])) as unknown[][]
+  const results = (await db.batch(
+    flat as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]
+  )) as unknown[][]
   const out: unknown[][] = []
   let at = 0
   for (const g of groups) {
@@ -27,22 +40,32 @@ export async function readAll(db: Db, groups: BatchItem<'sqlite'>[][]): Promise<
 }
 
 export const usersById = (db: Db, ids: readonly string[]) =>
-  inLists(ids, (p) => db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.id, p)))
+  inLists(ids, (p) =>
+    db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.id, p))
+  )
 
 export const usersByEmail = (db: Db, emails: readonly string[]) =>
-  inLists(emails, (p) => db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.email, p)))
+  inLists(emails, (p) =>
+    db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.email, p))
+  )
 
 export const thingsById = (db: Db, ids: readonly string[]) =>
   inLists(ids, (p) => db.select().from(things).where(inArray(things.id, p)))
 
 export const thingsByKey = (db: Db, keys: readonly string[]) =>
-  inLists(keys, (p) => db.select({ id: things.id, key: things.key }).from(things).where(inArray(things.key, p)))
+  inLists(keys, (p) =>
+    db.select({ id: things.id, key: things.key }).from(things).where(inArray(things.key, p))
+  )
 
 export const channelsById = (db: Db, ids: readonly string[]) =>
   inLists(ids, (p) => db.select().from(channels).where(inArray(channels.id, p)))
 
 /** The connections among these things and channels (a superset of the pairs asked about). */
-export function connectionsAmong(db: Db, thingIds: readonly string[], channelIds: readonly string[]) {
+export function connectionsAmong(
+  db: Db,
+  thingIds: readonly string[],
+  channelIds: readonly string[]
+) {
   const ts = chunks([...new Set(thingIds)], 45)
   const cs = chunks([...new Set(channelIds)], 45)
   return ts.flatMap((t) =>
@@ -50,20 +73,22 @@ export function connectionsAmong(db: Db, thingIds: readonly string[], channelIds
       db
         .select()
         .from(connections)
-        .where(and(inArray(connections.thingId, t), inArray(connections.channelId, c))),
-    ),
+        .where(and(inArray(connections.thingId, t), inArray(connections.channelId, c)))
+    )
   )
 }
 
 export const configsById = (db: Db, ids: readonly string[]) =>
-  inLists(ids, (p) => db.select().from(bootstrapConfigs).where(inArray(bootstrapConfigs.thingId, p)))
+  inLists(ids, (p) =>
+    db.select().from(bootstrapConfigs).where(inArray(bootstrapConfigs.thingId, p))
+  )
 
 export const configsByExternalId = (db: Db, ids: readonly string[]) =>
   inLists(ids, (p) =>
     db
       .select({ thingId: bootstrapConfigs.thingId, externalId: bootstrapConfigs.externalId })
       .from(bootstrapConfigs)
-      .where(inArray(bootstrapConfigs.externalId, p)),
+      .where(inArray(bootstrapConfigs.externalId, p))
   )
 
 export const certsBySerial = (db: Db, serials: readonly string[]) =>
@@ -89,7 +114,9 @@ export function insertConfigs(db: Db, rows: (typeof bootstrapConfigs.$inferInser
   return chunks(rows, perInsert(bootstrapConfigs)).map((c) => db.insert(bootstrapConfigs).values(c))
 }
 export function insertConfigChannels(db: Db, rows: (typeof bootstrapChannels.$inferInsert)[]) {
-  return chunks(rows, perInsert(bootstrapChannels)).map((c) => db.insert(bootstrapChannels).values(c))
+  return chunks(rows, perInsert(bootstrapChannels)).map((c) =>
+    db.insert(bootstrapChannels).values(c)
+  )
 }
 export function insertCerts(db: Db, rows: (typeof certs.$inferInsert)[]) {
   return chunks(rows, perInsert(certs)).map((c) => db.insert(certs).values(c))

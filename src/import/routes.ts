@@ -4,7 +4,14 @@ import { requireUser } from '../auth'
 import { loadConfig } from '../lib/config'
 import { deps } from '../lib/context'
 import { AppError } from '../lib/errors'
-import { defineRoute, errorResponses, guard, jsonBody, jsonContent, newRouter } from '../lib/openapi'
+import {
+  defineRoute,
+  errorResponses,
+  guard,
+  jsonBody,
+  jsonContent,
+  newRouter,
+} from '../lib/openapi'
 import { chunkOf, importRefusedRes, importRes, KINDS, type Kind, rowSchemas } from './schema'
 import { makeImportService } from './service'
 
@@ -50,7 +57,7 @@ for (const kind of KINDS) {
       tags: ['import'],
       summary: SUMMARY[kind],
       description:
-        'Admin only. One chunk of rows: imported whole (one D1 batch) when no row is refused, otherwise not at all (409 with every row\'s outcome). Rows already present are reported as such, so a re-run imports nothing twice.',
+        "Admin only. One chunk of rows: imported whole (one D1 batch) when no row is refused, otherwise not at all (409 with every row's outcome). Rows already present are reported as such, so a re-run imports nothing twice.",
       guard: adminGuard,
       json: true,
       request: { body: jsonBody(chunkOf(rowSchemas[kind], `Import${TITLE[kind]}Request`)) },
@@ -68,6 +75,6 @@ for (const kind of KINDS) {
         return c.json({ error, ...outcome }, 409)
       }
       return c.json(outcome, 200)
-    },
+    }
   )
 }

@@ -9,7 +9,10 @@ export const IMPORT_CHUNK_MAX = 200
 const uuid = (what: string) =>
   z
     .string({ error: `${what} is required` })
-    .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, `${what} must be a UUID`)
+    .regex(
+      /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+      `${what} must be a UUID`
+    )
     .transform((s) => s.toLowerCase())
     .openapi({ type: 'string', format: 'uuid' })
 
@@ -36,10 +39,13 @@ export const importUser = z.object({
     .string({ error: 'email is required' })
     .min(1, 'email is required')
     .max(254, 'email must be at most 254 characters')
-    .openapi({ description: "As 0.12.1 stored it; Fluxgate keeps it lower-cased" }),
+    .openapi({ description: 'As 0.12.1 stored it; Fluxgate keeps it lower-cased' }),
   password: z
     .string({ error: 'password is required' })
-    .regex(/^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/, 'password must be a bcrypt hash ($2a$…)')
+    .regex(
+      /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/,
+      'password must be a bcrypt hash ($2a$…)'
+    )
     .openapi({ description: "0.12.1's bcrypt hash, verified once at the first login" }),
   metadata: optMetadata,
 })
@@ -113,7 +119,10 @@ export const importCert = z.object({
   thing_id: uuid('thing_id'),
   owner_id: uuid('owner_id'),
   expires_at: instant('expires_at'),
-  revoked_at: instant('revoked_at').nullable().optional().transform((v) => v ?? null),
+  revoked_at: instant('revoked_at')
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
 })
 
 export const KINDS = ['users', 'things', 'channels', 'connections', 'configs', 'certs'] as const
@@ -158,8 +167,6 @@ export const importRes = z
   })
   .openapi('ImportResult')
 
-export const importRefusedRes = importRes
-  .extend({ error: z.string() })
-  .openapi('ImportRefused')
+export const importRefusedRes = importRes.extend({ error: z.string() }).openapi('ImportRefused')
 
 export type RowResult = z.infer<typeof rowResult>

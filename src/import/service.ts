@@ -37,20 +37,31 @@ export function makeImportService(deps: Deps) {
     async importChunk<K extends Kind>(kind: K, rows: Rows[K][]): Promise<ChunkOutcome> {
       const plan = await planners[kind](rows)
       const count = (s: RowResult['status']) => plan.results.filter((x) => x.status === s).length
-      const outcome = { imported: count('imported'), present: count('present'), refused: count('refused') }
+      const outcome = {
+        imported: count('imported'),
+        present: count('present'),
+        refused: count('refused'),
+      }
       if (outcome.refused > 0) {
         // Nothing of a refused chunk is written: the rows that were fine say so.
         const results = plan.results.map((x) =>
           x.status === 'imported'
-            ? { ...x, status: 'skipped' as const, reason: 'not imported: other rows of this chunk were refused' }
-            : x,
+            ? {
+                ...x,
+                status: 'skipped' as const,
+                reason: 'not imported: other rows of this chunk were refused',
+              }
+            : x
         )
         return { imported: 0, present: outcome.present, refused: outcome.refused, results }
       }
       if (plan.statements.length > 0) {
         await batchAll(db, plan.statements).catch((e) => {
           if (isUniqueViolation(e) || isForeignKeyViolation(e)) {
-            throw new AppError('conflict', `${kind}: the data changed while importing; nothing of this chunk was imported, run it again`)
+            throw new AppError(
+              'conflict',
+              `${kind}: the data changed while importing; nothing of this chunk was imported, run it again`
+            )
           }
           throw e
         })

@@ -1,7 +1,14 @@
 import { loginGuard, userGuard } from '../auth'
 import { deps } from '../lib/context'
 import { defineRoute, errorResponses, jsonBody, jsonContent, newRouter } from '../lib/openapi'
-import { createKeyReq, issuedKeyRes, keyIdParam, keyRes, keysPageQuery, keysPageRes } from './schema'
+import {
+  createKeyReq,
+  issuedKeyRes,
+  keyIdParam,
+  keyRes,
+  keysPageQuery,
+  keysPageRes,
+} from './schema'
 import { makeKeysService } from './service'
 
 export const keys = newRouter()
@@ -25,7 +32,7 @@ keys.openapi(
   async (c) => {
     const { duration } = c.req.valid('json')
     return c.json(await service(c).issueKey(c.var.identity, duration), 201)
-  },
+  }
 )
 
 keys.openapi(
@@ -41,7 +48,7 @@ keys.openapi(
   async (c) => {
     const { offset, limit } = c.req.valid('query')
     return c.json(await service(c).listKeys(c.var.identity, offset, limit), 200)
-  },
+  }
 )
 
 keys.openapi(
@@ -54,7 +61,7 @@ keys.openapi(
     request: { params: keyIdParam },
     responses: { 200: jsonContent(keyRes, 'The key'), ...errorResponses(401, 404) },
   }),
-  async (c) => c.json(await service(c).retrieveKey(c.var.identity, c.req.valid('param').id), 200),
+  async (c) => c.json(await service(c).retrieveKey(c.var.identity, c.req.valid('param').id), 200)
 )
 
 keys.openapi(
@@ -70,5 +77,5 @@ keys.openapi(
   async (c) => {
     await service(c).revokeKey(c.var.identity, c.req.valid('param').id)
     return c.body(null, 204)
-  },
+  }
 )

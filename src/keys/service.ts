@@ -34,7 +34,7 @@ export function makeKeysService(deps: { db: Db; config: Config }) {
         config,
         { sub: identity.userId, email: identity.email, type: TokenType.apiKey, jti: id },
         ttlMs,
-        now,
+        now
       )
       // JWT times are whole seconds; store the same instants so both agree.
       const issuedAt = Math.floor(now / 1000) * 1000

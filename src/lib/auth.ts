@@ -30,7 +30,7 @@ export async function signToken(
   config: Config,
   claims: TokenClaims,
   ttlMs: number | undefined,
-  now = Date.now(),
+  now = Date.now()
 ): Promise<string> {
   const { sub, jti, ...rest } = claims
   // issuer_id is 0.12.1's claim for the user id; kept for tools that read it.
@@ -91,7 +91,10 @@ async function verifySignedToken(config: Config, token: string): Promise<Verifie
       issuer: config.MF_AUTH_ISSUER,
       algorithms: ['HS256'],
     })
-    const { sub, email, type, jti, gen, pwh, iat, exp, metadata } = payload as Record<string, unknown>
+    const { sub, email, type, jti, gen, pwh, iat, exp, metadata } = payload as Record<
+      string,
+      unknown
+    >
     if (
       typeof sub !== 'string' ||
       typeof email !== 'string' ||
@@ -151,6 +154,9 @@ export function thingKeyFromHeader(header: string | undefined): string | undefin
 }
 
 /** The thing key of an identify or access check: the body's `token`, else `Authorization`. */
-export function thingKeyOf(body: { token?: string }, header: string | undefined): string | undefined {
+export function thingKeyOf(
+  body: { token?: string },
+  header: string | undefined
+): string | undefined {
   return body.token || thingKeyFromHeader(header)
 }

@@ -40,7 +40,9 @@ export const optional = z
   .transform((s) => (s === undefined || s.trim() === '' ? undefined : s))
 
 /** A PEM block; literal `\n` sequences (one-line secrets, .dev.vars) become newlines. */
-export const pem = optional.transform((s) => s?.replaceAll('\\r', '').replaceAll('\\n', '\n').trim())
+export const pem = optional.transform((s) =>
+  s?.replaceAll('\\r', '').replaceAll('\\n', '\n').trim()
+)
 
 export const regex = z
   .string()
@@ -117,7 +119,10 @@ export const tier = (name: string, fallback: string) =>
 export const addressList = (name: string) =>
   optional.transform((s, ctx) => {
     const keys = new Set<string>()
-    for (const part of (s ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const part of (s ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const key = addressKey(part)
       if (key === NO_ADDRESS) {
         ctx.addIssue({ code: 'custom', message: `${name}: "${part}" is not an IP address` })

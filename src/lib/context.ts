@@ -47,5 +47,7 @@ export function waitUntilOf(c: Pick<Ctx, 'executionCtx'>): (p: Promise<unknown>)
   } catch {
     // app.request() in unit tests has no execution context: run deferred work inline.
   }
-  return ctx ? (p) => ctx.waitUntil(p) : (p) => void p.catch((e) => logError('deferred work failed:', e))
+  return ctx
+    ? (p) => ctx.waitUntil(p)
+    : (p) => void p.catch((e) => logError('deferred work failed:', e))
 }

@@ -17,7 +17,8 @@ export const cors: MiddlewareHandler = async (c, next) => {
         'Access-Control-Allow-Origin': '*',
         'Access-Control-Allow-Methods': ALLOW_METHODS,
         // Echo what the browser asks for (any header), else the ones we use.
-        'Access-Control-Allow-Headers': c.req.header('Access-Control-Request-Headers') ?? ALLOW_HEADERS,
+        'Access-Control-Allow-Headers':
+          c.req.header('Access-Control-Request-Headers') ?? ALLOW_HEADERS,
         'Access-Control-Max-Age': '86400',
         Vary: 'Access-Control-Request-Headers',
       },

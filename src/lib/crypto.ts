@@ -47,10 +47,13 @@ const hmacKeys = new Map<string, Promise<CryptoKey>>()
 export function hmacKey(secret: string): Promise<CryptoKey> {
   let key = hmacKeys.get(secret)
   if (!key) {
-    key = crypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-      'sign',
-      'verify',
-    ])
+    key = crypto.subtle.importKey(
+      'raw',
+      enc.encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify']
+    )
     hmacKeys.set(secret, key)
   }
   return key
@@ -75,12 +78,15 @@ async function pbkdf2(password: string, salt: Uint8Array, iterations: number): P
   const bits = await crypto.subtle.deriveBits(
     { name: 'PBKDF2', hash: 'SHA-256', salt, iterations },
     base,
-    256,
+    256
   )
   return new Uint8Array(bits)
 }
 
-export async function hashPassword(password: string, iterations = PBKDF2_ITERATIONS): Promise<string> {
+export async function hashPassword(
+  password: string,
+  iterations = PBKDF2_ITERATIONS
+): Promise<string> {
   const salt = randomBytes(16)
   const hash = await pbkdf2(password, salt, iterations)
   return `${PREFIX}$${iterations}$${b64url(salt)}$${b64url(hash)}`
@@ -90,7 +96,8 @@ export async function hashPassword(password: string, iterations = PBKDF2_ITERATI
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [alg, iter, salt, hash] = stored.split('$')
   const iterations = Number(iter)
-  if (alg !== PREFIX || !salt || !hash || !Number.isInteger(iterations) || iterations < 1) return false
+  if (alg !== PREFIX || !salt || !hash || !Number.isInteger(iterations) || iterations < 1)
+    return false
   const actual = await pbkdf2(password, fromB64url(salt), iterations)
   const expected = fromB64url(hash)
   if (actual.byteLength !== expected.byteLength) return false
@@ -117,12 +124,16 @@ export async function gcmKey(ikm: Uint8Array, info: string): Promise<CryptoKey> 
     base,
     { name: 'AES-GCM', length: 256 },
     false,
-    ['encrypt', 'decrypt'],
+    ['encrypt', 'decrypt']
   )
 }
 
 /** AES-GCM with a fresh random IV: IV[12] || ciphertext || tag. */
-export async function gcmSeal(key: CryptoKey, plain: Uint8Array, aad: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+export async function gcmSeal(
+  key: CryptoKey,
+  plain: Uint8Array,
+  aad: Uint8Array
+): Promise<Uint8Array<ArrayBuffer>> {
   const iv = randomBytes(GCM_IV)
   const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, plain)
   const out = new Uint8Array(GCM_IV + ct.byteLength)
@@ -136,6 +147,6 @@ export function gcmOpen(key: CryptoKey, sealed: Uint8Array, aad: Uint8Array): Pr
   return crypto.subtle.decrypt(
     { name: 'AES-GCM', iv: sealed.subarray(0, GCM_IV), additionalData: aad },
     key,
-    sealed.subarray(GCM_IV),
+    sealed.subarray(GCM_IV)
   )
 }

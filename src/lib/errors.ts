@@ -52,7 +52,7 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string = DEFAULT_MESSAGE[code],
-    opts?: ErrorOptions,
+    opts?: ErrorOptions
   ) {
     super(message, opts)
     this.name = 'AppError'
@@ -79,7 +79,7 @@ export class ThrottledError extends AppError {
 
 /** Statuses that Hono or a middleware may raise as HTTPException, mapped back to our codes. */
 const FROM_STATUS = Object.fromEntries(
-  Object.entries(STATUS).map(([code, status]) => [status, code as ErrorCode]),
+  Object.entries(STATUS).map(([code, status]) => [status, code as ErrorCode])
 ) as Record<number, ErrorCode | undefined>
 
 export function toAppError(err: unknown): AppError | undefined {
@@ -88,7 +88,10 @@ export function toAppError(err: unknown): AppError | undefined {
     const code = FROM_STATUS[err.status]
     if (!code) return undefined
     // Hono's 400s ("Malformed JSON in request body") say what is wrong; keep those messages.
-    return new AppError(code, code === 'malformed_entity' && err.message ? err.message : DEFAULT_MESSAGE[code])
+    return new AppError(
+      code,
+      code === 'malformed_entity' && err.message ? err.message : DEFAULT_MESSAGE[code]
+    )
   }
   return undefined
 }
@@ -104,7 +107,8 @@ export function forLog(err: unknown, depth = 0): string {
   const next = err.cause === undefined ? '' : forLog(err.cause, depth + 1)
   const tail = next ? `\n  caused by: ${next}` : ''
   if ('params' in err || 'query' in err) {
-    const query = typeof (err as { query?: unknown }).query === 'string' ? (err as { query: string }).query : ''
+    const query =
+      typeof (err as { query?: unknown }).query === 'string' ? (err as { query: string }).query : ''
     return `${err.name}: failed query ${query.slice(0, 300)} (parameters withheld)${tail}`
   }
   return `${depth === 0 && err.stack ? err.stack : `${err.name}: ${err.message}`}${tail}`
@@ -116,7 +120,12 @@ export function logError(label: string, err: unknown) {
 }
 
 /** SQLite's refusals of a statement too large or complex for it: the input's fault, not ours. */
-const TOO_COMPLEX = ['Expression tree is too large', 'SQLITE_TOOBIG', 'string or blob too big', 'too many SQL variables']
+const TOO_COMPLEX = [
+  'Expression tree is too large',
+  'SQLITE_TOOBIG',
+  'string or blob too big',
+  'too many SQL variables',
+]
 
 /**
  * A request path as it may be logged. Broker hooks may carry the broker secret as the segment

@@ -12,7 +12,10 @@ export interface Guard {
 export const guardKeys = (guards: readonly Guard[]) => guards.map((g) => g.key)
 
 /** Runs each guard's check on its value from a bulk read (in order; the first refusal throws). */
-export async function runGuards(guards: readonly Guard[], got: Map<string, string | null>): Promise<void> {
+export async function runGuards(
+  guards: readonly Guard[],
+  got: Map<string, string | null>
+): Promise<void> {
   for (const g of guards) await g.check(got.get(g.key) ?? null)
 }
 

@@ -107,7 +107,7 @@ export interface Prepared<O> {
 export async function prepare<E, O>(
   hooks: readonly Hook<E, O>[],
   deps: Deps,
-  event: E,
+  event: E
 ): Promise<Prepared<O>> {
   const reactions = await Promise.all(hooks.map((h) => h(deps, event)))
   return {

@@ -75,12 +75,15 @@ export function parseTier(text: string): Tier | null | string {
   const s = text.trim()
   if (s === 'off') return null
   const parts = s.split(',').map((p) => p.trim())
-  if (parts.length !== 3) return `"${text}" is not <failures>,<first lock>,<longest lock> (e.g. 5,1m,15m) or off`
+  if (parts.length !== 3)
+    return `"${text}" is not <failures>,<first lock>,<longest lock> (e.g. 5,1m,15m) or off`
   const free = Number(parts[0])
   const firstMs = parseDuration(parts[1]!)
   const maxMs = parseDuration(parts[2]!)
-  if (!Number.isInteger(free) || free < 1 || free > 1000) return `"${parts[0]}": failures must be 1 to 1000`
-  if (firstMs === undefined || firstMs < 1000) return `"${parts[1]}": the first lock must be a duration of at least 1s`
+  if (!Number.isInteger(free) || free < 1 || free > 1000)
+    return `"${parts[0]}": failures must be 1 to 1000`
+  if (firstMs === undefined || firstMs < 1000)
+    return `"${parts[1]}": the first lock must be a duration of at least 1s`
   if (maxMs === undefined || maxMs < firstMs || maxMs > MAX_LOCK_MS) {
     return `"${parts[2]}": the longest lock must be a duration from the first lock to 24h`
   }
@@ -101,7 +104,8 @@ export function parseQuota(text: string): Quota | null | string {
   if (parts.length !== 2) return `"${text}" is not <count>,<window> (e.g. 3,1h) or off`
   const max = Number(parts[0])
   const windowMs = parseDuration(parts[1]!)
-  if (!Number.isInteger(max) || max < 1 || max > 1000) return `"${parts[0]}": count must be 1 to 1000`
+  if (!Number.isInteger(max) || max < 1 || max > 1000)
+    return `"${parts[0]}": count must be 1 to 1000`
   if (windowMs === undefined || windowMs < 60_000 || windowMs > 7 * 24 * 3600_000) {
     return `"${parts[1]}": the window must be a duration from 1m to 168h`
   }

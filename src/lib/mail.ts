@@ -47,7 +47,9 @@ function logMailer(secret: string): Mailer {
   return {
     async send(mail) {
       const to = (await keyedHash(secret, 'mail-log-recipient', mail.to.toLowerCase())).slice(0, 12)
-      console.log(`[mail] to=#${to} subject="${mail.subject}" (recipient hashed; body withheld: it holds a secret link)`)
+      console.log(
+        `[mail] to=#${to} subject="${mail.subject}" (recipient hashed; body withheld: it holds a secret link)`
+      )
     },
   }
 }
@@ -68,7 +70,8 @@ export const DEV_MAILBOX_TTL = 600
 const MAILBOX_PREFIX = 'devmail:'
 /** Keys sort newest first: the time counted down from a far future, then a random suffix. */
 const FAR = 9_999_999_999_999
-const mailboxPrefix = (to: string) => `${MAILBOX_PREFIX}${encodeURIComponent(to.trim().toLowerCase())}:`
+const mailboxPrefix = (to: string) =>
+  `${MAILBOX_PREFIX}${encodeURIComponent(to.trim().toLowerCase())}:`
 
 /**
  * FLUXGATE_DEV_MAILBOX=1 (local development only, see config.ts): each message is kept in KV for
@@ -78,7 +81,12 @@ function devMailboxMailer(kv: KVNamespace): Mailer {
   return {
     async send(mail) {
       const now = Date.now()
-      const stored: StoredMail = { to: mail.to, subject: mail.subject, text: mail.text, at: new Date(now).toISOString() }
+      const stored: StoredMail = {
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        at: new Date(now).toISOString(),
+      }
       const key = `${mailboxPrefix(mail.to)}${String(FAR - now).padStart(13, '0')}:${crypto.randomUUID()}`
       await kv.put(key, JSON.stringify(stored), { expirationTtl: DEV_MAILBOX_TTL })
     },
@@ -91,15 +99,18 @@ export async function readDevMailbox(kv: KVNamespace, to: string): Promise<Store
   if (keys.length === 0) return []
   const values = await kv.get(
     keys.map((k) => k.name),
-    'json',
+    'json'
   )
-  return keys.map((k) => values.get(k.name) as StoredMail | null).filter((m): m is StoredMail => m !== null)
+  return keys
+    .map((k) => values.get(k.name) as StoredMail | null)
+    .filter((m): m is StoredMail => m !== null)
 }
 
 export function createMailer(env: Bindings, config: Config): Mailer {
   if (config.FLUXGATE_DEV_MAILBOX) return devMailboxMailer(env.CACHE)
   const transport = config.MF_MAIL_TRANSPORT ?? (env.SEND_EMAIL ? 'send_email' : 'log')
   if (transport === 'memory') return memoryMailer
-  if (transport === 'send_email' && env.SEND_EMAIL) return bindingMailer(env.SEND_EMAIL, config.MF_EMAIL_FROM)
+  if (transport === 'send_email' && env.SEND_EMAIL)
+    return bindingMailer(env.SEND_EMAIL, config.MF_EMAIL_FROM)
   return logMailer(config.MF_AUTH_SECRET)
 }

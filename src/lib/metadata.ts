@@ -20,7 +20,10 @@ const MAX_DEPTH = 5
  * filter then; callers drop empty filters before calling this).
  * @throws AppError('malformed_entity') when the filter is too large or too deep.
  */
-export function metadataContains(column: SQL | SQL.Aliased | unknown, filter: Record<string, unknown>): SQL {
+export function metadataContains(
+  column: SQL | SQL.Aliased | unknown,
+  filter: Record<string, unknown>
+): SQL {
   const state = { params: 0, alias: 0 }
   return objectContains(sql`${column}`, filter, state, 0)
 }
@@ -32,11 +35,19 @@ interface State {
 
 function bump(state: State) {
   if (++state.params > MAX_FILTER_PARAMS) {
-    throw new AppError('malformed_entity', `metadata filter too large (at most ${MAX_FILTER_PARAMS} keys and values in all)`)
+    throw new AppError(
+      'malformed_entity',
+      `metadata filter too large (at most ${MAX_FILTER_PARAMS} keys and values in all)`
+    )
   }
 }
 
-function objectContains(expr: SQL, filter: Record<string, unknown>, state: State, depth: number): SQL {
+function objectContains(
+  expr: SQL,
+  filter: Record<string, unknown>,
+  state: State,
+  depth: number
+): SQL {
   if (depth > MAX_DEPTH) throw new AppError('malformed_entity', 'metadata filter nested too deeply')
   const parts: SQL[] = [sql`json_type(${expr}) = 'object'`]
   for (const [key, value] of Object.entries(filter)) {
@@ -48,7 +59,7 @@ function objectContains(expr: SQL, filter: Record<string, unknown>, state: State
     }
     const j = sql.raw(`j${state.alias++}`)
     parts.push(
-      sql`EXISTS (SELECT 1 FROM json_each(${expr}) AS ${j} WHERE ${j}.key = ${key} AND ${elementMatches(j, value, state, depth + 1)})`,
+      sql`EXISTS (SELECT 1 FROM json_each(${expr}) AS ${j} WHERE ${j}.key = ${key} AND ${elementMatches(j, value, state, depth + 1)})`
     )
   }
   return andAll(parts)
@@ -72,7 +83,13 @@ const PLAIN_KEY = /^[A-Za-z0-9_-]{1,64}$/
  * with a path literal: several times cheaper per row than a json_each scan. Returns undefined for
  * other keys and for arrays, which take the general json_each form.
  */
-function directMatch(expr: SQL, key: string, value: unknown, state: State, depth: number): SQL | undefined {
+function directMatch(
+  expr: SQL,
+  key: string,
+  value: unknown,
+  state: State,
+  depth: number
+): SQL | undefined {
   if (!PLAIN_KEY.test(key) || Array.isArray(value)) return undefined
   bump(state)
   // Safe as raw SQL: PLAIN_KEY admits no quote of either kind.
@@ -90,7 +107,12 @@ function directMatch(expr: SQL, key: string, value: unknown, state: State, depth
   if (typeof value === 'object') {
     // CASE, not AND: SQLite does not promise to skip the inner test, and json_each or json_type on
     // a plain string (what json_extract returns for a text value) is an error, not false.
-    const inner = objectContains(sql`json_extract(${expr}, ${path})`, value as Record<string, unknown>, state, depth)
+    const inner = objectContains(
+      sql`json_extract(${expr}, ${path})`,
+      value as Record<string, unknown>,
+      state,
+      depth
+    )
     return sql`(CASE WHEN ${type} = 'object' THEN (${inner}) ELSE 0 END)`
   }
   return undefined
@@ -115,7 +137,7 @@ function elementMatches(j: SQL, value: unknown, state: State, depth: number): SQ
     for (const element of value) {
       const k = sql.raw(`j${state.alias++}`)
       parts.push(
-        sql`EXISTS (SELECT 1 FROM json_each(${j}.value) AS ${k} WHERE ${elementMatches(k, element, state, depth + 1)})`,
+        sql`EXISTS (SELECT 1 FROM json_each(${j}.value) AS ${k} WHERE ${elementMatches(k, element, state, depth + 1)})`
       )
     }
     return sql`(CASE WHEN ${j}.type = 'array' THEN (${andAll(parts)}) ELSE 0 END)`

@@ -42,11 +42,13 @@ const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i
 
 /** 415 unless the request says its body is JSON (`application/json`, any parameters). */
 function assertJsonType(c: Context) {
-  if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) throw new AppError('unsupported_media_type')
+  if (!JSON_TYPE.test(c.req.header('content-type') ?? ''))
+    throw new AppError('unsupported_media_type')
 }
 
 /** True when the request carries no body bytes (none at all, or `Content-Length: 0`). */
-const declaredEmpty = (req: Request) => req.body === null || req.headers.get('content-length') === '0'
+const declaredEmpty = (req: Request) =>
+  req.body === null || req.headers.get('content-length') === '0'
 
 /**
  * The one check of every JSON body, before zod sees it: the bytes must be UTF-8 and the JSON
@@ -112,7 +114,10 @@ export const errors = {
   429: {
     ...err('Throttled: too many requests or failed attempts (see the README, Security)'),
     headers: {
-      'Retry-After': { description: 'Seconds until a retry may succeed', schema: { type: 'integer' as const } },
+      'Retry-After': {
+        description: 'Seconds until a retry may succeed',
+        schema: { type: 'integer' as const },
+      },
     },
   },
   503: err('A dependency is unavailable'),
@@ -188,12 +193,17 @@ export function defineRoute<R extends RouteSpec>(spec: R) {
   // A required body needs a JSON Content-Type, body or not: zod-openapi lets a request with
   // neither through and validates `{}`, which would turn a bare `PUT /things/{id}` into "clear
   // name and metadata". An optional body (sign-out, identify) is checked only when one is sent.
-  const bodyCheck = json ? [route.request?.body?.required === false ? optionalJsonBody : requiredJsonBody] : []
+  const bodyCheck = json
+    ? [route.request?.body?.required === false ? optionalJsonBody : requiredJsonBody]
+    : []
   const middleware = [...(limit ? [limit] : []), ...g.middleware, ...bodyCheck]
   return createRoute({ ...route, security: g.security, middleware }) as unknown as ReturnType<
     typeof createRoute<
       R['path'],
-      Omit<R, 'guard' | 'json' | 'limit'> & { security: RouteGuard['security']; middleware: MiddlewareHandler[] }
+      Omit<R, 'guard' | 'json' | 'limit'> & {
+        security: RouteGuard['security']
+        middleware: MiddlewareHandler[]
+      }
     >
   >
 }

@@ -36,7 +36,11 @@ export const metadataParam = z
     return z.NEVER
   })
   .optional()
-  .openapi({ param: { name: 'metadata', in: 'query' }, type: 'string', example: '{"type":"sensor"}' })
+  .openapi({
+    param: { name: 'metadata', in: 'query' },
+    type: 'string',
+    example: '{"type":"sensor"}',
+  })
 
 /**
  * A substring filter (`name`, `email`): at most `max` characters, and no NUL. SQLite's LIKE
@@ -115,7 +119,7 @@ export function connectedFlag(q: { connected?: boolean; disconnected?: boolean }
   if (connected !== undefined && disconnected !== undefined && connected === disconnected) {
     throw new AppError(
       'malformed_entity',
-      'invalid query parameters: connected and disconnected contradict each other',
+      'invalid query parameters: connected and disconnected contradict each other'
     )
   }
   if (connected !== undefined) return connected
@@ -136,12 +140,17 @@ const echoFields = {
 
 /** A Mainflux page, `{total, offset, limit, <key>: [...]}`, as an OpenAPI component `name`. */
 export function pageOf<K extends string, T extends z.ZodType>(key: K, item: T, name: string) {
-  const shape = { ...pageFields, [key]: z.array(item) } as typeof pageFields & Record<K, z.ZodArray<T>>
+  const shape = { ...pageFields, [key]: z.array(item) } as typeof pageFields &
+    Record<K, z.ZodArray<T>>
   return z.object(shape).openapi(name)
 }
 
 /** As `pageOf`, echoing the raw `order` and `dir` as 0.12.1's things and channels lists do. */
-export function orderedPageOf<K extends string, T extends z.ZodType>(key: K, item: T, name: string) {
+export function orderedPageOf<K extends string, T extends z.ZodType>(
+  key: K,
+  item: T,
+  name: string
+) {
   const shape = { ...pageFields, ...echoFields, [key]: z.array(item) } as typeof pageFields &
     typeof echoFields &
     Record<K, z.ZodArray<T>>

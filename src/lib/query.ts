@@ -27,7 +27,11 @@ export function isFiltered(q: Pick<PageQuery, 'name' | 'metadata'>): boolean {
  * The owner guard plus the optional name and metadata filters. The owner equality leads every
  * index on both tables, so the planner searches the owner's range instead of scanning the table.
  */
-export function ownedWhere(table: Entity, owner: string, f: Pick<PageQuery, 'name' | 'metadata'>): SQL {
+export function ownedWhere(
+  table: Entity,
+  owner: string,
+  f: Pick<PageQuery, 'name' | 'metadata'>
+): SQL {
   const conds: SQL[] = [eq(table.owner, owner)]
   // likeContains lower-cases the pattern and escapes % and _; SQLite's LIKE folds ASCII case.
   if (f.name) conds.push(sql`${table.name} LIKE ${likeContains(f.name)} ESCAPE '\\'`)

@@ -22,12 +22,19 @@ export interface ChannelView {
 }
 
 /** Metadata on the wire: omitted when empty (0.12.1's omitempty). */
-export function metadataView(m: Record<string, unknown> | null): Record<string, unknown> | undefined {
+export function metadataView(
+  m: Record<string, unknown> | null
+): Record<string, unknown> | undefined {
   return m && Object.keys(m).length > 0 ? m : undefined
 }
 
 export function thingView(row: ThingRow): ThingView {
-  return { id: row.id, name: row.name || undefined, key: row.key, metadata: metadataView(row.metadata) }
+  return {
+    id: row.id,
+    name: row.name || undefined,
+    key: row.key,
+    metadata: metadataView(row.metadata),
+  }
 }
 
 export function channelView(row: ChannelRow): ChannelView {
@@ -38,7 +45,7 @@ export function channelView(row: ChannelRow): ChannelView {
 export function newThingRow(
   owner: string,
   req: { name?: string; key?: string; metadata?: Record<string, unknown> },
-  createdAt: number,
+  createdAt: number
 ): ThingRow {
   return {
     id: crypto.randomUUID(),

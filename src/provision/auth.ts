@@ -44,13 +44,21 @@ const refused = () => new AppError('unauthenticated')
 async function logIn(
   c: Parameters<typeof deps>[0],
   config: Config,
-  state: Login,
+  state: Login
 ): Promise<Identity> {
   const d = deps(c)
-  const users = makeUsersService({ ...d, mailer: createMailer(d.env, config), throttles: makeThrottles(d.env, config) })
+  const users = makeUsersService({
+    ...d,
+    mailer: createMailer(d.env, config),
+    throttles: makeThrottles(d.env, config),
+  })
   try {
     // The service account logs in from the Worker itself: its own per-address counter.
-    const token = await users.login(config.MF_PROVISION_USER!, config.MF_PROVISION_PASSWORD!, SERVICE_CLIENT)
+    const token = await users.login(
+      config.MF_PROVISION_USER!,
+      config.MF_PROVISION_PASSWORD!,
+      SERVICE_CLIENT
+    )
     const claims = await verifyToken(config, token)
     const expiresAt = (claims.exp ?? Infinity) * 1000
     const lifetime = expiresAt - Date.now()
@@ -66,7 +74,7 @@ async function logIn(
   } catch (e) {
     if (e instanceof AppError && e.code === 'unauthenticated') {
       console.error(
-        'provision: MF_PROVISION_USER / MF_PROVISION_PASSWORD were refused by the users service',
+        'provision: MF_PROVISION_USER / MF_PROVISION_PASSWORD were refused by the users service'
       )
       state.failedUntil = Date.now() + RETRY_AFTER_REFUSAL_MS
       state.identity = undefined

@@ -88,7 +88,7 @@ function fill(value: unknown, values: PlaceholderValues): unknown {
   if (typeof value === 'string') {
     if (!templated(value)) return value
     return value.replace(TOKEN, (m, name: string | undefined) =>
-      m === '$${' ? '${' : (values[name as Placeholder] ?? m),
+      m === '$${' ? '${' : (values[name as Placeholder] ?? m)
     )
   }
   if (Array.isArray(value)) return value.map((v) => fill(v, values))
@@ -104,7 +104,7 @@ function fill(value: unknown, values: PlaceholderValues): unknown {
  */
 export function fillPlaceholders(
   content: Record<string, unknown>,
-  values: PlaceholderValues,
+  values: PlaceholderValues
 ): Record<string, unknown> {
   return fill(content, values) as Record<string, unknown>
 }
@@ -131,7 +131,7 @@ const duration = (field: string) => {
   return z.union([z.number(), z.string().regex(GO_DURATION, wrong)], {
     error: missingOr(
       `${field} is required when its table is present (the agent refuses the table without it)`,
-      wrong,
+      wrong
     ),
   })
 }
@@ -144,7 +144,7 @@ const agentSchema = z.looseObject(
           .string({
             error: missingOr(
               'url is required: the agent takes its MQTT broker address only from here (use "${FLUXGATE_MQTT_URL}")',
-              'url must be a string',
+              'url must be a string'
             ),
           })
           .min(1, 'url must not be empty: the agent has no other MQTT broker address'),
@@ -169,9 +169,9 @@ const agentSchema = z.looseObject(
       {
         error: missingOr(
           '[bootstrap.content.agent.mqtt] is required: the agent takes its MQTT broker address only from its url',
-          'mqtt must be a table',
+          'mqtt must be a table'
         ),
-      },
+      }
     ),
     server: z.looseObject(
       {
@@ -179,7 +179,7 @@ const agentSchema = z.looseObject(
           .string({
             error: missingOr(
               'nats_url is required: the agent takes its NATS address only from here (usually "localhost:4222", the NATS server on the gateway)',
-              'nats_url must be a string',
+              'nats_url must be a string'
             ),
           })
           .min(1, 'nats_url must not be empty: the agent has no other NATS address'),
@@ -188,9 +188,9 @@ const agentSchema = z.looseObject(
       {
         error: missingOr(
           '[bootstrap.content.agent.server] is required: the agent takes its NATS address only from its nats_url',
-          'server must be a table',
+          'server must be a table'
         ),
-      },
+      }
     ),
     edgex: table('edgex', { url: str('url') }).optional(),
     log: table('log', { level: str('level') }).optional(),
@@ -198,7 +198,7 @@ const agentSchema = z.looseObject(
     terminal: table('terminal', { session_timeout: duration('session_timeout') }).optional(),
     channels: table('channels', { control: str('control'), data: str('data') }).optional(),
   },
-  { error: 'agent must be a table (the Mainflux agent configuration)' },
+  { error: 'agent must be a table (the Mainflux agent configuration)' }
 )
 
 /**

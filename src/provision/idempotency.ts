@@ -29,7 +29,7 @@ function sealingKey(secret: string): Promise<CryptoKey> {
 export function requestHash(
   config: Config,
   layout: string,
-  req: { external_id: string; external_key: string; name?: string },
+  req: { external_id: string; external_key: string; name?: string }
 ): Promise<string> {
   const canonical = JSON.stringify([layout, req.external_id, req.external_key, req.name ?? null])
   return keyedHash(config.MF_AUTH_SECRET, 'provision-idempotency-request', canonical)
@@ -41,10 +41,14 @@ const aad = (owner: string, key: string, hash: string) => enc.encode(`${owner}\0
 export async function sealAnswer(
   config: Config,
   bind: { owner: string; key: string; hash: string },
-  answer: unknown,
+  answer: unknown
 ): Promise<string> {
   const key = await sealingKey(config.MF_AUTH_SECRET)
-  const sealed = await gcmSeal(key, enc.encode(JSON.stringify(answer)), aad(bind.owner, bind.key, bind.hash))
+  const sealed = await gcmSeal(
+    key,
+    enc.encode(JSON.stringify(answer)),
+    aad(bind.owner, bind.key, bind.hash)
+  )
   return `${VERSION}:${b64url(sealed)}`
 }
 
@@ -52,7 +56,7 @@ export async function sealAnswer(
 export async function openAnswer(
   config: Config,
   bind: { owner: string; key: string; hash: string },
-  stored: string,
+  stored: string
 ): Promise<unknown> {
   const [version, body] = stored.split(':')
   if (version !== VERSION || !body) return undefined

@@ -74,15 +74,13 @@ export interface PlanInput {
 }
 
 function channelRows(layout: EffectiveLayout, { owner, ids, now }: PlanInput) {
-  return layout.channels.map(
-    (c, i): channelsRepo.ChannelRow => ({
-      id: ids.channel(i),
-      owner,
-      name: c.name,
-      metadata: c.metadata ? { ...c.metadata } : null,
-      createdAt: now,
-    }),
-  )
+  return layout.channels.map((c, i): channelsRepo.ChannelRow => ({
+    id: ids.channel(i),
+    owner,
+    name: c.name,
+    metadata: c.metadata ? { ...c.metadata } : null,
+    createdAt: now,
+  }))
 }
 
 /**
@@ -94,7 +92,7 @@ function thingRows(
   layout: EffectiveLayout,
   req: MappingRequest,
   channels: channelsRepo.ChannelRow[],
-  { owner, ids, now }: PlanInput,
+  { owner, ids, now }: PlanInput
 ) {
   const ofType = (type: string) =>
     channels[layout.channels.findIndex((c) => c.type === type)]?.id ?? ''
@@ -103,7 +101,7 @@ function thingRows(
     const row = newThingRow(
       owner,
       { name: gateway ? (req.name ?? t.name) : t.name, key: ids.key(i) },
-      now,
+      now
     )
     row.id = ids.thing(i)
     row.metadata = t.metadata ? { ...t.metadata } : null
@@ -125,7 +123,7 @@ function thingRows(
 function connectionPairs(
   layout: EffectiveLayout,
   things: thingsRepo.ThingRow[],
-  channels: channelsRepo.ChannelRow[],
+  channels: channelsRepo.ChannelRow[]
 ): Plan['pairs'] {
   const channelId = new Map(layout.channels.map((c, i) => [c.name, channels[i]!.id]))
   // The gateway is connected to every channel when whitelisted (its config is inserted active)
@@ -207,7 +205,7 @@ function connectedChannels(p: Plan): Map<string, string[]> {
   if (p.config && p.layout.autowhiteList) {
     connected.set(
       p.gatewayId,
-      p.channels.map((c) => c.id),
+      p.channels.map((c) => c.id)
     )
   }
   return connected
@@ -237,7 +235,7 @@ export function dryRunView(p: Plan, commonName: Config['MF_CERTS_CN']) {
       type: layout.channels[i]!.type,
     })),
     connections: [...connected].flatMap(([thing, chans]) =>
-      chans.map((channel) => ({ thing, channel })),
+      chans.map((channel) => ({ thing, channel }))
     ),
     bootstrap: p.config
       ? {

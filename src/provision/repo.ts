@@ -18,8 +18,8 @@ export function claim(db: Db, row: IdempotencyRow, expiredBefore: number) {
         and(
           eq(idempotencyKeys.owner, row.owner),
           eq(idempotencyKeys.key, row.key),
-          lte(idempotencyKeys.createdAt, expiredBefore),
-        ),
+          lte(idempotencyKeys.createdAt, expiredBefore)
+        )
       ),
     db.insert(idempotencyKeys).values(row),
   ] as const

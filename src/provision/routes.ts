@@ -1,6 +1,13 @@
 import { userGuard } from '../auth'
 import { deps } from '../lib/context'
-import { defineRoute, errorResponses, guard, jsonBody, jsonContent, newRouter } from '../lib/openapi'
+import {
+  defineRoute,
+  errorResponses,
+  guard,
+  jsonBody,
+  jsonContent,
+  newRouter,
+} from '../lib/openapi'
 import { AppError } from '../lib/errors'
 import { rateCap } from '../throttle/middleware'
 import { provisionAuth } from './auth'
@@ -39,7 +46,7 @@ provision.openapi(
       ...errorResponses(400, 401, 404, 503),
     },
   }),
-  (c) => c.json(service(c).viewLayout(c.req.valid('query').layout), 200),
+  (c) => c.json(service(c).viewLayout(c.req.valid('query').layout), 200)
 )
 
 provision.openapi(
@@ -59,7 +66,7 @@ provision.openapi(
     responses: {
       201: jsonContent(
         provisionRes,
-        'Provisioned (or the stored answer of a repeated Idempotency-Key)',
+        'Provisioned (or the stored answer of a repeated Idempotency-Key)'
       ),
       200: jsonContent(dryRunRes, 'dry_run=true: what would be created; nothing was written'),
       ...errorResponses(400, 401, 404, 409, 413, 415, 422, 429, 503),
@@ -80,5 +87,5 @@ provision.openapi(
     const result = await service(c).provision(c.var.identity, req, { layout, idempotencyKey })
     if (result.replayed) c.header('Idempotent-Replayed', 'true')
     return c.json(result.body, 201)
-  },
+  }
 )

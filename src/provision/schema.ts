@@ -58,7 +58,7 @@ export const mappingHeaders = z.object({
     .min(1, 'Idempotency-Key must not be empty')
     .max(
       LIMITS.idempotencyKeyMax,
-      `Idempotency-Key must be at most ${LIMITS.idempotencyKeyMax} characters`,
+      `Idempotency-Key must be at most ${LIMITS.idempotencyKeyMax} characters`
     )
     .regex(IDEMPOTENCY_KEY, 'Idempotency-Key must be visible ASCII characters without spaces')
     .optional()
@@ -102,7 +102,7 @@ export const dryRunRes = z
         name: z.string(),
         metadata: metadataObject.optional(),
         type: z.enum(['control', 'data', 'export']).optional(),
-      }),
+      })
     ),
     connections: z
       .array(z.object({ thing: z.string(), channel: z.string() }))
@@ -155,7 +155,7 @@ export const layoutRes = z
         metadata: metadataObject.optional(),
         gateway: z.boolean(),
         channels: z.array(z.string()),
-      }),
+      })
     ),
     channels: z.array(z.object({ name: z.string(), metadata: metadataObject.optional() })),
   })

@@ -72,9 +72,9 @@ export function makeProvisionService(deps: ProvisionDeps) {
       p.things.map((t) =>
         certs.prepareCert(
           { id: t.id, key: t.key, owner: p.owner },
-          { key: p.layout.key, ttlMs: p.layout.ttlMs },
-        ),
-      ),
+          { key: p.layout.key, ttlMs: p.layout.ttlMs }
+        )
+      )
     )
     const done = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
     const failed = results.find((r) => r.status === 'rejected')
@@ -92,7 +92,7 @@ export function makeProvisionService(deps: ProvisionDeps) {
     p: Plan,
     req: MappingRequest,
     body: MappingAnswer,
-    now: number,
+    now: number
   ): Promise<repo.IdempotencyRow | undefined> {
     if (key === undefined) return undefined
     const hash = await requestHash(config, p.layout.name, req)
@@ -114,7 +114,7 @@ export function makeProvisionService(deps: ProvisionDeps) {
     const unreadable = () =>
       new AppError(
         'conflict',
-        'the stored answer of this Idempotency-Key cannot be read (the server secret changed); use a new key',
+        'the stored answer of this Idempotency-Key cannot be read (the server secret changed); use a new key'
       )
     if (!timingSafeEqual(row.requestHash, hash)) {
       // Another request, or the same one hashed under a rotated secret: only an answer that still
@@ -123,7 +123,7 @@ export function makeProvisionService(deps: ProvisionDeps) {
       if (current === undefined) throw unreadable()
       throw new AppError(
         'unprocessable',
-        'Idempotency-Key was already used with a different request',
+        'Idempotency-Key was already used with a different request'
       )
     }
     const body = await openAnswer(config, { owner, key, hash }, row.response)
@@ -155,7 +155,7 @@ export function makeProvisionService(deps: ProvisionDeps) {
     async provision(
       identity: Identity,
       req: MappingRequest,
-      opts: { layout?: string; idempotencyKey?: string } = {},
+      opts: { layout?: string; idempotencyKey?: string } = {}
     ): Promise<MappingResult> {
       const l = layout(opts.layout)
       const owner = identity.userId

@@ -29,7 +29,7 @@ function configStatements(db: Db, p: Plan, issued: Issued[]): Statement[] {
       db,
       p.owner,
       p.gatewayId,
-      p.channels.map((c) => c.id),
+      p.channels.map((c) => c.id)
     ),
   ]
 }
@@ -42,7 +42,7 @@ export function mappingStatements(
   db: Db,
   p: Plan,
   issued: Issued[],
-  claim?: repo.IdempotencyRow,
+  claim?: repo.IdempotencyRow
 ): Statement[] {
   const out: Statement[] = []
   if (claim) out.push(...repo.claim(db, claim, claim.createdAt - LIMITS.idempotencyTtlMs))
@@ -53,8 +53,8 @@ export function mappingStatements(
     out.push(
       ...certsRepo.saveAll(
         db,
-        issued.map((i) => i.row),
-      ),
+        issued.map((i) => i.row)
+      )
     )
   }
   return out

@@ -53,18 +53,25 @@ async function call(
   doFetch: Fetch,
   method: 'GET' | 'DELETE',
   path: string,
-  okStatuses: number[],
+  okStatuses: number[]
 ): Promise<Response> {
   const headers = new Headers({ Accept: 'application/json' })
   if (s.user !== undefined || s.password !== undefined) {
     headers.set('Authorization', `Basic ${btoa(`${s.user ?? ''}:${s.password ?? ''}`)}`)
   }
-  if (method === 'DELETE' && s.kind === 'rabbitmq') headers.set('X-Reason', 'fluxgate: credentials revoked')
+  if (method === 'DELETE' && s.kind === 'rabbitmq')
+    headers.set('X-Reason', 'fluxgate: credentials revoked')
   let res: Response
   try {
-    res = await doFetch(`${s.url}${path}`, { method, headers, signal: AbortSignal.timeout(s.timeoutMs) })
+    res = await doFetch(`${s.url}${path}`, {
+      method,
+      headers,
+      signal: AbortSignal.timeout(s.timeoutMs),
+    })
   } catch (e) {
-    throw new AdminError(`${s.kind} admin ${method} ${path.split('?')[0]} failed: ${(e as Error).message}`)
+    throw new AdminError(
+      `${s.kind} admin ${method} ${path.split('?')[0]} failed: ${(e as Error).message}`
+    )
   }
   if (!okStatuses.includes(res.status)) {
     await res.body?.cancel()
@@ -76,7 +83,13 @@ async function call(
 /** RabbitMQ: one close-by-user call per thing (it answers 204 whether or not any was open). */
 async function closeRabbitmq(s: AdminSettings, doFetch: Fetch, thingIds: readonly string[]) {
   for (const id of thingIds) {
-    const res = await call(s, doFetch, 'DELETE', `/api/connections/username/${encodeURIComponent(id)}`, [200, 204, 404])
+    const res = await call(
+      s,
+      doFetch,
+      'DELETE',
+      `/api/connections/username/${encodeURIComponent(id)}`,
+      [200, 204, 404]
+    )
     await res.body?.cancel()
   }
   return thingIds.length
@@ -86,12 +99,24 @@ async function closeRabbitmq(s: AdminSettings, doFetch: Fetch, thingIds: readonl
 async function closeEmqx(s: AdminSettings, doFetch: Fetch, thingIds: readonly string[]) {
   let closed = 0
   for (const id of thingIds) {
-    const res = await call(s, doFetch, 'GET', `/api/v5/clients?username=${encodeURIComponent(id)}&limit=100`, [200])
-    const page = (await res.json().catch(() => undefined)) as { data?: { clientid?: unknown }[] } | undefined
-    if (!Array.isArray(page?.data)) throw new AdminError('emqx admin GET /api/v5/clients: no data list')
-    const clients = page.data.map((c) => c.clientid).filter((c): c is string => typeof c === 'string')
+    const res = await call(
+      s,
+      doFetch,
+      'GET',
+      `/api/v5/clients?username=${encodeURIComponent(id)}&limit=100`,
+      [200]
+    )
+    const page = (await res.json().catch(() => undefined)) as
+      { data?: { clientid?: unknown }[] } | undefined
+    if (!Array.isArray(page?.data))
+      throw new AdminError('emqx admin GET /api/v5/clients: no data list')
+    const clients = page.data
+      .map((c) => c.clientid)
+      .filter((c): c is string => typeof c === 'string')
     await Promise.all(
-      clients.map((c) => call(s, doFetch, 'DELETE', `/api/v5/clients/${encodeURIComponent(c)}`, [200, 204, 404])),
+      clients.map((c) =>
+        call(s, doFetch, 'DELETE', `/api/v5/clients/${encodeURIComponent(c)}`, [200, 204, 404])
+      )
     )
     closed += clients.length
   }
@@ -105,6 +130,12 @@ async function closeEmqx(s: AdminSettings, doFetch: Fetch, thingIds: readonly st
  * @throws AdminError when the broker cannot be reached or refuses; nothing is half-known then,
  *   and the caller retries the whole batch (closing twice is harmless).
  */
-export function closeSessions(s: AdminSettings, thingIds: readonly string[], doFetch: Fetch = fetch) {
-  return s.kind === 'rabbitmq' ? closeRabbitmq(s, doFetch, thingIds) : closeEmqx(s, doFetch, thingIds)
+export function closeSessions(
+  s: AdminSettings,
+  thingIds: readonly string[],
+  doFetch: Fetch = fetch
+) {
+  return s.kind === 'rabbitmq'
+    ? closeRabbitmq(s, doFetch, thingIds)
+    : closeEmqx(s, doFetch, thingIds)
 }

@@ -17,14 +17,18 @@ export function closeSessionsLater(deps: Deps, thingIds: readonly string[]) {
   if (thingIds.length === 0 || !settings) return
   const ns = deps.env.BROKER_SESSIONS as DurableObjectNamespace<BrokerSessions> | undefined
   if (!ns) {
-    logError('broker session closing is configured but the BROKER_SESSIONS binding is missing', undefined)
+    logError(
+      'broker session closing is configured but the BROKER_SESSIONS binding is missing',
+      undefined
+    )
     return
   }
   const stub = ns.get(ns.idFromName('broker'))
   const ids = [...new Set(thingIds)]
   deps.waitUntil(
     (async () => {
-      for (let i = 0; i < ids.length; i += CHUNK) await stub.enqueue(ids.slice(i, i + CHUNK), settings)
-    })().catch((e) => logError('queueing broker session closes failed:', e)),
+      for (let i = 0; i < ids.length; i += CHUNK)
+        await stub.enqueue(ids.slice(i, i + CHUNK), settings)
+    })().catch((e) => logError('queueing broker session closes failed:', e))
   )
 }

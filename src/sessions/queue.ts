@@ -47,7 +47,9 @@ export class BrokerSessions extends DurableObject<Bindings> {
     const keys = Object.keys(fresh)
     // Storage put takes at most 128 pairs at a time.
     for (let i = 0; i < keys.length; i += 128) {
-      await this.ctx.storage.put(Object.fromEntries(keys.slice(i, i + 128).map((k) => [k, fresh[k]!])))
+      await this.ctx.storage.put(
+        Object.fromEntries(keys.slice(i, i + 128).map((k) => [k, fresh[k]!]))
+      )
     }
     const alarm = await this.ctx.storage.getAlarm()
     if (alarm === null || alarm > now) await this.ctx.storage.setAlarm(now)
@@ -84,7 +86,9 @@ export class BrokerSessions extends DurableObject<Bindings> {
           else retry[k] = { a, d: now + Math.min(1000 * 2 ** (a - 1), MAX_BACKOFF_MS) }
         }
         if (dropped.length > 0) {
-          console.error(`giving up closing broker sessions of ${dropped.length} thing(s) after ${MAX_ATTEMPTS} attempts`)
+          console.error(
+            `giving up closing broker sessions of ${dropped.length} thing(s) after ${MAX_ATTEMPTS} attempts`
+          )
           await this.deleteKeys(dropped)
         }
         if (Object.keys(retry).length > 0) await this.ctx.storage.put(retry)

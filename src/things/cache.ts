@@ -96,7 +96,8 @@ export async function invalidationKeys(inv: Invalidation): Promise<string[]> {
     // at most 10,000 pairs per request that is at most 100 deletes, within Workers' KV op budget.
     if (thingIds.length <= channelIds.length) for (const t of thingIds) keys.add(thKey(t))
     else for (const c of channelIds) keys.add(chKey(c))
-    if (channelIds.length === 1 && thingIds.length === 1) keys.add(acKey(channelIds[0]!, thingIds[0]!))
+    if (channelIds.length === 1 && thingIds.length === 1)
+      keys.add(acKey(channelIds[0]!, thingIds[0]!))
   }
   return [...keys].filter((k) => k.length <= 512)
 }
@@ -115,7 +116,7 @@ export async function invalidateAccess(kv: KVNamespace, inv: Invalidation): Prom
     throw new AppError(
       'unavailable',
       'saved, but the access cache could not be invalidated; it expires on its own within the cache TTL',
-      { cause: e },
+      { cause: e }
     )
   }
 }
@@ -127,7 +128,7 @@ export async function invalidateAccess(kv: KVNamespace, inv: Invalidation): Prom
 export function makeThingCache(
   kv: KVNamespace,
   ttlSec: number,
-  waitUntil: (p: Promise<unknown>) => void,
+  waitUntil: (p: Promise<unknown>) => void
 ) {
   const enabled = ttlSec > 0
 
@@ -154,7 +155,7 @@ export function makeThingCache(
         if (snap.th === null) writes.push(put(thKey(y), newEpoch()))
       } else {
         writes.push(
-          kv.get(thKey(y)).then((cur) => (cur === null ? put(thKey(y), newEpoch()) : undefined)),
+          kv.get(thKey(y)).then((cur) => (cur === null ? put(thKey(y), newEpoch()) : undefined))
         )
       }
       if (truth.connected && snap.chanId !== undefined) {
@@ -227,7 +228,11 @@ export function makeThingCache(
      * Access by id: a hit needs both markers and an ac entry naming them. One bulk KV read (the
      * broker's publish and subscribe checks take this path on every message-level check).
      */
-    async accessById(thingId: string, chanId: string, guards: readonly Guard[] = []): Promise<Lookup> {
+    async accessById(
+      thingId: string,
+      chanId: string,
+      guards: readonly Guard[] = []
+    ): Promise<Lookup> {
       if (!enabled || !cacheable(chanId, thingId)) {
         await readGuards(kv, guards)
         return {}

@@ -61,7 +61,7 @@ export function update(
   db: Db,
   owner: string,
   id: string,
-  fields: { name: string; metadata: Record<string, unknown> | null },
+  fields: { name: string; metadata: Record<string, unknown> | null }
 ) {
   return db
     .update(things)
@@ -98,4 +98,3 @@ export function remove(db: Db, owner: string, id: string) {
 export function retrieveByKey(db: Db, key: string) {
   return db.select({ id: things.id }).from(things).where(eq(things.key, key))
 }
-

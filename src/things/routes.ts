@@ -55,7 +55,7 @@ things.openapi(
     c.header('Location', `/things/${thing!.id}`)
     c.header('Warning-Deprecated', DEPRECATED_CREATE)
     return c.body(null, 201)
-  },
+  }
 )
 
 things.openapi(
@@ -75,7 +75,7 @@ things.openapi(
   async (c) => {
     const created = await service(c).createThings(c.var.identity, c.req.valid('json'), true)
     return c.json({ things: created }, 201)
-  },
+  }
 )
 
 things.openapi(
@@ -88,7 +88,7 @@ things.openapi(
     request: { query: listQuery },
     responses: { 200: jsonContent(thingsPageRes, 'A page of things'), ...errorResponses(400, 401) },
   }),
-  async (c) => c.json(await service(c).listThings(c.var.identity, c.req.valid('query')), 200),
+  async (c) => c.json(await service(c).listThings(c.var.identity, c.req.valid('query')), 200)
 )
 
 things.openapi(
@@ -105,7 +105,7 @@ things.openapi(
       ...errorResponses(400, 401, 415),
     },
   }),
-  async (c) => c.json(await service(c).listThings(c.var.identity, c.req.valid('json')), 200),
+  async (c) => c.json(await service(c).listThings(c.var.identity, c.req.valid('json')), 200)
 )
 
 things.openapi(
@@ -118,7 +118,7 @@ things.openapi(
     request: { params: idParam },
     responses: { 200: jsonContent(thingRes, 'The thing'), ...errorResponses(401, 404) },
   }),
-  async (c) => c.json(await service(c).viewThing(c.var.identity, c.req.valid('param').id), 200),
+  async (c) => c.json(await service(c).viewThing(c.var.identity, c.req.valid('param').id), 200)
 )
 
 things.openapi(
@@ -135,7 +135,7 @@ things.openapi(
   async (c) => {
     await service(c).updateThing(c.var.identity, c.req.valid('param').id, c.req.valid('json'))
     return c.body(null, 200)
-  },
+  }
 )
 
 things.openapi(
@@ -152,7 +152,7 @@ things.openapi(
   async (c) => {
     await service(c).updateKey(c.var.identity, c.req.valid('param').id, c.req.valid('json').key)
     return c.body(null, 200)
-  },
+  }
 )
 
 things.openapi(
@@ -168,7 +168,7 @@ things.openapi(
   async (c) => {
     await service(c).removeThing(c.var.identity, c.req.valid('param').id)
     return c.body(null, 204)
-  },
+  }
 )
 
 things.openapi(
@@ -180,10 +180,13 @@ things.openapi(
     guard: thingKeyGuard,
     json: true,
     request: { body: identityBody },
-    responses: { 200: jsonContent(identityRes, 'The thing id'), ...errorResponses(400, 401, 415, 429) },
+    responses: {
+      200: jsonContent(identityRes, 'The thing id'),
+      ...errorResponses(400, 401, 415, 429),
+    },
   }),
   async (c) => {
     const key = thingKeyOf(c.req.valid('json'), c.req.header('authorization'))
     return c.json({ id: await guessing(c, (guards) => service(c).identify(key, guards)) }, 200)
-  },
+  }
 )

@@ -53,7 +53,10 @@ export const createThingReq = z
       .nullable()
       .optional()
       .transform((s) => (s ? s : undefined))
-      .openapi({ type: 'string', description: `Thing key; a random UUID when absent or empty. ${KEY_RULE}` }),
+      .openapi({
+        type: 'string',
+        description: `Thing key; a random UUID when absent or empty. ${KEY_RULE}`,
+      }),
     metadata: optionalMetadata,
   })
   .openapi('CreateThingRequest')
@@ -126,9 +129,18 @@ export const searchReq = z
       .optional()
       .transform((n) => (n ? n : LIMITS.pageDefault)),
     name: containsFilter('name', LIMITS.nameMax).optional(),
-    metadata: metadataObject.nullable().optional().transform((m) => m ?? undefined),
-    order: z.enum(['', 'id', 'name'], { error: 'order must be id or name' }).optional().transform((s) => s ?? ''),
-    dir: z.enum(['', 'asc', 'desc'], { error: 'dir must be asc or desc' }).optional().transform((s) => s ?? ''),
+    metadata: metadataObject
+      .nullable()
+      .optional()
+      .transform((m) => m ?? undefined),
+    order: z
+      .enum(['', 'id', 'name'], { error: 'order must be id or name' })
+      .optional()
+      .transform((s) => s ?? ''),
+    dir: z
+      .enum(['', 'asc', 'desc'], { error: 'dir must be asc or desc' })
+      .optional()
+      .transform((s) => s ?? ''),
   })
   .openapi('SearchThingsRequest')
 
@@ -144,9 +156,12 @@ export const connectedQuery = z.object({
 
 const ids = (field: string) =>
   z
-    .array(z.string({ error: `${field} must hold strings` }).min(1, `${field} must not hold empty ids`), {
-      error: `${field} must be an array of ids`,
-    })
+    .array(
+      z.string({ error: `${field} must hold strings` }).min(1, `${field} must not hold empty ids`),
+      {
+        error: `${field} must be an array of ids`,
+      }
+    )
     .min(1, `${field} must not be empty`)
     .max(LIMITS.connectIdsMax, `at most ${LIMITS.connectIdsMax} ${field}`)
 
@@ -154,7 +169,7 @@ export const connectReq = z
   .object({ channel_ids: ids('channel_ids'), thing_ids: ids('thing_ids') })
   .refine(
     (r) => new Set(r.channel_ids).size * new Set(r.thing_ids).size <= LIMITS.connectPairsMax,
-    `at most ${LIMITS.connectPairsMax} channel-thing pairs per request`,
+    `at most ${LIMITS.connectPairsMax} channel-thing pairs per request`
   )
   .openapi('ConnectRequest')
 
@@ -186,7 +201,9 @@ export const accessByIdReq = z
   .object({ thing_id: z.string({ error: 'thing_id is required' }).min(1, 'thing_id is required') })
   .openapi('AccessByIdRequest')
 
-export const identityRes = z.object({ id: z.string().openapi({ format: 'uuid' }) }).openapi('Identity')
+export const identityRes = z
+  .object({ id: z.string().openapi({ format: 'uuid' }) })
+  .openapi('Identity')
 
 export type CreateThingReq = z.output<typeof createThingReq>
 export type UpdateThingReq = z.output<typeof updateThingReq>

@@ -46,7 +46,11 @@ export function makeThingsService(deps: Deps) {
    * @throws AppError('conflict') when a key is already in use (also within the request);
    *   AppError('malformed_entity') for a key the configured CN does not allow.
    */
-  async function createThings(identity: Identity, reqs: CreateThingReq[], bulk = false): Promise<ThingView[]> {
+  async function createThings(
+    identity: Identity,
+    reqs: CreateThingReq[],
+    bulk = false
+  ): Promise<ThingView[]> {
     reqs.forEach((r, i) => r.key && checkNewKey(r.key, config.MF_CERTS_CN, bulk ? i : undefined))
     const createdAt = Date.now()
     const rows = reqs.map((r) => newThingRow(identity.userId, r, createdAt))
@@ -132,7 +136,10 @@ export function makeThingsService(deps: Deps) {
     // being the caller's; the bootstrap config's external id read before the cascade takes it),
     // then the thing, with connections and bootstrap config by cascade.
     const reactions = await prepare(hooks.thingRemoved, deps, { owner, thingId: id })
-    const results: unknown[] = await batchAll(db, [...reactions.statements, repo.remove(db, owner, id)])
+    const results: unknown[] = await batchAll(db, [
+      ...reactions.statements,
+      repo.remove(db, owner, id),
+    ])
     const row = (results.at(-1) as { key: string }[])[0]
     if (!row) throw new AppError('not_found', 'thing not found')
     await allSettledOrThrow([
@@ -162,7 +169,11 @@ export function makeThingsService(deps: Deps) {
    * are both false.
    * @throws what a guard throws (see identify).
    */
-  async function isKeyOf(thingId: string, key: string, guards: readonly Guard[] = []): Promise<boolean> {
+  async function isKeyOf(
+    thingId: string,
+    key: string,
+    guards: readonly Guard[] = []
+  ): Promise<boolean> {
     if (!key || !thingId) return false
     const hit = await cache.keyOfThing(thingId, key, guards)
     if (hit.id) return true

@@ -25,7 +25,10 @@ import type { Status, Throttle } from './object'
 export type SubjectKind = 'login' | 'fetch' | 'connect'
 
 /** KV lock marker of a subject whose object has counted failures. */
-const MARKER_PREFIX: Record<Exclude<SubjectKind, 'login'>, string> = { fetch: 'bsl:', connect: 'tl:' }
+const MARKER_PREFIX: Record<Exclude<SubjectKind, 'login'>, string> = {
+  fetch: 'bsl:',
+  connect: 'tl:',
+}
 
 /** KV lock marker of a client address over its failure budget. */
 export const addressLockKey = (address: string) => `ipl:${address}`
@@ -74,19 +77,32 @@ function unavailable(e: unknown): never {
 
 export function makeThrottles(env: Bindings, config: Config) {
   const policies: Record<SubjectKind, Policy> = {
-    login: { perAddress: config.FLUXGATE_THROTTLE_LOGIN_IP, perSubject: config.FLUXGATE_THROTTLE_LOGIN },
-    fetch: { perAddress: config.FLUXGATE_THROTTLE_FETCH_IP, perSubject: config.FLUXGATE_THROTTLE_FETCH },
-    connect: { perAddress: config.FLUXGATE_THROTTLE_CONNECT_IP, perSubject: config.FLUXGATE_THROTTLE_CONNECT },
+    login: {
+      perAddress: config.FLUXGATE_THROTTLE_LOGIN_IP,
+      perSubject: config.FLUXGATE_THROTTLE_LOGIN,
+    },
+    fetch: {
+      perAddress: config.FLUXGATE_THROTTLE_FETCH_IP,
+      perSubject: config.FLUXGATE_THROTTLE_FETCH,
+    },
+    connect: {
+      perAddress: config.FLUXGATE_THROTTLE_CONNECT_IP,
+      perSubject: config.FLUXGATE_THROTTLE_CONNECT,
+    },
   }
   const trusted = config.FLUXGATE_THROTTLE_TRUSTED_IPS
 
   function stub(name: string): Stub {
     const ns = env.THROTTLES as DurableObjectNamespace<Throttle> | undefined
-    if (!ns) throw new AppError('internal', 'server misconfigured', { cause: new Error('the THROTTLES binding is missing') })
+    if (!ns)
+      throw new AppError('internal', 'server misconfigured', {
+        cause: new Error('the THROTTLES binding is missing'),
+      })
     return ns.get(ns.idFromName(name))
   }
 
-  const markerOf = (kind: SubjectKind, name: string) => (kind === 'login' ? undefined : `${MARKER_PREFIX[kind]}${name}`)
+  const markerOf = (kind: SubjectKind, name: string) =>
+    kind === 'login' ? undefined : `${MARKER_PREFIX[kind]}${name}`
 
   async function writeMarker(key: string) {
     try {
@@ -145,7 +161,9 @@ export function makeThrottles(env: Bindings, config: Config) {
       async failed() {
         if (attempted) {
           attempted = false
-          const r = await s.failedAttempt(address, policy, marker ? 'seen' : 'none').catch(unavailable)
+          const r = await s
+            .failedAttempt(address, policy, marker ? 'seen' : 'none')
+            .catch(unavailable)
           if (r.mark && marker) await writeMarker(marker)
           return
         }
@@ -184,7 +202,10 @@ export function makeThrottles(env: Bindings, config: Config) {
     async rate(name: RateName, address: string): Promise<void> {
       if (trusted.has(address)) return
       const binding = env[name] as RateLimit | undefined
-      if (!binding) throw new AppError('internal', 'server misconfigured', { cause: new Error(`the ${name} binding is missing`) })
+      if (!binding)
+        throw new AppError('internal', 'server misconfigured', {
+          cause: new Error(`the ${name} binding is missing`),
+        })
       const { success } = await binding.limit({ key: address })
       if (!success) throw new ThrottledError(ADDRESS_LOCK_MS, MESSAGES.rate)
     },
@@ -209,12 +230,17 @@ export function makeThrottles(env: Bindings, config: Config) {
     async countGuess(address: string): Promise<void> {
       if (trusted.has(address)) return
       const binding = env.RATE_GUESSES as RateLimit | undefined
-      if (!binding) throw new AppError('internal', 'server misconfigured', { cause: new Error('the RATE_GUESSES binding is missing') })
+      if (!binding)
+        throw new AppError('internal', 'server misconfigured', {
+          cause: new Error('the RATE_GUESSES binding is missing'),
+        })
       const { success } = await binding.limit({ key: address })
       if (success) return
       const until = Date.now() + ADDRESS_LOCK_MS
       try {
-        await env.CACHE.put(addressLockKey(address), String(until), { expirationTtl: ADDRESS_LOCK_MS / 1000 })
+        await env.CACHE.put(addressLockKey(address), String(until), {
+          expirationTtl: ADDRESS_LOCK_MS / 1000,
+        })
       } catch (e) {
         // One write per key per second: a concurrent failure of the same address wrote it.
         logError('address lock marker not written:', e)

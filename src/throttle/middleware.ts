@@ -27,7 +27,7 @@ export const rateCap = (name: RateName) =>
  */
 export async function guessing<T>(
   c: { env: Bindings; req: { header(name: string): string | undefined } },
-  check: (guards: Guard[]) => Promise<T>,
+  check: (guards: Guard[]) => Promise<T>
 ): Promise<T> {
   const throttles = makeThrottles(c.env, loadConfig(c.env))
   const client = clientAddress(c)

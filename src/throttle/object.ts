@@ -127,7 +127,12 @@ export class Throttle extends DurableObject<Bindings> {
   }
 
   /** A counter as it will stand if the `pending` attempts in flight all fail. */
-  private ahead(c: Counter | undefined, tier: Tier, pending: number, now: number): Counter | undefined {
+  private ahead(
+    c: Counter | undefined,
+    tier: Tier,
+    pending: number,
+    now: number
+  ): Counter | undefined {
     let out = c
     for (let i = 0; i < pending; i++) out = withFailure(out, tier, now)
     return out
@@ -138,7 +143,12 @@ export class Throttle extends DurableObject<Bindings> {
    * flight count as failures here, so concurrent guesses cannot all slip in before the first one
    * is settled.
    */
-  private refusal(address: string | null, policy: Policy, s: Subject, now: number): Omit<Refused, 'ok'> | null {
+  private refusal(
+    address: string | null,
+    policy: Policy,
+    s: Subject,
+    now: number
+  ): Omit<Refused, 'ok'> | null {
     let own = 0
     if (address !== null && policy.perAddress) {
       const c = this.kv.get<Counter>(this.addressKey(address, s))
@@ -149,12 +159,18 @@ export class Throttle extends DurableObject<Bindings> {
       all = lockedFor(this.ahead(s, policy.perSubject, this.pending.get('') ?? 0, now), now)
     }
     if (own === 0 && all === 0) return null
-    return own >= all ? { retryAfterMs: own, scope: 'address' } : { retryAfterMs: all, scope: 'subject' }
+    return own >= all
+      ? { retryAfterMs: own, scope: 'address' }
+      : { retryAfterMs: all, scope: 'subject' }
   }
 
   /** Counts one failure of this address and the subject, and keeps the cleanup alarm due. */
   private count(address: string | null, policy: Policy, s: Subject, now: number): Subject {
-    let next: Subject = { ...s, ...(policy.perSubject ? withFailure(s, policy.perSubject, now) : {}), last: now }
+    let next: Subject = {
+      ...s,
+      ...(policy.perSubject ? withFailure(s, policy.perSubject, now) : {}),
+      last: now,
+    }
     if (address !== null && policy.perAddress) {
       const key = this.addressKey(address, s)
       const before = this.kv.get<Counter>(key)
@@ -265,7 +281,12 @@ export class Throttle extends DurableObject<Bindings> {
     for (const [k, c] of this.kv.list<Counter>({ prefix: 'a:' })) {
       const cur = current(c, now)
       if (cur.f === 0) continue
-      addresses.push({ address: k.slice(2), failures: cur.f, lockedForMs: lockedFor(cur, now), lastFailure: cur.last })
+      addresses.push({
+        address: k.slice(2),
+        failures: cur.f,
+        lockedForMs: lockedFor(cur, now),
+        lastFailure: cur.last,
+      })
     }
     addresses.sort((x, y) => y.lastFailure - x.lastFailure)
     const known = [...this.kv.list({ prefix: 'g:' })].length
@@ -305,7 +326,10 @@ export class Throttle extends DurableObject<Bindings> {
     const now = Date.now()
     const s = this.kv.get<Subject>('s')
     const q = this.kv.get<Sent>('q')
-    const liveUntil = Math.max(s ? s.last + FORGET_MS : 0, q && q.t.length > 0 ? Math.max(...q.t) + q.w : 0)
+    const liveUntil = Math.max(
+      s ? s.last + FORGET_MS : 0,
+      q && q.t.length > 0 ? Math.max(...q.t) + q.w : 0
+    )
     if (liveUntil <= now) {
       this.wipe()
       return

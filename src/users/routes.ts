@@ -73,7 +73,7 @@ users.openapi(
     const id = await service(c).register(c.req.valid('json'))
     c.header('Location', `/users/${id}`)
     return c.body(null, 201)
-  },
+  }
 )
 
 users.openapi(
@@ -89,12 +89,15 @@ users.openapi(
     limit: rateCap('RATE_LOGIN'),
     json: true,
     request: { body: jsonBody(loginReq) },
-    responses: { 201: jsonContent(tokenRes, 'A login token'), ...errorResponses(400, 401, 415, 429, 503) },
+    responses: {
+      201: jsonContent(tokenRes, 'A login token'),
+      ...errorResponses(400, 401, 415, 429, 503),
+    },
   }),
   async (c) => {
     const { email, password } = c.req.valid('json')
     return c.json({ token: await service(c).login(email, password, clientAddress(c)) }, 201)
-  },
+  }
 )
 
 users.openapi(
@@ -102,7 +105,8 @@ users.openapi(
     method: 'post',
     path: '/tokens/revoke',
     tags: ['users'],
-    summary: 'Sign out: end the presented login token, or with {"all": true} every login token of the account',
+    summary:
+      'Sign out: end the presented login token, or with {"all": true} every login token of the account',
     description:
       'Effective on the next request in this location, and within the session cache TTL everywhere. ' +
       'The body is optional. API keys are not sessions (403): revoke them with DELETE /keys/{id}.',
@@ -118,7 +122,7 @@ users.openapi(
     const body = c.req.valid('json') as { all?: boolean } | undefined
     await service(c).signOut(c.var.identity, body?.all === true)
     return c.body(null, 204)
-  },
+  }
 )
 
 users.openapi(
@@ -130,7 +134,7 @@ users.openapi(
     guard: userGuard,
     responses: { 200: jsonContent(profileRes, 'The profile'), ...errorResponses(401) },
   }),
-  async (c) => c.json(await service(c).viewProfile(c.var.identity), 200),
+  async (c) => c.json(await service(c).viewProfile(c.var.identity), 200)
 )
 
 users.openapi(
@@ -143,7 +147,7 @@ users.openapi(
     request: { params: userIdParam },
     responses: { 200: jsonContent(userRes, 'The user'), ...errorResponses(401, 404) },
   }),
-  async (c) => c.json(await service(c).viewUser(c.var.identity, c.req.valid('param').id), 200),
+  async (c) => c.json(await service(c).viewUser(c.var.identity, c.req.valid('param').id), 200)
 )
 
 users.openapi(
@@ -156,7 +160,7 @@ users.openapi(
     request: { query: usersPageQuery },
     responses: { 200: jsonContent(usersPageRes, 'A page of users'), ...errorResponses(400, 401) },
   }),
-  async (c) => c.json(await service(c).listUsers(c.var.identity, c.req.valid('query')), 200),
+  async (c) => c.json(await service(c).listUsers(c.var.identity, c.req.valid('query')), 200)
 )
 
 users.openapi(
@@ -173,7 +177,7 @@ users.openapi(
   async (c) => {
     await service(c).updateUser(c.var.identity, c.req.valid('json').metadata)
     return c.body(null, 200)
-  },
+  }
 )
 
 users.openapi(
@@ -194,7 +198,7 @@ users.openapi(
     const { old_password, password } = c.req.valid('json')
     await service(c).changePassword(c.var.identity, old_password, password)
     return c.json({}, 201)
-  },
+  }
 )
 
 users.openapi(
@@ -203,7 +207,8 @@ users.openapi(
     path: '/password/reset-request',
     tags: ['users'],
     summary: 'Mail a password reset link (same answer whether or not the address is known)',
-    description: 'At most a few mails per address per hour; the answer is the same whether one was sent.',
+    description:
+      'At most a few mails per address per hour; the answer is the same whether one was sent.',
     guard: publicRoute,
     limit: rateCap('RATE_RESET'),
     json: true,
@@ -224,10 +229,10 @@ users.openapi(
           // A transport's message may quote the recipient; the log keeps no address.
           const message = e instanceof Error ? e.message : String(e)
           console.error('password reset mail failed:', message.replaceAll(email, '<recipient>'))
-        }),
+        })
     )
     return c.json({ msg: 'Email with reset link is sent' }, 201)
-  },
+  }
 )
 
 users.openapi(
@@ -240,7 +245,10 @@ users.openapi(
     json: true,
     request: { body: jsonBody(resetReq) },
     responses: {
-      201: jsonContent(emptyObject, 'Changed; every login token (and on request every API key) has ended'),
+      201: jsonContent(
+        emptyObject,
+        'Changed; every login token (and on request every API key) has ended'
+      ),
       ...errorResponses(400, 401, 415, 503),
     },
   }),
@@ -248,5 +256,5 @@ users.openapi(
     const { token, password, confirm_password, revoke_keys } = c.req.valid('json')
     await service(c).resetPassword(token, password, confirm_password, revoke_keys === true)
     return c.json({}, 201)
-  },
+  }
 )

@@ -32,7 +32,10 @@ const email = z
   .transform((s) => s.toLowerCase())
   .openapi({ format: 'email', example: 'operator@example.com' })
 
-const password = z.string().min(1, 'password is required').max(LIMITS.passwordMax, 'password is too long')
+const password = z
+  .string()
+  .min(1, 'password is required')
+  .max(LIMITS.passwordMax, 'password is too long')
 
 /** A user's metadata: the shared schema, with an example of its own in the OpenAPI document. */
 const metadataObject = storedMetadata.openapi({ example: { site: 'plant-7' } })
@@ -43,7 +46,12 @@ export const createUserReq = z
 
 export const loginReq = z
   .object({
-    email: z.string().trim().min(1, 'email is required').max(LIMITS.emailMax).openapi({ example: 'operator@example.com' }),
+    email: z
+      .string()
+      .trim()
+      .min(1, 'email is required')
+      .max(LIMITS.emailMax)
+      .openapi({ example: 'operator@example.com' }),
     password,
   })
   .openapi('LoginRequest')
@@ -72,7 +80,9 @@ export const profileRes = userRes
 export const usersPageQuery = z.object({
   offset: offsetParam,
   limit: limitParam,
-  email: containsFilter('email', LIMITS.emailMax).optional().openapi({ param: { name: 'email', in: 'query' } }),
+  email: containsFilter('email', LIMITS.emailMax)
+    .optional()
+    .openapi({ param: { name: 'email', in: 'query' } }),
   metadata: metadataParam,
 })
 
@@ -91,7 +101,7 @@ export const resetReq = z
     confirm_password: password,
     revoke_keys: z.boolean({ error: 'revoke_keys must be true or false' }).optional().openapi({
       description:
-        "Also revoke every API key of the account (default false: integrations keep working). Login tokens always end.",
+        'Also revoke every API key of the account (default false: integrations keep working). Login tokens always end.',
       example: false,
     }),
   })
@@ -100,7 +110,8 @@ export const resetReq = z
 export const signOutReq = z
   .object({
     all: z.boolean({ error: 'all must be true or false' }).optional().openapi({
-      description: 'End every login token of the account, not only the presented one (default false)',
+      description:
+        'End every login token of the account, not only the presented one (default false)',
       example: false,
     }),
   })

@@ -5,7 +5,13 @@ import { signToken, TokenType, verifyToken } from '../lib/auth'
 import type { Config } from '../lib/config'
 import type { Deps } from '../lib/context'
 import { isBcryptHash, verifyBcrypt } from '../lib/bcrypt'
-import { dummyPasswordHash, hashPassword, sha256, timingSafeEqual, verifyPassword } from '../lib/crypto'
+import {
+  dummyPasswordHash,
+  hashPassword,
+  sha256,
+  timingSafeEqual,
+  verifyPassword,
+} from '../lib/crypto'
 import { AppError } from '../lib/errors'
 import type { Mailer } from '../lib/mail'
 import type { Throttles } from '../throttle'
@@ -51,7 +57,7 @@ const TOKEN_METADATA_MAX = 2048
  * can serve an isolate.
  */
 export function makeUsersService(
-  deps: Pick<Deps, 'db' | 'config' | 'env'> & { mailer: Mailer; throttles: Throttles },
+  deps: Pick<Deps, 'db' | 'config' | 'env'> & { mailer: Mailer; throttles: Throttles }
 ) {
   const { db, config, mailer, throttles } = deps
   const kv = deps.env.CACHE
@@ -80,7 +86,7 @@ export function makeUsersService(
         gen: user.sessionGen,
         metadata,
       },
-      config.MF_AUTH_LOGIN_DURATION,
+      config.MF_AUTH_LOGIN_DURATION
     )
   }
 
@@ -90,7 +96,8 @@ export function makeUsersService(
    */
   async function bootstrapAdmin(email: string, password: string) {
     const configured = config.MF_USERS_ADMIN_PASSWORD
-    if (email !== adminEmail || !configured || !timingSafeEqual(password, configured)) return undefined
+    if (email !== adminEmail || !configured || !timingSafeEqual(password, configured))
+      return undefined
     const row: repo.UserRow = {
       id: crypto.randomUUID(),
       email,
@@ -103,7 +110,8 @@ export function makeUsersService(
       await repo.save(db, row).catch(repo.emailTaken)
     } catch (e) {
       // Created concurrently by another login: use that row.
-      if (e instanceof AppError && e.code === 'conflict') return repo.retrieveByEmail(db, email).get()
+      if (e instanceof AppError && e.code === 'conflict')
+        return repo.retrieveByEmail(db, email).get()
       throw e
     }
     return row
@@ -118,7 +126,6 @@ export function makeUsersService(
     await repo.replaceHash(db, user.id, user.passwordHash, await hashPassword(password))
   }
 
-
   /**
    * Registers a user and returns its id.
    * @throws AppError('malformed_entity') weak password; AppError('conflict') e-mail taken or reserved.
@@ -130,13 +137,15 @@ export function makeUsersService(
       throw new AppError('conflict', 'email already taken')
     }
     const id = crypto.randomUUID()
-    await repo.save(db, {
-      id,
-      email: req.email,
-      passwordHash: await hashPassword(req.password),
-      metadata: req.metadata ?? null,
-      createdAt: Date.now(),
-    }).catch(repo.emailTaken)
+    await repo
+      .save(db, {
+        id,
+        email: req.email,
+        passwordHash: await hashPassword(req.password),
+        metadata: req.metadata ?? null,
+        createdAt: Date.now(),
+      })
+      .catch(repo.emailTaken)
     return id
   }
 
@@ -202,7 +211,8 @@ export function makeUsersService(
    * @throws AppError('not_found') otherwise (no existence leak).
    */
   async function viewUser(identity: Identity, id: string) {
-    if (id !== identity.userId && !isAdmin(identity)) throw new AppError('not_found', 'user not found')
+    if (id !== identity.userId && !isAdmin(identity))
+      throw new AppError('not_found', 'user not found')
     const row = await repo.retrieveById(db, id).get()
     if (!row) throw new AppError('not_found', 'user not found')
     return view(row)
@@ -210,7 +220,11 @@ export function makeUsersService(
 
   /** All users for the admin; for anyone else a page holding at most their own account. */
   async function listUsers(identity: Identity, q: UsersPageQuery) {
-    const filter = { id: isAdmin(identity) ? undefined : identity.userId, email: q.email, metadata: q.metadata }
+    const filter = {
+      id: isAdmin(identity) ? undefined : identity.userId,
+      email: q.email,
+      metadata: q.metadata,
+    }
     const [rows, [total]] = await db.batch(repo.retrieveAll(db, filter, q.offset, q.limit))
     return { total: total?.n ?? 0, offset: q.offset, limit: q.limit, users: rows.map(view) }
   }
@@ -239,7 +253,8 @@ export function makeUsersService(
       repo.updatePassword(db, row.id, row.passwordHash, hash),
       repo.removeAllRevokedSessions(db, row.id, repo.passwordIs(row.id, hash)),
     ])
-    if (updated.length === 0) throw new AppError('conflict', 'password changed concurrently; try again')
+    if (updated.length === 0)
+      throw new AppError('conflict', 'password changed concurrently; try again')
     await invalidateSessions(kv, row.id)
   }
 
@@ -252,7 +267,10 @@ export function makeUsersService(
   async function signOut(identity: Identity, all: boolean) {
     const session = identity.session
     if (identity.kind !== 'login' || !session) {
-      throw new AppError('forbidden', 'an API key is not a login session; revoke it with DELETE /keys/{id}')
+      throw new AppError(
+        'forbidden',
+        'an API key is not a login session; revoke it with DELETE /keys/{id}'
+      )
     }
     if (all) {
       const [bumped] = await db.batch([
@@ -286,7 +304,7 @@ export function makeUsersService(
     if (!page) {
       console.error(
         'password reset mail not sent: neither FLUXGATE_PUBLIC_URL nor MF_USERS_RESET_URL is set, ' +
-          'so there is no page to link to (the request was answered as usual)',
+          'so there is no page to link to (the request was answered as usual)'
       )
       return
     }
@@ -306,7 +324,7 @@ export function makeUsersService(
         type: TokenType.recovery,
         pwh: await passwordFingerprint(row.passwordHash),
       },
-      config.MF_AUTH_RECOVERY_DURATION,
+      config.MF_AUTH_RECOVERY_DURATION
     )
     // In the fragment, which browsers never send: the token stays out of every server's log.
     const link = `${page}#token=${encodeURIComponent(token)}`
@@ -325,7 +343,12 @@ export function makeUsersService(
    *   AppError('malformed_entity') mismatch or weak password; AppError('unavailable') saved, but
    *   the session cache could not be refreshed.
    */
-  async function resetPassword(token: string, password: string, confirm: string, revokeKeys = false) {
+  async function resetPassword(
+    token: string,
+    password: string,
+    confirm: string,
+    revokeKeys = false
+  ) {
     if (password !== confirm) throw new AppError('malformed_entity', 'passwords do not match')
     checkPolicy(password)
     const claims = await verifyToken(config, token)
@@ -344,7 +367,8 @@ export function makeUsersService(
     const [updated] = revokeKeys
       ? await db.batch([update, prune, keysRepo.removeAll(db, row.id, guard)])
       : await db.batch([update, prune])
-    if (updated.length === 0) throw new AppError('unauthenticated', 'recovery token already used or superseded')
+    if (updated.length === 0)
+      throw new AppError('unauthenticated', 'recovery token already used or superseded')
     await invalidateSessions(kv, row.id)
   }
 

@@ -18,7 +18,11 @@ describe('routing', () => {
     const list = await api('GET', '/things/configs', { token: u.token })
     expect(list.status, list.text).toBe(200)
     expect(list.body).toEqual({ total: 0, offset: 0, limit: 10, configs: [] })
-    expectError(await api('GET', `/things/configs/${crypto.randomUUID()}`, { token: u.token }), 404, 'config not found')
+    expectError(
+      await api('GET', `/things/configs/${crypto.randomUUID()}`, { token: u.token }),
+      404,
+      'config not found'
+    )
     expectError(await setState(u, crypto.randomUUID(), { state: 1 }), 404, 'config not found')
     expectError(await api('GET', '/things/bootstrap/some-gateway'), 401, 'missing external key')
     // The things routes still answer their own paths.
@@ -52,7 +56,13 @@ describe('POST /things/configs', () => {
     const externalId = `gw-${uid()}`
     const res = await api('POST', '/things/configs', {
       token: u.token,
-      json: { external_id: externalId, external_key: 'secret-1', channels: [c, c], name: 'gw', content: '{"a":1}' },
+      json: {
+        external_id: externalId,
+        external_key: 'secret-1',
+        channels: [c, c],
+        name: 'gw',
+        content: '{"a":1}',
+      },
     })
     expect(res.status, res.text).toBe(201)
     expect(res.text).toBe('')
@@ -92,14 +102,16 @@ describe('POST /things/configs', () => {
     const body = (await view(u, cfg.id)).body
     expect(body).toMatchObject({ client_cert: 'CERT', client_key: 'KEY', ca_cert: 'CA' })
     expect(body.external_key).toBeUndefined()
-    const row = await env.DB.prepare('SELECT external_key_hash AS h FROM bootstrap_configs WHERE thing_id = ?')
+    const row = await env.DB.prepare(
+      'SELECT external_key_hash AS h FROM bootstrap_configs WHERE thing_id = ?'
+    )
       .bind(cfg.id)
       .first<{ h: string }>()
     expect(row!.h).toMatch(/^v1:[A-Za-z0-9_-]{43}$/)
     expect(row!.h).not.toContain(cfg.externalKey)
   })
 
-  it('404 for an unknown or another owner\'s thing or channel; nothing is written', async () => {
+  it("404 for an unknown or another owner's thing or channel; nothing is written", async () => {
     const u = await newUser()
     const other = await newUser()
     const foreignThing = await newThing(other.token)
@@ -144,16 +156,52 @@ describe('POST /things/configs', () => {
 
   it.each([
     { desc: 'missing external_id', json: { external_key: 'k' }, message: /external_id/ },
-    { desc: 'empty external_id', json: { external_id: '', external_key: 'k' }, message: /external_id/ },
+    {
+      desc: 'empty external_id',
+      json: { external_id: '', external_key: 'k' },
+      message: /external_id/,
+    },
     { desc: 'missing external_key', json: { external_id: 'x' }, message: /external_key/ },
-    { desc: 'empty external_key', json: { external_id: 'x', external_key: '' }, message: /external_key/ },
-    { desc: 'external_id with a slash', json: { external_id: 'a/b', external_key: 'k' }, message: /external_id/ },
-    { desc: 'external_id with a control character', json: { external_id: 'a\nb', external_key: 'k' }, message: /external_id/ },
-    { desc: 'external_id over 256 bytes', json: { external_id: 'é'.repeat(129), external_key: 'k' }, message: /256 bytes/ },
-    { desc: 'channels not an array', json: { external_id: 'x', external_key: 'k', channels: 'c' }, message: /channels/ },
-    { desc: 'an empty channel id', json: { external_id: 'x', external_key: 'k', channels: [''] }, message: /channels/ },
-    { desc: 'name too long', json: { external_id: 'x', external_key: 'k', name: 'n'.repeat(1025) }, message: /name/ },
-    { desc: 'content not a string', json: { external_id: 'x', external_key: 'k', content: { a: 1 } }, message: /content/ },
+    {
+      desc: 'empty external_key',
+      json: { external_id: 'x', external_key: '' },
+      message: /external_key/,
+    },
+    {
+      desc: 'external_id with a slash',
+      json: { external_id: 'a/b', external_key: 'k' },
+      message: /external_id/,
+    },
+    {
+      desc: 'external_id with a control character',
+      json: { external_id: 'a\nb', external_key: 'k' },
+      message: /external_id/,
+    },
+    {
+      desc: 'external_id over 256 bytes',
+      json: { external_id: 'é'.repeat(129), external_key: 'k' },
+      message: /256 bytes/,
+    },
+    {
+      desc: 'channels not an array',
+      json: { external_id: 'x', external_key: 'k', channels: 'c' },
+      message: /channels/,
+    },
+    {
+      desc: 'an empty channel id',
+      json: { external_id: 'x', external_key: 'k', channels: [''] },
+      message: /channels/,
+    },
+    {
+      desc: 'name too long',
+      json: { external_id: 'x', external_key: 'k', name: 'n'.repeat(1025) },
+      message: /name/,
+    },
+    {
+      desc: 'content not a string',
+      json: { external_id: 'x', external_key: 'k', content: { a: 1 } },
+      message: /content/,
+    },
   ])('400 for $desc; nothing is written', async ({ json, message }) => {
     const u = await newUser()
     const before = await countAll()
@@ -177,34 +225,60 @@ describe('POST /things/configs', () => {
     { desc: 'a private-use character', id: 'gw\ue000', message: /U\+E000/ },
     { desc: 'a noncharacter (U+FFFF)', id: 'gw\uffff', message: /U\+FFFF/ },
     { desc: 'DEL', id: 'gw\u007f', message: /U\+007F/ },
-  ])('400 for an external_id that could never be fetched: $desc; nothing is written', async ({ id, message }) => {
-    const u = await newUser()
-    const before = await countAll()
-    const res = await api('POST', '/things/configs', { token: u.token, json: { external_id: id, external_key: 'k' } })
-    expectError(res, 400, message)
-    expect(res.body.error).toMatch(/^malformed entity specification: external_id: external_id must/)
-    expect(await countAll()).toEqual(before)
-  })
-
-  it.each(['...', '.gw', 'gw.', 'my gateway', 'gw\u00a0one', 'Ünïcödé-網關', '02:42:ac:11:00:02', '%2E', 'a\\b'])(
-    'accepts the external_id %j, and the gateway can fetch it',
-    async (id) => {
+  ])(
+    '400 for an external_id that could never be fetched: $desc; nothing is written',
+    async ({ id, message }) => {
       const u = await newUser()
-      // Each id is used once in this file (external ids are unique across owners).
-      const cfg = await newConfig(u.token, { external_id: id })
-      const res = await call('GET', `/things/bootstrap/${encodeURIComponent(cfg.externalId)}`, { auth: cfg.externalKey })
-      expect(res.status, res.text).toBe(200)
-      expect(res.body.mainflux_id).toBe(cfg.id)
-    },
+      const before = await countAll()
+      const res = await api('POST', '/things/configs', {
+        token: u.token,
+        json: { external_id: id, external_key: 'k' },
+      })
+      expectError(res, 400, message)
+      expect(res.body.error).toMatch(
+        /^malformed entity specification: external_id: external_id must/
+      )
+      expect(await countAll()).toEqual(before)
+    }
   )
+
+  it.each([
+    '...',
+    '.gw',
+    'gw.',
+    'my gateway',
+    'gw\u00a0one',
+    'Ünïcödé-網關',
+    '02:42:ac:11:00:02',
+    '%2E',
+    'a\\b',
+  ])('accepts the external_id %j, and the gateway can fetch it', async (id) => {
+    const u = await newUser()
+    // Each id is used once in this file (external ids are unique across owners).
+    const cfg = await newConfig(u.token, { external_id: id })
+    const res = await call('GET', `/things/bootstrap/${encodeURIComponent(cfg.externalId)}`, {
+      auth: cfg.externalKey,
+    })
+    expect(res.status, res.text).toBe(200)
+    expect(res.body.mainflux_id).toBe(cfg.id)
+  })
 
   it('400 for malformed JSON, 415 without JSON, 401 without or with a bad token', async () => {
     const u = await newUser()
     const headers = { 'Content-Type': 'application/json' }
     expectError(await api('POST', '/things/configs', { token: u.token, body: '{', headers }), 400)
     expectError(await api('POST', '/things/configs', { token: u.token, body: '{}' }), 415)
-    expectError(await api('POST', '/things/configs', { json: { external_id: 'x', external_key: 'k' } }), 401)
-    expectError(await api('POST', '/things/configs', { token: 'nope', json: { external_id: 'x', external_key: 'k' } }), 401)
+    expectError(
+      await api('POST', '/things/configs', { json: { external_id: 'x', external_key: 'k' } }),
+      401
+    )
+    expectError(
+      await api('POST', '/things/configs', {
+        token: 'nope',
+        json: { external_id: 'x', external_key: 'k' },
+      }),
+      401
+    )
   })
 })
 
@@ -220,7 +294,7 @@ describe('GET /things/configs/{id}', () => {
     expect(ids).toEqual([control, data, a, b])
   })
 
-  it('404 for an unknown or another owner\'s config; 401 without a token', async () => {
+  it("404 for an unknown or another owner's config; 401 without a token", async () => {
     const u = await newUser()
     const cfg = await newConfig(u.token)
     const other = await newUser()
@@ -235,17 +309,22 @@ describe('GET /things/configs', () => {
     const u = await newUser()
     const c = await newChannel(u.token)
     const made = []
-    for (let i = 0; i < 12; i++) made.push(await newConfig(u.token, { channels: [c], name: `n${i}` }))
+    for (let i = 0; i < 12; i++)
+      made.push(await newConfig(u.token, { channels: [c], name: `n${i}` }))
     const sorted = made.map((m) => m.id).sort()
     const first = await api('GET', '/things/configs', { token: u.token })
     expect(first.body.total).toBe(12)
     expect(first.body.limit).toBe(10)
-    expect(first.body.configs.map((x: { mainflux_id: string }) => x.mainflux_id)).toEqual(sorted.slice(0, 10))
+    expect(first.body.configs.map((x: { mainflux_id: string }) => x.mainflux_id)).toEqual(
+      sorted.slice(0, 10)
+    )
     expect(first.body.configs[0].mainflux_channels).toBeUndefined()
     expect(first.body.configs[0].external_key).toBeUndefined()
     const second = await api('GET', '/things/configs?offset=10&limit=0', { token: u.token })
     expect(second.body).toMatchObject({ total: 12, offset: 10, limit: 10 })
-    expect(second.body.configs.map((x: { mainflux_id: string }) => x.mainflux_id)).toEqual(sorted.slice(10))
+    expect(second.body.configs.map((x: { mainflux_id: string }) => x.mainflux_id)).toEqual(
+      sorted.slice(10)
+    )
     const big = await api('GET', '/things/configs?limit=500', { token: u.token })
     expect(big.body.limit).toBe(100)
     expect(big.body.configs).toHaveLength(12)
@@ -259,7 +338,7 @@ describe('GET /things/configs', () => {
     expect((await setState(u, b.id, { state: 1 })).status).toBe(200)
     const ids = async (q: string) =>
       (await api('GET', `/things/configs?${q}`, { token: u.token })).body.configs.map(
-        (x: { mainflux_id: string }) => x.mainflux_id,
+        (x: { mainflux_id: string }) => x.mainflux_id
       )
     expect(await ids('state=1')).toEqual([b.id])
     expect(await ids('state=0')).toEqual([a.id])
@@ -272,7 +351,7 @@ describe('GET /things/configs', () => {
     expect(await ids(`external_id=nope-${tag}`)).toEqual([])
   })
 
-  it('shows only the caller\'s configs', async () => {
+  it("shows only the caller's configs", async () => {
     const u = await newUser()
     const other = await newUser()
     await newConfig(other.token)
@@ -283,8 +362,19 @@ describe('GET /things/configs', () => {
 
   it('400 for a bad offset, limit or state; 401 without a token', async () => {
     const u = await newUser()
-    for (const q of ['offset=-1', 'offset=x', 'limit=abc', 'state=2', 'state=on', 'state=0&state=1']) {
-      expectError(await api('GET', `/things/configs?${q}`, { token: u.token }), 400, /invalid query parameters/)
+    for (const q of [
+      'offset=-1',
+      'offset=x',
+      'limit=abc',
+      'state=2',
+      'state=on',
+      'state=0&state=1',
+    ]) {
+      expectError(
+        await api('GET', `/things/configs?${q}`, { token: u.token }),
+        400,
+        /invalid query parameters/
+      )
     }
     expectError(await api('GET', '/things/configs'), 401)
   })
@@ -294,11 +384,16 @@ describe('PUT /things/configs/{id} and PATCH /things/configs/certs/{id}', () => 
   it('replace name and content; omitted fields are cleared', async () => {
     const u = await newUser()
     const cfg = await newConfig(u.token, { name: 'old', content: 'old' })
-    const res = await api('PUT', `/things/configs/${cfg.id}`, { token: u.token, json: { name: 'new', content: 'c2' } })
+    const res = await api('PUT', `/things/configs/${cfg.id}`, {
+      token: u.token,
+      json: { name: 'new', content: 'c2' },
+    })
     expect(res.status, res.text).toBe(200)
     expect(res.text).toBe('')
     expect((await view(u, cfg.id)).body).toMatchObject({ name: 'new', content: 'c2' })
-    expect((await api('PUT', `/things/configs/${cfg.id}`, { token: u.token, json: {} })).status).toBe(200)
+    expect(
+      (await api('PUT', `/things/configs/${cfg.id}`, { token: u.token, json: {} })).status
+    ).toBe(200)
     const cleared = (await view(u, cfg.id)).body
     expect(cleared.name).toBeUndefined()
     expect(cleared.content).toBeUndefined()
@@ -317,7 +412,7 @@ describe('PUT /things/configs/{id} and PATCH /things/configs/certs/{id}', () => 
     expect(body.client_key).toBeUndefined()
   })
 
-  it('404 for an unknown or another owner\'s config; 400; 415; 401', async () => {
+  it("404 for an unknown or another owner's config; 400; 415; 401", async () => {
     const u = await newUser()
     const cfg = await newConfig(u.token, { name: 'keep' })
     const other = await newUser()
@@ -325,13 +420,31 @@ describe('PUT /things/configs/{id} and PATCH /things/configs/certs/{id}', () => 
       ['PUT', `/things/configs/${cfg.id}`],
       ['PATCH', `/things/configs/certs/${cfg.id}`],
     ] as const) {
-      expectError(await api(method, path, { token: other.token, json: {} }), 404, 'config not found')
-      expectError(await api(method, path.replace(cfg.id, crypto.randomUUID()), { token: u.token, json: {} }), 404)
+      expectError(
+        await api(method, path, { token: other.token, json: {} }),
+        404,
+        'config not found'
+      )
+      expectError(
+        await api(method, path.replace(cfg.id, crypto.randomUUID()), { token: u.token, json: {} }),
+        404
+      )
       expectError(await api(method, path, { token: u.token, body: '{}' }), 415)
       expectError(await api(method, path, { json: {} }), 401)
     }
-    expectError(await api('PUT', `/things/configs/${cfg.id}`, { token: u.token, json: { name: 5 } }), 400, /name/)
-    expectError(await api('PATCH', `/things/configs/certs/${cfg.id}`, { token: u.token, json: { ca_cert: [] } }), 400, /ca_cert/)
+    expectError(
+      await api('PUT', `/things/configs/${cfg.id}`, { token: u.token, json: { name: 5 } }),
+      400,
+      /name/
+    )
+    expectError(
+      await api('PATCH', `/things/configs/certs/${cfg.id}`, {
+        token: u.token,
+        json: { ca_cert: [] },
+      }),
+      400,
+      /ca_cert/
+    )
     expect((await view(u, cfg.id)).body.name).toBe('keep')
   })
 })
@@ -387,7 +500,7 @@ describe('PUT /things/state/{id}', () => {
     expect((await view(u, b.id)).body.state).toBe(1)
   })
 
-  it('400 for other values; 404 unknown or another owner\'s; 415; 401', async () => {
+  it("400 for other values; 404 unknown or another owner's; 415; 401", async () => {
     const u = await newUser()
     const cfg = await newConfig(u.token)
     for (const state of [2, -1, '1', true, 0.5]) {
@@ -396,7 +509,10 @@ describe('PUT /things/state/{id}', () => {
     const other = await newUser()
     expectError(await setState(other, cfg.id, { state: 1 }), 404, 'config not found')
     expect((await view(u, cfg.id)).body.state).toBe(0)
-    expectError(await api('PUT', `/things/state/${cfg.id}`, { token: u.token, body: '{"state":1}' }), 415)
+    expectError(
+      await api('PUT', `/things/state/${cfg.id}`, { token: u.token, body: '{"state":1}' }),
+      415
+    )
     expectError(await api('PUT', `/things/state/${cfg.id}`, { json: { state: 1 } }), 401)
   })
 })
@@ -404,7 +520,11 @@ describe('PUT /things/state/{id}', () => {
 describe('PUT /things/configs/connections/{id}', () => {
   it('replaces the channels; an empty list clears them (0.12.1 kept them)', async () => {
     const u = await newUser()
-    const [c1, c2, c3] = [await newChannel(u.token), await newChannel(u.token), await newChannel(u.token)]
+    const [c1, c2, c3] = [
+      await newChannel(u.token),
+      await newChannel(u.token),
+      await newChannel(u.token),
+    ]
     const cfg = await newConfig(u.token, { channels: [c1, c2] })
     const path = `/things/configs/connections/${cfg.id}`
     const res = await api('PUT', path, { token: u.token, json: { channels: [c2, c3] } })
@@ -416,14 +536,21 @@ describe('PUT /things/configs/connections/{id}', () => {
     expect(await ids()).toEqual([])
   })
 
-  it('while active, the thing\'s connections follow: added connected, dropped disconnected', async () => {
+  it("while active, the thing's connections follow: added connected, dropped disconnected", async () => {
     const u = await newUser()
-    const [c1, c2, c3] = [await newChannel(u.token), await newChannel(u.token), await newChannel(u.token)]
+    const [c1, c2, c3] = [
+      await newChannel(u.token),
+      await newChannel(u.token),
+      await newChannel(u.token),
+    ]
     const cfg = await newConfig(u.token, { channels: [c1, c2] })
     await setState(u, cfg.id, { state: 1 })
     const key = await thingKeyOf(u, cfg.id)
     expect((await byKey(c1, key)).status).toBe(200)
-    await api('PUT', `/things/configs/connections/${cfg.id}`, { token: u.token, json: { channels: [c2, c3] } })
+    await api('PUT', `/things/configs/connections/${cfg.id}`, {
+      token: u.token,
+      json: { channels: [c2, c3] },
+    })
     expectError(await byKey(c1, key), 403)
     expect((await byKey(c2, key)).status).toBe(200)
     expect((await byKey(c3, key)).status).toBe(200)
@@ -435,7 +562,10 @@ describe('PUT /things/configs/connections/{id}', () => {
     const cfg = await newConfig(u.token, { channels: [c1] })
     await connect(u.token, [c1], [cfg.id])
     const key = await thingKeyOf(u, cfg.id)
-    await api('PUT', `/things/configs/connections/${cfg.id}`, { token: u.token, json: { channels: [c2] } })
+    await api('PUT', `/things/configs/connections/${cfg.id}`, {
+      token: u.token,
+      json: { channels: [c2] },
+    })
     expect((await byKey(c1, key)).status).toBe(200)
     expectError(await byKey(c2, key), 403)
   })
@@ -450,15 +580,27 @@ describe('PUT /things/configs/connections/{id}', () => {
     const path = `/things/configs/connections/${cfg.id}`
     for (const channels of [[crypto.randomUUID()], [foreign]]) {
       const before = await countAll()
-      expectError(await api('PUT', path, { token: u.token, json: { channels } }), 404, 'channel not found')
+      expectError(
+        await api('PUT', path, { token: u.token, json: { channels } }),
+        404,
+        'channel not found'
+      )
       expect(await countAll()).toEqual(before)
     }
     expectError(await api('PUT', path, { token: other.token, json: { channels: [foreign] } }), 404)
-    expectError(await api('PUT', path, { token: other.token, json: { channels: [] } }), 404, 'config not found')
+    expectError(
+      await api('PUT', path, { token: other.token, json: { channels: [] } }),
+      404,
+      'config not found'
+    )
     expect((await view(u, cfg.id)).body.mainflux_channels).toHaveLength(1)
     expect((await byKey(c1, await thingKeyOf(u, cfg.id))).status).toBe(200)
     expectError(await api('PUT', path, { token: u.token, json: {} }), 400, /channels is required/)
-    expectError(await api('PUT', path, { token: u.token, json: { channels: 'x' } }), 400, /channels/)
+    expectError(
+      await api('PUT', path, { token: u.token, json: { channels: 'x' } }),
+      400,
+      /channels/
+    )
     expectError(await api('PUT', path, { token: u.token, body: '{"channels":[]}' }), 415)
     expectError(await api('PUT', path, { json: { channels: [] } }), 401)
   })
@@ -478,10 +620,13 @@ describe('DELETE /things/configs/{id}', () => {
     expectError(await api('DELETE', `/things/configs/${cfg.id}`, { token: u.token }), 404)
   })
 
-  it('404 for another owner\'s config; 401', async () => {
+  it("404 for another owner's config; 401", async () => {
     const u = await newUser()
     const cfg = await newConfig(u.token)
-    expectError(await api('DELETE', `/things/configs/${cfg.id}`, { token: (await newUser()).token }), 404)
+    expectError(
+      await api('DELETE', `/things/configs/${cfg.id}`, { token: (await newUser()).token }),
+      404
+    )
     expectError(await api('DELETE', `/things/configs/${cfg.id}`), 401)
     expect((await view(u, cfg.id)).status).toBe(200)
   })
@@ -493,10 +638,14 @@ describe('things and channels changes reach configs', () => {
     const [c1, c2] = [await newChannel(u.token), await newChannel(u.token)]
     const cfg = await newConfig(u.token, { channels: [c1, c2] })
     expect((await api('DELETE', `/channels/${c1}`, { token: u.token })).status).toBe(204)
-    expect((await view(u, cfg.id)).body.mainflux_channels.map((c: { id: string }) => c.id)).toEqual([c2])
+    expect((await view(u, cfg.id)).body.mainflux_channels.map((c: { id: string }) => c.id)).toEqual(
+      [c2]
+    )
     expect((await api('DELETE', `/things/${cfg.id}`, { token: u.token })).status).toBe(204)
     expectError(await view(u, cfg.id), 404)
-    const rows = await env.DB.prepare('SELECT count(*) AS n FROM bootstrap_channels WHERE config_id = ?')
+    const rows = await env.DB.prepare(
+      'SELECT count(*) AS n FROM bootstrap_channels WHERE config_id = ?'
+    )
       .bind(cfg.id)
       .first<{ n: number }>()
     expect(rows!.n).toBe(0)
@@ -511,9 +660,13 @@ describe('things and channels changes reach configs', () => {
     await setState(u, b.id, { state: 1 })
     // A channel that is not in the config: no effect.
     await connect(u.token, [plain], [a.id])
-    expect((await api('DELETE', `/channels/${plain}/things/${a.id}`, { token: u.token })).status).toBe(204)
+    expect(
+      (await api('DELETE', `/channels/${plain}/things/${a.id}`, { token: u.token })).status
+    ).toBe(204)
     expect((await view(u, a.id)).body.state).toBe(1)
-    expect((await api('DELETE', `/channels/${c}/things/${a.id}`, { token: u.token })).status).toBe(204)
+    expect((await api('DELETE', `/channels/${c}/things/${a.id}`, { token: u.token })).status).toBe(
+      204
+    )
     expect((await view(u, a.id)).body.state).toBe(0)
     expect((await view(u, b.id)).body.state).toBe(1)
   })
@@ -529,7 +682,10 @@ describe('things and channels changes reach configs', () => {
     })
     expectError(bad, 404)
     expect((await view(u, a.id)).body.state).toBe(1)
-    const ok = await api('POST', '/disconnect', { token: u.token, json: { channel_ids: [c], thing_ids: [a.id] } })
+    const ok = await api('POST', '/disconnect', {
+      token: u.token,
+      json: { channel_ids: [c], thing_ids: [a.id] },
+    })
     expect(ok.status, ok.text).toBe(200)
     expect((await view(u, a.id)).body.state).toBe(0)
   })

@@ -1,6 +1,11 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { type CachedAnswer, FANOUT_MAX, invalidateAnswers, makeAnswerCache } from '../../src/bootstrap/cache'
+import {
+  type CachedAnswer,
+  FANOUT_MAX,
+  invalidateAnswers,
+  makeAnswerCache,
+} from '../../src/bootstrap/cache'
 import { api, expectError, newUser, type TestUser, uid } from '../helpers'
 import { newChannel } from '../things/helpers'
 import { type Config, counted, type Env, fetchConfig, newConfig, warm } from './helpers'
@@ -9,14 +14,18 @@ const thingKeyOf = async (u: TestUser, id: string) =>
   (await api('GET', `/things/${id}`, { token: u.token })).body.key as string
 
 /** The next fetch, as a gateway would make it (the Worker's own fetch, same KV). */
-const fetchNow = (cfg: Config) => api('GET', `/things/bootstrap/${cfg.externalId}`, { auth: cfg.externalKey })
+const fetchNow = (cfg: Config) =>
+  api('GET', `/things/bootstrap/${cfg.externalId}`, { auth: cfg.externalKey })
 
 describe('GET /things/bootstrap/{external_id}', () => {
   it("answers 0.12.1's shape: thing id and key, ordered channels, content and certificates", async () => {
     const u = await newUser()
     const other = await newChannel(u.token, { name: 'export' })
     const data = await newChannel(u.token, { name: 'data-channel', metadata: { type: 'data' } })
-    const control = await newChannel(u.token, { name: 'control-channel', metadata: { type: 'control' } })
+    const control = await newChannel(u.token, {
+      name: 'control-channel',
+      metadata: { type: 'control' },
+    })
     const bare = await newChannel(u.token)
     const cfg = await newConfig(u.token, {
       channels: [other, bare, data, control],
@@ -43,7 +52,7 @@ describe('GET /things/bootstrap/{external_id}', () => {
         client_cert: 'CERT',
         client_key: 'KEY',
         ca_cert: 'CA',
-      }),
+      })
     )
   })
 
@@ -59,11 +68,12 @@ describe('GET /things/bootstrap/{external_id}', () => {
   it('channels of one type are ordered by name, then id', async () => {
     const u = await newUser()
     const made = []
-    for (let i = 0; i < 4; i++) made.push(await newChannel(u.token, { name: 'same', metadata: { type: 'data' } }))
+    for (let i = 0; i < 4; i++)
+      made.push(await newChannel(u.token, { name: 'same', metadata: { type: 'data' } }))
     const ctl = await newChannel(u.token, { name: 'zzz', metadata: { type: 'control' } })
     const cfg = await newConfig(u.token, { channels: [...made, ctl] })
     const ids = (await fetchConfig(cfg.externalId, cfg.externalKey)).body.mainflux_channels.map(
-      (c: { id: string }) => c.id,
+      (c: { id: string }) => c.id
     )
     expect(ids).toEqual([ctl, ...made.sort()])
   })
@@ -89,7 +99,9 @@ describe('GET /things/bootstrap/{external_id}', () => {
       expect(res.text).toBe(unknown.text)
       expect([...res.headers.keys()].sort()).toEqual([...unknown.headers.keys()].sort())
     }
-    expect(unknown.body.error).toBe('bootstrap configuration not found for this external id and key')
+    expect(unknown.body.error).toBe(
+      'bootstrap configuration not found for this external id and key'
+    )
   })
 
   it('ETag is strong and stable; If-None-Match answers 304 without a body', async () => {
@@ -102,12 +114,16 @@ describe('GET /things/bootstrap/{external_id}', () => {
     const again = await fetchConfig(cfg.externalId, cfg.externalKey)
     expect(again.headers.get('etag')).toBe(etag)
     for (const inm of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
-      const res = await fetchConfig(cfg.externalId, cfg.externalKey, { headers: { 'If-None-Match': inm } })
+      const res = await fetchConfig(cfg.externalId, cfg.externalKey, {
+        headers: { 'If-None-Match': inm },
+      })
       expect(res.status, inm).toBe(304)
       expect(res.text).toBe('')
       expect(res.headers.get('etag')).toBe(etag)
     }
-    const stale = await fetchConfig(cfg.externalId, cfg.externalKey, { headers: { 'If-None-Match': '"old"' } })
+    const stale = await fetchConfig(cfg.externalId, cfg.externalKey, {
+      headers: { 'If-None-Match': '"old"' },
+    })
     expect(stale.status).toBe(200)
     // A wrong key never gets a 304, even with the right ETag.
     const wrong = await fetchConfig(cfg.externalId, 'wrong', { headers: { 'If-None-Match': etag } })
@@ -124,7 +140,7 @@ describe('bootstrap cache (KV)', () => {
     expect(await warm(cfg)).toEqual([1, 0])
     const etag = (await fetchConfig(cfg.externalId, cfg.externalKey)).headers.get('etag')!
     const notModified = await counted((o) =>
-      fetchConfig(cfg.externalId, cfg.externalKey, { env: o, headers: { 'If-None-Match': etag } }),
+      fetchConfig(cfg.externalId, cfg.externalKey, { env: o, headers: { 'If-None-Match': etag } })
     )
     expect(notModified.res.status).toBe(304)
     expect(notModified.d1).toBe(0)
@@ -152,7 +168,10 @@ describe('bootstrap cache (KV)', () => {
     const cfg = await newConfig(u.token)
     const off = { FLUXGATE_BOOTSTRAP_CACHE_TTL: '0' } as Env
     for (let i = 0; i < 3; i++) {
-      const { res, d1 } = await counted((o) => fetchConfig(cfg.externalId, cfg.externalKey, { env: o }), off)
+      const { res, d1 } = await counted(
+        (o) => fetchConfig(cfg.externalId, cfg.externalKey, { env: o }),
+        off
+      )
       expect(res.status).toBe(200)
       expect(d1).toBe(1)
     }
@@ -193,7 +212,10 @@ describe('bootstrap cache: every change is in the very next fetch', () => {
   it('certificates', async () => {
     const u = await newUser()
     const cfg = await cached(u, { client_cert: 'old' })
-    await api('PATCH', `/things/configs/certs/${cfg.id}`, { token: u.token, json: { client_cert: 'new', ca_cert: 'ca' } })
+    await api('PATCH', `/things/configs/certs/${cfg.id}`, {
+      token: u.token,
+      json: { client_cert: 'new', ca_cert: 'ca' },
+    })
     expect((await fetchNow(cfg)).body).toMatchObject({ client_cert: 'new', ca_cert: 'ca' })
   })
 
@@ -201,9 +223,15 @@ describe('bootstrap cache: every change is in the very next fetch', () => {
     const u = await newUser()
     const [c1, c2] = [await newChannel(u.token), await newChannel(u.token)]
     const cfg = await cached(u, { channels: [c1] })
-    await api('PUT', `/things/configs/connections/${cfg.id}`, { token: u.token, json: { channels: [c2] } })
+    await api('PUT', `/things/configs/connections/${cfg.id}`, {
+      token: u.token,
+      json: { channels: [c2] },
+    })
     expect((await fetchNow(cfg)).body.mainflux_channels).toEqual([{ id: c2 }])
-    await api('PUT', `/things/configs/connections/${cfg.id}`, { token: u.token, json: { channels: [] } })
+    await api('PUT', `/things/configs/connections/${cfg.id}`, {
+      token: u.token,
+      json: { channels: [] },
+    })
     expect((await fetchNow(cfg)).body.mainflux_channels).toBeNull()
   })
 
@@ -222,7 +250,9 @@ describe('bootstrap cache: every change is in the very next fetch', () => {
     const u = await newUser()
     const cfg = await cached(u)
     const key = `rotated-${uid()}`
-    expect((await api('PATCH', `/things/${cfg.id}/key`, { token: u.token, json: { key } })).status).toBe(200)
+    expect(
+      (await api('PATCH', `/things/${cfg.id}/key`, { token: u.token, json: { key } })).status
+    ).toBe(200)
     expect((await fetchNow(cfg)).body.mainflux_key).toBe(key)
   })
 
@@ -238,7 +268,10 @@ describe('bootstrap cache: every change is in the very next fetch', () => {
     const a = await newChannel(u.token, { name: 'a' })
     const b = await newChannel(u.token, { name: 'b' })
     const cfg = await cached(u, { channels: [a, b] })
-    await api('PUT', `/channels/${b}`, { token: u.token, json: { name: 'b2', metadata: { type: 'control' } } })
+    await api('PUT', `/channels/${b}`, {
+      token: u.token,
+      json: { name: 'b2', metadata: { type: 'control' } },
+    })
     expect((await fetchNow(cfg)).body.mainflux_channels).toEqual([
       { id: b, name: 'b2', metadata: { type: 'control' } },
       { id: a, name: 'a' },
@@ -269,7 +302,11 @@ describe('bootstrap cache: every change is in the very next fetch', () => {
     const u = await newUser()
     const old = await cached(u, { content: 'old' })
     await api('DELETE', `/things/configs/${old.id}`, { token: u.token })
-    const fresh = await newConfig(u.token, { external_id: old.externalId, external_key: old.externalKey, content: 'new' })
+    const fresh = await newConfig(u.token, {
+      external_id: old.externalId,
+      external_key: old.externalKey,
+      content: 'new',
+    })
     expect((await fetchNow(fresh)).body).toMatchObject({ mainflux_id: fresh.id, content: 'new' })
   })
 })
@@ -288,7 +325,9 @@ describe('bootstrap cache: a fill that lands after a concurrent write is never s
       env: { FLUXGATE_BOOTSTRAP_CACHE_TTL: '0' } as Env,
     })
     expect(res.status).toBe(200)
-    const row = await env.DB.prepare('SELECT external_key_hash AS h FROM bootstrap_configs WHERE external_id = ?')
+    const row = await env.DB.prepare(
+      'SELECT external_key_hash AS h FROM bootstrap_configs WHERE external_id = ?'
+    )
       .bind(cfg.externalId)
       .first<{ h: string }>()
     return { thingId: cfg.id, keyHash: row!.h, body: res.text, etag: res.headers.get('etag')! }
@@ -310,7 +349,7 @@ describe('bootstrap cache: a fill that lands after a concurrent write is never s
     const u = await newUser()
     const cfg = await newConfig(u.token, { content: 'before' })
     const stale = await race(cfg, () =>
-      api('PUT', `/things/configs/${cfg.id}`, { token: u.token, json: { content: 'after' } }),
+      api('PUT', `/things/configs/${cfg.id}`, { token: u.token, json: { content: 'after' } })
     )
     // The late fill did land in KV, yet it names a dead marker.
     expect(JSON.parse((await env.CACHE.get(`bs:${cfg.externalId}`))!).b).toBe(stale.body)
@@ -344,7 +383,9 @@ describe('bootstrap cache: a fill that lands after a concurrent write is never s
     const u = await newUser()
     const cfg = await newConfig(u.token, { content: 'before' })
     await env.CACHE.delete(`bsm:${cfg.externalId}`)
-    await race(cfg, () => api('PUT', `/things/configs/${cfg.id}`, { token: u.token, json: { content: 'after' } }))
+    await race(cfg, () =>
+      api('PUT', `/things/configs/${cfg.id}`, { token: u.token, json: { content: 'after' } })
+    )
     expect(await env.CACHE.get(`bs:${cfg.externalId}`)).toBeNull()
     expect(await env.CACHE.get(`bsm:${cfg.externalId}`)).not.toBeNull()
     expect((await fetchNow(cfg)).body.content).toBe('after')

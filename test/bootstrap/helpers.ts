@@ -11,7 +11,10 @@ export interface Config {
 }
 
 /** Adds a config through the API (a new thing unless `thing_id` is given). */
-export async function newConfig(token: string, body: Record<string, unknown> = {}): Promise<Config> {
+export async function newConfig(
+  token: string,
+  body: Record<string, unknown> = {}
+): Promise<Config> {
   const externalId = (body.external_id as string | undefined) ?? `ext-${uid()}-${uid()}`
   const externalKey = (body.external_key as string | undefined) ?? `key-${crypto.randomUUID()}`
   // Through call(): the marker the creation writes after answering is in KV when this returns.
@@ -28,9 +31,14 @@ export async function newConfig(token: string, body: Record<string, unknown> = {
 export function fetchConfig(
   externalId: string,
   auth: string | undefined,
-  opts: { headers?: Record<string, string>; env?: Env } = {},
+  opts: { headers?: Record<string, string>; env?: Env } = {}
 ) {
-  return call('GET', `/things/bootstrap/${encodeURIComponent(externalId)}`, { auth, headers: opts.headers }, opts.env)
+  return call(
+    'GET',
+    `/things/bootstrap/${encodeURIComponent(externalId)}`,
+    { auth, headers: opts.headers },
+    opts.env
+  )
 }
 
 /** One request against a D1 binding that counts round trips (waitUntil work included). */
@@ -55,10 +63,15 @@ export async function warm(cfg: Config, auth = cfg.externalKey) {
 /** Raw bytes of a response (the encrypted routes answer binary). */
 export async function rawCall(path: string, auth: string | undefined, overrides: Env = {}) {
   const res = await callRaw('GET', path, { auth }, overrides)
-  return { status: res.status, headers: res.headers, bytes: new Uint8Array(await res.arrayBuffer()) }
+  return {
+    status: res.status,
+    headers: res.headers,
+    bytes: new Uint8Array(await res.arrayBuffer()),
+  }
 }
 
-export const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')
+export const hex = (bytes: Uint8Array) =>
+  [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')
 
 export function unhex(text: string): Uint8Array {
   const out = new Uint8Array(text.length / 2)

@@ -11,9 +11,12 @@ const HOUR = 3600_000
 const summary = (u: TestUser) => api('GET', '/things/configs/summary', { token: u.token })
 
 /** Sets a config's fetch record directly (times in ms). */
-async function setRecord(id: string, r: { seen?: number | null; failedAt?: number | null; reason?: string | null }) {
+async function setRecord(
+  id: string,
+  r: { seen?: number | null; failedAt?: number | null; reason?: string | null }
+) {
   await env.DB.prepare(
-    'UPDATE bootstrap_configs SET last_bootstrap_at = ?1, last_failure_at = ?2, last_failure = ?3 WHERE thing_id = ?4',
+    'UPDATE bootstrap_configs SET last_bootstrap_at = ?1, last_failure_at = ?2, last_failure = ?3 WHERE thing_id = ?4'
   )
     .bind(r.seen ?? null, r.failedAt ?? null, r.reason ?? null, id)
     .run()
@@ -52,10 +55,25 @@ describe('GET /things/configs/summary', () => {
     await setRecord(foreign.id, { seen: now, failedAt: now + 1000, reason: 'theirs' })
     // Two active.
     for (const c of configs.slice(0, 2)) {
-      expect((await api('PUT', `/things/state/${c.id}`, { token: u.token, json: { state: 1 } })).status).toBe(200)
+      expect(
+        (await api('PUT', `/things/state/${c.id}`, { token: u.token, json: { state: 1 } })).status
+      ).toBe(200)
     }
     // Last fetches: 0-5 never, 6-7 under an hour, 8-9 under a day, 10-11 older.
-    const seen = [null, null, null, null, null, null, now - 60_000, now - 59 * 60_000, now - 2 * HOUR, now - 23 * HOUR, now - 25 * HOUR, now - 30 * 24 * HOUR]
+    const seen = [
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      now - 60_000,
+      now - 59 * 60_000,
+      now - 2 * HOUR,
+      now - 23 * HOUR,
+      now - 25 * HOUR,
+      now - 30 * 24 * HOUR,
+    ]
     // Failures at distinct times, config i at now - i minutes: the latest 10 are 0..9 in order.
     for (const [i, c] of configs.entries()) {
       await setRecord(c.id, { seen: seen[i], failedAt: now - i * 60_000, reason: `reason ${i}` })
@@ -73,7 +91,7 @@ describe('GET /things/configs/summary', () => {
         name: `gw-${i}`,
         at: new Date(now - i * 60_000).toISOString(),
         reason: `reason ${i}`,
-      })),
+      }))
     )
   })
 
@@ -83,7 +101,12 @@ describe('GET /things/configs/summary', () => {
     expect((await fetchConfig(cfg.externalId, 'wrong-key')).status).toBe(404)
     const res = await summary(u)
     expect(res.body.failures).toEqual([
-      { id: cfg.id, external_id: cfg.externalId, at: expect.any(String), reason: 'wrong external key' },
+      {
+        id: cfg.id,
+        external_id: cfg.externalId,
+        at: expect.any(String),
+        reason: 'wrong external key',
+      },
     ])
     expect(res.body.last_bootstrap).toEqual({ never: 1, hour: 0, day: 0, older: 0 })
     expect((await fetchConfig(cfg.externalId, cfg.externalKey)).status).toBe(200)
@@ -95,7 +118,9 @@ describe('GET /things/configs/summary', () => {
     await newConfig(u.token)
     // The token's session state comes from KV after these, so the summary is all that reads D1.
     await warmSession(u.token)
-    const { res, d1 } = await counted((o) => call('GET', '/things/configs/summary', { token: u.token }, o))
+    const { res, d1 } = await counted((o) =>
+      call('GET', '/things/configs/summary', { token: u.token }, o)
+    )
     expect(res.status, res.text).toBe(200)
     expect(res.body.configs.total).toBe(1)
     expect(d1).toBe(1)
@@ -111,7 +136,9 @@ describe('GET /things/configs/summary', () => {
         .all<{ detail: string }>()
       return rows.results.map((r) => r.detail).join('\n')
     }
-    expect(await plan(counts)).toMatch(/USING COVERING INDEX bootstrap_configs_owner_state_seen_idx/)
+    expect(await plan(counts)).toMatch(
+      /USING COVERING INDEX bootstrap_configs_owner_state_seen_idx/
+    )
     const failurePlan = await plan(failures)
     expect(failurePlan).toMatch(/USING INDEX bootstrap_configs_owner_failure_idx/)
     expect(failurePlan).not.toMatch(/TEMP B-TREE/)
@@ -126,11 +153,14 @@ describe('GET /things/configs/{id}/answer', () => {
     expectError(await api('GET', `/things/configs/${cfg.id}/answer`, { token: 'nope' }), 401)
   })
 
-  it('is 404 for an unknown config and for another owner\'s', async () => {
+  it("is 404 for an unknown config and for another owner's", async () => {
     const u = await newUser()
     const other = await newUser()
     const theirs = await newConfig(other.token)
-    expectError(await api('GET', `/things/configs/${crypto.randomUUID()}/answer`, { token: u.token }), 404)
+    expectError(
+      await api('GET', `/things/configs/${crypto.randomUUID()}/answer`, { token: u.token }),
+      404
+    )
     expectError(await api('GET', `/things/configs/${theirs.id}/answer`, { token: u.token }), 404)
     // A plain thing without a config is not a config either.
     const thing = await newThing(u.token)
@@ -154,7 +184,11 @@ describe('GET /things/configs/{id}/answer', () => {
     expect(res.headers.get('content-type')).toContain('application/json')
     expect(res.headers.get('cache-control')).toBe('no-store')
     expect(res.body.mainflux_channels.map((c: { id: string }) => c.id)).toEqual([control, data])
-    expect(res.body).toMatchObject({ mainflux_id: cfg.id, content: '{"agent":{"log_level":"info"}}', client_key: 'KEY' })
+    expect(res.body).toMatchObject({
+      mainflux_id: cfg.id,
+      content: '{"agent":{"log_level":"info"}}',
+      client_key: 'KEY',
+    })
     // Viewing it recorded nothing.
     const before = await api('GET', `/things/configs/${cfg.id}`, { token: u.token })
     expect(before.body.last_bootstrap_at).toBeUndefined()
@@ -163,7 +197,14 @@ describe('GET /things/configs/{id}/answer', () => {
     expect(fetched.status).toBe(200)
     expect(res.text).toBe(fetched.text)
     // And after a change, both follow.
-    expect((await api('PUT', `/things/configs/${cfg.id}`, { token: u.token, json: { name: 'gw', content: 'v2' } })).status).toBe(200)
+    expect(
+      (
+        await api('PUT', `/things/configs/${cfg.id}`, {
+          token: u.token,
+          json: { name: 'gw', content: 'v2' },
+        })
+      ).status
+    ).toBe(200)
     const again = await api('GET', `/things/configs/${cfg.id}/answer`, { token: u.token })
     expect(again.body.content).toBe('v2')
     expect(again.text).toBe((await fetchConfig(cfg.externalId, cfg.externalKey)).text)

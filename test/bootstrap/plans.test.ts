@@ -13,12 +13,17 @@ const id = crypto.randomUUID()
 
 function expectNoTableScan(lines: string[]) {
   for (const line of lines) {
-    expect(line, lines.join('\n')).not.toMatch(/^SCAN (things|channels|connections|bootstrap_configs|bootstrap_channels)\b/)
+    expect(line, lines.join('\n')).not.toMatch(
+      /^SCAN (things|channels|connections|bootstrap_configs|bootstrap_channels)\b/
+    )
   }
 }
 
 function expectUses(lines: string[], pattern: RegExp) {
-  expect(lines.some((l) => pattern.test(l)), lines.join('\n')).toBe(true)
+  expect(
+    lines.some((l) => pattern.test(l)),
+    lines.join('\n')
+  ).toBe(true)
 }
 
 describe('query plans', () => {
@@ -27,15 +32,24 @@ describe('query plans', () => {
     for (const q of [config, channels]) {
       const lines = await queryPlan(q)
       expectNoTableScan(lines)
-      expectUses(lines, /SEARCH bootstrap_configs USING INDEX bootstrap_configs_external_id_uq \(external_id=\?\)/)
+      expectUses(
+        lines,
+        /SEARCH bootstrap_configs USING INDEX bootstrap_configs_external_id_uq \(external_id=\?\)/
+      )
     }
-    expectUses(await queryPlan(channels), /SEARCH bootstrap_channels USING (COVERING )?INDEX sqlite_autoindex_bootstrap_channels_1 \(config_id=\?\)/)
+    expectUses(
+      await queryPlan(channels),
+      /SEARCH bootstrap_channels USING (COVERING )?INDEX sqlite_autoindex_bootstrap_channels_1 \(config_id=\?\)/
+    )
   })
 
   it('the configs listing a channel (channel rename and removal) use the channel index', async () => {
     const lines = await queryPlan(repo.externalIdsOfChannel(db, id))
     expectNoTableScan(lines)
-    expectUses(lines, /SEARCH bootstrap_channels USING (COVERING )?INDEX bootstrap_channels_channel_idx \(channel_id=\?\)/)
+    expectUses(
+      lines,
+      /SEARCH bootstrap_channels USING (COVERING )?INDEX bootstrap_channels_channel_idx \(channel_id=\?\)/
+    )
   })
 
   it('the list searches the owner index in thing-id order; the view and state reads use the key', async () => {
@@ -48,14 +62,17 @@ describe('query plans', () => {
         lines,
         q === rows
           ? /SEARCH bootstrap_configs USING INDEX bootstrap_configs_owner_idx \(owner=\?\)/
-          : /SEARCH bootstrap_configs USING INDEX (bootstrap_configs_owner_idx \(owner=\?\)|bootstrap_configs_owner_state_seen_idx \(owner=\? AND state=\?\))/,
+          : /SEARCH bootstrap_configs USING INDEX (bootstrap_configs_owner_idx \(owner=\?\)|bootstrap_configs_owner_state_seen_idx \(owner=\? AND state=\?\))/
       )
       expect(lines.join('\n')).not.toMatch(/TEMP B-TREE FOR ORDER BY/)
     }
     for (const q of [repo.retrieveById(db, owner, id), repo.externalIdsOfThing(db, owner, id)]) {
       const lines = await queryPlan(q)
       expectNoTableScan(lines)
-      expectUses(lines, /SEARCH bootstrap_configs USING INDEX (sqlite_autoindex_bootstrap_configs_1 \(thing_id=\?\)|bootstrap_configs_owner_idx \(owner=\? AND thing_id=\?\))/)
+      expectUses(
+        lines,
+        /SEARCH bootstrap_configs USING INDEX (sqlite_autoindex_bootstrap_configs_1 \(thing_id=\?\)|bootstrap_configs_owner_idx \(owner=\? AND thing_id=\?\))/
+      )
     }
   })
 

@@ -7,7 +7,8 @@ import { counted, fetchConfig, newConfig, warm } from './helpers'
 // Recording is coalesced per isolate (module state shared by every test in this file), so each
 // test uses its own configs, and the failure-budget test comes last.
 
-const view = async (u: TestUser, id: string) => (await api('GET', `/things/configs/${id}`, { token: u.token })).body
+const view = async (u: TestUser, id: string) =>
+  (await api('GET', `/things/configs/${id}`, { token: u.token })).body
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -46,8 +47,13 @@ describe('fetch recording', () => {
     expect(failedAt).toBeLessThanOrEqual(t1)
     expect(after.last_failure).toBe('wrong external key')
     // Shown in the list as well.
-    const list = await api('GET', `/things/configs?external_id=${cfg.externalId}`, { token: u.token })
-    expect(list.body.configs[0]).toMatchObject({ last_bootstrap_at: after.last_bootstrap_at, last_failure: 'wrong external key' })
+    const list = await api('GET', `/things/configs?external_id=${cfg.externalId}`, {
+      token: u.token,
+    })
+    expect(list.body.configs[0]).toMatchObject({
+      last_bootstrap_at: after.last_bootstrap_at,
+      last_failure: 'wrong external key',
+    })
   })
 
   it('a 304 revalidation counts as a successful fetch', async () => {
@@ -56,7 +62,9 @@ describe('fetch recording', () => {
     const key = (await api('GET', `/things/${cfg.id}`, { token: u.token })).body.key
     const body = JSON.stringify({ mainflux_id: cfg.id, mainflux_key: key, mainflux_channels: null })
     const etag = `"${await sha256(body)}"`
-    const res = await fetchConfig(cfg.externalId, cfg.externalKey, { headers: { 'If-None-Match': etag } })
+    const res = await fetchConfig(cfg.externalId, cfg.externalKey, {
+      headers: { 'If-None-Match': etag },
+    })
     expect(res.status).toBe(304)
     expect((await view(u, cfg.id)).last_bootstrap_at).toBeDefined()
   })
@@ -67,7 +75,9 @@ describe('fetch recording', () => {
     await warm(cfg)
     const first = (await view(u, cfg.id)).last_bootstrap_at
     for (let i = 0; i < 3; i++) {
-      const { res, d1 } = await counted((o) => fetchConfig(cfg.externalId, cfg.externalKey, { env: o }))
+      const { res, d1 } = await counted((o) =>
+        fetchConfig(cfg.externalId, cfg.externalKey, { env: o })
+      )
       expect(res.status).toBe(200)
       expect(d1).toBe(0)
     }
@@ -80,7 +90,9 @@ describe('fetch recording', () => {
     await warm(cfg)
     let writes = 0
     for (let i = 0; i < 20; i++) {
-      const { res, d1 } = await counted((o) => fetchConfig(cfg.externalId, `wrong-${i}`, { env: o }))
+      const { res, d1 } = await counted((o) =>
+        fetchConfig(cfg.externalId, `wrong-${i}`, { env: o })
+      )
       expect(res.status).toBe(404)
       writes += d1
     }

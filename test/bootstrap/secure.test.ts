@@ -11,7 +11,7 @@ const dec = new TextDecoder()
 const vector = (name: string) => vectors.cfb.find((v) => v.name === name)!
 
 describe('AES-CFB128 against OpenSSL vectors (test/bootstrap/fixtures/make-vectors.sh)', () => {
-  it.each(vectors.cfb)('$name: encrypts to OpenSSL\'s bytes and decrypts back', async (v) => {
+  it.each(vectors.cfb)("$name: encrypts to OpenSSL's bytes and decrypts back", async (v) => {
     const key = unhex(v.key)
     const iv = unhex(v.iv)
     const ct = await cfbEncrypt(key, iv, enc.encode(v.plaintext))
@@ -23,8 +23,10 @@ describe('AES-CFB128 against OpenSSL vectors (test/bootstrap/fixtures/make-vecto
     '$name: a 0.12.1 header hex(IV || ciphertext) opens to the external key',
     async (v) => {
       expect(await openCfbHeader(unhex(v.key), v.iv + v.ciphertext)).toBe(v.plaintext)
-      expect(await openCfbHeader(unhex(v.key), (v.iv + v.ciphertext).toUpperCase())).toBe(v.plaintext)
-    },
+      expect(await openCfbHeader(unhex(v.key), (v.iv + v.ciphertext).toUpperCase())).toBe(
+        v.plaintext
+      )
+    }
   )
 })
 
@@ -36,8 +38,18 @@ describe('GET /things/bootstrap/secure/{external_id} (0.12.1 format)', () => {
     const v = vector(name)
     const u = await newUser()
     const c = await newChannel(u.token, { name: 'control', metadata: { type: 'control' } })
-    const cfg = await newConfig(u.token, { external_key: v.plaintext, channels: [c], content: '{"agent":{}}' })
-    return { v, u, cfg, env: { MF_BOOTSTRAP_ENCRYPT_KEY: v.key } as Env, header: v.iv + v.ciphertext }
+    const cfg = await newConfig(u.token, {
+      external_key: v.plaintext,
+      channels: [c],
+      content: '{"agent":{}}',
+    })
+    return {
+      v,
+      u,
+      cfg,
+      env: { MF_BOOTSTRAP_ENCRYPT_KEY: v.key } as Env,
+      header: v.iv + v.ciphertext,
+    }
   }
 
   it.each(['key-aes128-mf-default', 'key-aes192', 'key-aes256'])(
@@ -48,10 +60,14 @@ describe('GET /things/bootstrap/secure/{external_id} (0.12.1 format)', () => {
       expect(res.status).toBe(200)
       expect(res.headers.get('content-type')).toBe('application/octet-stream')
       expect(res.bytes.length).toBeGreaterThan(16)
-      const plain = await cfbDecrypt(unhex(v.key), res.bytes.subarray(0, 16), res.bytes.subarray(16))
+      const plain = await cfbDecrypt(
+        unhex(v.key),
+        res.bytes.subarray(0, 16),
+        res.bytes.subarray(16)
+      )
       const expected = await fetchConfig(cfg.externalId, cfg.externalKey)
       expect(dec.decode(plain)).toBe(expected.text)
-    },
+    }
   )
 
   it('every answer has a fresh IV; Thing <hex> works too', async () => {
@@ -62,7 +78,7 @@ describe('GET /things/bootstrap/secure/{external_id} (0.12.1 format)', () => {
     expect(hex(a.bytes.subarray(0, 16))).not.toBe(hex(b.bytes.subarray(0, 16)))
   })
 
-  it('wrong key, unknown id and bad hex → the plain route\'s 404; under 16 bytes → 400; none → 401', async () => {
+  it("wrong key, unknown id and bad hex → the plain route's 404; under 16 bytes → 400; none → 401", async () => {
     const { v, cfg, env, header } = await setup('key-aes128-mf-default')
     const plain404 = await fetchConfig(`nope-${uid()}`, 'k')
     const other = hex(await cfbEncrypt(unhex(v.key), unhex(v.iv), enc.encode('not-the-key')))
@@ -87,7 +103,9 @@ describe('GET /things/bootstrap/secure/{external_id} (0.12.1 format)', () => {
     const off = await api('GET', path(cfg.externalId), { auth: header })
     expectError(off, 503, /MF_BOOTSTRAP_ENCRYPT_KEY/)
     for (const bad of ['0011', 'xyz', '00'.repeat(20)]) {
-      const res = await rawCall(path(cfg.externalId), header, { MF_BOOTSTRAP_ENCRYPT_KEY: bad } as Env)
+      const res = await rawCall(path(cfg.externalId), header, {
+        MF_BOOTSTRAP_ENCRYPT_KEY: bad,
+      } as Env)
       expect(res.status).toBe(500)
       expect(dec.decode(res.bytes)).toContain('server misconfigured')
     }
@@ -96,7 +114,10 @@ describe('GET /things/bootstrap/secure/{external_id} (0.12.1 format)', () => {
 
 describe('GET /things/bootstrap/sealed/{external_id} (AES-GCM)', () => {
   const { master, external_id: externalId, key: derivedHex } = vectors.hkdf
-  const env = { FLUXGATE_BOOTSTRAP_SEALED_KEY: master, FLUXGATE_BOOTSTRAP_SEALED_WINDOW: '30s' } as Env
+  const env = {
+    FLUXGATE_BOOTSTRAP_SEALED_KEY: master,
+    FLUXGATE_BOOTSTRAP_SEALED_WINDOW: '30s',
+  } as Env
   const path = (id: string) => `/things/bootstrap/sealed/${encodeURIComponent(id)}`
   let u: TestUser
   let externalKey: string
@@ -105,22 +126,37 @@ describe('GET /things/bootstrap/sealed/{external_id} (AES-GCM)', () => {
   beforeAll(async () => {
     u = await newUser()
     externalKey = `sealed-${crypto.randomUUID()}`
-    await newConfig(u.token, { external_id: externalId, external_key: externalKey, content: 'sealed' })
+    await newConfig(u.token, {
+      external_id: externalId,
+      external_key: externalKey,
+      content: 'sealed',
+    })
     // The gateway's key as OpenSSL derives it (HKDF-SHA256): the server must derive the same one.
-    gcmKey = await crypto.subtle.importKey('raw', unhex(derivedHex), 'AES-GCM', false, ['encrypt', 'decrypt'])
+    gcmKey = await crypto.subtle.importKey('raw', unhex(derivedHex), 'AES-GCM', false, [
+      'encrypt',
+      'decrypt',
+    ])
   })
 
   /** A sealed request as a gateway builds it. */
   async function request(
-    o: { ts?: number; nonce?: string; key?: string; id?: string; with?: CryptoKey } = {},
+    o: { ts?: number; nonce?: string; key?: string; id?: string; with?: CryptoKey } = {}
   ) {
     const nonce = o.nonce ?? b64url(crypto.getRandomValues(new Uint8Array(16)))
-    const body = JSON.stringify({ ts: o.ts ?? Math.floor(Date.now() / 1000), nonce, key: o.key ?? externalKey })
+    const body = JSON.stringify({
+      ts: o.ts ?? Math.floor(Date.now() / 1000),
+      nonce,
+      key: o.key ?? externalKey,
+    })
     const iv = crypto.getRandomValues(new Uint8Array(12))
     const ct = await crypto.subtle.encrypt(
-      { name: 'AES-GCM', iv, additionalData: enc.encode(`fluxgate-bootstrap-v1 request ${o.id ?? externalId}`) },
+      {
+        name: 'AES-GCM',
+        iv,
+        additionalData: enc.encode(`fluxgate-bootstrap-v1 request ${o.id ?? externalId}`),
+      },
       o.with ?? gcmKey,
-      enc.encode(body),
+      enc.encode(body)
     )
     const bytes = new Uint8Array(12 + ct.byteLength)
     bytes.set(iv)
@@ -136,7 +172,7 @@ describe('GET /things/bootstrap/sealed/{external_id} (AES-GCM)', () => {
         additionalData: enc.encode(`fluxgate-bootstrap-v1 response ${externalId} ${nonce}`),
       },
       gcmKey,
-      bytes.subarray(12),
+      bytes.subarray(12)
     )
     return dec.decode(plain)
   }
@@ -167,17 +203,23 @@ describe('GET /things/bootstrap/sealed/{external_id} (AES-GCM)', () => {
       expect(res.status).toBe(401)
       expect(dec.decode(res.bytes)).toContain('outside the allowed window')
     }
-    expect((await rawCall(path(externalId), (await request({ ts: now - 20 })).token, env)).status).toBe(200)
+    expect(
+      (await rawCall(path(externalId), (await request({ ts: now - 20 })).token, env)).status
+    ).toBe(200)
   })
 
-  it('tampered, wrong gateway key, another gateway\'s id, wrong external key → the same 404', async () => {
+  it("tampered, wrong gateway key, another gateway's id, wrong external key → the same 404", async () => {
     const plain404 = await fetchConfig(`nope-${uid()}`, 'k')
     const good = await request()
     const bytes = fromB64url(good.token)
     bytes[20]! ^= 1
-    const wrongKey = await crypto.subtle.importKey('raw', crypto.getRandomValues(new Uint8Array(32)), 'AES-GCM', false, [
-      'encrypt',
-    ])
+    const wrongKey = await crypto.subtle.importKey(
+      'raw',
+      crypto.getRandomValues(new Uint8Array(32)),
+      'AES-GCM',
+      false,
+      ['encrypt']
+    )
     for (const token of [
       b64url(bytes),
       (await request({ with: wrongKey })).token,
@@ -195,6 +237,10 @@ describe('GET /things/bootstrap/sealed/{external_id} (AES-GCM)', () => {
       expect((await rawCall(path(externalId), token, env)).status).toBe(400)
     }
     expect((await rawCall(path(externalId), undefined, env)).status).toBe(401)
-    expectError(await api('GET', path(externalId), { auth: (await request()).token }), 503, /FLUXGATE_BOOTSTRAP_SEALED_KEY/)
+    expectError(
+      await api('GET', path(externalId), { auth: (await request()).token }),
+      503,
+      /FLUXGATE_BOOTSTRAP_SEALED_KEY/
+    )
   })
 })

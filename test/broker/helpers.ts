@@ -10,7 +10,12 @@ const form = (fields: Record<string, string>) => ({
 })
 
 /** One RabbitMQ HTTP-backend call as the broker sends it (POST, form-encoded, secret in the path). */
-export async function rabbit(check: string, fields: Record<string, string>, secret = SECRET, overrides = {}) {
+export async function rabbit(
+  check: string,
+  fields: Record<string, string>,
+  secret = SECRET,
+  overrides = {}
+) {
   const res = await callRaw('POST', `/broker/rabbitmq/${secret}/${check}`, form(fields), overrides)
   return { status: res.status, text: await res.text() }
 }
@@ -20,7 +25,7 @@ export async function mosq(
   mode: string,
   check: string,
   fields: Record<string, unknown>,
-  { secret = SECRET, asForm = false } = {},
+  { secret = SECRET, asForm = false } = {}
 ) {
   const opts = asForm
     ? form(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, String(v)])))
@@ -30,7 +35,11 @@ export async function mosq(
 }
 
 /** One EMQX HTTP authn/authz call: a JSON body, the secret as a Bearer header. */
-export async function emqx(check: string, fields: Record<string, unknown>, secret: string | null = SECRET) {
+export async function emqx(
+  check: string,
+  fields: Record<string, unknown>,
+  secret: string | null = SECRET
+) {
   const headers: Record<string, string> = {}
   if (secret !== null) headers.Authorization = `Bearer ${secret}`
   const res = await call('POST', `/broker/emqx/${check}`, { json: fields, headers })
@@ -87,26 +96,54 @@ export const FORMATS: BrokerFormat[] = [
   {
     name: 'mosquitto',
     async connect(t, clientId = `agent-${t.id}`) {
-      return (await mosq('status', 'user', { username: t.id, password: t.key, clientid: clientId })).status === 200
+      return (
+        (await mosq('status', 'user', { username: t.id, password: t.key, clientid: clientId }))
+          .status === 200
+      )
     },
     async publish(t, topic) {
-      return (await mosq('status', 'acl', { username: t.id, clientid: `agent-${t.id}`, topic, acc: 2 })).status === 200
+      return (
+        (await mosq('status', 'acl', { username: t.id, clientid: `agent-${t.id}`, topic, acc: 2 }))
+          .status === 200
+      )
     },
     async subscribe(t, filter) {
-      return (await mosq('status', 'acl', { username: t.id, clientid: `agent-${t.id}`, topic: filter, acc: 4 })).status === 200
+      return (
+        (
+          await mosq('status', 'acl', {
+            username: t.id,
+            clientid: `agent-${t.id}`,
+            topic: filter,
+            acc: 4,
+          })
+        ).status === 200
+      )
     },
   },
   {
     name: 'emqx',
     async connect(t, clientId = `agent-${t.id}`) {
-      return (await emqx('authn', { username: t.id, password: t.key, clientid: clientId })).body.result === 'allow'
+      return (
+        (await emqx('authn', { username: t.id, password: t.key, clientid: clientId })).body
+          .result === 'allow'
+      )
     },
     async publish(t, topic) {
-      const r = await emqx('authz', { username: t.id, clientid: `agent-${t.id}`, topic, action: 'publish' })
+      const r = await emqx('authz', {
+        username: t.id,
+        clientid: `agent-${t.id}`,
+        topic,
+        action: 'publish',
+      })
       return r.body.result === 'allow'
     },
     async subscribe(t, filter) {
-      const r = await emqx('authz', { username: t.id, clientid: `agent-${t.id}`, topic: filter, action: 'subscribe' })
+      const r = await emqx('authz', {
+        username: t.id,
+        clientid: `agent-${t.id}`,
+        topic: filter,
+        action: 'subscribe',
+      })
       return r.body.result === 'allow'
     },
   },

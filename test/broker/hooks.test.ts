@@ -21,7 +21,10 @@ describe('broker secret', () => {
     const { a } = await world()
     const fields = { username: a.id, password: a.key }
     expect(await rabbit('user', fields)).toEqual({ status: 200, text: 'allow' })
-    expect(await rabbit('user', fields, 'wrong-secret-wrong-secret')).toEqual({ status: 401, text: 'deny' })
+    expect(await rabbit('user', fields, 'wrong-secret-wrong-secret')).toEqual({
+      status: 401,
+      text: 'deny',
+    })
     const bare = await callRaw('POST', '/broker/rabbitmq/user', {
       body: new URLSearchParams(fields).toString(),
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -43,7 +46,12 @@ describe('broker secret', () => {
 
   it('Mosquitto: a wrong secret is a 401 (go-auth reads it as a deny)', async () => {
     const { a } = await world()
-    const r = await mosq('status', 'user', { username: a.id, password: a.key, clientid: a.id }, { secret: 'nope-nope-nope-nope' })
+    const r = await mosq(
+      'status',
+      'user',
+      { username: a.id, password: a.key, clientid: a.id },
+      { secret: 'nope-nope-nope-nope' }
+    )
     expect(r.status).toBe(401)
   })
 
@@ -54,7 +62,11 @@ describe('broker secret', () => {
     for (const secret of ['wrong-secret-wrong-secret', null]) {
       const r = await emqx('authn', fields, secret)
       expect(r).toEqual({ status: 200, body: { result: 'deny' } })
-      const z = await emqx('authz', { ...fields, topic: 'channels/x/messages', action: 'publish' }, secret)
+      const z = await emqx(
+        'authz',
+        { ...fields, topic: 'channels/x/messages', action: 'publish' },
+        secret
+      )
       expect(z).toEqual({ status: 200, body: { result: 'deny' } })
     }
   })
@@ -69,8 +81,11 @@ describe('broker secret', () => {
     const r = await call(
       'POST',
       '/broker/emqx/authn',
-      { json: { username: a.id, password: a.key, clientid: a.id }, headers: { Authorization: `Bearer ${SECRET}` } },
-      overrides,
+      {
+        json: { username: a.id, password: a.key, clientid: a.id },
+        headers: { Authorization: `Bearer ${SECRET}` },
+      },
+      overrides
     )
     expect(r.body).toEqual({ result: 'deny' })
   })
@@ -86,7 +101,11 @@ describe('broker secret', () => {
 describe('OpenAPI', () => {
   it('documents the three hook families', async () => {
     const doc = await api('GET', '/openapi.json')
-    for (const p of ['/broker/rabbitmq/{secret}/{check}', '/broker/mosquitto/{secret}/{mode}/{check}', '/broker/emqx/{check}']) {
+    for (const p of [
+      '/broker/rabbitmq/{secret}/{check}',
+      '/broker/mosquitto/{secret}/{mode}/{check}',
+      '/broker/emqx/{check}',
+    ]) {
       expect(doc.body.paths[p]?.post, p).toBeDefined()
     }
   })
@@ -95,11 +114,15 @@ describe('OpenAPI', () => {
 describe('RabbitMQ HTTP backend format', () => {
   it('user: allow / deny as plain text; the client id must be bound to the thing', async () => {
     const { a, b } = await world()
-    expect(await rabbit('user', { username: a.id, password: a.key, client_id: `agent-${a.id}` })).toEqual({
+    expect(
+      await rabbit('user', { username: a.id, password: a.key, client_id: `agent-${a.id}` })
+    ).toEqual({
       status: 200,
       text: 'allow',
     })
-    expect((await rabbit('user', { username: a.id, password: a.key, client_id: `agent-${b.id}` })).text).toBe('deny')
+    expect(
+      (await rabbit('user', { username: a.id, password: a.key, client_id: `agent-${b.id}` })).text
+    ).toBe('deny')
     expect((await rabbit('user', { username: a.id, password: b.key })).text).toBe('deny')
     expect((await rabbit('user', { username: a.id })).text).toBe('deny')
     expect((await rabbit('user', {})).text).toBe('deny')
@@ -107,10 +130,16 @@ describe('RabbitMQ HTTP backend format', () => {
 
   it('vhost: only the configured vhost', async () => {
     const { a } = await world()
-    expect((await rabbit('vhost', { username: a.id, vhost: '/', ip: '127.0.0.1' })).text).toBe('allow')
-    expect((await rabbit('vhost', { username: a.id, vhost: 'other', ip: '127.0.0.1' })).text).toBe('deny')
+    expect((await rabbit('vhost', { username: a.id, vhost: '/', ip: '127.0.0.1' })).text).toBe(
+      'allow'
+    )
+    expect((await rabbit('vhost', { username: a.id, vhost: 'other', ip: '127.0.0.1' })).text).toBe(
+      'deny'
+    )
     expect((await rabbit('vhost', { vhost: '/' })).text).toBe('deny')
-    const other = await rabbit('vhost', { username: a.id, vhost: 'iot' }, SECRET, { FLUXGATE_BROKER_VHOST: 'iot' })
+    const other = await rabbit('vhost', { username: a.id, vhost: 'iot' }, SECRET, {
+      FLUXGATE_BROKER_VHOST: 'iot',
+    })
     expect(other.text).toBe('allow')
   })
 
@@ -134,9 +163,14 @@ describe('RabbitMQ HTTP backend format', () => {
     expect(await res('queue', `mqtt-subscription-agent-${a.id}qos0`, 'delete')).toBe('deny')
     // RabbitMQ 3.10 sends the connection's client id along: the queue must be that client's.
     const q = (name: string, client_id: string) =>
-      rabbit('resource', { username: a.id, vhost: '/', resource: 'queue', name, permission: 'read', client_id }).then(
-        (r) => r.text,
-      )
+      rabbit('resource', {
+        username: a.id,
+        vhost: '/',
+        resource: 'queue',
+        name,
+        permission: 'read',
+        client_id,
+      }).then((r) => r.text)
     expect(await q(`mqtt-subscription-agent-${a.id}qos1`, `agent-${a.id}`)).toBe('allow')
     expect(await q(`mqtt-subscription-export-${a.id}qos1`, `agent-${a.id}`)).toBe('deny')
     const vhost = await rabbit('resource', {
@@ -164,9 +198,11 @@ describe('RabbitMQ HTTP backend format', () => {
     expect(await t('configure', `channels.${chan}.messages`)).toBe('deny')
     expect(await t('read', `channels.${chan}.messages`, { name: 'amq.direct' })).toBe('deny')
     expect(await t('read', `channels.${chan}.messages`, { vhost: 'other' })).toBe('deny')
-    expect(await t('read', `channels.${chan}.messages`, { 'variable_map.client_id': 'agent-someone-else' })).toBe(
-      'deny',
-    )
+    expect(
+      await t('read', `channels.${chan}.messages`, {
+        'variable_map.client_id': 'agent-someone-else',
+      })
+    ).toBe('deny')
     expect((await rabbit('topic', { username: a.id, vhost: '/' })).text).toBe('deny')
   })
 
@@ -188,10 +224,15 @@ describe('RabbitMQ HTTP backend format', () => {
     const u = await newUser()
     const id = crypto.randomUUID()
     const key = `legacy-\ufffd-${crypto.randomUUID()}`
-    await env.DB.prepare('INSERT INTO things (id, owner, name, key, metadata, created_at) VALUES (?, ?, ?, ?, NULL, ?)')
+    await env.DB.prepare(
+      'INSERT INTO things (id, owner, name, key, metadata, created_at) VALUES (?, ?, ?, ?, NULL, ?)'
+    )
       .bind(id, u.id, '', key, Date.now())
       .run()
-    expect(await rabbit('user', { username: id, password: key })).toEqual({ status: 200, text: 'allow' })
+    expect(await rabbit('user', { username: id, password: key })).toEqual({
+      status: 200,
+      text: 'allow',
+    })
     const escaped = encodeURIComponent(key).replace('%EF%BF%BD', '%FF')
     const form = await callRaw('POST', `/broker/rabbitmq/${SECRET}/user`, {
       body: `username=${id}&password=${escaped}`,
@@ -201,17 +242,28 @@ describe('RabbitMQ HTTP backend format', () => {
     const [before, after] = key.split('\ufffd') as [string, string]
     const enc = new TextEncoder()
     const json = await callRaw('POST', `/broker/mosquitto/${SECRET}/status/user`, {
-      body: new Uint8Array([...enc.encode(`{"username":"${id}","clientid":"agent-${id}","password":"${before}`), 0xff, ...enc.encode(`${after}"}`)]),
+      body: new Uint8Array([
+        ...enc.encode(`{"username":"${id}","clientid":"agent-${id}","password":"${before}`),
+        0xff,
+        ...enc.encode(`${after}"}`),
+      ]),
       headers: { 'Content-Type': 'application/json' },
     })
     expect(json.status).toBe(403)
-    const escapedJson = await mosq('status', 'user', { username: id, clientid: `agent-${id}`, password: key })
+    const escapedJson = await mosq('status', 'user', {
+      username: id,
+      clientid: `agent-${id}`,
+      password: key,
+    })
     expect(escapedJson).toEqual({ status: 200, text: 'ok' })
   })
 
   it('only POST (device passwords never sit in a query string)', async () => {
     const { a } = await world()
-    const res = await api('GET', `/broker/rabbitmq/${SECRET}/user?username=${a.id}&password=${a.key}`)
+    const res = await api(
+      'GET',
+      `/broker/rabbitmq/${SECRET}/user?username=${a.id}&password=${a.key}`
+    )
     expect(res.status).toBe(405)
     expect(res.headers.get('Allow')).toBe('POST')
   })
@@ -236,13 +288,18 @@ describe('mosquitto-go-auth HTTP backend format', () => {
 
   it('form params mode works like JSON', async () => {
     const { a, chan } = await world()
-    const r = await mosq('status', 'user', { username: a.id, password: a.key, clientid: a.id }, { asForm: true })
+    const r = await mosq(
+      'status',
+      'user',
+      { username: a.id, password: a.key, clientid: a.id },
+      { asForm: true }
+    )
     expect(r.status).toBe(200)
     const acl = await mosq(
       'status',
       'acl',
       { username: a.id, clientid: a.id, topic: `channels/${chan}/messages`, acc: 2 },
-      { asForm: true },
+      { asForm: true }
     )
     expect(acl.status).toBe(200)
   })
@@ -282,7 +339,12 @@ describe('EMQX HTTP authentication and authorization format', () => {
   it('authn allow: not a superuser, expire_at within FLUXGATE_BROKER_SESSION_MAX, deny-only ACL', async () => {
     const { a } = await world()
     const before = Math.floor(Date.now() / 1000)
-    const r = await emqx('authn', { username: a.id, password: a.key, clientid: `agent-${a.id}`, peerhost: '10.0.0.1' })
+    const r = await emqx('authn', {
+      username: a.id,
+      password: a.key,
+      clientid: `agent-${a.id}`,
+      peerhost: '10.0.0.1',
+    })
     expect(r.status).toBe(200)
     expect(r.body.result).toBe('allow')
     expect(r.body.is_superuser).toBe(false)
@@ -313,7 +375,9 @@ describe('EMQX HTTP authentication and authorization format', () => {
   it('authz: publish and subscribe; unknown actions and malformed topics are denied', async () => {
     const { a, chan } = await world()
     const z = (action: unknown, t: unknown) =>
-      emqx('authz', { username: a.id, clientid: `agent-${a.id}`, topic: t, action }).then((r) => r.body.result)
+      emqx('authz', { username: a.id, clientid: `agent-${a.id}`, topic: t, action }).then(
+        (r) => r.body.result
+      )
     expect(await z('publish', `channels/${chan}/messages/req`)).toBe('allow')
     expect(await z('subscribe', `channels/${chan}/messages/#`)).toBe('allow')
     expect(await z('publish', `channels/${chan}/messages/#`)).toBe('deny')
@@ -342,7 +406,7 @@ describe('EMQX HTTP authentication and authorization format', () => {
         json: { username: a.id, password: a.key, clientid: a.id },
         headers: { Authorization: `Bearer ${SECRET}` },
       },
-      { FLUXGATE_BROKER_SESSION_MAX: '5m' },
+      { FLUXGATE_BROKER_SESSION_MAX: '5m' }
     )
     expect(r.body.expire_at).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 300)
     expect(r.body.expire_at).toBeGreaterThan(Math.floor(Date.now() / 1000) + 250)
@@ -384,7 +448,12 @@ describe('storage budget of a check', () => {
     expect([d1.counter.calls, kv.counter.calls]).toEqual([0, 2])
     // A miss asks D1 once.
     const fresh = await newThing((await newUser()).token)
-    const miss = await rabbit('user', { username: fresh.id, password: fresh.key }, SECRET, overrides)
+    const miss = await rabbit(
+      'user',
+      { username: fresh.id, password: fresh.key },
+      SECRET,
+      overrides
+    )
     expect(miss.text).toBe('allow')
     expect(d1.counter.calls).toBe(1)
   })
@@ -394,8 +463,16 @@ describe('storage budget of a check', () => {
     const kv = countingKv(env.CACHE)
     const overrides = { DB: d1.db, CACHE: kv.kv }
     const id = crypto.randomUUID()
-    expect((await rabbit('vhost', { username: id, vhost: '/' }, SECRET, overrides)).text).toBe('allow')
-    const q = { username: id, vhost: '/', resource: 'queue', name: `mqtt-subscription-${id}qos1`, permission: 'read' }
+    expect((await rabbit('vhost', { username: id, vhost: '/' }, SECRET, overrides)).text).toBe(
+      'allow'
+    )
+    const q = {
+      username: id,
+      vhost: '/',
+      resource: 'queue',
+      name: `mqtt-subscription-${id}qos1`,
+      permission: 'read',
+    }
     expect((await rabbit('resource', q, SECRET, overrides)).text).toBe('allow')
     expect([d1.counter.calls, kv.counter.calls]).toEqual([0, 0])
   })

@@ -70,12 +70,14 @@ describe.each(FORMATS)('broker rules through $name', (f) => {
       const { u, a, chan } = await world()
       await warm(a, chan)
       const key = crypto.randomUUID()
-      expect((await api('PATCH', `/things/${a.id}/key`, { token: u.token, json: { key } })).status).toBe(200)
+      expect(
+        (await api('PATCH', `/things/${a.id}/key`, { token: u.token, json: { key } })).status
+      ).toBe(200)
       expect(await f.connect(a)).toBe(false)
       expect(await f.connect({ id: a.id, key })).toBe(true)
     })
 
-    it("thing removal: the next connect is refused, and so are its topics", async () => {
+    it('thing removal: the next connect is refused, and so are its topics', async () => {
       const { u, a, chan } = await world()
       await warm(a, chan)
       expect((await api('DELETE', `/things/${a.id}`, { token: u.token })).status).toBe(204)
@@ -86,7 +88,9 @@ describe.each(FORMATS)('broker rules through $name', (f) => {
     it('disconnect: connect still succeeds, the next publish and subscribe are refused', async () => {
       const { u, a, chan } = await world()
       await warm(a, chan)
-      expect((await api('DELETE', `/channels/${chan}/things/${a.id}`, { token: u.token })).status).toBe(204)
+      expect(
+        (await api('DELETE', `/channels/${chan}/things/${a.id}`, { token: u.token })).status
+      ).toBe(204)
       expect(await f.connect(a)).toBe(true)
       expect(await f.publish(a, `channels/${chan}/messages/req`)).toBe(false)
       expect(await f.subscribe(a, `channels/${chan}/messages/req`)).toBe(false)
@@ -95,7 +99,10 @@ describe.each(FORMATS)('broker rules through $name', (f) => {
     it('bulk disconnect: the same', async () => {
       const { u, a, chan } = await world()
       await warm(a, chan)
-      const res = await api('POST', '/disconnect', { token: u.token, json: { channel_ids: [chan], thing_ids: [a.id] } })
+      const res = await api('POST', '/disconnect', {
+        token: u.token,
+        json: { channel_ids: [chan], thing_ids: [a.id] },
+      })
       expect(res.status, res.text).toBe(200)
       expect(await f.connect(a)).toBe(true)
       expect(await f.subscribe(a, `channels/${chan}/messages/#`)).toBe(false)
@@ -123,10 +130,16 @@ describe.each(FORMATS)('broker rules through $name', (f) => {
       const thingId = made.headers.get('Location')!.split('/').pop()!
       const thing = await api('GET', `/things/${thingId}`, { token: u.token })
       const a: Thing = { id: thingId, key: thing.body.key }
-      const on = await api('PUT', `/things/state/${thingId}`, { token: u.token, json: { state: 1 } })
+      const on = await api('PUT', `/things/state/${thingId}`, {
+        token: u.token,
+        json: { state: 1 },
+      })
       expect(on.status, on.text).toBe(200)
       await warm(a, control)
-      const off = await api('PUT', `/things/state/${thingId}`, { token: u.token, json: { state: 0 } })
+      const off = await api('PUT', `/things/state/${thingId}`, {
+        token: u.token,
+        json: { state: 0 },
+      })
       expect(off.status, off.text).toBe(200)
       expect(await f.connect(a)).toBe(true)
       expect(await f.publish(a, `channels/${control}/messages/req`)).toBe(false)

@@ -16,14 +16,24 @@ const form = (fields: Record<string, string>) => ({
 /** One connect check per broker, answering whether the broker would let the client in. */
 const CONNECTS = {
   async rabbitmq(t: Thing, password: string, _peer?: string, o: Overrides = {}) {
-    const res = await callRaw('POST', `/broker/rabbitmq/${SECRET}/user`, form({ username: t.id, password, client_id: `agent-${t.id}` }), o)
+    const res = await callRaw(
+      'POST',
+      `/broker/rabbitmq/${SECRET}/user`,
+      form({ username: t.id, password, client_id: `agent-${t.id}` }),
+      o
+    )
     const text = await res.text()
     expect(res.status).toBe(200)
     expect(['allow', 'deny']).toContain(text)
     return text === 'allow'
   },
   async mosquitto(t: Thing, password: string, _peer?: string, o: Overrides = {}) {
-    const res = await callRaw('POST', `/broker/mosquitto/${SECRET}/status/user`, { json: { username: t.id, password, clientid: `agent-${t.id}` } }, o)
+    const res = await callRaw(
+      'POST',
+      `/broker/mosquitto/${SECRET}/status/user`,
+      { json: { username: t.id, password, clientid: `agent-${t.id}` } },
+      o
+    )
     await res.arrayBuffer()
     expect([200, 403]).toContain(res.status)
     return res.status === 200
@@ -31,7 +41,12 @@ const CONNECTS = {
   async emqx(t: Thing, password: string, peer?: string, o: Overrides = {}) {
     const json: Record<string, string> = { username: t.id, password, clientid: `agent-${t.id}` }
     if (peer) json.peerhost = peer
-    const res = await callRaw('POST', '/broker/emqx/authn', { json, headers: { Authorization: `Bearer ${SECRET}` } }, o)
+    const res = await callRaw(
+      'POST',
+      '/broker/emqx/authn',
+      { json, headers: { Authorization: `Bearer ${SECRET}` } },
+      o
+    )
     // EMQX reads any other status as "ignore": a throttled connect is a 200 deny too.
     expect(res.status).toBe(200)
     const body = (await res.json()) as { result: string }
@@ -122,9 +137,15 @@ describe('connect storage budget', () => {
 describe('the owner sees and clears a connect lock (GET/DELETE /things/configs/{id}/lock)', () => {
   it('shows the failures and the device addresses; DELETE lets the thing connect again', async () => {
     const u = await newUser()
-    const made = await api('POST', '/things/configs', { token: u.token, json: { external_id: `gw-${crypto.randomUUID()}`, external_key: 'k' } })
+    const made = await api('POST', '/things/configs', {
+      token: u.token,
+      json: { external_id: `gw-${crypto.randomUUID()}`, external_key: 'k' },
+    })
     const id = made.headers.get('Location')!.replace('/things/configs/', '')
-    const t = { id, key: (await api('GET', `/things/${id}`, { token: u.token })).body.key as string }
+    const t = {
+      id,
+      key: (await api('GET', `/things/${id}`, { token: u.token })).body.key as string,
+    }
     const peer = address()
     for (let i = 0; i < 20; i++) await CONNECTS.emqx(t, `guess-${i}`, i < 5 ? peer : address())
     expect(await CONNECTS.emqx(t, t.key, address())).toBe(false)
@@ -132,7 +153,9 @@ describe('the owner sees and clears a connect lock (GET/DELETE /things/configs/{
     expect(lock.status).toBe(200)
     expect(lock.body.connect).toMatchObject({ locked: true, failures: 20 })
     expect(lock.body.connect.retry_after).toBeGreaterThan(0)
-    expect(lock.body.connect.addresses).toContainEqual(expect.objectContaining({ address: peer, failures: 5, locked: true }))
+    expect(lock.body.connect.addresses).toContainEqual(
+      expect.objectContaining({ address: peer, failures: 5, locked: true })
+    )
     expect(lock.body.fetch.failures).toBe(0)
     expect((await api('DELETE', `/things/configs/${id}/lock`, { token: u.token })).status).toBe(204)
     expect(await CONNECTS.emqx(t, t.key, peer)).toBe(true)

@@ -22,7 +22,11 @@ describe('GET /certs/ca', () => {
 
   it('serves the configured CA, also one written on one line with literal \\n', async () => {
     const other = await createCa(crypto, { name: 'Other test CA' })
-    const res = await apiWith({ MF_CERTS_CA_CERT: oneLine(other.cert), MF_CERTS_CA_KEY: other.key }, 'GET', '/certs/ca')
+    const res = await apiWith(
+      { MF_CERTS_CA_CERT: oneLine(other.cert), MF_CERTS_CA_KEY: other.key },
+      'GET',
+      '/certs/ca'
+    )
     expect(res.status, res.text).toBe(200)
     expect(new X509Certificate(res.text).subjectName.getField('CN')).toEqual(['Other test CA'])
   })
@@ -34,7 +38,11 @@ describe('GET /certs/ca', () => {
       { MF_CERTS_CA_CERT: '', MF_CERTS_CA_KEY: env.MF_CERTS_CA_KEY },
       { MF_CERTS_CA_CERT: env.MF_CERTS_CA_CERT, MF_CERTS_CA_KEY: '' },
     ]) {
-      expectError(await apiWith(overrides, 'GET', '/certs/ca'), 503, 'no certificate authority configured')
+      expectError(
+        await apiWith(overrides, 'GET', '/certs/ca'),
+        503,
+        'no certificate authority configured'
+      )
     }
     expect(await countAll()).toEqual(before)
   })
@@ -44,7 +52,9 @@ describe('GET /certs/ca', () => {
     const other = await createCa(crypto, { name: 'Mismatched CA' })
     const res = await apiWith({ MF_CERTS_CA_KEY: other.key }, 'GET', '/certs/ca')
     expectError(res, 500, 'certificate authority misconfigured')
-    const logged = errors.mock.calls.flat().map((a) => (a instanceof Error ? `${a.message} ${a.cause ?? ''}` : String(a)))
+    const logged = errors.mock.calls
+      .flat()
+      .map((a) => (a instanceof Error ? `${a.message} ${a.cause ?? ''}` : String(a)))
     expect(logged.join('\n')).toMatch(/does not match/)
   })
 
@@ -54,13 +64,19 @@ describe('GET /certs/ca', () => {
     expect(res.status, res.text).toBe(200)
     expect(res.headers.get('content-type')).toBe('application/x-pem-file')
     expect(res.text).toBe(`${double.issuer.cert.trim()}\n`)
-    expect(double.calls).toEqual([expect.objectContaining({ method: 'GET', path: '/v1/pki_int/ca/pem' })])
+    expect(double.calls).toEqual([
+      expect.objectContaining({ method: 'GET', path: '/v1/pki_int/ca/pem' }),
+    ])
   })
 
   it('in Vault mode 503 {"error"} when the mount has no CA (an empty answer)', async () => {
     const double = await installVaultDouble()
     double.answer(() => new Response(null, { status: 204 }))
-    expectError(await apiWith(VAULT_ENV, 'GET', '/certs/ca'), 503, 'no certificate authority configured')
+    expectError(
+      await apiWith(VAULT_ENV, 'GET', '/certs/ca'),
+      503,
+      'no certificate authority configured'
+    )
   })
 
   it('in Vault mode 503 when Vault is unreachable, sealed or answers something else', async () => {

@@ -39,9 +39,12 @@ function cliIssue(
   token: string,
   thingId: string,
   flags: { keysize: number; keytype: string; ttl: number },
-  overrides?: Record<string, unknown>,
+  overrides?: Record<string, unknown>
 ) {
-  const opts = sdkRequest(token, sdkIssueBody(thingId, flags.keysize, flags.keytype, String(flags.ttl)))
+  const opts = sdkRequest(
+    token,
+    sdkIssueBody(thingId, flags.keysize, flags.keytype, String(flags.ttl))
+  )
   return overrides ? apiWith(overrides, 'POST', '/certs', opts) : api('POST', '/certs', opts)
 }
 

@@ -20,11 +20,17 @@ const RSA = (bits: number) => ({
 })
 
 async function keyPair(alg: object) {
-  return (await crypto.subtle.generateKey(alg as SubtleCryptoGenerateKeyAlgorithm, true, ['sign', 'verify'])) as CryptoKeyPair
+  return (await crypto.subtle.generateKey(alg as SubtleCryptoGenerateKeyAlgorithm, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair
 }
 
 /** A device's CSR asking for things we do not grant (its own CN, serverAuth). */
-async function deviceCsr(keys: CryptoKeyPair, signingAlgorithm: SubtleCryptoSignAlgorithm = EC_SIGN) {
+async function deviceCsr(
+  keys: CryptoKeyPair,
+  signingAlgorithm: SubtleCryptoSignAlgorithm = EC_SIGN
+) {
   const csr = await Pkcs10CertificateRequestGenerator.create({
     name: 'CN=i-choose-my-own-name, O=Evil',
     keys,
@@ -34,7 +40,8 @@ async function deviceCsr(keys: CryptoKeyPair, signingAlgorithm: SubtleCryptoSign
   return csr.toString('pem')
 }
 
-const spki = async (key: CryptoKey) => toHex((await crypto.subtle.exportKey('spki', key)) as ArrayBuffer)
+const spki = async (key: CryptoKey) =>
+  toHex((await crypto.subtle.exportKey('spki', key)) as ArrayBuffer)
 
 describe('POST /certs/csr', () => {
   it("certifies the device's own key under our CN and usages, returning no private key", async () => {
@@ -55,7 +62,12 @@ describe('POST /certs/csr', () => {
     expect(toHex(cert.publicKey.rawData)).toBe(await spki(keys.publicKey))
     expect(cert.subject).not.toContain('Evil')
     expect(Math.abs(cert.notAfter.getTime() - Date.now() - 24 * 3_600_000)).toBeLessThan(5_000)
-    expect(await certRow(b.serial)).toMatchObject({ thing_id: thing.id, owner: u.id, key_type: 'ec', key_bits: 256 })
+    expect(await certRow(b.serial)).toMatchObject({
+      thing_id: thing.id,
+      owner: u.id,
+      key_type: 'ec',
+      key_bits: 256,
+    })
   })
 
   it('certifies an RSA CSR (with keyEncipherment) and accepts PEM with literal \\n', async () => {
@@ -63,7 +75,10 @@ describe('POST /certs/csr', () => {
     const thing = await newThing(u)
     const keys = await keyPair(RSA(2048))
     const csr = oneLine(await deviceCsr(keys, { name: 'RSASSA-PKCS1-v1_5' }))
-    const res = await api('POST', '/certs/csr', { token: u.token, json: { thing_id: thing.id, csr } })
+    const res = await api('POST', '/certs/csr', {
+      token: u.token,
+      json: { thing_id: thing.id, csr },
+    })
     expect(res.status, res.text).toBe(201)
     const cert = await expectLeaf(res.body.cert, { cn: thing.key, rsa: true })
     expect(toHex(cert.publicKey.rawData)).toBe(await spki(keys.publicKey))
@@ -78,9 +93,12 @@ describe('POST /certs/csr', () => {
     const forged = await deviceCsr({ publicKey: victim.publicKey, privateKey: attacker.privateKey })
     const before = await countAll()
     expectError(
-      await api('POST', '/certs/csr', { token: u.token, json: { thing_id: thing.id, csr: forged } }),
+      await api('POST', '/certs/csr', {
+        token: u.token,
+        json: { thing_id: thing.id, csr: forged },
+      }),
       400,
-      'csr signature does not verify',
+      'csr signature does not verify'
     )
     expect(await countAll()).toEqual(before)
   })
@@ -92,9 +110,12 @@ describe('POST /certs/csr', () => {
     der[der.length - 5]! ^= 0x01
     const tampered = PemConverter.encode(der.buffer, 'CERTIFICATE REQUEST')
     expectError(
-      await api('POST', '/certs/csr', { token: u.token, json: { thing_id: thing.id, csr: tampered } }),
+      await api('POST', '/certs/csr', {
+        token: u.token,
+        json: { thing_id: thing.id, csr: tampered },
+      }),
       400,
-      /csr/,
+      /csr/
     )
   })
 
@@ -107,10 +128,17 @@ describe('POST /certs/csr', () => {
     const u = await newUser()
     const thing = await newThing(u)
     let pem = csr
-    if (csr === 'CERT') pem = (await api('POST', '/certs', { token: u.token, json: { thing_id: thing.id } })).body.cert
-    if (csr === 'RSA1024') pem = await deviceCsr(await keyPair(RSA(1024)), { name: 'RSASSA-PKCS1-v1_5' })
+    if (csr === 'CERT')
+      pem = (await api('POST', '/certs', { token: u.token, json: { thing_id: thing.id } })).body
+        .cert
+    if (csr === 'RSA1024')
+      pem = await deviceCsr(await keyPair(RSA(1024)), { name: 'RSASSA-PKCS1-v1_5' })
     const before = await countAll()
-    expectError(await api('POST', '/certs/csr', { token: u.token, json: { thing_id: thing.id, csr: pem } }), 400, msg)
+    expectError(
+      await api('POST', '/certs/csr', { token: u.token, json: { thing_id: thing.id, csr: pem } }),
+      400,
+      msg
+    )
     expect(await countAll()).toEqual(before)
   })
 
@@ -120,10 +148,25 @@ describe('POST /certs/csr', () => {
     const theirs = await newThing(other)
     const csr = await deviceCsr(await keyPair(EC))
     const before = await countAll()
-    expectError(await api('POST', '/certs/csr', { token: u.token, json: { thing_id: theirs.id, csr } }), 404)
-    expectError(await api('POST', '/certs/csr', { token: u.token, json: { thing_id: crypto.randomUUID(), csr } }), 404)
+    expectError(
+      await api('POST', '/certs/csr', { token: u.token, json: { thing_id: theirs.id, csr } }),
+      404
+    )
+    expectError(
+      await api('POST', '/certs/csr', {
+        token: u.token,
+        json: { thing_id: crypto.randomUUID(), csr },
+      }),
+      404
+    )
     expectError(await api('POST', '/certs/csr', { json: { thing_id: theirs.id, csr } }), 401)
-    expectError(await api('POST', '/certs/csr', { token: u.token, body: JSON.stringify({ thing_id: theirs.id, csr }) }), 415)
+    expectError(
+      await api('POST', '/certs/csr', {
+        token: u.token,
+        body: JSON.stringify({ thing_id: theirs.id, csr }),
+      }),
+      415
+    )
     expect(await countAll()).toEqual(before)
   })
 
@@ -135,6 +178,8 @@ describe('POST /certs/csr', () => {
       json: { thing_id: thing.id, csr: await deviceCsr(await keyPair(EC)) },
     })
     const cert = new X509Certificate(res.body.cert)
-    expect(await cert.verify({ publicKey: new X509Certificate(res.body.ca_cert).publicKey })).toBe(true)
+    expect(await cert.verify({ publicKey: new X509Certificate(res.body.ca_cert).publicKey })).toBe(
+      true
+    )
   })
 })

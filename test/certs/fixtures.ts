@@ -56,7 +56,9 @@ export const testCa = () => new X509Certificate(env.MF_CERTS_CA_CERT)
 
 /** A certificate row as stored. */
 export async function certRow(serial: string) {
-  return env.DB.prepare('SELECT * FROM certs WHERE serial = ?').bind(serial).first<Record<string, unknown>>()
+  return env.DB.prepare('SELECT * FROM certs WHERE serial = ?')
+    .bind(serial)
+    .first<Record<string, unknown>>()
 }
 
 /** One request through a fresh app with some settings changed (see `call` in test/helpers.ts). */
@@ -64,7 +66,7 @@ export function apiWith<T = any>(
   overrides: Record<string, unknown>,
   method: string,
   path: string,
-  opts: ApiOptions = {},
+  opts: ApiOptions = {}
 ): Promise<ApiResponse<T>> {
   return call<T>(method, path, opts, overrides)
 }
@@ -87,14 +89,13 @@ export async function keyMatchesCert(certPem: string, keyPem: string): Promise<b
   return crypto.subtle.verify(signAlg, pub, sig, data)
 }
 
-
 /**
  * Asserts everything a client certificate from our CA must be: signed by `ca` (issuer bytes equal
  * the CA's subject bytes), subject CN, KeyUsage, EKU clientAuth, SKI/AKI, not a CA, serial form.
  */
 export async function expectLeaf(
   certPem: string,
-  want: { cn: string; rsa: boolean; ca?: X509Certificate; serial?: string },
+  want: { cn: string; rsa: boolean; ca?: X509Certificate; serial?: string }
 ) {
   const ca = want.ca ?? testCa()
   const cert = new X509Certificate(certPem)
@@ -108,9 +109,13 @@ export async function expectLeaf(
   const ku = cert.getExtension(KeyUsagesExtension)!
   expect(ku.critical).toBe(true)
   expect(ku.usages).toBe(
-    want.rsa ? KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment : KeyUsageFlags.digitalSignature,
+    want.rsa
+      ? KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment
+      : KeyUsageFlags.digitalSignature
   )
-  expect(cert.getExtension(ExtendedKeyUsageExtension)!.usages).toEqual([ExtendedKeyUsage.clientAuth])
+  expect(cert.getExtension(ExtendedKeyUsageExtension)!.usages).toEqual([
+    ExtendedKeyUsage.clientAuth,
+  ])
   const ski = cert.getExtension(SubjectKeyIdentifierExtension)!
   expect(ski.keyId).toBe(toHex(await cert.publicKey.getKeyIdentifier()))
   const caSki = ca.getExtension(SubjectKeyIdentifierExtension)!

@@ -64,20 +64,35 @@ describe('POST /certs', () => {
   it.each([
     { desc: 'rsa default size', json: { key_type: 'rsa' }, type: 'rsa', bits: 2048 },
     { desc: 'rsa 3072', json: { key_type: 'rsa', key_bits: 3072 }, type: 'rsa', bits: 3072 },
-    { desc: 'only key_bits 4096 (0.12.1 provision) means RSA', json: { key_bits: 4096 }, type: 'rsa', bits: 4096 },
+    {
+      desc: 'only key_bits 4096 (0.12.1 provision) means RSA',
+      json: { key_bits: 4096 },
+      type: 'rsa',
+      bits: 4096,
+    },
     { desc: 'rsa_bits alias', json: { key_type: 'rsa', rsa_bits: 2048 }, type: 'rsa', bits: 2048 },
     { desc: 'ec with key_bits 0', json: { key_type: 'ec', key_bits: 0 }, type: 'ec', bits: 256 },
     { desc: 'ecdsa 384', json: { key_type: 'ecdsa', key_bits: 384 }, type: 'ec', bits: 384 },
     { desc: 'EC in capitals, 521', json: { key_type: 'EC', key_bits: 521 }, type: 'ec', bits: 521 },
-    { desc: 'empty key_type with 384', json: { key_type: '', key_bits: 384 }, type: 'ec', bits: 384 },
+    {
+      desc: 'empty key_type with 384',
+      json: { key_type: '', key_bits: 384 },
+      type: 'ec',
+      bits: 384,
+    },
     { desc: 'ed25519', json: { key_type: 'ed25519' }, type: 'ed25519', bits: 256 },
   ])('key $desc → $type $bits', async ({ json, type, bits }) => {
     const u = await newUser()
     const thing = await newThing(u)
     const b = await issue(u.token, { thing_id: thing.id, ...json })
     const cert = await expectLeaf(b.cert, { cn: thing.key, rsa: type === 'rsa' })
-    const alg = cert.publicKey.algorithm as { name: string; modulusLength?: number; namedCurve?: string }
-    if (type === 'rsa') expect(alg).toMatchObject({ name: 'RSASSA-PKCS1-v1_5', modulusLength: bits })
+    const alg = cert.publicKey.algorithm as {
+      name: string
+      modulusLength?: number
+      namedCurve?: string
+    }
+    if (type === 'rsa')
+      expect(alg).toMatchObject({ name: 'RSASSA-PKCS1-v1_5', modulusLength: bits })
     if (type === 'ec') expect(alg).toMatchObject({ name: 'ECDSA', namedCurve: `P-${bits}` })
     if (type === 'ed25519') expect(alg.name).toBe('Ed25519')
     expect(await keyMatchesCert(b.cert, b.cert_key!)).toBe(true)
@@ -89,9 +104,17 @@ describe('POST /certs', () => {
     { desc: 'ttl as bare seconds string (Vault rule)', json: { ttl: '3600' }, ms: HOUR },
     { desc: 'ttl as number of seconds', json: { ttl: 7200 }, ms: 2 * HOUR },
     { desc: '0.12.1 valid', json: { valid: '1h30m' }, ms: 1.5 * HOUR },
-    { desc: 'valid as digits in a string: hours (mainflux-cli --ttl)', json: { valid: '8760' }, ms: 8760 * HOUR },
+    {
+      desc: 'valid as digits in a string: hours (mainflux-cli --ttl)',
+      json: { valid: '8760' },
+      ms: 8760 * HOUR,
+    },
     { desc: 'valid as a JSON number: seconds', json: { valid: 5400 }, ms: 1.5 * HOUR },
-    { desc: 'ttl in seconds and valid in hours that agree', json: { ttl: '7200', valid: '2' }, ms: 2 * HOUR },
+    {
+      desc: 'ttl in seconds and valid in hours that agree',
+      json: { ttl: '7200', valid: '2' },
+      ms: 2 * HOUR,
+    },
     { desc: 'days_valid as days', json: { days_valid: '2' }, ms: 48 * HOUR },
     { desc: 'days_valid as duration', json: { days_valid: '5h' }, ms: 5 * HOUR },
     { desc: 'ttl and valid that agree', json: { ttl: '1h', valid: '60m' }, ms: HOUR },
@@ -109,7 +132,10 @@ describe('POST /certs', () => {
     const u = await newUser()
     const thing = await newThing(u)
     const { db, counter } = countingD1(env.DB)
-    const res = await apiWith({ DB: db }, 'POST', '/certs', { token: u.token, json: { thing_id: thing.id } })
+    const res = await apiWith({ DB: db }, 'POST', '/certs', {
+      token: u.token,
+      json: { thing_id: thing.id },
+    })
     expect(res.status, res.text).toBe(200)
     expect(counter.calls).toBe(1)
     expect(await certRow(res.body.serial)).not.toBeNull()
@@ -120,7 +146,10 @@ describe('POST /certs', () => {
     const thing = await newThing(u)
     const key = await api('POST', '/keys', { token: u.token, json: { type: 2 } })
     expect(key.status).toBe(201)
-    const viaKey = await api('POST', '/certs', { token: key.body.value, json: { thing_id: thing.id } })
+    const viaKey = await api('POST', '/certs', {
+      token: key.body.value,
+      json: { thing_id: thing.id },
+    })
     expect(viaKey.status, viaKey.text).toBe(200)
     const raw = await api('POST', '/certs', { auth: u.token, json: { thing_id: thing.id } })
     expect(raw.status, raw.text).toBe(200)
@@ -140,7 +169,10 @@ describe('POST /certs', () => {
     const other = await newUser()
     const theirs = await newThing(other)
     const before = await countAll()
-    expectError(await api('POST', '/certs', { token: u.token, json: { thing_id: crypto.randomUUID() } }), 404)
+    expectError(
+      await api('POST', '/certs', { token: u.token, json: { thing_id: crypto.randomUUID() } }),
+      404
+    )
     expectError(await api('POST', '/certs', { token: u.token, json: { thing_id: theirs.id } }), 404)
     expect(await countAll()).toEqual(before)
   })
@@ -149,33 +181,53 @@ describe('POST /certs', () => {
     { desc: 'missing thing_id', json: { thing_id: undefined }, msg: /thing_id/ },
     { desc: 'empty thing_id', json: { thing_id: '' }, msg: /thing_id/ },
     { desc: 'unknown key_type', json: { key_type: 'dsa' }, msg: /key_type must be/ },
-    { desc: 'RSA below 2048', json: { key_type: 'rsa', key_bits: 1024 }, msg: /2048, 3072 or 4096/ },
+    {
+      desc: 'RSA below 2048',
+      json: { key_type: 'rsa', key_bits: 1024 },
+      msg: /2048, 3072 or 4096/,
+    },
     { desc: 'RSA 8192', json: { key_type: 'rsa', key_bits: 8192 }, msg: /2048, 3072 or 4096/ },
     { desc: 'EC 224', json: { key_type: 'ec', key_bits: 224 }, msg: /256, 384 or 521/ },
     { desc: 'ed25519 with a size', json: { key_type: 'ed25519', key_bits: 2048 }, msg: /Ed25519/ },
     { desc: 'bits alone that fit no type', json: { key_bits: 1000 }, msg: /key_bits/ },
-    { desc: 'key_bits and rsa_bits disagree', json: { key_bits: 2048, rsa_bits: 4096 }, msg: /disagree/ },
+    {
+      desc: 'key_bits and rsa_bits disagree',
+      json: { key_bits: 2048, rsa_bits: 4096 },
+      msg: /disagree/,
+    },
     { desc: 'negative key_bits', json: { key_bits: -1 }, msg: /key_bits/ },
     { desc: 'key_bits as string', json: { key_bits: '2048' }, msg: /key_bits/ },
     { desc: 'ttl with a d unit', json: { ttl: '10d' }, msg: /ttl.*not a duration/ },
     { desc: 'zero ttl', json: { ttl: '0' }, msg: /ttl.*positive/ },
     { desc: 'ttl and valid disagree', json: { ttl: '1h', valid: '2h' }, msg: /disagree/ },
-    { desc: 'the same digits in ttl (seconds) and valid (hours)', json: { ttl: '3600', valid: '3600' }, msg: /disagree/ },
+    {
+      desc: 'the same digits in ttl (seconds) and valid (hours)',
+      json: { ttl: '3600', valid: '3600' },
+      msg: /disagree/,
+    },
     { desc: 'zero valid', json: { valid: '0' }, msg: /valid.*positive/ },
     { desc: 'negative ttl number', json: { ttl: -5 }, msg: /ttl/ },
   ])('400 for $desc, writing nothing', async ({ json, msg }) => {
     const u = await newUser()
     const thing = await newThing(u)
     const before = await countAll()
-    expectError(await api('POST', '/certs', { token: u.token, json: { thing_id: thing.id, ...json } }), 400, msg)
+    expectError(
+      await api('POST', '/certs', { token: u.token, json: { thing_id: thing.id, ...json } }),
+      400,
+      msg
+    )
     expect(await countAll()).toEqual(before)
   })
 
   it('400 for malformed JSON, 415 without a JSON content type', async () => {
     const u = await newUser()
     expectError(
-      await api('POST', '/certs', { token: u.token, body: '{"thing_id":', headers: { 'Content-Type': 'application/json' } }),
-      400,
+      await api('POST', '/certs', {
+        token: u.token,
+        body: '{"thing_id":',
+        headers: { 'Content-Type': 'application/json' },
+      }),
+      400
     )
     expectError(await api('POST', '/certs', { token: u.token, body: '{"thing_id":"x"}' }), 415)
   })
@@ -220,26 +272,38 @@ describe('certificate authority settings', () => {
     const u = await newUser()
     const thing = await newThing(u)
     const res = await apiWith(
-      { MF_CERTS_CA_CERT: oneLine(env.MF_CERTS_CA_CERT), MF_CERTS_CA_KEY: oneLine(env.MF_CERTS_CA_KEY) },
+      {
+        MF_CERTS_CA_CERT: oneLine(env.MF_CERTS_CA_CERT),
+        MF_CERTS_CA_KEY: oneLine(env.MF_CERTS_CA_KEY),
+      },
       'POST',
       '/certs',
-      { token: u.token, json: { thing_id: thing.id } },
+      { token: u.token, json: { thing_id: thing.id } }
     )
     expect(res.status, res.text).toBe(200)
     await expectLeaf(res.body.cert, { cn: thing.key, rsa: false })
   })
 
-  it('never issues past the CA certificate\'s own expiry', async () => {
+  it("never issues past the CA certificate's own expiry", async () => {
     const u = await newUser()
     const thing = await newThing(u)
     const notAfter = new Date(Math.floor(Date.now() / 1000) * 1000 + 2 * HOUR)
     const ca = await createCa(crypto, { name: 'Short CA', notAfter })
-    const res = await apiWith({ MF_CERTS_CA_CERT: ca.cert, MF_CERTS_CA_KEY: ca.key }, 'POST', '/certs', {
-      token: u.token,
-      json: { thing_id: thing.id, ttl: '100h' },
-    })
+    const res = await apiWith(
+      { MF_CERTS_CA_CERT: ca.cert, MF_CERTS_CA_KEY: ca.key },
+      'POST',
+      '/certs',
+      {
+        token: u.token,
+        json: { thing_id: thing.id, ttl: '100h' },
+      }
+    )
     expect(res.status, res.text).toBe(200)
-    const cert = await expectLeaf(res.body.cert, { cn: thing.key, rsa: false, ca: new X509Certificate(ca.cert) })
+    const cert = await expectLeaf(res.body.cert, {
+      cn: thing.key,
+      rsa: false,
+      ca: new X509Certificate(ca.cert),
+    })
     expect(cert.notAfter.getTime()).toBe(notAfter.getTime())
     expect(res.body.expire).toBe(notAfter.toISOString())
   })
@@ -251,12 +315,21 @@ describe('certificate authority settings', () => {
     const u = await newUser()
     const thing = await newThing(u)
     const ca = await createCa(crypto, { name: `${type} CA`, type })
-    const res = await apiWith({ MF_CERTS_CA_CERT: ca.cert, MF_CERTS_CA_KEY: ca.key }, 'POST', '/certs', {
-      token: u.token,
-      json: { thing_id: thing.id },
-    })
+    const res = await apiWith(
+      { MF_CERTS_CA_CERT: ca.cert, MF_CERTS_CA_KEY: ca.key },
+      'POST',
+      '/certs',
+      {
+        token: u.token,
+        json: { thing_id: thing.id },
+      }
+    )
     expect(res.status, res.text).toBe(200)
-    const cert = await expectLeaf(res.body.cert, { cn: thing.key, rsa: false, ca: new X509Certificate(ca.cert) })
+    const cert = await expectLeaf(res.body.cert, {
+      cn: thing.key,
+      rsa: false,
+      ca: new X509Certificate(ca.cert),
+    })
     expect((cert.signatureAlgorithm as unknown as { name: string }).name).toBe(sig)
   })
 
@@ -282,7 +355,9 @@ describe('certificate authority settings', () => {
     {
       desc: 'a CA whose keyUsage lacks cRLSign (its CRLs would be refused)',
       env: async () => {
-        const ca = await createCa(crypto, { keyUsage: KeyUsageFlags.keyCertSign | KeyUsageFlags.digitalSignature })
+        const ca = await createCa(crypto, {
+          keyUsage: KeyUsageFlags.keyCertSign | KeyUsageFlags.digitalSignature,
+        })
         return { MF_CERTS_CA_CERT: ca.cert, MF_CERTS_CA_KEY: ca.key }
       },
       log: /lacks cRLSign/,
@@ -308,18 +383,28 @@ describe('certificate authority settings', () => {
       env: async () => ({ MF_CERTS_CA_CERT: undefined, MF_CERTS_CA_KEY: '' }),
       log: /must both be set/,
     },
-  ])('500 with the reason in the log for $desc, writing nothing', async ({ env: overrides, log }) => {
-    const u = await newUser()
-    const thing = await newThing(u)
-    const settings = await overrides()
-    const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const before = await countAll()
-    const res = await apiWith(settings, 'POST', '/certs', { token: u.token, json: { thing_id: thing.id } })
-    expectError(res, 500, 'certificate authority misconfigured')
-    expect(await countAll()).toEqual(before)
-    const logged = errors.mock.calls.map((args) => args.map((a) => (a instanceof Error ? `${a.message} ${a.cause ?? ''}` : String(a))).join(' '))
-    expect(logged.join('\n')).toMatch(log)
-    // The CRL is signed by the same CA: it fails the same way.
-    expectError(await apiWith(settings, 'GET', '/certs/crl'), 500)
-  })
+  ])(
+    '500 with the reason in the log for $desc, writing nothing',
+    async ({ env: overrides, log }) => {
+      const u = await newUser()
+      const thing = await newThing(u)
+      const settings = await overrides()
+      const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
+      const before = await countAll()
+      const res = await apiWith(settings, 'POST', '/certs', {
+        token: u.token,
+        json: { thing_id: thing.id },
+      })
+      expectError(res, 500, 'certificate authority misconfigured')
+      expect(await countAll()).toEqual(before)
+      const logged = errors.mock.calls.map((args) =>
+        args
+          .map((a) => (a instanceof Error ? `${a.message} ${a.cause ?? ''}` : String(a)))
+          .join(' ')
+      )
+      expect(logged.join('\n')).toMatch(log)
+      // The CRL is signed by the same CA: it fails the same way.
+      expectError(await apiWith(settings, 'GET', '/certs/crl'), 500)
+    }
+  )
 })

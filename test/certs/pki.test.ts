@@ -37,7 +37,9 @@ describe('serials', () => {
 })
 
 it('normalizePem turns literal \\n sequences into newlines', () => {
-  expect(normalizePem('-----BEGIN X-----\\nAAAA\\n-----END X-----\\n')).toBe('-----BEGIN X-----\nAAAA\n-----END X-----')
+  expect(normalizePem('-----BEGIN X-----\\nAAAA\\n-----END X-----\\n')).toBe(
+    '-----BEGIN X-----\nAAAA\n-----END X-----'
+  )
 })
 
 it('the OpenAPI document describes every certificate route', async () => {
@@ -66,7 +68,9 @@ describe('keySpec (for provision)', () => {
   })
 
   it('throws malformed_entity for what POST /certs refuses', () => {
-    expect(() => keySpec('rsa', 1024)).toThrow(expect.objectContaining({ code: 'malformed_entity' }))
+    expect(() => keySpec('rsa', 1024)).toThrow(
+      expect.objectContaining({ code: 'malformed_entity' })
+    )
     expect(() => keySpec('dsa')).toThrow(/key_type/)
   })
 })

@@ -22,7 +22,11 @@ async function crl(query = '') {
 async function fetchCrl(query = '') {
   const { exports } = await import('cloudflare:workers')
   const res = await exports.default.fetch(`http://fluxgate.test/certs/crl${query}`)
-  return { status: res.status, type: res.headers.get('content-type'), bytes: await res.arrayBuffer() }
+  return {
+    status: res.status,
+    type: res.headers.get('content-type'),
+    bytes: await res.arrayBuffer(),
+  }
 }
 
 describe('GET /certs/serial/{serial}', () => {
@@ -42,7 +46,9 @@ describe('GET /certs/serial/{serial}', () => {
       expire: b.expire,
     })
     const colon = b.serial.toUpperCase().match(/../g)!.join(':')
-    expect((await api('GET', `/certs/serial/${colon}`, { token: u.token })).body.serial).toBe(b.serial)
+    expect((await api('GET', `/certs/serial/${colon}`, { token: u.token })).body.serial).toBe(
+      b.serial
+    )
   })
 
   it("404 for an unknown serial or another owner's; 400 for a non-hex serial; 401 without a token", async () => {
@@ -69,8 +75,16 @@ describe('GET /certs/{thingId}', () => {
     const all = await api('GET', `/certs/${thing.id}`, { token: u.token })
     expect(all.status, all.text).toBe(200)
     expect(all.body).toMatchObject({ total: 3, offset: 0, limit: 10 })
-    expect(all.body.certs.map((c: { serial: string }) => c.serial)).toEqual([c1.serial, c2.serial, c3.serial])
-    expect(all.body.certs[0]).toMatchObject({ thing_id: thing.id, cert_serial: c1.serial, expire: c1.expire })
+    expect(all.body.certs.map((c: { serial: string }) => c.serial)).toEqual([
+      c1.serial,
+      c2.serial,
+      c3.serial,
+    ])
+    expect(all.body.certs[0]).toMatchObject({
+      thing_id: thing.id,
+      cert_serial: c1.serial,
+      expire: c1.expire,
+    })
     expect(JSON.stringify(all.body)).not.toContain('BEGIN')
 
     const page = await api('GET', `/certs/${thing.id}?offset=1&limit=1`, { token: u.token })
@@ -94,7 +108,11 @@ describe('GET /certs/{thingId}', () => {
   ])('400 for $desc', async ({ q }) => {
     const u = await newUser()
     const thing = await newThing(u)
-    expectError(await api('GET', `/certs/${thing.id}?${q}`, { token: u.token }), 400, /invalid query parameters/)
+    expectError(
+      await api('GET', `/certs/${thing.id}?${q}`, { token: u.token }),
+      400,
+      /invalid query parameters/
+    )
   })
 
   it("404 for an unknown or another owner's thing (even when it has certificates); 401 without a token", async () => {
@@ -128,7 +146,9 @@ describe('revocation', () => {
     expect(again.status).toBe(200)
     expect(again.body.RevocationTime).toBe(res.body.RevocationTime)
 
-    expect((await api('GET', `/certs/serial/${b.serial}`, { token: u.token })).body.revoked_at).toBe(res.body.RevocationTime)
+    expect(
+      (await api('GET', `/certs/serial/${b.serial}`, { token: u.token })).body.revoked_at
+    ).toBe(res.body.RevocationTime)
     expect((await certRow(keep.serial))!.revoked_at).toBeNull()
   })
 
@@ -153,7 +173,10 @@ describe('revocation', () => {
     await api('DELETE', `/certs/${a.serial}`, { token: u.token })
 
     // The static path wins over DELETE /certs/{serial}.
-    const res = await api('DELETE', '/certs/revoke', { token: u.token, json: { thing_id: thing.id } })
+    const res = await api('DELETE', '/certs/revoke', {
+      token: u.token,
+      json: { thing_id: thing.id },
+    })
     expect(res.status, res.text).toBe(200)
     expect(res.body.serials).toEqual([b.serial])
     expect(res.body.revocation_time).toBe(res.body.RevocationTime)
@@ -161,7 +184,10 @@ describe('revocation', () => {
     expect((await certRow(b.serial))!.revoked_at).toBe(Date.parse(res.body.RevocationTime))
     expect((await certRow(c.serial))!.revoked_at).toBeNull()
 
-    const again = await api('DELETE', '/certs/revoke', { token: u.token, json: { thing_id: thing.id } })
+    const again = await api('DELETE', '/certs/revoke', {
+      token: u.token,
+      json: { thing_id: thing.id },
+    })
     expect(again.status).toBe(200)
     expect(again.body.serials).toEqual([])
   })
@@ -172,11 +198,23 @@ describe('revocation', () => {
     const theirs = await newThing(other)
     const b = await issue(other.token, { thing_id: theirs.id })
     const before = await countAll()
-    expectError(await api('DELETE', '/certs/revoke', { token: u.token, json: { thing_id: theirs.id } }), 404)
-    expectError(await api('DELETE', '/certs/revoke', { token: u.token, json: { thing_id: crypto.randomUUID() } }), 404)
+    expectError(
+      await api('DELETE', '/certs/revoke', { token: u.token, json: { thing_id: theirs.id } }),
+      404
+    )
+    expectError(
+      await api('DELETE', '/certs/revoke', {
+        token: u.token,
+        json: { thing_id: crypto.randomUUID() },
+      }),
+      404
+    )
     expectError(await api('DELETE', '/certs/revoke', { token: u.token, json: {} }), 400, /thing_id/)
     expectError(await api('DELETE', '/certs/revoke', { json: { thing_id: theirs.id } }), 401)
-    expectError(await api('DELETE', '/certs/revoke', { token: u.token, body: `{"thing_id":"${theirs.id}"}` }), 415)
+    expectError(
+      await api('DELETE', '/certs/revoke', { token: u.token, body: `{"thing_id":"${theirs.id}"}` }),
+      415
+    )
     expect(await countAll()).toEqual(before)
     expect((await certRow(b.serial))!.revoked_at).toBeNull()
   })
@@ -227,9 +265,18 @@ describe('GET /certs/crl', () => {
     // An expired revoked certificate no longer needs listing.
     const expired = 'ee'.repeat(16)
     await env.DB.prepare(
-      'INSERT INTO certs (serial, thing_id, owner, key_type, key_bits, issued_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO certs (serial, thing_id, owner, key_type, key_bits, issued_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
     )
-      .bind(expired, thing.id, u.id, 'ec', 256, Date.now() - 3 * HOUR, Date.now() - HOUR, Date.now() - 2 * HOUR)
+      .bind(
+        expired,
+        thing.id,
+        u.id,
+        'ec',
+        256,
+        Date.now() - 3 * HOUR,
+        Date.now() - HOUR,
+        Date.now() - 2 * HOUR
+      )
       .run()
 
     const res = await fetchCrl()
@@ -241,7 +288,9 @@ describe('GET /certs/crl', () => {
     expect(list.issuer).toBe(ca.subject)
     const entry = list.findRevoked(revoked.serial)
     expect(entry).not.toBeNull()
-    expect(entry!.revocationDate.getTime()).toBe(Math.floor(Date.parse(del.body.RevocationTime) / 1000) * 1000)
+    expect(entry!.revocationDate.getTime()).toBe(
+      Math.floor(Date.parse(del.body.RevocationTime) / 1000) * 1000
+    )
     expect(list.findRevoked(live.serial)).toBeNull()
     expect(list.findRevoked(expired)).toBeNull()
 
@@ -249,7 +298,7 @@ describe('GET /certs/crl', () => {
     expect(list.nextUpdate!.getTime() - list.thisUpdate.getTime()).toBe(HOUR)
     expect(list.getExtension('2.5.29.20')).not.toBeNull()
     expect(list.getExtension(AuthorityKeyIdentifierExtension)!.keyId).toBe(
-      ca.getExtension(SubjectKeyIdentifierExtension)!.keyId,
+      ca.getExtension(SubjectKeyIdentifierExtension)!.keyId
     )
   })
 

@@ -42,7 +42,7 @@ describe('key rotation revokes the certificates bound to the old key (built-in C
     expect(viewed.body.revoked_at).toEqual(expect.any(String))
   })
 
-  it('the old key given to another owner\'s thing: the certificate naming it is already in the CRL', async () => {
+  it("the old key given to another owner's thing: the certificate naming it is already in the CRL", async () => {
     const [u, v] = [await newUser(), await newUser()]
     const thing = await newThing(u)
     const cert = await issue(u.token, { thing_id: thing.id })
@@ -67,7 +67,10 @@ describe('key rotation revokes the certificates bound to the old key (built-in C
     const thing = await newThing(u)
     const cert = await issue(u.token, { thing_id: thing.id })
     const { res, d1 } = await counted((o) =>
-      apiWith(o, 'PATCH', `/things/${thing.id}/key`, { token: u.token, json: { key: `counted-${uid()}` } }),
+      apiWith(o, 'PATCH', `/things/${thing.id}/key`, {
+        token: u.token,
+        json: { key: `counted-${uid()}` },
+      })
     )
     expect(res.status, res.text).toBe(200)
     expect(d1).toBe(1)
@@ -77,13 +80,19 @@ describe('key rotation revokes the certificates bound to the old key (built-in C
   it('certificates with CN = thing id (MF_CERTS_CN=thing_id) do not name the key: not revoked', async () => {
     const u = await newUser()
     const thing = await newThing(u)
-    const byId = await apiWith(ID_CN, 'POST', '/certs', { token: u.token, json: { thing_id: thing.id } })
+    const byId = await apiWith(ID_CN, 'POST', '/certs', {
+      token: u.token,
+      json: { thing_id: thing.id },
+    })
     expect(byId.status, byId.text).toBe(200)
     const byKey = await issue(u.token, { thing_id: thing.id })
     expect(await certRow(byId.body.serial)).toMatchObject({ cn_source: 'thing_id' })
     expect(await certRow(byKey.serial)).toMatchObject({ cn_source: 'thing_key' })
     // Whatever MF_CERTS_CN says at rotation time: what counts is what each certificate names.
-    const res = await apiWith(ID_CN, 'PATCH', `/things/${thing.id}/key`, { token: u.token, json: { key: `r-${uid()}` } })
+    const res = await apiWith(ID_CN, 'PATCH', `/things/${thing.id}/key`, {
+      token: u.token,
+      json: { key: `r-${uid()}` },
+    })
     expect(res.status, res.text).toBe(200)
     expect(await revokedAt(byId.body.serial)).toBeNull()
     expect(await revokedAt(byKey.serial)).toEqual(expect.any(Number))
@@ -107,7 +116,9 @@ describe('key rotation revokes the certificates bound to the old key (built-in C
     const thing = await newThing(u)
     const old = await issue(u.token, { thing_id: thing.id })
     const done = await issue(u.token, { thing_id: thing.id })
-    await env.DB.prepare('UPDATE certs SET expires_at = ? WHERE serial = ?').bind(Date.now() - 1000, old.serial).run()
+    await env.DB.prepare('UPDATE certs SET expires_at = ? WHERE serial = ?')
+      .bind(Date.now() - 1000, old.serial)
+      .run()
     const first = await api('DELETE', `/certs/${done.serial}`, { token: u.token })
     expect(first.status).toBe(200)
     const firstAt = await revokedAt(done.serial)
@@ -122,10 +133,16 @@ describe('key rotation in Vault mode', () => {
     const double = await installVaultDouble()
     const u = await newUser()
     const thing = await newThing(u)
-    const issued = await apiWith(VAULT_ENV, 'POST', '/certs', { token: u.token, json: { thing_id: thing.id } })
+    const issued = await apiWith(VAULT_ENV, 'POST', '/certs', {
+      token: u.token,
+      json: { thing_id: thing.id },
+    })
     expect(issued.status, issued.text).toBe(200)
     const serial = issued.body.serial as string
-    const res = await apiWith(VAULT_ENV, 'PATCH', `/things/${thing.id}/key`, { token: u.token, json: { key: `v-${uid()}` } })
+    const res = await apiWith(VAULT_ENV, 'PATCH', `/things/${thing.id}/key`, {
+      token: u.token,
+      json: { key: `v-${uid()}` },
+    })
     expect(res.status, res.text).toBe(200)
     expect(double.calls.filter((c) => c.path === '/v1/pki_int/revoke').map((c) => c.body)).toEqual([
       { serial_number: colonSerial(serial) },
@@ -140,14 +157,20 @@ describe('key rotation in Vault mode', () => {
     const thing = await newThing(u)
     double.hooks.push(async (call) => {
       if (call.path === '/v1/pki_int/issue/mainflux') {
-        await env.DB.prepare('UPDATE things SET key = ? WHERE id = ?').bind(`moved-${uid()}`, thing.id).run()
+        await env.DB.prepare('UPDATE things SET key = ? WHERE id = ?')
+          .bind(`moved-${uid()}`, thing.id)
+          .run()
       }
     })
     const before = await countAll()
-    const res = await apiWith(VAULT_ENV, 'POST', '/certs', { token: u.token, json: { thing_id: thing.id } })
+    const res = await apiWith(VAULT_ENV, 'POST', '/certs', {
+      token: u.token,
+      json: { thing_id: thing.id },
+    })
     expectError(res, 409, "the thing's key changed while the certificate was issued; retry")
     expect(await countAll()).toEqual(before)
-    const issuedCn = double.calls.find((c) => c.path === '/v1/pki_int/issue/mainflux')!.body.common_name
+    const issuedCn = double.calls.find((c) => c.path === '/v1/pki_int/issue/mainflux')!.body
+      .common_name
     expect(issuedCn).toBe(thing.key)
     expect(double.calls.filter((c) => c.path === '/v1/pki_int/revoke')).toHaveLength(1)
   })
@@ -179,20 +202,34 @@ describe('key rotation and bootstrap certificates', () => {
     expect((await crl()).findRevoked(cert.serial)).not.toBeNull()
   })
 
-  it('a certificate naming something else (the thing id, another CA\'s subject, not a certificate) stays', async () => {
+  it("a certificate naming something else (the thing id, another CA's subject, not a certificate) stays", async () => {
     const u = await newUser()
     const thing = await newThing(u)
-    const byId = await apiWith(ID_CN, 'POST', '/certs', { token: u.token, json: { thing_id: thing.id } })
-    const cfg = await newConfig(u.token, { thing_id: thing.id, client_cert: byId.body.client_cert, client_key: 'KEY' })
+    const byId = await apiWith(ID_CN, 'POST', '/certs', {
+      token: u.token,
+      json: { thing_id: thing.id },
+    })
+    const cfg = await newConfig(u.token, {
+      thing_id: thing.id,
+      client_cert: byId.body.client_cert,
+      client_key: 'KEY',
+    })
     const t2 = await newThing(u)
-    const cfg2 = await newConfig(u.token, { thing_id: t2.id, client_cert: 'CERT', client_key: 'KEY2' })
+    const cfg2 = await newConfig(u.token, {
+      thing_id: t2.id,
+      client_cert: 'CERT',
+      client_key: 'KEY2',
+    })
     expect((await rotate(u, thing.id)).status).toBe(200)
     expect((await rotate(u, t2.id)).status).toBe(200)
     expect((await fetchConfig(cfg.externalId, cfg.externalKey)).body).toMatchObject({
       client_cert: byId.body.client_cert,
       client_key: 'KEY',
     })
-    expect((await fetchConfig(cfg2.externalId, cfg2.externalKey)).body).toMatchObject({ client_cert: 'CERT', client_key: 'KEY2' })
+    expect((await fetchConfig(cfg2.externalId, cfg2.externalKey)).body).toMatchObject({
+      client_cert: 'CERT',
+      client_key: 'KEY2',
+    })
   })
 
   it('PATCH /things/configs/certs records the CN too: a certificate set later is cleared on rotation', async () => {
@@ -206,13 +243,18 @@ describe('key rotation and bootstrap certificates', () => {
     })
     expect(set.status, set.text).toBe(200)
     expect((await rotate(u, thing.id)).status).toBe(200)
-    expect((await fetchConfig(cfg.externalId, cfg.externalKey)).body).not.toHaveProperty('client_cert')
+    expect((await fetchConfig(cfg.externalId, cfg.externalKey)).body).not.toHaveProperty(
+      'client_cert'
+    )
   })
 
   it('a gateway provisioned with x509 loses its key-bound certificate on rotation', async () => {
     const u = await newUser()
     const creds = gatewayCreds()
-    const body = await provisioned(creds, { token: u.token, env: { MF_PROVISION_X509_PROVISIONING: 'true' } })
+    const body = await provisioned(creds, {
+      token: u.token,
+      env: { MF_PROVISION_X509_PROVISIONING: 'true' },
+    })
     const gw = gatewayOf(body)
     const before = await fetchConfig(creds.external_id, creds.external_key)
     expect(before.body.client_cert).toBe(body.client_cert![gw.id])
@@ -227,15 +269,38 @@ describe('key rotation and bootstrap certificates', () => {
     const thing = await newThing(u)
     const keep = await newThing(u)
     const cert = await issue(u.token, { thing_id: thing.id })
-    const cfg = await newConfig(u.token, { thing_id: thing.id, client_cert: cert.client_cert, client_key: cert.client_key })
-    const other = await apiWith(ID_CN, 'POST', '/certs', { token: u.token, json: { thing_id: keep.id } })
-    const cfg2 = await newConfig(u.token, { thing_id: keep.id, client_cert: other.body.client_cert, client_key: 'K' })
-    await env.DB.prepare('UPDATE bootstrap_configs SET client_cert_cn = NULL WHERE thing_id IN (?, ?)').bind(thing.id, keep.id).run()
+    const cfg = await newConfig(u.token, {
+      thing_id: thing.id,
+      client_cert: cert.client_cert,
+      client_key: cert.client_key,
+    })
+    const other = await apiWith(ID_CN, 'POST', '/certs', {
+      token: u.token,
+      json: { thing_id: keep.id },
+    })
+    const cfg2 = await newConfig(u.token, {
+      thing_id: keep.id,
+      client_cert: other.body.client_cert,
+      client_key: 'K',
+    })
+    await env.DB.prepare(
+      'UPDATE bootstrap_configs SET client_cert_cn = NULL WHERE thing_id IN (?, ?)'
+    )
+      .bind(thing.id, keep.id)
+      .run()
     expect((await rotate(u, thing.id)).status).toBe(200)
     expect((await rotate(u, keep.id)).status).toBe(200)
-    expect((await fetchConfig(cfg.externalId, cfg.externalKey)).body).not.toHaveProperty('client_cert')
-    expect((await fetchConfig(cfg2.externalId, cfg2.externalKey)).body.client_cert).toBe(other.body.client_cert)
-    const row = await env.DB.prepare('SELECT client_cert_cn AS cn FROM bootstrap_configs WHERE thing_id = ?').bind(keep.id).first()
+    expect((await fetchConfig(cfg.externalId, cfg.externalKey)).body).not.toHaveProperty(
+      'client_cert'
+    )
+    expect((await fetchConfig(cfg2.externalId, cfg2.externalKey)).body.client_cert).toBe(
+      other.body.client_cert
+    )
+    const row = await env.DB.prepare(
+      'SELECT client_cert_cn AS cn FROM bootstrap_configs WHERE thing_id = ?'
+    )
+      .bind(keep.id)
+      .first()
     expect(row).toEqual({ cn: keep.id })
   })
 })

@@ -42,7 +42,7 @@ const json = (status: number, body: unknown) =>
 /** Vault-style serial: 20 random bytes, positive. */
 function vaultSerial(): string {
   const b = crypto.getRandomValues(new Uint8Array(20))
-  b[0] = (b[0]! & 0x7f) || 1
+  b[0] = b[0]! & 0x7f || 1
   return toHex(b)
 }
 
@@ -62,7 +62,12 @@ export async function installVaultDouble() {
   /** Runs before each call is answered (to make things happen "while Vault works"). */
   const hooks: ((call: VaultCall) => void | Promise<void>)[] = []
 
-  async function certFor(commonName: string, ttl: string | undefined, publicKey: any, spec: KeySpec) {
+  async function certFor(
+    commonName: string,
+    ttl: string | undefined,
+    publicKey: any,
+    spec: KeySpec
+  ) {
     const now = Date.now()
     const ttlMs = ttl ? parseDuration(ttl)! : 72 * 3_600_000
     const serial = vaultSerial()
@@ -162,7 +167,9 @@ export async function installVaultDouble() {
         })
       case 'GET /v1/pki_int/ca/pem':
         // Vault sends the bare PEM (no `data` wrapper), and no body at all for a mount without a CA.
-        return new Response(issuer.cert, { headers: { 'Content-Type': 'application/pem-certificate-chain' } })
+        return new Response(issuer.cert, {
+          headers: { 'Content-Type': 'application/pem-certificate-chain' },
+        })
       default:
         return json(404, { errors: [] })
     }

@@ -31,7 +31,11 @@ describe('Vault PKI mode: issuing', () => {
 
     expect(double.calls).toHaveLength(1)
     const call = double.calls[0]!
-    expect(call).toMatchObject({ method: 'POST', path: '/v1/pki_int/issue/mainflux', token: VAULT_TOKEN })
+    expect(call).toMatchObject({
+      method: 'POST',
+      path: '/v1/pki_int/issue/mainflux',
+      token: VAULT_TOKEN,
+    })
     expect(call.body).toEqual({
       common_name: thing.key,
       ttl: '36000s',
@@ -64,7 +68,7 @@ describe('Vault PKI mode: issuing', () => {
     })
   })
 
-  it("leaves the TTL to the Vault role when none is given, and uses the thing id as CN when configured", async () => {
+  it('leaves the TTL to the Vault role when none is given, and uses the thing id as CN when configured', async () => {
     const double = await installVaultDouble()
     const u = await newUser()
     const thing = await newThing(u)
@@ -74,7 +78,11 @@ describe('Vault PKI mode: issuing', () => {
     })
     expect(res.status, res.text).toBe(200)
     expect(double.calls[0]!.body).not.toHaveProperty('ttl')
-    expect(double.calls[0]!.body).toMatchObject({ common_name: thing.id, key_type: 'ec', key_bits: 256 })
+    expect(double.calls[0]!.body).toMatchObject({
+      common_name: thing.id,
+      key_type: 'ec',
+      key_bits: 256,
+    })
     expect(await certRow(res.body.serial)).toMatchObject({ key_type: 'ec', key_bits: 256 })
   })
 
@@ -83,7 +91,10 @@ describe('Vault PKI mode: issuing', () => {
     const u = await newUser()
     const other = await newUser()
     const theirs = await newThing(other)
-    expectError(await vault('POST', '/certs', { token: u.token, json: { thing_id: theirs.id } }), 404)
+    expectError(
+      await vault('POST', '/certs', { token: u.token, json: { thing_id: theirs.id } }),
+      404
+    )
     expect(double.calls).toHaveLength(0)
   })
 
@@ -94,11 +105,36 @@ describe('Vault PKI mode: issuing', () => {
       status: 400,
       msg: /common name x not allowed by this role/,
     },
-    { desc: 'Vault is sealed (503)', fail: [503, ['Vault is sealed']] as const, status: 503, msg: /unavailable/ },
-    { desc: 'Vault fails (500)', fail: [500, ['internal error']] as const, status: 503, msg: /unavailable/ },
-    { desc: 'Vault is unreachable', fail: ['network', []] as const, status: 503, msg: /unreachable/ },
-    { desc: 'Vault refuses our token (403)', fail: [403, ['permission denied']] as const, status: 500, msg: /misconfigured/ },
-    { desc: 'the role does not exist', fail: [400, ['unknown role: mainflux']] as const, status: 500, msg: /misconfigured/ },
+    {
+      desc: 'Vault is sealed (503)',
+      fail: [503, ['Vault is sealed']] as const,
+      status: 503,
+      msg: /unavailable/,
+    },
+    {
+      desc: 'Vault fails (500)',
+      fail: [500, ['internal error']] as const,
+      status: 503,
+      msg: /unavailable/,
+    },
+    {
+      desc: 'Vault is unreachable',
+      fail: ['network', []] as const,
+      status: 503,
+      msg: /unreachable/,
+    },
+    {
+      desc: 'Vault refuses our token (403)',
+      fail: [403, ['permission denied']] as const,
+      status: 500,
+      msg: /misconfigured/,
+    },
+    {
+      desc: 'the role does not exist',
+      fail: [400, ['unknown role: mainflux']] as const,
+      status: 500,
+      msg: /misconfigured/,
+    },
   ])('$desc → $status, recording nothing', async ({ fail, status, msg }) => {
     const double = await installVaultDouble()
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
@@ -106,7 +142,11 @@ describe('Vault PKI mode: issuing', () => {
     const thing = await newThing(u)
     double.fail(fail[0], [...fail[1]])
     const before = await countAll()
-    expectError(await vault('POST', '/certs', { token: u.token, json: { thing_id: thing.id } }), status, msg)
+    expectError(
+      await vault('POST', '/certs', { token: u.token, json: { thing_id: thing.id } }),
+      status,
+      msg
+    )
     expect(await countAll()).toEqual(before)
     if (status >= 500) expect(logged).toHaveBeenCalled()
   })
@@ -117,7 +157,10 @@ describe('Vault PKI mode: issuing', () => {
     const u = await newUser()
     const thing = await newThing(u)
     double.answer(() => new Response('{"data":{"certificate":""}}', { status: 200 }))
-    expectError(await vault('POST', '/certs', { token: u.token, json: { thing_id: thing.id } }), 503)
+    expectError(
+      await vault('POST', '/certs', { token: u.token, json: { thing_id: thing.id } }),
+      503
+    )
   })
 
   it('POST /certs/csr goes to POST /v1/{pki}/sign/{role}', async () => {
@@ -135,7 +178,10 @@ describe('Vault PKI mode: issuing', () => {
         signingAlgorithm: { name: 'ECDSA', hash: 'SHA-384' },
       })
     ).toString('pem')
-    const res = await vault('POST', '/certs/csr', { token: u.token, json: { thing_id: thing.id, csr, ttl: '1h' } })
+    const res = await vault('POST', '/certs/csr', {
+      token: u.token,
+      json: { thing_id: thing.id, csr, ttl: '1h' },
+    })
     expect(res.status, res.text).toBe(201)
     expect(double.calls[0]).toMatchObject({
       path: '/v1/pki_int/sign/mainflux',
@@ -165,7 +211,10 @@ describe('Vault PKI mode: issuing', () => {
       })
     ).toString('pem')
     const before = await countAll()
-    const res = await vault('POST', '/certs/csr', { token: u.token, json: { thing_id: mine.id, csr } })
+    const res = await vault('POST', '/certs/csr', {
+      token: u.token,
+      json: { thing_id: mine.id, csr },
+    })
     expectError(res, 500, 'certificate authority (Vault) misconfigured')
     expect(await countAll()).toEqual(before)
     const signed = double.calls.find((c) => c.path === '/v1/pki_int/sign/mainflux')
@@ -193,7 +242,9 @@ describe('Vault PKI mode: issuing', () => {
         publicKey: keys.publicKey,
         signingKey: double.ca.privateKey,
         signingAlgorithm: double.ca.signingAlgorithm,
-        extensions: [new SubjectAlternativeNameExtension([{ type: 'dns', value: 'bank.example.com' }])],
+        extensions: [
+          new SubjectAlternativeNameExtension([{ type: 'dns', value: 'bank.example.com' }]),
+        ],
       })
       return Response.json({
         data: {
@@ -206,11 +257,15 @@ describe('Vault PKI mode: issuing', () => {
       })
     })
     const before = await countAll()
-    expectError(await vault('POST', '/certs', { token: u.token, json: { thing_id: thing.id } }), 500, /misconfigured/)
+    expectError(
+      await vault('POST', '/certs', { token: u.token, json: { thing_id: thing.id } }),
+      500,
+      /misconfigured/
+    )
     expect(await countAll()).toEqual(before)
-    expect(double.calls.filter((c) => c.path === '/v1/pki_int/revoke').map((c) => c.body.serial_number)).toEqual([
-      '0a:0b:0c:0d',
-    ])
+    expect(
+      double.calls.filter((c) => c.path === '/v1/pki_int/revoke').map((c) => c.body.serial_number)
+    ).toEqual(['0a:0b:0c:0d'])
   })
 
   it('a thing removed while Vault issues: nothing recorded, the certificate revoked, 404', async () => {
@@ -224,7 +279,11 @@ describe('Vault PKI mode: issuing', () => {
     })
     const res = await vault('POST', '/certs', { token: u.token, json: { thing_id: thing.id } })
     expectError(res, 404)
-    expect((await env.DB.prepare('SELECT COUNT(*) AS n FROM certs WHERE thing_id = ?').bind(thing.id).first<{ n: number }>())!.n).toBe(0)
+    expect(
+      (await env.DB.prepare('SELECT COUNT(*) AS n FROM certs WHERE thing_id = ?')
+        .bind(thing.id)
+        .first<{ n: number }>())!.n
+    ).toBe(0)
     expect(double.calls.filter((c) => c.path === '/v1/pki_int/revoke')).toHaveLength(1)
   })
 
@@ -232,7 +291,13 @@ describe('Vault PKI mode: issuing', () => {
     const double = await installVaultDouble()
     const u = await newUser()
     const thing = await newThing(u)
-    expectError(await vault('POST', '/certs/csr', { token: u.token, json: { thing_id: thing.id, csr: 'junk' } }), 400)
+    expectError(
+      await vault('POST', '/certs/csr', {
+        token: u.token,
+        json: { thing_id: thing.id, csr: 'junk' },
+      }),
+      400
+    )
     expect(double.calls).toHaveLength(0)
   })
 
@@ -245,9 +310,9 @@ describe('Vault PKI mode: issuing', () => {
       json: { thing_id: thing.id },
     })
     expectError(res, 500)
-    expect(String(errors.mock.calls.flat().map((e) => (e instanceof Error ? e.message : e)))).toMatch(
-      /MF_CERTS_VAULT_TOKEN/,
-    )
+    expect(
+      String(errors.mock.calls.flat().map((e) => (e instanceof Error ? e.message : e)))
+    ).toMatch(/MF_CERTS_VAULT_TOKEN/)
   })
 })
 
@@ -258,7 +323,7 @@ describe('Vault PKI mode: revocation and CRL', () => {
     return res.body as { serial: string }
   }
 
-  it('DELETE /certs/{serial} revokes in Vault (colon form) and records Vault\'s time; again is a no-op', async () => {
+  it("DELETE /certs/{serial} revokes in Vault (colon form) and records Vault's time; again is a no-op", async () => {
     const double = await installVaultDouble()
     const u = await newUser()
     const thing = await newThing(u)
@@ -266,7 +331,10 @@ describe('Vault PKI mode: revocation and CRL', () => {
     const res = await vault('DELETE', `/certs/${serial}`, { token: u.token })
     expect(res.status, res.text).toBe(200)
     const revokeCall = double.calls.at(-1)!
-    expect(revokeCall).toMatchObject({ path: '/v1/pki_int/revoke', body: { serial_number: serial.match(/../g)!.join(':') } })
+    expect(revokeCall).toMatchObject({
+      path: '/v1/pki_int/revoke',
+      body: { serial_number: serial.match(/../g)!.join(':') },
+    })
     const vaultTime = double.revoked.get(revokeCall.body.serial_number)! * 1000
     expect(res.body.RevocationTime).toBe(new Date(vaultTime).toISOString())
     expect((await certRow(serial))!.revoked_at).toBe(vaultTime)
@@ -283,7 +351,7 @@ describe('Vault PKI mode: revocation and CRL', () => {
     const thing = await newThing(u)
     const serial = 'abcdef0123456789'
     await env.DB.prepare(
-      'INSERT INTO certs (serial, thing_id, owner, key_type, key_bits, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO certs (serial, thing_id, owner, key_type, key_bits, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)'
     )
       .bind(serial, thing.id, u.id, 'ec', 256, Date.now() - 7_200_000, Date.now() - 3_600_000)
       .run()
@@ -304,7 +372,7 @@ describe('Vault PKI mode: revocation and CRL', () => {
     expect((await certRow(serial))!.revoked_at).toBeNull()
   })
 
-  it("DELETE /certs/revoke revokes each live certificate in Vault; a partial failure records what Vault did", async () => {
+  it('DELETE /certs/revoke revokes each live certificate in Vault; a partial failure records what Vault did', async () => {
     const double = await installVaultDouble()
     vi.spyOn(console, 'error').mockImplementation(() => {})
     const u = await newUser()
@@ -313,11 +381,17 @@ describe('Vault PKI mode: revocation and CRL', () => {
     const b = await issued(u, thing.id)
 
     double.fail(503, ['Vault is sealed'])
-    expectError(await vault('DELETE', '/certs/revoke', { token: u.token, json: { thing_id: thing.id } }), 503)
+    expectError(
+      await vault('DELETE', '/certs/revoke', { token: u.token, json: { thing_id: thing.id } }),
+      503
+    )
     const rows = [await certRow(a.serial), await certRow(b.serial)]
     expect(rows.filter((r) => r!.revoked_at !== null)).toHaveLength(1)
 
-    const res = await vault('DELETE', '/certs/revoke', { token: u.token, json: { thing_id: thing.id } })
+    const res = await vault('DELETE', '/certs/revoke', {
+      token: u.token,
+      json: { thing_id: thing.id },
+    })
     expect(res.status, res.text).toBe(200)
     expect(res.body.serials).toHaveLength(1)
     expect((await certRow(a.serial))!.revoked_at).not.toBeNull()
@@ -326,7 +400,7 @@ describe('Vault PKI mode: revocation and CRL', () => {
     expect(revokes).toHaveLength(3)
   })
 
-  it('GET /certs/crl is Vault\'s CRL (DER and PEM); 503 when Vault is down', async () => {
+  it("GET /certs/crl is Vault's CRL (DER and PEM); 503 when Vault is down", async () => {
     const double = await installVaultDouble()
     vi.spyOn(console, 'error').mockImplementation(() => {})
     const der = await vault('GET', '/certs/crl')
@@ -350,13 +424,16 @@ describe('Vault PKI mode: revocation and CRL', () => {
         // A POST /certs landing while the revocations run: Vault never revokes it.
         late = '7'.padEnd(32, 'e')
         await env.DB.prepare(
-          'INSERT INTO certs (serial, thing_id, owner, key_type, key_bits, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO certs (serial, thing_id, owner, key_type, key_bits, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)'
         )
           .bind(late, thing.id, u.id, 'ec', 256, Date.now(), Date.now() + 3_600_000)
           .run()
       }
     })
-    const res = await vault('DELETE', '/certs/revoke', { token: u.token, json: { thing_id: thing.id } })
+    const res = await vault('DELETE', '/certs/revoke', {
+      token: u.token,
+      json: { thing_id: thing.id },
+    })
     expect(res.status, res.text).toBe(200)
     expect(res.body.serials).toEqual([a.serial])
     expect((await certRow(a.serial))!.revoked_at).not.toBeNull()
@@ -372,7 +449,9 @@ describe('Vault PKI mode: revocation and CRL', () => {
     const del = await vault('DELETE', `/things/${thing.id}`, { token: u.token })
     expect(del.status, del.text).toBe(204)
     const revokes = double.calls.filter((c) => c.path === '/v1/pki_int/revoke')
-    expect(revokes.map((c) => c.body.serial_number)).toEqual([issued.body.serial.match(/../g).join(':')])
+    expect(revokes.map((c) => c.body.serial_number)).toEqual([
+      issued.body.serial.match(/../g).join(':'),
+    ])
     expect((await certRow(issued.body.serial))!.revoked_at).not.toBeNull()
   })
 
@@ -384,7 +463,11 @@ describe('Vault PKI mode: revocation and CRL', () => {
     await service.syncRevocations(['0a1b2c', 'ff00'])
     expect(double.calls.map((c) => c.body.serial_number)).toEqual(['0a:1b:2c', 'ff:00'])
     // With the built-in CA there is nothing to tell anyone.
-    const local = makeCertsService({ db: createDb(env.DB), config: loadConfig({ ...env }), waitUntil: () => {} })
+    const local = makeCertsService({
+      db: createDb(env.DB),
+      config: loadConfig({ ...env }),
+      waitUntil: () => {},
+    })
     await local.syncRevocations(['0a1b2c'])
     expect(double.calls).toHaveLength(2)
   })

@@ -6,7 +6,9 @@ import { api } from '../helpers'
 
 // The console's static files come from Workers static assets (wrangler.toml [assets], built by the
 // pretest step). /console requests run the Worker first; nothing else falls back to the console.
-const browser = { headers: { Accept: 'text/html', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' } }
+const browser = {
+  headers: { Accept: 'text/html', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' },
+}
 
 describe('console site', () => {
   it('serves the console page with a strict CSP at /console/', async () => {

@@ -49,11 +49,18 @@ describe('dev mailbox (FLUXGATE_DEV_MAILBOX)', () => {
     expect((await requestReset(u.email)).status).toBe(201)
     const [mail] = (await mailbox(u.email)).body.messages
     const token = /#token=([\w.-]+)/.exec(mail.text)![1]
-    const reset = await call('PUT', '/password/reset', {
-      json: { token, password: 'a-new-password-1', confirm_password: 'a-new-password-1' },
-    }, ON)
+    const reset = await call(
+      'PUT',
+      '/password/reset',
+      {
+        json: { token, password: 'a-new-password-1', confirm_password: 'a-new-password-1' },
+      },
+      ON
+    )
     expect(reset.status, reset.text).toBe(201)
-    const login = await api('POST', '/tokens', { json: { email: u.email, password: 'a-new-password-1' } })
+    const login = await api('POST', '/tokens', {
+      json: { email: u.email, password: 'a-new-password-1' },
+    })
     expect(login.status, login.text).toBe(201)
   })
 
@@ -66,7 +73,12 @@ describe('dev mailbox (FLUXGATE_DEV_MAILBOX)', () => {
   })
 
   it('refuses to run unless FLUXGATE_PUBLIC_URL is a loopback URL', async () => {
-    for (const publicUrl of ['https://iot.example.com', 'http://localhost.example.com', 'http://10.0.0.1:8787', '']) {
+    for (const publicUrl of [
+      'https://iot.example.com',
+      'http://localhost.example.com',
+      'http://10.0.0.1:8787',
+      '',
+    ]) {
       const overrides = { FLUXGATE_DEV_MAILBOX: '1', FLUXGATE_PUBLIC_URL: publicUrl }
       expectError(await call('GET', '/things', {}, overrides), 500, 'server misconfigured')
       expectError(await mailbox('a@example.com', overrides), 500, 'server misconfigured')
@@ -78,14 +90,36 @@ describe('dev mailbox (FLUXGATE_DEV_MAILBOX)', () => {
       }
       expect(cause).toMatch(/FLUXGATE_DEV_MAILBOX is for local development only/)
     }
-    expect((await call('GET', '/health', {}, { FLUXGATE_DEV_MAILBOX: '1', FLUXGATE_PUBLIC_URL: 'http://127.0.0.1:8787' })).status).toBe(200)
+    expect(
+      (
+        await call(
+          'GET',
+          '/health',
+          {},
+          { FLUXGATE_DEV_MAILBOX: '1', FLUXGATE_PUBLIC_URL: 'http://127.0.0.1:8787' }
+        )
+      ).status
+    ).toBe(200)
   })
 
   it('knows loopback URLs', () => {
-    for (const u of ['http://localhost:8787', 'http://app.localhost', 'http://127.0.0.1', 'http://127.1.2.3:9', 'http://[::1]:8787']) {
+    for (const u of [
+      'http://localhost:8787',
+      'http://app.localhost',
+      'http://127.0.0.1',
+      'http://127.1.2.3:9',
+      'http://[::1]:8787',
+    ]) {
       expect(isLoopbackUrl(u), u).toBe(true)
     }
-    for (const u of [undefined, 'https://iot.example.com', 'http://localhost.evil.com', 'http://128.0.0.1', 'http://[::2]', 'nope']) {
+    for (const u of [
+      undefined,
+      'https://iot.example.com',
+      'http://localhost.evil.com',
+      'http://128.0.0.1',
+      'http://[::2]',
+      'nope',
+    ]) {
       expect(isLoopbackUrl(u), String(u)).toBe(false)
     }
   })
@@ -100,9 +134,9 @@ describe('dev mailbox (FLUXGATE_DEV_MAILBOX)', () => {
     expect(devOnlyProblems(parse('[vars]\nFLUXGATE_DEV_MAILBOX = "1"\n'))).toEqual([
       expect.stringMatching(/\[vars\] sets FLUXGATE_DEV_MAILBOX/),
     ])
-    expect(devOnlyProblems(parse('[env.production.vars]\nFLUXGATE_DEV_MAILBOX = "true"\n'))).toEqual([
-      expect.stringMatching(/\[env\.production\.vars\] sets FLUXGATE_DEV_MAILBOX/),
-    ])
+    expect(
+      devOnlyProblems(parse('[env.production.vars]\nFLUXGATE_DEV_MAILBOX = "true"\n'))
+    ).toEqual([expect.stringMatching(/\[env\.production\.vars\] sets FLUXGATE_DEV_MAILBOX/)])
     expect(devOnlyProblems(parse('[vars]\nFLUXGATE_DEV_MAILBOX = true\n'))).toHaveLength(1)
     expect(devOnlyProblems(parse('[vars]\nFLUXGATE_DEV_MAILBOX = "0"\n'))).toEqual([])
   })

@@ -6,7 +6,10 @@ import { adminToken, api, expectError, newUser, uid } from '../helpers'
 const uuid = () => crypto.randomUUID()
 
 async function post(kind: string, rows: unknown[], token?: string) {
-  return api('POST', `/import/mainflux/${kind}`, { token: token ?? (await adminToken()), json: { rows } })
+  return api('POST', `/import/mainflux/${kind}`, {
+    token: token ?? (await adminToken()),
+    json: { rows },
+  })
 }
 
 /** A 0.12.1 account as its users table holds it (bcrypt at a low cost: these tests are about the flow). */
@@ -22,24 +25,45 @@ async function ownerCounts(owner: string) {
 
 describe('POST /import/mainflux/{kind}: auth and validation', () => {
   it('401 without a token', async () => {
-    expectError(await api('POST', '/import/mainflux/users', { json: { rows: [await oldUser()] } }), 401)
+    expectError(
+      await api('POST', '/import/mainflux/users', { json: { rows: [await oldUser()] } }),
+      401
+    )
   })
 
-  it.each(['users', 'things', 'channels', 'connections', 'configs', 'certs'])('403 for a non-admin user (%s)', async (kind) => {
-    const u = await newUser()
-    expectError(await post(kind, [{}], u.token), 403, /admin/)
-  })
+  it.each(['users', 'things', 'channels', 'connections', 'configs', 'certs'])(
+    '403 for a non-admin user (%s)',
+    async (kind) => {
+      const u = await newUser()
+      expectError(await post(kind, [{}], u.token), 403, /admin/)
+    }
+  )
 
   it('415 without a JSON body', async () => {
-    const res = await api('POST', '/import/mainflux/users', { token: await adminToken(), body: 'x' })
+    const res = await api('POST', '/import/mainflux/users', {
+      token: await adminToken(),
+      body: 'x',
+    })
     expectError(res, 415)
   })
 
   it.each([
     { desc: 'empty rows', rows: [], message: /rows/ },
-    { desc: 'id not a UUID', rows: [{ id: 'nope', email: 'a@b.c', password: '$2a$04$' + 'a'.repeat(53) }], message: /UUID/ },
-    { desc: 'password not bcrypt', rows: [{ id: uuid(), email: 'a@b.c', password: 'plain' }], message: /bcrypt/ },
-    { desc: 'too many rows', rows: Array.from({ length: 201 }, () => ({ id: uuid(), email: 'a@b.c', password: 'x' })), message: /at most 200/ },
+    {
+      desc: 'id not a UUID',
+      rows: [{ id: 'nope', email: 'a@b.c', password: '$2a$04$' + 'a'.repeat(53) }],
+      message: /UUID/,
+    },
+    {
+      desc: 'password not bcrypt',
+      rows: [{ id: uuid(), email: 'a@b.c', password: 'plain' }],
+      message: /bcrypt/,
+    },
+    {
+      desc: 'too many rows',
+      rows: Array.from({ length: 201 }, () => ({ id: uuid(), email: 'a@b.c', password: 'x' })),
+      message: /at most 200/,
+    },
   ])('400: $desc, nothing written', async ({ rows, message }) => {
     const before = await env.DB.prepare('SELECT COUNT(*) AS n FROM users').first<{ n: number }>()
     expectError(await post('users', rows), 400, message)
@@ -54,24 +78,32 @@ describe('users', () => {
     const res = await post('users', [u])
     expect(res.status, res.text).toBe(200)
     expect(res.body).toMatchObject({ imported: 1, present: 0, refused: 0 })
-    const row = await env.DB.prepare('SELECT email, password_hash FROM users WHERE id = ?').bind(u.id).first<{ email: string; password_hash: string }>()
+    const row = await env.DB.prepare('SELECT email, password_hash FROM users WHERE id = ?')
+      .bind(u.id)
+      .first<{ email: string; password_hash: string }>()
     expect(row!.email).toBe(u.email.toLowerCase())
     expect(row!.password_hash).toBe(u.password)
 
     expectError(await api('POST', '/tokens', { json: { email: u.email, password: 'wrong' } }), 401)
     const login = await api('POST', '/tokens', { json: { email: u.email, password: 's3cret-old' } })
     expect(login.status, login.text).toBe(201)
-    const after = await env.DB.prepare('SELECT password_hash FROM users WHERE id = ?').bind(u.id).first<{ password_hash: string }>()
+    const after = await env.DB.prepare('SELECT password_hash FROM users WHERE id = ?')
+      .bind(u.id)
+      .first<{ password_hash: string }>()
     expect(after!.password_hash).toMatch(/^pbkdf2-sha256\$/)
     // The token of the upgrading login stays valid (same session generation).
     expect((await api('GET', '/users/profile', { token: login.body.token })).status).toBe(200)
-    expect((await api('POST', '/tokens', { json: { email: u.email, password: 's3cret-old' } })).status).toBe(201)
+    expect(
+      (await api('POST', '/tokens', { json: { email: u.email, password: 's3cret-old' } })).status
+    ).toBe(201)
   })
 
   it('a re-run finds the accounts already present (also after the hash upgrade)', async () => {
     const u = await oldUser('again-pass')
     expect((await post('users', [u])).status).toBe(200)
-    expect((await api('POST', '/tokens', { json: { email: u.email, password: 'again-pass' } })).status).toBe(201)
+    expect(
+      (await api('POST', '/tokens', { json: { email: u.email, password: 'again-pass' } })).status
+    ).toBe(201)
     const again = await post('users', [u])
     expect(again.status, again.text).toBe(200)
     expect(again.body).toMatchObject({ imported: 0, present: 1, refused: 0 })
@@ -86,9 +118,15 @@ describe('users', () => {
     const res = await post('users', [a, b, fine])
     expect(res.status, res.text).toBe(409)
     expect(res.body.error).toMatch(/2 of 3 users refused; nothing of this chunk was imported/)
-    expect(res.body.results.map((r: { status: string }) => r.status)).toEqual(['refused', 'refused', 'skipped'])
+    expect(res.body.results.map((r: { status: string }) => r.status)).toEqual([
+      'refused',
+      'refused',
+      'skipped',
+    ])
     expect(res.body.results[0].reason).toMatch(/differs only in case/)
-    const n = await env.DB.prepare('SELECT COUNT(*) AS n FROM users WHERE id IN (?, ?, ?)').bind(a.id, b.id, fine.id).first<{ n: number }>()
+    const n = await env.DB.prepare('SELECT COUNT(*) AS n FROM users WHERE id IN (?, ?, ?)')
+      .bind(a.id, b.id, fine.id)
+      .first<{ n: number }>()
     expect(n!.n).toBe(0)
   })
 
@@ -142,7 +180,9 @@ describe('things, channels, connections', () => {
     const id = await api('POST', '/identify', { json: { token: longKey } })
     expect(id.status, id.text).toBe(200)
     expect(id.body.id).toBe(gw.id)
-    const row = await env.DB.prepare('SELECT metadata FROM things WHERE id = ?').bind(gw.id).first<{ metadata: string }>()
+    const row = await env.DB.prepare('SELECT metadata FROM things WHERE id = ?')
+      .bind(gw.id)
+      .first<{ metadata: string }>()
     expect(JSON.parse(row!.metadata)).toEqual({ type: 'gateway', external_id: 'ext-1' })
     expect(await ownerCounts(owner.id)).toEqual({ things: 2, channels: 0 })
     // Idempotent: same rows again (metadata as sent) are present, counts unchanged.
@@ -190,11 +230,17 @@ describe('things, channels, connections', () => {
     expect(bad.status).toBe(409)
     expect(bad.body.results[1].reason).toMatch(/channel .* was not imported/)
     expect(bad.body.results[2].reason).toMatch(/both belong/)
-    const ok = await post('connections', [{ channel_id: ch.id, thing_id: t.id, owner_id: owner.id }])
+    const ok = await post('connections', [
+      { channel_id: ch.id, thing_id: t.id, owner_id: owner.id },
+    ])
     expect(ok.body).toMatchObject({ imported: 1 })
-    const access = await api('POST', `/identify/channels/${ch.id}/access-by-key`, { json: { token: t.key } })
+    const access = await api('POST', `/identify/channels/${ch.id}/access-by-key`, {
+      json: { token: t.key },
+    })
     expect(access.status, access.text).toBe(200)
-    expect((await post('connections', [{ channel_id: ch.id, thing_id: t.id, owner_id: owner.id }])).body).toMatchObject({ present: 1 })
+    expect(
+      (await post('connections', [{ channel_id: ch.id, thing_id: t.id, owner_id: owner.id }])).body
+    ).toMatchObject({ present: 1 })
   })
 })
 
@@ -218,12 +264,20 @@ describe('configs and certs', () => {
     }
     const res = await post('configs', [cfg])
     expect(res.status, res.text).toBe(200)
-    const row = await env.DB.prepare('SELECT * FROM bootstrap_configs WHERE thing_id = ?').bind(t.id).first()
+    const row = await env.DB.prepare('SELECT * FROM bootstrap_configs WHERE thing_id = ?')
+      .bind(t.id)
+      .first()
     expect(JSON.stringify(row)).not.toContain('old-plaintext-external-key')
     expectError(await api('GET', `/things/bootstrap/${ext}`, { auth: 'wrong-key' }), 404)
-    const fetched = await api('GET', `/things/bootstrap/${ext}`, { auth: 'old-plaintext-external-key' })
+    const fetched = await api('GET', `/things/bootstrap/${ext}`, {
+      auth: 'old-plaintext-external-key',
+    })
     expect(fetched.status, fetched.text).toBe(200)
-    expect(fetched.body).toMatchObject({ mainflux_id: t.id, mainflux_key: t.key, content: '{"agent":{}}' })
+    expect(fetched.body).toMatchObject({
+      mainflux_id: t.id,
+      mainflux_key: t.key,
+      content: '{"agent":{}}',
+    })
     expect(fetched.body.mainflux_channels.map((c: { id: string }) => c.id)).toEqual([ch.id])
     expect((await post('configs', [cfg])).body).toMatchObject({ present: 1 })
     const changed = await post('configs', [{ ...cfg, external_key: 'another' }])
@@ -237,9 +291,21 @@ describe('configs and certs', () => {
     const t2 = { id: uuid(), owner_id: owner.id, key: uuid() }
     expect((await post('things', [t, t2])).status).toBe(200)
     const ext = `ext-${uid()}`
-    expect((await post('configs', [{ thing_id: t.id, owner_id: owner.id, external_id: ext, external_key: 'k', state: 0 }])).status).toBe(200)
+    expect(
+      (
+        await post('configs', [
+          { thing_id: t.id, owner_id: owner.id, external_id: ext, external_key: 'k', state: 0 },
+        ])
+      ).status
+    ).toBe(200)
     const res = await post('configs', [
-      { thing_id: uuid(), owner_id: owner.id, external_id: `x-${uid()}`, external_key: 'k', state: 0 },
+      {
+        thing_id: uuid(),
+        owner_id: owner.id,
+        external_id: `x-${uid()}`,
+        external_key: 'k',
+        state: 0,
+      },
       { thing_id: t2.id, owner_id: owner.id, external_id: ext, external_key: 'k', state: 0 },
     ])
     expect(res.status).toBe(409)
@@ -254,8 +320,15 @@ describe('configs and certs', () => {
     const cert = { serial, thing_id: thing, owner_id: owner.id, expires_at: '2030-01-01T00:00:00Z' }
     const res = await post('certs', [cert])
     expect(res.status, res.text).toBe(200)
-    const row = await env.DB.prepare('SELECT * FROM certs WHERE thing_id = ?').bind(thing).first<Record<string, unknown>>()
-    expect(row).toMatchObject({ serial: serial.replaceAll(':', ''), owner: owner.id, expires_at: Date.parse('2030-01-01T00:00:00Z'), revoked_at: null })
+    const row = await env.DB.prepare('SELECT * FROM certs WHERE thing_id = ?')
+      .bind(thing)
+      .first<Record<string, unknown>>()
+    expect(row).toMatchObject({
+      serial: serial.replaceAll(':', ''),
+      owner: owner.id,
+      expires_at: Date.parse('2030-01-01T00:00:00Z'),
+      revoked_at: null,
+    })
     expect((await post('certs', [cert])).body).toMatchObject({ present: 1 })
     const revoked = await post('certs', [{ ...cert, revoked_at: '2026-01-01T00:00:00Z' }])
     expect(revoked.status).toBe(409)
@@ -268,10 +341,16 @@ describe('atomic chunks', () => {
     const owner = await importedOwner()
     const token = await adminToken()
     const shared = { id: uuid(), owner_id: owner.id, key: uuid() }
-    const rowsA = [...Array.from({ length: 60 }, () => ({ id: uuid(), owner_id: owner.id, key: uuid() })), shared]
+    const rowsA = [
+      ...Array.from({ length: 60 }, () => ({ id: uuid(), owner_id: owner.id, key: uuid() })),
+      shared,
+    ]
     // B's own rows span several insert statements before the shared row, which comes last: if its
     // checks ran before A's batch, its batch fails on that row and must undo the statements before it.
-    const rowsB = [...Array.from({ length: 60 }, () => ({ id: uuid(), owner_id: owner.id, key: uuid() })), shared]
+    const rowsB = [
+      ...Array.from({ length: 60 }, () => ({ id: uuid(), owner_id: owner.id, key: uuid() })),
+      shared,
+    ]
     const [a, b] = await Promise.all([post('things', rowsA, token), post('things', rowsB, token)])
     const statuses = [a.status, b.status].sort()
     expect(statuses, `${a.text}\n${b.text}`).toEqual([200, 409])
@@ -279,7 +358,9 @@ describe('atomic chunks', () => {
     const loserRows = a.status === 409 ? rowsA : rowsB
     expect(loser.body.error).toMatch(/nothing of this chunk was imported/)
     const ids = loserRows.slice(0, 60).map((r) => r.id)
-    const found = await env.DB.prepare(`SELECT COUNT(*) AS n FROM things WHERE id IN (${ids.map(() => '?').join(',')})`)
+    const found = await env.DB.prepare(
+      `SELECT COUNT(*) AS n FROM things WHERE id IN (${ids.map(() => '?').join(',')})`
+    )
       .bind(...ids)
       .first<{ n: number }>()
     expect(found!.n).toBe(0)

@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest'
 import { api, expectError, newUser } from '../helpers'
 
 async function newKey(token: string, duration?: number) {
-  const res = await api('POST', '/keys', { token, json: duration === undefined ? { type: 2 } : { type: 2, duration } })
+  const res = await api('POST', '/keys', {
+    token,
+    json: duration === undefined ? { type: 2 } : { type: 2, duration },
+  })
   expect(res.status, res.text).toBe(201)
   return res.body as { id: string; value: string; issued_at: string; expires_at?: string }
 }
@@ -30,7 +33,9 @@ describe('POST /keys', () => {
   it('stores only a hash of the key', async () => {
     const u = await newUser()
     const key = await newKey(u.token)
-    const row = await env.DB.prepare('SELECT * FROM api_keys WHERE id = ?').bind(key.id).first<Record<string, unknown>>()
+    const row = await env.DB.prepare('SELECT * FROM api_keys WHERE id = ?')
+      .bind(key.id)
+      .first<Record<string, unknown>>()
     expect(JSON.stringify(row)).not.toContain(key.value)
     expect(JSON.stringify(row)).not.toContain(key.value.split('.')[2])
   })
@@ -134,7 +139,9 @@ describe('using, viewing and revoking keys', () => {
   it('expiry recorded in D1 is enforced on the next request', async () => {
     const u = await newUser()
     const key = await newKey(u.token, 3600)
-    await env.DB.prepare('UPDATE api_keys SET expires_at = ? WHERE id = ?').bind(Date.now() - 1000, key.id).run()
+    await env.DB.prepare('UPDATE api_keys SET expires_at = ? WHERE id = ?')
+      .bind(Date.now() - 1000, key.id)
+      .run()
     expectError(await api('GET', '/users/profile', { token: key.value }), 401)
   })
 

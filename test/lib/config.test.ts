@@ -7,7 +7,9 @@ const withEnv = (overrides: Record<string, string>) => ({ ...env, ...overrides }
 
 describe('loadConfig', () => {
   it('treats an empty setting as unset, so its default applies', () => {
-    const config = loadConfig(withEnv({ MF_AUTH_LOGIN_DURATION: '', MF_MAIL_TRANSPORT: ' ', FLUXGATE_CACHE_TTL: '' }))
+    const config = loadConfig(
+      withEnv({ MF_AUTH_LOGIN_DURATION: '', MF_MAIL_TRANSPORT: ' ', FLUXGATE_CACHE_TTL: '' })
+    )
     expect(config.MF_AUTH_LOGIN_DURATION).toBe(10 * 3600_000)
     expect(config.MF_MAIL_TRANSPORT).toBeUndefined()
     expect(config.FLUXGATE_CACHE_TTL).toBe(300)
@@ -33,7 +35,12 @@ describe('loadConfig', () => {
   })
 
   it('parses the throttle settings, and names a bad one', () => {
-    const config = loadConfig(withEnv({ FLUXGATE_THROTTLE_LOGIN: 'off', FLUXGATE_THROTTLE_TRUSTED_IPS: '192.0.2.1, 2001:db8::7' }))
+    const config = loadConfig(
+      withEnv({
+        FLUXGATE_THROTTLE_LOGIN: 'off',
+        FLUXGATE_THROTTLE_TRUSTED_IPS: '192.0.2.1, 2001:db8::7',
+      })
+    )
     expect(config.FLUXGATE_THROTTLE_LOGIN).toBeNull()
     expect(config.FLUXGATE_THROTTLE_LOGIN_IP).toEqual({ free: 5, firstMs: 60_000, maxMs: 900_000 })
     expect(config.FLUXGATE_THROTTLE_RESET_MAIL).toEqual({ max: 3, windowMs: 3_600_000 })
@@ -43,13 +50,20 @@ describe('loadConfig', () => {
       ['FLUXGATE_THROTTLE_RESET_MAIL', 'lots'],
       ['FLUXGATE_THROTTLE_TRUSTED_IPS', 'my-adapter'],
     ]) {
-      expect(() => loadConfig(withEnv({ [name!]: value! }))).toThrow(expect.objectContaining({ cause: expect.objectContaining({ message: expect.stringContaining(name!) }) }))
+      expect(() => loadConfig(withEnv({ [name!]: value! }))).toThrow(
+        expect.objectContaining({
+          cause: expect.objectContaining({ message: expect.stringContaining(name!) }),
+        })
+      )
     }
   })
 
   it('takes FLUXGATE_PUBLIC_URL as a base (trailing slash dropped) and MF_USERS_RESET_URL as a page', () => {
     const config = loadConfig(
-      withEnv({ FLUXGATE_PUBLIC_URL: 'https://iot.example.com/fluxgate/', MF_USERS_RESET_URL: 'https://ui.example.com/reset?lang=en' }),
+      withEnv({
+        FLUXGATE_PUBLIC_URL: 'https://iot.example.com/fluxgate/',
+        MF_USERS_RESET_URL: 'https://ui.example.com/reset?lang=en',
+      })
     )
     expect(config.FLUXGATE_PUBLIC_URL).toBe('https://iot.example.com/fluxgate')
     expect(config.MF_USERS_RESET_URL).toBe('https://ui.example.com/reset?lang=en')
@@ -80,7 +94,9 @@ describe('loadConfig', () => {
 
   it('FLUXGATE_SESSION_CACHE_TTL defaults to 300 and takes 0 (off)', () => {
     expect(loadConfig(withEnv({})).FLUXGATE_SESSION_CACHE_TTL).toBe(300)
-    expect(loadConfig(withEnv({ FLUXGATE_SESSION_CACHE_TTL: '0' })).FLUXGATE_SESSION_CACHE_TTL).toBe(0)
+    expect(
+      loadConfig(withEnv({ FLUXGATE_SESSION_CACHE_TTL: '0' })).FLUXGATE_SESSION_CACHE_TTL
+    ).toBe(0)
   })
 })
 
@@ -100,7 +116,7 @@ describe('FLUXGATE_MQTT_URL', () => {
 
   it('trims the value and leaves it unset when empty', () => {
     expect(loadConfig(withEnv({ FLUXGATE_MQTT_URL: ' localhost:1883 ' })).FLUXGATE_MQTT_URL).toBe(
-      'localhost:1883',
+      'localhost:1883'
     )
     expect(loadConfig(withEnv({ FLUXGATE_MQTT_URL: '' })).FLUXGATE_MQTT_URL).toBeUndefined()
   })

@@ -1,7 +1,14 @@
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { describe, expect, it, vi } from 'vitest'
-import { AppError, type ErrorCode, forLog, onError, STATUS, ThrottledError } from '../../src/lib/errors'
+import {
+  AppError,
+  type ErrorCode,
+  forLog,
+  onError,
+  STATUS,
+  ThrottledError,
+} from '../../src/lib/errors'
 import { call } from '../helpers'
 
 const expected: Record<ErrorCode, number> = {
@@ -40,7 +47,11 @@ describe('error model', () => {
   })
 
   it('a ThrottledError is 429 with Retry-After in whole seconds (at least 1)', async () => {
-    for (const [ms, header] of [[59_001, '60'], [1, '1'], [900_000, '900']] as const) {
+    for (const [ms, header] of [
+      [59_001, '60'],
+      [1, '1'],
+      [900_000, '900'],
+    ] as const) {
       const res = await appThrowing(new ThrottledError(ms, 'slow down')).request('/')
       expect(res.status).toBe(429)
       expect(res.headers.get('Retry-After')).toBe(header)
@@ -55,10 +66,14 @@ describe('error model', () => {
   })
 
   it("keeps Hono's 400 message and maps other HTTPExceptions to our codes", async () => {
-    const bad = await appThrowing(new HTTPException(400, { message: 'Malformed JSON in request body' })).request('/')
+    const bad = await appThrowing(
+      new HTTPException(400, { message: 'Malformed JSON in request body' })
+    ).request('/')
     expect(bad.status).toBe(400)
     expect(await bad.json()).toEqual({ error: 'Malformed JSON in request body' })
-    const media = await appThrowing(new HTTPException(415, { message: 'Unsupported Media Type' })).request('/')
+    const media = await appThrowing(
+      new HTTPException(415, { message: 'Unsupported Media Type' })
+    ).request('/')
     expect(media.status).toBe(415)
     expect(await media.json()).toEqual({ error: 'unsupported content type' })
   })
@@ -69,7 +84,13 @@ describe('logs never carry query parameters', () => {
   function failingD1(): D1Database {
     const fail = () => Promise.reject(new Error('D1_ERROR: Network connection lost.'))
     const stmt: any = { bind: () => stmt, first: fail, all: fail, run: fail, raw: fail }
-    return { prepare: () => stmt, batch: fail, exec: fail, dump: fail, withSession: () => ({}) } as unknown as D1Database
+    return {
+      prepare: () => stmt,
+      batch: fail,
+      exec: fail,
+      dump: fail,
+      withSession: () => ({}),
+    } as unknown as D1Database
   }
 
   it('a failing D1 query is logged without its bound values (a thing key here)', async () => {
@@ -79,7 +100,12 @@ describe('logs never carry query parameters', () => {
       logged.push(args.map(String).join(' '))
     })
     try {
-      const res = await call('POST', '/identify', { json: { token: secret } }, { DB: failingD1(), FLUXGATE_CACHE_TTL: '0' })
+      const res = await call(
+        'POST',
+        '/identify',
+        { json: { token: secret } },
+        { DB: failingD1(), FLUXGATE_CACHE_TTL: '0' }
+      )
       expect(res.status).toBe(500)
       expect(res.body).toEqual({ error: 'internal server error' })
     } finally {
@@ -100,12 +126,20 @@ describe('logs never carry query parameters', () => {
 
 describe('a statement SQLite refuses as too complex', () => {
   it('answers 400, not 500', async () => {
-    const refuse = () => Promise.reject(new Error('D1_ERROR: Expression tree is too large (maximum depth 100): SQLITE_ERROR'))
+    const refuse = () =>
+      Promise.reject(
+        new Error('D1_ERROR: Expression tree is too large (maximum depth 100): SQLITE_ERROR')
+      )
     const stmt: any = { bind: () => stmt, first: refuse, all: refuse, run: refuse, raw: refuse }
     const db = { prepare: () => stmt, batch: refuse } as unknown as D1Database
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {})
     try {
-      const res = await call('POST', '/identify', { json: { token: 'k' } }, { DB: db, FLUXGATE_CACHE_TTL: '0' })
+      const res = await call(
+        'POST',
+        '/identify',
+        { json: { token: 'k' } },
+        { DB: db, FLUXGATE_CACHE_TTL: '0' }
+      )
       expect(res.status).toBe(400)
       expect(res.body.error).toMatch(/too complex/)
     } finally {

@@ -1,13 +1,22 @@
 import { describe, expect, it } from 'vitest'
 import { addressKey, NO_ADDRESS } from '../../src/lib/address'
-import { FORGET_MS, lockedFor, lockMs, parseQuota, parseTier, withFailure } from '../../src/lib/lockout'
+import {
+  FORGET_MS,
+  lockedFor,
+  lockMs,
+  parseQuota,
+  parseTier,
+  withFailure,
+} from '../../src/lib/lockout'
 
 const tier = { free: 5, firstMs: 60_000, maxMs: 900_000 }
 
 describe('lockout rule', () => {
   it('allows `free` failures, then locks 1, 2, 4, 8 ... minutes, never past the maximum', () => {
     expect([1, 2, 3, 4].map((f) => lockMs(tier, f))).toEqual([0, 0, 0, 0])
-    expect([5, 6, 7, 8, 9, 10, 1000].map((f) => lockMs(tier, f) / 60_000)).toEqual([1, 2, 4, 8, 15, 15, 15])
+    expect([5, 6, 7, 8, 9, 10, 1000].map((f) => lockMs(tier, f) / 60_000)).toEqual([
+      1, 2, 4, 8, 15, 15, 15,
+    ])
   })
 
   it('counts failures; the one that reaches `free` starts the lock', () => {
@@ -36,17 +45,24 @@ describe('lockout rule', () => {
     expect(parseTier(text)).toEqual(want)
   })
 
-  it.each(['5', '5,1m', '0,1m,15m', 'x,1m,15m', '5,500ms,15m', '5,10m,1m', '5,1m,25h', '5,1m,15m,1h'])(
-    'refuses tier setting %j with a message',
-    (text) => {
-      expect(typeof parseTier(text)).toBe('string')
-    },
-  )
+  it.each([
+    '5',
+    '5,1m',
+    '0,1m,15m',
+    'x,1m,15m',
+    '5,500ms,15m',
+    '5,10m,1m',
+    '5,1m,25h',
+    '5,1m,15m,1h',
+  ])('refuses tier setting %j with a message', (text) => {
+    expect(typeof parseTier(text)).toBe('string')
+  })
 
   it('quota settings', () => {
     expect(parseQuota('3,1h')).toEqual({ max: 3, windowMs: 3_600_000 })
     expect(parseQuota('off')).toBeNull()
-    for (const bad of ['3', '0,1h', '3,10s', '3,200h']) expect(typeof parseQuota(bad)).toBe('string')
+    for (const bad of ['3', '0,1h', '3,10s', '3,200h'])
+      expect(typeof parseQuota(bad)).toBe('string')
   })
 })
 
@@ -70,10 +86,18 @@ describe('client address keys', () => {
     expect(addressKey('2001:db8:a:b::1')).not.toBe(addressKey('2001:db8:a:c::1'))
   })
 
-  it.each([undefined, null, '', 'localhost', '1.2.3', '256.1.1.1', '1:2:3', '1::2::3', '12345::1', 'g::1'])(
-    '%j has no usable address',
-    (header) => {
-      expect(addressKey(header)).toBe(NO_ADDRESS)
-    },
-  )
+  it.each([
+    undefined,
+    null,
+    '',
+    'localhost',
+    '1.2.3',
+    '256.1.1.1',
+    '1:2:3',
+    '1::2::3',
+    '12345::1',
+    'g::1',
+  ])('%j has no usable address', (header) => {
+    expect(addressKey(header)).toBe(NO_ADDRESS)
+  })
 })

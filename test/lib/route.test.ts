@@ -15,7 +15,7 @@ describe('defineRoute', () => {
         guard: publicRoute,
         request: { body: jsonBody(body) },
         responses: { 200: { description: 'ok' } },
-      }),
+      })
     ).toThrow(/json must be set/)
     expect(() =>
       defineRoute({
@@ -24,7 +24,7 @@ describe('defineRoute', () => {
         guard: publicRoute,
         json: true,
         responses: { 200: { description: 'ok' } },
-      }),
+      })
     ).toThrow(/json must be set/)
   })
 
@@ -41,7 +41,10 @@ describe('defineRoute', () => {
     const route = defineRoute({
       method: 'post',
       path: '/x',
-      guard: guard([{ bearerAuth: [] }], step('guard', (h) => !h.has('authorization'))),
+      guard: guard(
+        [{ bearerAuth: [] }],
+        step('guard', (h) => !h.has('authorization'))
+      ),
       limit: step('limit'),
       json: true,
       request: { body: jsonBody(body) },
@@ -57,7 +60,11 @@ describe('defineRoute', () => {
     expect(ran).toEqual(['limit', 'guard'])
 
     ran.length = 0
-    res = await router.request('/x', { method: 'POST', headers: { authorization: 't' }, body: '{}' })
+    res = await router.request('/x', {
+      method: 'POST',
+      headers: { authorization: 't' },
+      body: '{}',
+    })
     expect(res.status).toBe(415)
     expect(ran).toEqual(['limit', 'guard'])
 

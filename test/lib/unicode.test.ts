@@ -38,17 +38,23 @@ describe('lone surrogate escapes in JSON text', () => {
     expect(loneSurrogateEscape(json)).toBe(at)
   })
 
-  it.each(['"\\ud83d\\ude00"', '"\\uD83D\\uDE00"', '"😀"', '"\\\\ud800"', '"\\\\\\\\ud800"', '"\\u00e9\\n\\""', '{}'])(
-    'accepts %s',
-    (json) => {
-      expect(loneSurrogateEscape(json)).toBe(-1)
-      expect(JSON.parse(json)).toBeDefined()
-    },
-  )
+  it.each([
+    '"\\ud83d\\ude00"',
+    '"\\uD83D\\uDE00"',
+    '"😀"',
+    '"\\\\ud800"',
+    '"\\\\\\\\ud800"',
+    '"\\u00e9\\n\\""',
+    '{}',
+  ])('accepts %s', (json) => {
+    expect(loneSurrogateEscape(json)).toBe(-1)
+    expect(JSON.parse(json)).toBeDefined()
+  })
 
   it('names the escape in the problem', () => {
     expect(jsonText(new TextEncoder().encode('{"name":"\\ud800"}'))).toEqual({
-      problem: 'request body is not valid Unicode: the escape \\ud800 at offset 9 is half of a surrogate pair',
+      problem:
+        'request body is not valid Unicode: the escape \\ud800 at offset 9 is half of a surrogate pair',
     })
   })
 })

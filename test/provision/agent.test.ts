@@ -58,7 +58,6 @@ function expectLive(a: AgentView) {
   expect(a.mqtt.url, 'agent.mqtt.url').toBeTruthy()
 }
 
-
 describe('every shipped layout brings an unmodified agent live', () => {
   it('every shipped layout is meant for the agent', () => {
     expect(Object.keys(LAYOUT_SOURCES).length).toBeGreaterThanOrEqual(3)
@@ -104,7 +103,7 @@ describe('every shipped layout brings an unmodified agent live', () => {
       for (const c of [agent.control, agent.data]) {
         expect((await accessByKey(c, agent.mqtt.password as string)).status).toBe(200)
       }
-    },
+    }
   )
 
   it('the data channel first is swapped back, as the agent does (the parser under test)', () => {
@@ -117,12 +116,12 @@ describe('every shipped layout brings an unmodified agent live', () => {
           { id: 'c', metadata: { type: 'control' } },
         ],
         content: 'null',
-      }),
+      })
     )
     expect([a.control, a.data]).toEqual(['c', 'd'])
     expect(() => agentBootstrap('{"mainflux_channels":[]}')).toThrow(/end of JSON input/)
     expect(() => agentBootstrap('{"content":"{}","mainflux_channels":[{"id":"a"}]}')).toThrow(
-      /fewer than 2 channels/,
+      /fewer than 2 channels/
     )
   })
 })
@@ -192,7 +191,7 @@ describe('placeholders are filled when the mapping is made', () => {
       'GET',
       `/things/bootstrap/${creds.external_id}`,
       { auth: creds.external_key },
-      { FLUXGATE_MQTT_URL: 'tcp://elsewhere.example.net:1883' },
+      { FLUXGATE_MQTT_URL: 'tcp://elsewhere.example.net:1883' }
     )
     expect(JSON.parse(res.body.content).agent.mqtt.url).toBe(url)
   })
@@ -209,35 +208,35 @@ describe('placeholders are filled when the mapping is made', () => {
       expectError(
         await mapping(creds, { token: u.token, layout, env: unset, idempotencyKey: 'k-1' }),
         503,
-        message,
+        message
       )
       expectError(
         await mapping(creds, { token: u.token, layout, env: unset, dryRun: true }),
         503,
-        message,
+        message
       )
       expectError(
         await call('GET', `/mapping?layout=${layout}`, { token: u.token }, unset),
         503,
-        message,
+        message
       )
       expect(await countAll()).toEqual(before)
       expect(await configRow(creds.external_id)).toBeNull()
       // Once it is set, the same request goes through.
       expect((await mapping(creds, { token: u.token, layout })).status).toBe(201)
-    },
+    }
   )
 
   it('an unset setting blocks only the layouts that use it', async () => {
     const u = await newUser()
     const { service } = provisionService(
       { layouts: { plain: MINIMAL, ...LAYOUT_SOURCES } },
-      { FLUXGATE_MQTT_URL: '' },
+      { FLUXGATE_MQTT_URL: '' }
     )
     const ok = await service.provision(identityOf(u), gatewayCreds(), { layout: 'plain' })
     expect(ok.status).toBe(201)
     await expect(
-      service.provision(identityOf(u), gatewayCreds(), { layout: 'default' }),
+      service.provision(identityOf(u), gatewayCreds(), { layout: 'default' })
     ).rejects.toMatchObject({ code: 'unavailable', message: /FLUXGATE_MQTT_URL/ })
   })
 

@@ -58,11 +58,10 @@ const FULL = `
 
 const layouts = { ...LAYOUT_SOURCES, full: FULL }
 
-
 /** A statement that fails when it runs (NOT NULL), whatever ran before it in the batch. */
 const failing = () =>
   createDb(env.DB).run(
-    sql`INSERT INTO users (id, email, password_hash, created_at) VALUES ('x', NULL, 'x', 0)`,
+    sql`INSERT INTO users (id, email, password_hash, created_at) VALUES ('x', NULL, 'x', 0)`
   )
 
 interface Case {
@@ -105,11 +104,11 @@ async function statementCount(u: TestUser, c: Case): Promise<number> {
         throw new Error('probe')
       },
     },
-    c.env,
+    c.env
   )
   const idempotencyKey = c.idempotencyKey ? `k-${uid()}` : undefined
   await expect(
-    service.provision(identityOf(u), gatewayCreds(), { layout: c.layout, idempotencyKey }),
+    service.provision(identityOf(u), gatewayCreds(), { layout: c.layout, idempotencyKey })
   ).rejects.toThrow('probe')
   return n
 }
@@ -136,12 +135,12 @@ describe('a mapping is all or nothing', () => {
           })
           .then(
             () => undefined,
-            (e: unknown) => e,
+            (e: unknown) => e
           )
         await flush()
         expect(err, `failure injected at ${at} of ${n}`).toBeDefined()
         expect(String((err as Error).cause ?? err)).toContain(
-          'NOT NULL constraint failed: users.email',
+          'NOT NULL constraint failed: users.email'
         )
         expect(await countAll(), `failure injected at ${at} of ${n}`).toEqual(before)
         // No cache marker for a gateway that does not exist.
@@ -151,7 +150,7 @@ describe('a mapping is all or nothing', () => {
       const { service } = provisionService({ layouts }, c.env)
       const ok = await service.provision(identityOf(u), gatewayCreds(), { layout: c.layout })
       expect(ok.status).toBe(201)
-    },
+    }
   )
 
   it('the full layout: names, metadata, connections and certificates as the layout says', async () => {
@@ -212,7 +211,7 @@ describe('conflicts detected by the batch', () => {
     })
     const before = await countAll()
     await expect(
-      service.provision(identityOf(u), gatewayCreds(), { layout: 'full' }),
+      service.provision(identityOf(u), gatewayCreds(), { layout: 'full' })
     ).rejects.toMatchObject({
       code: 'conflict',
       message: 'thing key already in use',
@@ -244,7 +243,7 @@ describe('certificates of a failed mapping', () => {
     const { service } = provisionService({ layouts, batch: (s) => [...s, failing()] })
     const before = await countAll()
     await expect(
-      service.provision(identityOf(u), gatewayCreds(), { layout: 'full' }),
+      service.provision(identityOf(u), gatewayCreds(), { layout: 'full' })
     ).rejects.toThrow()
     expect((await countAll()).certs).toBe(before.certs)
   })
@@ -254,11 +253,11 @@ describe('certificates of a failed mapping', () => {
     const u = await newUser()
     const { service, flush } = provisionService(
       { layouts, batch: (s) => [...s, failing()] },
-      VAULT_ENV,
+      VAULT_ENV
     )
     const before = await countAll()
     await expect(
-      service.provision(identityOf(u), gatewayCreds(), { layout: 'full' }),
+      service.provision(identityOf(u), gatewayCreds(), { layout: 'full' })
     ).rejects.toThrow()
     await flush()
     expect(await countAll()).toEqual(before)
@@ -278,7 +277,7 @@ describe('certificates of a failed mapping', () => {
     const { service, flush } = provisionService({ layouts }, VAULT_ENV)
     const before = await countAll()
     await expect(
-      service.provision(identityOf(u), gatewayCreds(), { layout: 'full' }),
+      service.provision(identityOf(u), gatewayCreds(), { layout: 'full' })
     ).rejects.toMatchObject({
       code: 'unavailable',
     })

@@ -33,7 +33,7 @@ function isolate(overrides: Overrides) {
         body: JSON.stringify(json),
       }),
       e,
-      ctx,
+      ctx
     )
     await waitOnExecutionContext(ctx)
     const text = await res.text()
@@ -60,7 +60,7 @@ describe('POST /mapping credentials, by precedence', () => {
     const b = await mapping(gatewayCreds(), { token: caller.token, env: settings })
     expect(b.status, b.text).toBe(201)
     expect(
-      await ownerOf(gatewayOf(b.body).id, { caller: caller.token, service: service.token }),
+      await ownerOf(gatewayOf(b.body).id, { caller: caller.token, service: service.token })
     ).toBe('caller')
   })
 
@@ -92,7 +92,7 @@ describe('POST /mapping credentials, by precedence', () => {
     })
     expect(b.status, b.text).toBe(201)
     expect(
-      await ownerOf(gatewayOf(b.body).id, { keyOwner: keyOwner.token, account: account.token }),
+      await ownerOf(gatewayOf(b.body).id, { keyOwner: keyOwner.token, account: account.token })
     ).toBe('keyOwner')
   })
 
@@ -158,7 +158,11 @@ describe('POST /mapping credentials, by precedence', () => {
     const keyOwner = await newUser()
     const account = await newUser()
     const key = await apiKey(keyOwner.token)
-    const service = { MF_PROVISION_API_KEY: key.value, MF_PROVISION_USER: account.email, MF_PROVISION_PASSWORD: account.password }
+    const service = {
+      MF_PROVISION_API_KEY: key.value,
+      MF_PROVISION_USER: account.email,
+      MF_PROVISION_PASSWORD: account.password,
+    }
     expectError(await mapping(gatewayCreds(), { dryRun: true, env: service }), 401, /own token/)
     const own = await mapping(gatewayCreds(), { dryRun: true, token: keyOwner.token, env: service })
     expect(own.status, own.text).toBe(200)
@@ -172,11 +176,11 @@ describe('POST /mapping credentials, by precedence', () => {
     const u = await newUser()
     expectError(
       await mapping(gatewayCreds(), { token: u.token, env: { MF_PROVISION_USER: u.email } }),
-      500,
+      500
     )
     expectError(
       await mapping(gatewayCreds(), { token: u.token, env: { MF_PROVISION_PASSWORD: 'x' } }),
-      500,
+      500
     )
   })
 })

@@ -84,7 +84,11 @@ export function provisionService(inject: ProvisionDeps['inject'] = {}, overrides
 }
 
 /** A user's login identity, as the routes hand it to the service. */
-export const identityOf = (u: TestUser): Identity => ({ userId: u.id, email: u.email, kind: 'login' })
+export const identityOf = (u: TestUser): Identity => ({
+  userId: u.id,
+  email: u.email,
+  kind: 'login',
+})
 
 /** The raw bootstrap_configs row of an external id. */
 export function configRow(externalId: string) {

@@ -23,7 +23,7 @@ describe('Idempotency-Key', () => {
       'POST',
       '/mapping',
       { token: u.token, json: creds, headers: { 'Idempotency-Key': key } },
-      { DB: db },
+      { DB: db }
     )
     expect(again.status, again.text).toBe(201)
     expect(again.headers.get('Idempotent-Replayed')).toBe('true')
@@ -61,7 +61,7 @@ describe('Idempotency-Key', () => {
     const before = await countAll()
     const res = await mapping(
       { ...creds, ...change },
-      { token: u.token, idempotencyKey: key, layout },
+      { token: u.token, idempotencyKey: key, layout }
     )
     expectError(res, 422, 'Idempotency-Key was already used with a different request')
     expect(await countAll()).toEqual(before)
@@ -105,7 +105,7 @@ describe('Idempotency-Key', () => {
     expect([a.status, b.status]).toEqual([201, 201])
     expect(a.body).toEqual(b.body)
     expect(
-      [a.headers.get('Idempotent-Replayed'), b.headers.get('Idempotent-Replayed')].sort(),
+      [a.headers.get('Idempotent-Replayed'), b.headers.get('Idempotent-Replayed')].sort()
     ).toEqual([null, 'true'].sort())
     const after = await countAll()
     expect(after.things! - before.things!).toBe(1)
@@ -117,7 +117,7 @@ describe('Idempotency-Key', () => {
     const key = `k-${uid()}`
     const old = Date.now() - 25 * 3_600_000
     await env.DB.prepare(
-      'INSERT INTO idempotency_keys (owner, key, request_hash, status, response, created_at) VALUES (?, ?, ?, 201, ?, ?)',
+      'INSERT INTO idempotency_keys (owner, key, request_hash, status, response, created_at) VALUES (?, ?, ?, 201, ?, ?)'
     )
       .bind(u.id, key, 'old-hash', 'v1:old', old)
       .run()

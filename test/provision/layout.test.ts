@@ -13,7 +13,6 @@ import type { AppError } from '../../src/lib/errors'
 import { loadConfig } from '../../src/lib/config'
 import { CHANNELS, GATEWAY, MINIMAL, provisionService } from './helpers'
 
-
 /** The problems a layout text has (the message must name the file). */
 function problems(text: string, name = 'sample'): string[] {
   try {
@@ -129,7 +128,7 @@ describe('parseLayout', () => {
 [[things]]
   name = "sensor"
   channels = ["data-channel"]
-${GATEWAY}${CHANNELS}`,
+${GATEWAY}${CHANNELS}`
     )
     expect(l).toMatchObject({
       provision: true,
@@ -312,7 +311,7 @@ describe('effectiveLayout (precedence: layout, then MF_PROVISION_* settings, the
       bits: 2048,
     })
     expect(
-      effectiveLayout(parseLayout('sample', MINIMAL), { ...NO_SETTINGS, keyBits: 384 }).key,
+      effectiveLayout(parseLayout('sample', MINIMAL), { ...NO_SETTINGS, keyBits: 384 }).key
     ).toEqual({
       type: 'ec',
       bits: 384,
@@ -329,9 +328,9 @@ describe('effectiveLayout (precedence: layout, then MF_PROVISION_* settings, the
       effectiveLayout(withBootstrap('  autowhite_list = true'), {
         ...NO_SETTINGS,
         provision: false,
-      }),
+      })
     ).toThrow(
-      /layouts\/sample\.toml: bootstrap\.autowhite_list: needs provision, which MF_PROVISION_BS_CONFIG_PROVISIONING/,
+      /layouts\/sample\.toml: bootstrap\.autowhite_list: needs provision, which MF_PROVISION_BS_CONFIG_PROVISIONING/
     )
   })
 
@@ -341,7 +340,7 @@ describe('effectiveLayout (precedence: layout, then MF_PROVISION_* settings, the
         ...NO_SETTINGS,
         keyType: 'rsa',
         keyBits: 256,
-      }),
+      })
     ).toThrow(/MF_PROVISION_CERTS_KEY_TYPE \/ MF_PROVISION_CERTS_KEY_BITS: key_bits: RSA keys are/)
   })
 
@@ -386,10 +385,10 @@ describe('at run time', () => {
     const layouts = { auto: AUTOWHITE }
     const off = provisionService({ layouts }, { MF_PROVISION_BS_CONFIG_PROVISIONING: 'false' })
     expect(failure(() => off.service.viewLayout('auto')).cause).toMatch(
-      /layouts\/auto\.toml: bootstrap\.autowhite_list: needs provision/,
+      /layouts\/auto\.toml: bootstrap\.autowhite_list: needs provision/
     )
     expect(provisionService({ layouts }).service.viewLayout('auto').bootstrap.autowhite_list).toBe(
-      true,
+      true
     )
   })
 
@@ -452,7 +451,7 @@ describe('layouts meant for the agent ([bootstrap.content.agent])', () => {
     expect([l.agent, l.placeholders]).toEqual([true, ['FLUXGATE_MQTT_URL']])
     const other = parseLayout(
       'sample',
-      `[bootstrap.content]\n  port = 9000\n${GATEWAY}[[channels]]\n  name = "only"\n`,
+      `[bootstrap.content]\n  port = 9000\n${GATEWAY}[[channels]]\n  name = "only"\n`
     )
     expect([other.agent, other.placeholders]).toEqual([false, []])
   })
@@ -460,7 +459,8 @@ describe('layouts meant for the agent ([bootstrap.content.agent])', () => {
   it.each([
     {
       desc: 'one channel',
-      text: AGENT_CONTENT + GATEWAY + '[[channels]]\n  name = "c"\n  metadata = { type = "control" }\n',
+      text:
+        AGENT_CONTENT + GATEWAY + '[[channels]]\n  name = "c"\n  metadata = { type = "control" }\n',
       want: [
         /^channels: the agent needs at least 2 channels, control and data \(the layout has \[bootstrap\.content\.agent\]/,
         /^channels: the agent needs a channel with metadata\.type = "data"/,
@@ -499,7 +499,9 @@ describe('layouts meant for the agent ([bootstrap.content.agent])', () => {
     {
       desc: 'mqtt.url missing',
       text: agentWith(AGENT_CONTENT.replace('url = "${FLUXGATE_MQTT_URL}"', 'qos = 0')),
-      want: [/^bootstrap\.content\.agent\.mqtt\.url: url is required: the agent takes its MQTT broker address only from here/],
+      want: [
+        /^bootstrap\.content\.agent\.mqtt\.url: url is required: the agent takes its MQTT broker address only from here/,
+      ],
     },
     {
       desc: 'mqtt.url empty',
@@ -509,7 +511,9 @@ describe('layouts meant for the agent ([bootstrap.content.agent])', () => {
     {
       desc: 'mqtt.url not a broker address',
       text: agentWith(AGENT_CONTENT.replace('${FLUXGATE_MQTT_URL}', 'http://broker.test')),
-      want: [/^bootstrap\.content\.agent\.mqtt\.url: "http:\/\/broker\.test" is not an MQTT broker address/],
+      want: [
+        /^bootstrap\.content\.agent\.mqtt\.url: "http:\/\/broker\.test" is not an MQTT broker address/,
+      ],
     },
     {
       desc: 'mqtt.url without a port',
@@ -519,32 +523,52 @@ describe('layouts meant for the agent ([bootstrap.content.agent])', () => {
     {
       desc: 'server.nats_url missing',
       text: agentWith(AGENT_CONTENT.replace('nats_url = "localhost:4222"', 'port = "9000"')),
-      want: [/^bootstrap\.content\.agent\.server\.nats_url: nats_url is required: the agent takes its NATS address only from here/],
+      want: [
+        /^bootstrap\.content\.agent\.server\.nats_url: nats_url is required: the agent takes its NATS address only from here/,
+      ],
     },
     {
       desc: 'server.port as a number (Go decodes a string)',
       text: agentWith(`${AGENT_CONTENT}  port = 9000\n`),
-      want: ['bootstrap.content.agent.server.port: port must be a string (the agent decodes it as one)'],
+      want: [
+        'bootstrap.content.agent.server.port: port must be a string (the agent decodes it as one)',
+      ],
     },
     {
       desc: 'qos 3',
-      text: agentWith(AGENT_CONTENT.replace('[bootstrap.content.agent.server]', '  qos = 3\n[bootstrap.content.agent.server]')),
+      text: agentWith(
+        AGENT_CONTENT.replace(
+          '[bootstrap.content.agent.server]',
+          '  qos = 3\n[bootstrap.content.agent.server]'
+        )
+      ),
       want: ['bootstrap.content.agent.mqtt.qos: qos must be 0, 1 or 2'],
     },
     {
       desc: 'mtls as a string',
-      text: agentWith(AGENT_CONTENT.replace('[bootstrap.content.agent.server]', '  mtls = "no"\n[bootstrap.content.agent.server]')),
+      text: agentWith(
+        AGENT_CONTENT.replace(
+          '[bootstrap.content.agent.server]',
+          '  mtls = "no"\n[bootstrap.content.agent.server]'
+        )
+      ),
       want: ['bootstrap.content.agent.mqtt.mtls: mtls must be true or false'],
     },
     {
       desc: 'a heartbeat table without interval',
       text: agentWith(`${AGENT_CONTENT}[bootstrap.content.agent.heartbeat]\n  every = "30s"\n`),
-      want: [/^bootstrap\.content\.agent\.heartbeat\.interval: interval is required when its table is present/],
+      want: [
+        /^bootstrap\.content\.agent\.heartbeat\.interval: interval is required when its table is present/,
+      ],
     },
     {
       desc: 'a session timeout that is not a Go duration',
-      text: agentWith(`${AGENT_CONTENT}[bootstrap.content.agent.terminal]\n  session_timeout = "30"\n`),
-      want: ['bootstrap.content.agent.terminal.session_timeout: session_timeout must be a Go duration like "30s"'],
+      text: agentWith(
+        `${AGENT_CONTENT}[bootstrap.content.agent.terminal]\n  session_timeout = "30"\n`
+      ),
+      want: [
+        'bootstrap.content.agent.terminal.session_timeout: session_timeout must be a Go duration like "30s"',
+      ],
     },
   ])('refuses $desc, naming the field and the reason', ({ text, want }) => {
     const got = problems(text)
@@ -556,7 +580,7 @@ describe('layouts meant for the agent ([bootstrap.content.agent])', () => {
     const broken = AGENT.replace('nats_url = "localhost:4222"', '')
     expect(checkLayouts({ broken }, { broken })).toEqual([
       expect.stringMatching(
-        /^layouts\/broken\.toml: bootstrap\.content\.agent\.server\.nats_url: nats_url is required/,
+        /^layouts\/broken\.toml: bootstrap\.content\.agent\.server\.nats_url: nats_url is required/
       ),
     ])
   })
@@ -571,7 +595,7 @@ describe('layouts meant for the agent ([bootstrap.content.agent])', () => {
   session_timeout = 30000000000
 [bootstrap.content.agent.future]
   anything = [1, "two"]
-`),
+`)
     )
     expect(l.agent).toBe(true)
   })
@@ -606,7 +630,10 @@ describe('placeholders in layouts', () => {
     },
     {
       desc: 'one in thing metadata',
-      text: MINIMAL.replace('external_id = "x"', 'external_id = "x"\n    broker = "\${FLUXGATE_MQTT_URL}"'),
+      text: MINIMAL.replace(
+        'external_id = "x"',
+        'external_id = "x"\n    broker = "\${FLUXGATE_MQTT_URL}"'
+      ),
       want: 'things[0].metadata.broker: placeholders are filled only in string values inside [bootstrap.content]',
     },
     {
@@ -634,7 +661,7 @@ describe('placeholders in layouts', () => {
   broker = "mqtt at \${FLUXGATE_MQTT_URL}, again \${FLUXGATE_MQTT_URL}"
   shell = "$\${HOME} and $$ stay"
   list = ["\${FLUXGATE_MQTT_URL}", 1]
-${MINIMAL}`,
+${MINIMAL}`
     )
     const copy = structuredClone(l)
     const e = effectiveLayout(l, WITH_URL)
@@ -662,7 +689,7 @@ ${MINIMAL}`,
   it('a filled broker url the agent could not dial is a layout error naming file and field', () => {
     const l = parseLayout('sample', agentWith(AGENT_CONTENT.replace('}"', '}/mqtt"')))
     expect(() => effectiveLayout(l, WITH_URL)).toThrow(
-      'layouts/sample.toml: bootstrap.content.agent.mqtt.url: "tcp://broker.test:1883/mqtt" must be host and port only (with FLUXGATE_MQTT_URL filled in)',
+      'layouts/sample.toml: bootstrap.content.agent.mqtt.url: "tcp://broker.test:1883/mqtt" must be host and port only (with FLUXGATE_MQTT_URL filled in)'
     )
   })
 
@@ -673,7 +700,7 @@ ${MINIMAL}`,
         code: 'unavailable',
         message:
           'layout "sample" needs the setting FLUXGATE_MQTT_URL (the MQTT broker address gateways connect to), which is not set',
-      }),
+      })
     )
     const set = provisionService({ layouts: { sample: AGENT } }).service.viewLayout('sample')
     expect(set.bootstrap.content).toMatchObject({

@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest'
 import type { Issued } from '../../src/certs/service'
-import { type EffectiveLayout, effectiveLayout, type LayoutDefaults, parseLayout } from '../../src/provision/layout'
-import { buildPlan, dryRunPlan, dryRunView, type Ids, mappingAnswer, type PlanInput } from '../../src/provision/plan'
+import {
+  type EffectiveLayout,
+  effectiveLayout,
+  type LayoutDefaults,
+  parseLayout,
+} from '../../src/provision/layout'
+import {
+  buildPlan,
+  dryRunPlan,
+  dryRunView,
+  type Ids,
+  mappingAnswer,
+  type PlanInput,
+} from '../../src/provision/plan'
 
 // The plan of a mapping as a pure function: a resolved layout, a request and fixed ids and keys in,
 // rows and views out. Nothing here opens D1 or KV.
@@ -58,9 +70,27 @@ describe('buildPlan', () => {
       ['t1', 'k1', 'owner-1', 1234],
     ])
     expect(p.channels).toEqual([
-      { id: 'c0', owner: 'owner-1', name: 'archive', metadata: { type: 'export' }, createdAt: 1234 },
-      { id: 'c1', owner: 'owner-1', name: 'data-channel', metadata: { type: 'data' }, createdAt: 1234 },
-      { id: 'c2', owner: 'owner-1', name: 'control-channel', metadata: { type: 'control' }, createdAt: 1234 },
+      {
+        id: 'c0',
+        owner: 'owner-1',
+        name: 'archive',
+        metadata: { type: 'export' },
+        createdAt: 1234,
+      },
+      {
+        id: 'c1',
+        owner: 'owner-1',
+        name: 'data-channel',
+        metadata: { type: 'data' },
+        createdAt: 1234,
+      },
+      {
+        id: 'c2',
+        owner: 'owner-1',
+        name: 'control-channel',
+        metadata: { type: 'control' },
+        createdAt: 1234,
+      },
     ])
     expect(p.gatewayId).toBe('t0')
     expect(p.externalId).toBe('gw-ext')
@@ -163,14 +193,24 @@ describe('mappingAnswer', () => {
   it('certificates by thing id, and the CA once', () => {
     const p = buildPlan(layout(WHITELISTED), req, input)
     const a = mappingAnswer(p, [issued('t0'), { ...issued('t1'), keyPem: undefined }])
-    expect(Object.keys(a)).toEqual(['things', 'channels', 'client_cert', 'client_key', 'ca_cert', 'whitelisted'])
+    expect(Object.keys(a)).toEqual([
+      'things',
+      'channels',
+      'client_cert',
+      'client_key',
+      'ca_cert',
+      'whitelisted',
+    ])
     expect(a.client_cert).toEqual({ t0: 'cert-t0', t1: 'cert-t1' })
     expect(a.client_key).toEqual({ t0: 'key-t0', t1: '' })
     expect(a.ca_cert).toBe('ca')
   })
 
   it('nothing is whitelisted without an active config', () => {
-    for (const b of ['[bootstrap]\n  autowhite_list = false\n', '[bootstrap]\n  provision = false\n']) {
+    for (const b of [
+      '[bootstrap]\n  autowhite_list = false\n',
+      '[bootstrap]\n  provision = false\n',
+    ]) {
       expect(mappingAnswer(buildPlan(layout(b), req, input), []).whitelisted).toEqual({})
     }
   })
@@ -197,7 +237,13 @@ describe('dryRunView', () => {
         gateway: true,
         channels: ['channels[0]', 'channels[1]', 'channels[2]'],
       },
-      { ref: 'things[1]', name: 'sensor', metadata: { kind: 'probe' }, gateway: false, channels: ['channels[1]'] },
+      {
+        ref: 'things[1]',
+        name: 'sensor',
+        metadata: { kind: 'probe' },
+        gateway: false,
+        channels: ['channels[1]'],
+      },
     ])
     expect(v.channels.map((c) => [c.ref, c.name, c.type])).toEqual([
       ['channels[0]', 'archive', 'export'],
@@ -221,7 +267,10 @@ describe('dryRunView', () => {
   })
 
   it('an inactive config: the gateway has no connections yet', () => {
-    const v = dryRunView(dryRunPlan(layout('[bootstrap]\n  autowhite_list = false\n'), req), 'thing_key')
+    const v = dryRunView(
+      dryRunPlan(layout('[bootstrap]\n  autowhite_list = false\n'), req),
+      'thing_key'
+    )
     expect(v.things[0]!.channels).toEqual([])
     expect(v.connections).toEqual([{ thing: 'things[1]', channel: 'channels[1]' }])
     expect(v.bootstrap).toMatchObject({ state: 0, content: 'null' })
@@ -236,7 +285,9 @@ describe('dryRunView', () => {
   })
 
   it('x509: every thing, the key, the validity as a duration and the common name', () => {
-    const l = layout('[bootstrap]\n  x509_provision = true\n[certs]\n  ttl = "90m"\n  key_type = "rsa"\n')
+    const l = layout(
+      '[bootstrap]\n  x509_provision = true\n[certs]\n  ttl = "90m"\n  key_type = "rsa"\n'
+    )
     const v = dryRunView(dryRunPlan(l, req), 'thing_id')
     expect(v.certs).toEqual({
       things: ['things[0]', 'things[1]'],

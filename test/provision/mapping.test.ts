@@ -2,7 +2,16 @@ import { X509Certificate } from '@peculiar/x509'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { expectLeaf, keyMatchesCert, testCa } from '../certs/fixtures'
-import { api, call, countAll, countingD1, expectError, newUser, type TestUser, warmSession } from '../helpers'
+import {
+  api,
+  call,
+  countAll,
+  countingD1,
+  expectError,
+  newUser,
+  type TestUser,
+  warmSession,
+} from '../helpers'
 import {
   accessByKey,
   apiKey,
@@ -18,7 +27,7 @@ const delta = (after: Record<string, number>, before: Record<string, number>) =>
   Object.fromEntries(
     Object.entries(after)
       .map(([k, v]) => [k, v - before[k]!])
-      .filter(([, d]) => d !== 0),
+      .filter(([, d]) => d !== 0)
   )
 
 describe('POST /mapping with the default layout', () => {
@@ -76,7 +85,7 @@ describe('POST /mapping with the default layout', () => {
     expect(cfg.body.mainflux_channels.map((c: { id: string }) => c.id)).toEqual([ctrl.id, data.id])
     const connected = await api('GET', `/things/${gw.id}/channels?limit=10`, { token: u.token })
     expect(connected.body.channels.map((c: { id: string }) => c.id).sort()).toEqual(
-      [ctrl.id, data.id].sort(),
+      [ctrl.id, data.id].sort()
     )
     expect((await configRow(creds.external_id))!.external_key_hash).toMatch(/^v1:/)
   })
@@ -164,7 +173,7 @@ describe('POST /mapping with agent-export', () => {
     expect(fetched.status, fetched.text).toBe(200)
     // What the agent does: control and data by position, then content parsed as JSON.
     expect(fetched.body.mainflux_channels.map((c: { id: string }) => c.id)).toEqual(
-      b.channels.map((c) => c.id),
+      b.channels.map((c) => c.id)
     )
     const content = JSON.parse(fetched.body.content)
     expect(Object.keys(content).sort()).toEqual(['agent', 'export'])
@@ -209,7 +218,7 @@ describe('POST /mapping with x509 (EC P-256)', () => {
       await cert.verify({
         publicKey: new X509Certificate(b.ca_cert!).publicKey,
         signatureOnly: true,
-      }),
+      })
     ).toBe(true)
     expect((cert.publicKey.algorithm as { namedCurve?: string }).namedCurve).toBe('P-256')
     expect(await keyMatchesCert(b.client_cert![gw.id]!, b.client_key![gw.id]!)).toBe(true)
@@ -237,7 +246,7 @@ describe('POST /mapping with x509 (EC P-256)', () => {
       'POST',
       '/mapping?layout=x509',
       { token: u.token, json: gatewayCreds() },
-      { DB: db },
+      { DB: db }
     )
     expect(res.status, res.text).toBe(201)
     expect(counter.calls).toBe(1)
@@ -293,7 +302,7 @@ describe('POST /mapping with settings that change the layout', () => {
     const u = await newUser()
     expectError(
       await mapping(gatewayCreds(), { token: u.token, env: { MF_PROVISION_LAYOUT: 'nope' } }),
-      500,
+      500
     )
     const chosen = await mapping(gatewayCreds(), {
       token: u.token,
@@ -366,9 +375,13 @@ describe('POST /mapping errors', () => {
     async (external_id) => {
       const t = await token()
       const before = await countAll()
-      expectError(await mapping({ external_id, external_key: 'k' }, { token: t }), 400, /external_id: external_id must/)
+      expectError(
+        await mapping({ external_id, external_key: 'k' }, { token: t }),
+        400,
+        /external_id: external_id must/
+      )
       expect(await countAll()).toEqual(before)
-    },
+    }
   )
 
   it('400 malformed JSON', async () => {
@@ -395,7 +408,7 @@ describe('POST /mapping errors', () => {
     expectError(
       await api('POST', path, { token: await token(), json: gatewayCreds() }),
       400,
-      message,
+      message
     )
   })
 
@@ -425,7 +438,7 @@ describe('POST /mapping errors', () => {
     expectError(
       await mapping(gatewayCreds(), { token: await token(), layout: 'nope' }),
       404,
-      'layout "nope" not found',
+      'layout "nope" not found'
     )
     expectError(await mapping(gatewayCreds(), { layout: 'nope' }), 401)
   })
@@ -439,7 +452,7 @@ describe('POST /mapping errors', () => {
       expectError(
         await mapping({ ...creds, external_key: 'another' }, { token: t }),
         409,
-        'external_id already provisioned',
+        'external_id already provisioned'
       )
       expect(await countAll()).toEqual(before)
     }
@@ -457,7 +470,7 @@ describe('POST /mapping errors', () => {
       expectError(
         await mapping(gatewayCreds(), { token: await token(), idempotencyKey: key }),
         400,
-        /Idempotency-Key/,
+        /Idempotency-Key/
       )
     }
   })
@@ -534,8 +547,8 @@ describe('POST /mapping?dry_run=true', () => {
         Object.entries(res.body.things[0].metadata).map(([k, v]) => [
           k,
           k === 'external_id' ? v : ids(v as string),
-        ]),
-      ),
+        ])
+      )
     )
   })
 
@@ -561,11 +574,11 @@ describe('POST /mapping?dry_run=true', () => {
     expectError(
       await mapping(creds, { token: u.token, dryRun: true }),
       409,
-      'external_id already provisioned',
+      'external_id already provisioned'
     )
     expectError(
       await mapping(gatewayCreds(), { token: u.token, dryRun: true, layout: 'nope' }),
-      404,
+      404
     )
     expectError(await mapping(gatewayCreds(), { dryRun: true }), 401)
     expectError(await mapping({ external_id: 'x' }, { token: u.token, dryRun: true }), 400)
@@ -631,10 +644,15 @@ describe('GET /mapping', () => {
       x509_provision: true,
     })
     expect(content.agent.mqtt.url).toBe(env.FLUXGATE_MQTT_URL)
-    const dflt = await call('GET', '/mapping', { token: u.token }, {
-      ...settings,
-      MF_PROVISION_CERTS_HOURS_VALID: '10h',
-    })
+    const dflt = await call(
+      'GET',
+      '/mapping',
+      { token: u.token },
+      {
+        ...settings,
+        MF_PROVISION_CERTS_HOURS_VALID: '10h',
+      }
+    )
     expect(dflt.body.bootstrap.x509_provision).toBe(false)
     expect(dflt.body.certs.ttl).toBe('10h')
   })
@@ -642,15 +660,20 @@ describe('GET /mapping', () => {
   it("401 without the caller's own credentials (service credentials do not apply), 404 unknown layout", async () => {
     const u = await newUser()
     expectError(await api('GET', '/mapping'), 401)
-    const withService = await call('GET', '/mapping', {}, {
-      MF_PROVISION_USER: u.email,
-      MF_PROVISION_PASSWORD: u.password,
-    })
+    const withService = await call(
+      'GET',
+      '/mapping',
+      {},
+      {
+        MF_PROVISION_USER: u.email,
+        MF_PROVISION_PASSWORD: u.password,
+      }
+    )
     expectError(withService, 401)
     expectError(
       await api('GET', '/mapping?layout=nope', { token: u.token }),
       404,
-      'layout "nope" not found',
+      'layout "nope" not found'
     )
   })
 

@@ -18,7 +18,7 @@ function expectKeyLookups(lines: string[]) {
   const text = lines.join('\n')
   for (const line of lines) {
     expect(line, text).not.toMatch(
-      /^SCAN (things|channels|connections|bootstrap_\w+|idempotency_keys)\b/,
+      /^SCAN (things|channels|connections|bootstrap_\w+|idempotency_keys)\b/
     )
     expect(line, text).not.toMatch(/\(owner=\?\)/)
   }
@@ -30,7 +30,7 @@ describe('query plans of a mapping', () => {
       connectionsRepo.connectPairs(db, owner, [
         [id(), id()],
         [id(), id()],
-      ]),
+      ])
     )
     expectKeyLookups(lines)
     expect(lines[0]).toMatch(/^SCAN p VIRTUAL TABLE/)
@@ -64,7 +64,7 @@ describe('query plans of a mapping', () => {
     for (const q of [del, repo.retrieve(db, owner, 'k')]) {
       const lines = await queryPlan(q)
       expect(lines.join('\n')).toMatch(
-        /SEARCH idempotency_keys USING INDEX sqlite_autoindex_idempotency_keys_1 \(owner=\? AND key=\?\)/,
+        /SEARCH idempotency_keys USING INDEX sqlite_autoindex_idempotency_keys_1 \(owner=\? AND key=\?\)/
       )
     }
   })

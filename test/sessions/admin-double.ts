@@ -67,7 +67,9 @@ export function installAdminDouble(kind: 'rabbitmq' | 'emqx') {
     } else {
       if (req.method === 'GET' && url.pathname === '/api/v5/clients') {
         const username = url.searchParams.get('username')
-        const data = [...sessions].filter(([, u]) => u === username).map(([clientid, u]) => ({ clientid, username: u }))
+        const data = [...sessions]
+          .filter(([, u]) => u === username)
+          .map(([clientid, u]) => ({ clientid, username: u }))
         return json(200, { data, meta: { count: data.length, limit: 100, page: 1 } })
       }
       const m = /^\/api\/v5\/clients\/(.+)$/.exec(url.pathname)

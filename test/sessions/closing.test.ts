@@ -50,7 +50,9 @@ describe('admin clients (HTTP doubles of the management APIs)', () => {
       'DELETE /api/connections/username/thing%2Fx',
     ])
     expect(double.calls[0]!.reason).toMatch(/revoked/)
-    expect(double.calls.every((c) => c.auth === `Basic ${btoa(`${ADMIN_USER}:${ADMIN_PASSWORD}`)}`)).toBe(true)
+    expect(
+      double.calls.every((c) => c.auth === `Basic ${btoa(`${ADMIN_USER}:${ADMIN_PASSWORD}`)}`)
+    ).toBe(true)
   })
 
   it('EMQX: lists each thing by username and kicks each client id', async () => {
@@ -100,7 +102,12 @@ describe('revocations close the thing sessions after the commit', () => {
     {
       what: 'key rotation',
       revoke: (w: Awaited<ReturnType<typeof world>>, o: Record<string, unknown>) =>
-        call('PATCH', `/things/${w.a.id}/key`, { token: w.u.token, json: { key: crypto.randomUUID() } }, o),
+        call(
+          'PATCH',
+          `/things/${w.a.id}/key`,
+          { token: w.u.token, json: { key: crypto.randomUUID() } },
+          o
+        ),
       closed: (w: Awaited<ReturnType<typeof world>>) => [w.a.id],
     },
     {
@@ -123,7 +130,7 @@ describe('revocations close the thing sessions after the commit', () => {
           'POST',
           '/disconnect',
           { token: w.u.token, json: { channel_ids: [w.chan], thing_ids: [w.a.id, stranger.id] } },
-          o,
+          o
         )
       },
       closed: (w: Awaited<ReturnType<typeof world>>) => [w.a.id],
@@ -142,7 +149,8 @@ describe('revocations close the thing sessions after the commit', () => {
         const double = installAdminDouble(kind)
         restore = double.restore
         const w = await world()
-        const name = (id: string, n: number) => (kind === 'rabbitmq' ? `127.0.0.1:${n} -> 127.0.0.1:1883` : `agent-${id}-${n}`)
+        const name = (id: string, n: number) =>
+          kind === 'rabbitmq' ? `127.0.0.1:${n} -> 127.0.0.1:1883` : `agent-${id}-${n}`
         double.sessions.set(name(w.a.id, 1), w.a.id)
         double.sessions.set(name(w.b.id, 2), w.b.id)
         const res = await c.revoke(w, adminEnv(kind))
@@ -150,7 +158,8 @@ describe('revocations close the thing sessions after the commit', () => {
         await drain()
         const left = [...double.sessions.values()]
         for (const id of c.closed(w)) expect(left).not.toContain(id)
-        for (const id of [w.a.id, w.b.id].filter((x) => !c.closed(w).includes(x))) expect(left).toContain(id)
+        for (const id of [w.a.id, w.b.id].filter((x) => !c.closed(w).includes(x)))
+          expect(left).toContain(id)
       })
     }
   }
@@ -163,12 +172,23 @@ describe('revocations close the thing sessions after the commit', () => {
     const data = await newChannel(u.token, { metadata: { type: 'data' } })
     const made = await call('POST', '/things/configs', {
       token: u.token,
-      json: { external_id: `gw-${crypto.randomUUID()}`, external_key: 'k', channels: [control, data] },
+      json: {
+        external_id: `gw-${crypto.randomUUID()}`,
+        external_key: 'k',
+        channels: [control, data],
+      },
     })
     const id = made.headers.get('Location')!.split('/').pop()!
-    expect((await call('PUT', `/things/state/${id}`, { token: u.token, json: { state: 1 } })).status).toBe(200)
+    expect(
+      (await call('PUT', `/things/state/${id}`, { token: u.token, json: { state: 1 } })).status
+    ).toBe(200)
     double.sessions.set('127.0.0.1:1 -> 127.0.0.1:1883', id)
-    const off = await call('PUT', `/things/state/${id}`, { token: u.token, json: { state: 0 } }, adminEnv('rabbitmq'))
+    const off = await call(
+      'PUT',
+      `/things/state/${id}`,
+      { token: u.token, json: { state: 0 } },
+      adminEnv('rabbitmq')
+    )
     expect(off.status).toBe(200)
     await drain()
     expect(double.sessions.size).toBe(0)
@@ -189,11 +209,18 @@ describe('revocations close the thing sessions after the commit', () => {
     const w = await world()
     double.sessions.set('127.0.0.1:1 -> 127.0.0.1:1883', w.a.id)
     double.state.failNext = 2
-    const res = await call('DELETE', `/channels/${w.chan}/things/${w.a.id}`, { token: w.u.token }, adminEnv('rabbitmq'))
+    const res = await call(
+      'DELETE',
+      `/channels/${w.chan}/things/${w.a.id}`,
+      { token: w.u.token },
+      adminEnv('rabbitmq')
+    )
     expect(res.status).toBe(204)
     // First run fails: the entry stays, one attempt counted, due later.
     await runDurableObjectAlarm(queue())
-    const entry = await runInDurableObject(queue(), (_o, s) => s.storage.get<{ a: number; d: number }>(`q:${w.a.id}`))
+    const entry = await runInDurableObject(queue(), (_o, s) =>
+      s.storage.get<{ a: number; d: number }>(`q:${w.a.id}`)
+    )
     expect(entry?.a).toBe(1)
     expect(entry!.d).toBeGreaterThan(Date.now())
     expect(double.sessions.size).toBe(1)

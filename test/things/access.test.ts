@@ -63,8 +63,17 @@ describe('POST /identify', () => {
 
   it('400 for a non-string token or malformed JSON; 415 for a non-JSON body', async () => {
     expectError(await api('POST', '/identify', { json: { token: 5 } }), 400, /token/)
-    expectError(await api('POST', '/identify', { body: '{"token":', headers: { 'Content-Type': 'application/json' } }), 400)
-    expectError(await api('POST', '/identify', { body: 'key', headers: { 'Content-Type': 'text/plain' } }), 415)
+    expectError(
+      await api('POST', '/identify', {
+        body: '{"token":',
+        headers: { 'Content-Type': 'application/json' },
+      }),
+      400
+    )
+    expectError(
+      await api('POST', '/identify', { body: 'key', headers: { 'Content-Type': 'text/plain' } }),
+      415
+    )
   })
 })
 
@@ -72,12 +81,14 @@ describe('POST /identify/channels/{chanId}/access-by-key', () => {
   it('200 with the thing id when connected; the key may come from Authorization', async () => {
     const { c, t } = await connectedPair()
     expect((await byKey(c, t.key)).body).toEqual({ id: t.id })
-    const res = await api('POST', `/identify/channels/${c}/access-by-key`, { auth: `Thing ${t.key}` })
+    const res = await api('POST', `/identify/channels/${c}/access-by-key`, {
+      auth: `Thing ${t.key}`,
+    })
     expect(res.status).toBe(200)
     expect(res.body).toEqual({ id: t.id })
   })
 
-  it('403 for a valid key not connected, also to an unknown or another owner\'s channel', async () => {
+  it("403 for a valid key not connected, also to an unknown or another owner's channel", async () => {
     const { t } = await connectedPair()
     const other = await connectedPair()
     const lone = await newChannel((await newUser()).token)
@@ -117,7 +128,11 @@ describe('POST /identify/channels/{chanId}/access-by-id', () => {
 
   it('400 without thing_id, 415 without JSON', async () => {
     const { c } = await connectedPair()
-    expectError(await api('POST', `/identify/channels/${c}/access-by-id`, { json: {} }), 400, /thing_id/)
+    expectError(
+      await api('POST', `/identify/channels/${c}/access-by-id`, { json: {} }),
+      400,
+      /thing_id/
+    )
     expectError(await api('POST', `/identify/channels/${c}/access-by-id`, { body: '{}' }), 415)
   })
 })
@@ -190,7 +205,9 @@ describe('access cache: every write that changes the answer takes effect on the 
     const { u, c, t } = await connectedPair()
     await warm((o) => byKey(c, t.key, o))
     await warm((o) => byId(c, t.id, o))
-    expect((await api('DELETE', `/channels/${c}/things/${t.id}`, { token: u.token })).status).toBe(204)
+    expect((await api('DELETE', `/channels/${c}/things/${t.id}`, { token: u.token })).status).toBe(
+      204
+    )
     expectError(await byKey(c, t.key), 403)
     expectError(await byId(c, t.id), 403)
   })
@@ -201,7 +218,10 @@ describe('access cache: every write that changes the answer takes effect on the 
     const t = await newThing(u.token)
     await connect(u.token, chans, [t.id])
     for (const c of chans) await warm((o) => byKey(c, t.key, o))
-    const res = await api('POST', '/disconnect', { token: u.token, json: { channel_ids: chans.slice(0, 2), thing_ids: [t.id] } })
+    const res = await api('POST', '/disconnect', {
+      token: u.token,
+      json: { channel_ids: chans.slice(0, 2), thing_ids: [t.id] },
+    })
     expect(res.status).toBe(200)
     expectError(await byKey(chans[0]!, t.key), 403)
     expectError(await byKey(chans[1]!, t.key), 403)
@@ -212,9 +232,16 @@ describe('access cache: every write that changes the answer takes effect on the 
     const u = await newUser()
     const c = await newChannel(u.token)
     const things = [await newThing(u.token), await newThing(u.token), await newThing(u.token)]
-    await connect(u.token, [c], things.map((t) => t.id))
+    await connect(
+      u.token,
+      [c],
+      things.map((t) => t.id)
+    )
     for (const t of things) await warm((o) => byId(c, t.id, o))
-    const res = await api('POST', '/disconnect', { token: u.token, json: { channel_ids: [c], thing_ids: things.map((t) => t.id) } })
+    const res = await api('POST', '/disconnect', {
+      token: u.token,
+      json: { channel_ids: [c], thing_ids: things.map((t) => t.id) },
+    })
     expect(res.status).toBe(200)
     for (const t of things) {
       expectError(await byId(c, t.id), 403)
@@ -240,7 +267,9 @@ describe('access cache: every write that changes the answer takes effect on the 
     await warm((o) => byKey(c, t.key, o))
     await warm((o) => identify(t.key, o))
     const key = `rotated-${uid()}`
-    expect((await api('PATCH', `/things/${t.id}/key`, { token: u.token, json: { key } })).status).toBe(200)
+    expect(
+      (await api('PATCH', `/things/${t.id}/key`, { token: u.token, json: { key } })).status
+    ).toBe(200)
     expect(await env.CACHE.get(`tk:${await sha256(t.key)}`)).toBeNull()
     expectError(await identify(t.key), 401)
     expectError(await byKey(c, t.key), 401)
@@ -254,7 +283,14 @@ describe('access cache: every write that changes the answer takes effect on the 
     const { u, c, t } = await connectedPair()
     await warm((o) => byKey(c, t.key, o))
     const oldKey = t.key
-    expect((await api('PATCH', `/things/${t.id}/key`, { token: u.token, json: { key: `moved-${uid()}` } })).status).toBe(200)
+    expect(
+      (
+        await api('PATCH', `/things/${t.id}/key`, {
+          token: u.token,
+          json: { key: `moved-${uid()}` },
+        })
+      ).status
+    ).toBe(200)
     const heir = await newThing(u.token, { key: oldKey })
     expect((await identify(oldKey)).body).toEqual({ id: heir.id })
     expectError(await byKey(c, oldKey), 403)
@@ -293,7 +329,9 @@ describe('access cache: a fill that lands after a concurrent write never allows'
     const look = await cache.accessByKey(t.key, c)
     expect(look.id).toBeUndefined()
     // D1 said "connected" here; then the disconnect commits and invalidates; then the fill lands.
-    expect((await api('DELETE', `/channels/${c}/things/${t.id}`, { token: u.token })).status).toBe(204)
+    expect((await api('DELETE', `/channels/${c}/things/${t.id}`, { token: u.token })).status).toBe(
+      204
+    )
     cache.fillLater(look.snap, { thingId: t.id, connected: true })
     await flush()
     expect(await env.CACHE.get(`ac:${c}:${t.id}`)).not.toBeNull()
@@ -307,7 +345,10 @@ describe('access cache: a fill that lands after a concurrent write never allows'
     const { cache, flush } = requestCache()
     const look = await cache.accessByKey(t.key, c)
     const idLook = await cache.identify(t.key)
-    expect((await api('PATCH', `/things/${t.id}/key`, { token: u.token, json: { key: `r-${uid()}` } })).status).toBe(200)
+    expect(
+      (await api('PATCH', `/things/${t.id}/key`, { token: u.token, json: { key: `r-${uid()}` } }))
+        .status
+    ).toBe(200)
     cache.fillLater(look.snap, { thingId: t.id, connected: true })
     cache.fillLater(idLook.snap, { thingId: t.id })
     await flush()
@@ -348,7 +389,14 @@ describe('access cache: a fill that lands after a concurrent write never allows'
     const { cache, flush } = requestCache()
     const look = await cache.accessByKey(t.key, c)
     expect(look.snap as Snapshot).toMatchObject({ tk: null, ch: null })
-    expect((await api('POST', '/disconnect', { token: u.token, json: { channel_ids: [c], thing_ids: [t.id] } })).status).toBe(200)
+    expect(
+      (
+        await api('POST', '/disconnect', {
+          token: u.token,
+          json: { channel_ids: [c], thing_ids: [t.id] },
+        })
+      ).status
+    ).toBe(200)
     cache.fillLater(look.snap, { thingId: t.id, connected: true })
     await flush()
     expect(await env.CACHE.get(`ac:${c}:${t.id}`)).toBeNull()

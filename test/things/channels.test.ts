@@ -7,13 +7,20 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 describe('POST /channels', () => {
   it('answers 201 with an empty body, Location and the deprecation header', async () => {
     const u = await newUser()
-    const res = await api('POST', '/channels', { token: u.token, json: { name: 'c1', metadata: { k: 'v' } } })
+    const res = await api('POST', '/channels', {
+      token: u.token,
+      json: { name: 'c1', metadata: { k: 'v' } },
+    })
     expect(res.status).toBe(201)
     expect(res.text).toBe('')
     expect(res.headers.get('Warning-Deprecated')).toContain('/channels/bulk')
     const id = res.headers.get('Location')!.replace('/channels/', '')
     expect(id).toMatch(UUID)
-    expect((await api('GET', `/channels/${id}`, { token: u.token })).body).toEqual({ id, name: 'c1', metadata: { k: 'v' } })
+    expect((await api('GET', `/channels/${id}`, { token: u.token })).body).toEqual({
+      id,
+      name: 'c1',
+      metadata: { k: 'v' },
+    })
   })
 
   it('accepts {} and omits empty fields', async () => {
@@ -43,7 +50,10 @@ describe('POST /channels', () => {
 describe('POST /channels/bulk', () => {
   it('creates all and answers them with ids', async () => {
     const u = await newUser()
-    const res = await api('POST', '/channels/bulk', { token: u.token, json: [{ name: 'c2' }, { name: 'c3', metadata: { a: 1 } }] })
+    const res = await api('POST', '/channels/bulk', {
+      token: u.token,
+      json: [{ name: 'c2' }, { name: 'c3', metadata: { a: 1 } }],
+    })
     expect(res.status).toBe(201)
     expect(res.body.channels).toEqual([
       { id: expect.stringMatching(UUID), name: 'c2' },
@@ -58,7 +68,11 @@ describe('POST /channels/bulk', () => {
     const res = await api('POST', '/channels/bulk', { token: u.token, json: items })
     expect(res.status, res.text).toBe(201)
     expect((await api('GET', '/channels?limit=1', { token: u.token })).body.total).toBe(1000)
-    expectError(await api('POST', '/channels/bulk', { token: u.token, json: [...items, {}] }), 400, /at most 1000/)
+    expectError(
+      await api('POST', '/channels/bulk', { token: u.token, json: [...items, {}] }),
+      400,
+      /at most 1000/
+    )
   })
 
   it.each([
@@ -80,10 +94,14 @@ describe('POST /channels/bulk', () => {
 })
 
 describe('GET /channels/{id}', () => {
-  it('404 for unknown and another owner\'s channel; 401 without a token', async () => {
+  it("404 for unknown and another owner's channel; 401 without a token", async () => {
     const [a, b] = [await newUser(), await newUser()]
     const id = await newChannel(a.token)
-    expectError(await api('GET', `/channels/${crypto.randomUUID()}`, { token: a.token }), 404, 'channel not found')
+    expectError(
+      await api('GET', `/channels/${crypto.randomUUID()}`, { token: a.token }),
+      404,
+      'channel not found'
+    )
     expectError(await api('GET', `/channels/${id}`, { token: b.token }), 404)
     expectError(await api('GET', `/channels/${id}`), 401)
   })
@@ -93,14 +111,22 @@ describe('PUT /channels/{id}', () => {
   it('replaces name and metadata (omitted fields cleared)', async () => {
     const u = await newUser()
     const id = await newChannel(u.token, { name: 'old', metadata: { a: 1 } })
-    expect((await api('PUT', `/channels/${id}`, { token: u.token, json: { name: 'new' } })).status).toBe(200)
-    expect((await api('GET', `/channels/${id}`, { token: u.token })).body).toEqual({ id, name: 'new' })
+    expect(
+      (await api('PUT', `/channels/${id}`, { token: u.token, json: { name: 'new' } })).status
+    ).toBe(200)
+    expect((await api('GET', `/channels/${id}`, { token: u.token })).body).toEqual({
+      id,
+      name: 'new',
+    })
   })
 
-  it('404 for unknown and another owner\'s channel, which stays unchanged', async () => {
+  it("404 for unknown and another owner's channel, which stays unchanged", async () => {
     const [a, b] = [await newUser(), await newUser()]
     const id = await newChannel(a.token, { name: 'mine' })
-    expectError(await api('PUT', `/channels/${crypto.randomUUID()}`, { token: a.token, json: {} }), 404)
+    expectError(
+      await api('PUT', `/channels/${crypto.randomUUID()}`, { token: a.token, json: {} }),
+      404
+    )
     expectError(await api('PUT', `/channels/${id}`, { token: b.token, json: { name: 'x' } }), 404)
     expect((await api('GET', `/channels/${id}`, { token: a.token })).body.name).toBe('mine')
   })
@@ -108,7 +134,10 @@ describe('PUT /channels/{id}', () => {
   it('400, 401 and 415', async () => {
     const u = await newUser()
     const id = await newChannel(u.token)
-    expectError(await api('PUT', `/channels/${id}`, { token: u.token, json: { metadata: [] } }), 400)
+    expectError(
+      await api('PUT', `/channels/${id}`, { token: u.token, json: { metadata: [] } }),
+      400
+    )
     expectError(await api('PUT', `/channels/${id}`, { json: {} }), 401)
     expectError(await api('PUT', `/channels/${id}`, { token: u.token, body: '{}' }), 415)
   })
@@ -123,11 +152,15 @@ describe('DELETE /channels/{id}', () => {
     const before = await countRows('connections')
     expect((await api('DELETE', `/channels/${id}`, { token: u.token })).status).toBe(204)
     expect(await countRows('connections')).toBe(before - 2)
-    expectError(await api('DELETE', `/channels/${id}`, { token: u.token }), 404, 'channel not found')
+    expectError(
+      await api('DELETE', `/channels/${id}`, { token: u.token }),
+      404,
+      'channel not found'
+    )
     expect((await api('GET', `/things/${t1.id}`, { token: u.token })).status).toBe(200)
   })
 
-  it('404 for another owner\'s channel, which survives; 401 without a token', async () => {
+  it("404 for another owner's channel, which survives; 401 without a token", async () => {
     const [a, b] = [await newUser(), await newUser()]
     const id = await newChannel(a.token)
     expectError(await api('DELETE', `/channels/${id}`, { token: b.token }), 404)
@@ -155,18 +188,25 @@ describe('GET /channels', () => {
     expect(byName.body.channels.map((c: { name: string }) => c.name)).toEqual(['Alpha', 'alpine'])
     const pct = await api('GET', `/channels?name=${encodeURIComponent('0%')}`, { token: u.token })
     expect(pct.body.channels.map((c: { name: string }) => c.name)).toEqual(['100%'])
-    const meta = await api('GET', `/channels?metadata=${encodeURIComponent('{"zone":{"id":2}}')}`, { token: u.token })
+    const meta = await api('GET', `/channels?metadata=${encodeURIComponent('{"zone":{"id":2}}')}`, {
+      token: u.token,
+    })
     expect(meta.body.channels.map((c: { name: string }) => c.name)).toEqual(['alpine'])
-    const page = await api('GET', '/channels?limit=1&offset=3&order=name&dir=desc', { token: u.token })
+    const page = await api('GET', '/channels?limit=1&offset=3&order=name&dir=desc', {
+      token: u.token,
+    })
     expect(page.body.channels.map((c: { name: string }) => c.name)).toEqual(['100%'])
   })
 
-  it.each(['limit=101', 'offset=-1', 'order=bogus', 'dir=up', 'metadata=nope'])('400 for %s', async (q) => {
-    const u = await newUser()
-    expectError(await api('GET', `/channels?${q}`, { token: u.token }), 400)
-  })
+  it.each(['limit=101', 'offset=-1', 'order=bogus', 'dir=up', 'metadata=nope'])(
+    '400 for %s',
+    async (q) => {
+      const u = await newUser()
+      expectError(await api('GET', `/channels?${q}`, { token: u.token }), 400)
+    }
+  )
 
-  it('lists only the caller\'s channels; 401 without a token', async () => {
+  it("lists only the caller's channels; 401 without a token", async () => {
     const [a, b] = [await newUser(), await newUser()]
     await newChannel(a.token)
     await newChannel(b.token)

@@ -30,16 +30,26 @@ describe('owner counters behind unfiltered totals', () => {
     const a = await newUser()
     await newThing(a.token)
     const taken = await newThing(a.token)
-    const res = await api('POST', '/things/bulk', { token: a.token, json: [{ name: 'ok' }, { key: taken.key }] })
+    const res = await api('POST', '/things/bulk', {
+      token: a.token,
+      json: [{ name: 'ok' }, { key: taken.key }],
+    })
     expect(res.status).toBe(409)
     expect((await counter(a.id))!.things).toBe(2)
   })
 
   it('give the unfiltered total, which agrees with a counted filter matching everything', async () => {
     const a = await newUser()
-    await newThings(a.token, Array.from({ length: 25 }, (_, i) => ({ name: `n-${i}`, metadata: { all: true } })))
+    await newThings(
+      a.token,
+      Array.from({ length: 25 }, (_, i) => ({ name: `n-${i}`, metadata: { all: true } }))
+    )
     const plain = await api('GET', '/things?limit=5', { token: a.token })
-    const filtered = await api('GET', `/things?limit=5&metadata=${encodeURIComponent('{"all":true}')}`, { token: a.token })
+    const filtered = await api(
+      'GET',
+      `/things?limit=5&metadata=${encodeURIComponent('{"all":true}')}`,
+      { token: a.token }
+    )
     expect(plain.body.total).toBe(25)
     expect(filtered.body.total).toBe(25)
     const channels = await api('GET', '/channels', { token: a.token })

@@ -20,7 +20,9 @@ const BAD_KEYS = [
 /** A thing inserted straight into D1, as one from before the key rules (or a Mainflux import). */
 async function legacyThing(owner: string, key: string) {
   const id = crypto.randomUUID()
-  await env.DB.prepare('INSERT INTO things (id, owner, name, key, metadata, created_at) VALUES (?, ?, ?, ?, NULL, ?)')
+  await env.DB.prepare(
+    'INSERT INTO things (id, owner, name, key, metadata, created_at) VALUES (?, ?, ?, ?, NULL, ?)'
+  )
     .bind(id, owner, '', key, Date.now())
     .run()
   return id
@@ -33,22 +35,32 @@ describe('new thing keys: visible ASCII, at most 64 characters with MF_CERTS_CN=
     expectError(
       await api('POST', '/things', { token: u.token, json: { key } }),
       400,
-      'malformed entity specification: key: key must be visible ASCII characters (! to ~): no spaces, control or non-ASCII characters',
+      'malformed entity specification: key: key must be visible ASCII characters (! to ~): no spaces, control or non-ASCII characters'
     )
     expect(await countAll()).toEqual(before)
   })
 
-  it.each(BAD_KEYS)('PATCH /things/{id}/key refuses $desc (400), the old key stays', async ({ key }) => {
-    const u = await newUser()
-    const t = await newThing(u.token)
-    expectError(await api('PATCH', `/things/${t.id}/key`, { token: u.token, json: { key } }), 400, /key: key must be visible ASCII/)
-    expect((await api('GET', `/things/${t.id}`, { token: u.token })).body.key).toBe(t.key)
-  })
+  it.each(BAD_KEYS)(
+    'PATCH /things/{id}/key refuses $desc (400), the old key stays',
+    async ({ key }) => {
+      const u = await newUser()
+      const t = await newThing(u.token)
+      expectError(
+        await api('PATCH', `/things/${t.id}/key`, { token: u.token, json: { key } }),
+        400,
+        /key: key must be visible ASCII/
+      )
+      expect((await api('GET', `/things/${t.id}`, { token: u.token })).body.key).toBe(t.key)
+    }
+  )
 
   it('POST /things/bulk names the item with the bad key, and writes nothing', async () => {
     const u = await newUser()
     const before = await countAll()
-    const res = await api('POST', '/things/bulk', { token: u.token, json: [{ key: `ok-${uid()}` }, { key: 'bad key' }] })
+    const res = await api('POST', '/things/bulk', {
+      token: u.token,
+      json: [{ key: `ok-${uid()}` }, { key: 'bad key' }],
+    })
     expectError(res, 400, /1\.key: key must be visible ASCII/)
     expect(await countAll()).toEqual(before)
   })
@@ -62,14 +74,29 @@ describe('new thing keys: visible ASCII, at most 64 characters with MF_CERTS_CN=
     const msg =
       "malformed entity specification: key: key must be at most 64 characters while MF_CERTS_CN=thing_key (it is the CN of the thing's certificates)"
     expectError(await api('POST', '/things', { token: u.token, json: { key: key65 } }), 400, msg)
-    expectError(await api('POST', '/things/bulk', { token: u.token, json: [{ key: key65 }] }), 400, /0\.key: key must be at most 64/)
+    expectError(
+      await api('POST', '/things/bulk', { token: u.token, json: [{ key: key65 }] }),
+      400,
+      /0\.key: key must be at most 64/
+    )
     const t = await newThing(u.token)
-    expectError(await api('PATCH', `/things/${t.id}/key`, { token: u.token, json: { key: key65 } }), 400, msg)
+    expectError(
+      await api('PATCH', `/things/${t.id}/key`, { token: u.token, json: { key: key65 } }),
+      400,
+      msg
+    )
   })
 
   it('4,096 characters were accepted (and became certificate subjects): refused now', async () => {
     const u = await newUser()
-    expectError(await api('POST', '/things', { token: u.token, json: { key: `${uid()}${'k'.repeat(4088)}` } }), 400, /at most 64/)
+    expectError(
+      await api('POST', '/things', {
+        token: u.token,
+        json: { key: `${uid()}${'k'.repeat(4088)}` },
+      }),
+      400,
+      /at most 64/
+    )
   })
 
   it('with MF_CERTS_CN=thing_id the bound is 4,096 (0.12.1), and the character rule still holds', async () => {
@@ -79,16 +106,30 @@ describe('new thing keys: visible ASCII, at most 64 characters with MF_CERTS_CN=
     expect(made.status, made.text).toBe(201)
     const t = await newThing(u.token)
     const longer = `${uid()}${'r'.repeat(4088)}`
-    expect((await call('PATCH', `/things/${t.id}/key`, { token: u.token, json: { key: longer } }, ID_CN)).status).toBe(200)
-    expectError(await call('POST', '/things', { token: u.token, json: { key: `a b${uid()}` } }, ID_CN), 400, /visible ASCII/)
-    expectError(await call('POST', '/things', { token: u.token, json: { key: 'k'.repeat(4097) } }, ID_CN), 400, /at most 4096/)
+    expect(
+      (await call('PATCH', `/things/${t.id}/key`, { token: u.token, json: { key: longer } }, ID_CN))
+        .status
+    ).toBe(200)
+    expectError(
+      await call('POST', '/things', { token: u.token, json: { key: `a b${uid()}` } }, ID_CN),
+      400,
+      /visible ASCII/
+    )
+    expectError(
+      await call('POST', '/things', { token: u.token, json: { key: 'k'.repeat(4097) } }, ID_CN),
+      400,
+      /at most 4096/
+    )
   })
 
   it('generated keys (no key, an empty key, provision, bootstrap) are UUIDs and follow the rule', async () => {
     const u = await newUser()
     const a = await newThing(u.token)
     const b = await newThing(u.token, { key: '' })
-    const cfg = await api('POST', '/things/configs', { token: u.token, json: { external_id: `gw-${uid()}`, external_key: 'k' } })
+    const cfg = await api('POST', '/things/configs', {
+      token: u.token,
+      json: { external_id: `gw-${uid()}`, external_key: 'k' },
+    })
     const c = cfg.headers.get('Location')!.replace('/things/configs/', '')
     const keyOfC = (await api('GET', `/things/${c}`, { token: u.token })).body.key
     for (const key of [a.key, b.key, keyOfC]) expect(key).toMatch(/^[0-9a-f-]{36}$/)
@@ -103,7 +144,9 @@ describe('new thing keys: visible ASCII, at most 64 characters with MF_CERTS_CN=
     expect(who.body).toEqual({ id })
     expect((await api('GET', `/things/${id}`, { token: u.token })).body.key).toBe(key)
     const fresh = `fresh-${uid()}`
-    expect((await api('PATCH', `/things/${id}/key`, { token: u.token, json: { key: fresh } })).status).toBe(200)
+    expect(
+      (await api('PATCH', `/things/${id}/key`, { token: u.token, json: { key: fresh } })).status
+    ).toBe(200)
     expect((await api('POST', '/identify', { json: { token: fresh } })).body).toEqual({ id })
   })
 })

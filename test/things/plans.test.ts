@@ -19,11 +19,15 @@ const page = { offset: 0, limit: 10, order: '', dir: '' }
 
 /** No full scan of an entity table (a SCAN of json_each for the metadata filter is fine). */
 function expectNoTableScan(lines: string[]) {
-  for (const line of lines) expect(line, lines.join('\n')).not.toMatch(/^SCAN (things|channels|connections)\b/)
+  for (const line of lines)
+    expect(line, lines.join('\n')).not.toMatch(/^SCAN (things|channels|connections)\b/)
 }
 
 function expectUses(lines: string[], pattern: RegExp) {
-  expect(lines.some((l) => pattern.test(l)), lines.join('\n')).toBe(true)
+  expect(
+    lines.some((l) => pattern.test(l)),
+    lines.join('\n')
+  ).toBe(true)
 }
 
 function expectNoSort(lines: string[]) {
@@ -40,7 +44,10 @@ describe('query plans', () => {
     // Unfiltered: one primary-key lookup, whatever the owner's row count.
     const total = await queryPlan(count)
     expect(total.join('\n')).not.toMatch(/\bthings\b/)
-    expectUses(total, /SEARCH owner_counts USING INDEX sqlite_autoindex_owner_counts_1 \(owner=\?\)/)
+    expectUses(
+      total,
+      /SEARCH owner_counts USING INDEX sqlite_autoindex_owner_counts_1 \(owner=\?\)/
+    )
     for (const dir of ['asc', 'desc']) {
       const [byName] = repo.retrieveAll(db, owner, { ...page, order: 'name', dir })
       const lines = await queryPlan(byName)
@@ -58,12 +65,19 @@ describe('query plans', () => {
     for (const q of [rows, count]) {
       const lines = await queryPlan(q)
       expectNoTableScan(lines)
-      expectUses(lines, /SEARCH things USING (COVERING )?INDEX things_owner_(id|name)_idx \(owner=\?\)/)
+      expectUses(
+        lines,
+        /SEARCH things USING (COVERING )?INDEX things_owner_(id|name)_idx \(owner=\?\)/
+      )
     }
   })
 
   it('GET /channels: the owner index, ordered by it', async () => {
-    const [rows, count] = channelsRepo.retrieveAll(db, owner, { ...page, name: 'c', metadata: { a: 1 } })
+    const [rows, count] = channelsRepo.retrieveAll(db, owner, {
+      ...page,
+      name: 'c',
+      metadata: { a: 1 },
+    })
     for (const q of [rows, count]) expectNoTableScan(await queryPlan(q))
     const [byName] = channelsRepo.retrieveAll(db, owner, { ...page, order: 'name', dir: 'asc' })
     const lines = await queryPlan(byName)
@@ -75,7 +89,10 @@ describe('query plans', () => {
     const [rows, count] = connectionsRepo.retrieveByChannel(db, owner, id, page, true)
     const lines = await queryPlan(rows)
     expectNoTableScan(lines)
-    expectUses(lines, /SEARCH connections USING COVERING INDEX sqlite_autoindex_connections_1 \(channel_id=\?\)/)
+    expectUses(
+      lines,
+      /SEARCH connections USING COVERING INDEX sqlite_autoindex_connections_1 \(channel_id=\?\)/
+    )
     expectUses(lines, /SEARCH things USING INDEX sqlite_autoindex_things_1 \(id=\?\)/)
     expectNoSort(lines)
     expectNoTableScan(await queryPlan(count))
@@ -83,7 +100,10 @@ describe('query plans', () => {
     for (const q of [notRows, notCount]) {
       const l = await queryPlan(q)
       expectNoTableScan(l)
-      expectUses(l, /SEARCH connections USING COVERING INDEX sqlite_autoindex_connections_1 \(channel_id=\? AND thing_id=\?\)/)
+      expectUses(
+        l,
+        /SEARCH connections USING COVERING INDEX sqlite_autoindex_connections_1 \(channel_id=\? AND thing_id=\?\)/
+      )
     }
   })
 
@@ -91,7 +111,10 @@ describe('query plans', () => {
     const [rows, count] = connectionsRepo.retrieveByThing(db, owner, id, page, true)
     const lines = await queryPlan(rows)
     expectNoTableScan(lines)
-    expectUses(lines, /SEARCH connections USING COVERING INDEX connections_thing_channel_idx \(thing_id=\?\)/)
+    expectUses(
+      lines,
+      /SEARCH connections USING COVERING INDEX connections_thing_channel_idx \(thing_id=\?\)/
+    )
     expectNoSort(lines)
     expectNoTableScan(await queryPlan(count))
     const [notRows] = connectionsRepo.retrieveByThing(db, owner, id, page, false)
@@ -106,7 +129,10 @@ describe('query plans', () => {
     expectUses(byKey, /things_key_uq \(key=\?\)/)
     expectUses(byKey, /sqlite_autoindex_connections_1 \(channel_id=\? AND thing_id=\?\)/)
     const byId = await queryPlan(connectionsRepo.isConnected(db, id, id))
-    expectUses(byId, /SEARCH connections USING COVERING INDEX sqlite_autoindex_connections_1 \(channel_id=\? AND thing_id=\?\)/)
+    expectUses(
+      byId,
+      /SEARCH connections USING COVERING INDEX sqlite_autoindex_connections_1 \(channel_id=\? AND thing_id=\?\)/
+    )
   })
 
   it('writes: guarded connect / disconnect and owner-guarded updates search by id', async () => {
@@ -135,7 +161,10 @@ describe('query plans', () => {
     ]) {
       const lines = await queryPlan(q)
       expect(lines.join('\n')).not.toMatch(/^SCAN (bootstrap_configs|things)\b/m)
-      expectUses(lines, /SEARCH bootstrap_configs USING INDEX sqlite_autoindex_bootstrap_configs_1 \(thing_id=\?\)/)
+      expectUses(
+        lines,
+        /SEARCH bootstrap_configs USING INDEX sqlite_autoindex_bootstrap_configs_1 \(thing_id=\?\)/
+      )
     }
   })
 })

@@ -19,7 +19,12 @@ describe('POST /things', () => {
     expect(res.headers.get('Warning-Deprecated')).toContain('/things/bulk')
     const view = await api('GET', `/things/${id}`, { token: u.token })
     expect(view.status).toBe(200)
-    expect(view.body).toEqual({ id, name: 't1', key: expect.stringMatching(UUID), metadata: { type: 'sensor', serial: 'abc' } })
+    expect(view.body).toEqual({
+      id,
+      name: 't1',
+      key: expect.stringMatching(UUID),
+      metadata: { type: 'sensor', serial: 'abc' },
+    })
   })
 
   it('accepts {} and omits empty name and metadata in views (omitempty)', async () => {
@@ -54,7 +59,11 @@ describe('POST /things', () => {
     const key = `dup-${uid()}`
     await newThing(a.token, { key })
     const before = await countAll()
-    expectError(await api('POST', '/things', { token: a.token, json: { key } }), 409, 'thing key already in use')
+    expectError(
+      await api('POST', '/things', { token: a.token, json: { key } }),
+      409,
+      'thing key already in use'
+    )
     expectError(await api('POST', '/things', { token: b.token, json: { key } }), 409)
     expect(await countAll()).toEqual(before)
   })
@@ -112,12 +121,19 @@ describe('POST /things/bulk', () => {
     expect(res.headers.get('Location')).toBeNull()
     const things = res.body.things
     expect(things).toHaveLength(3)
-    expect(things[0]).toEqual({ id: expect.stringMatching(UUID), name: 'b1', key: expect.stringMatching(UUID), metadata: { type: 'bulk' } })
+    expect(things[0]).toEqual({
+      id: expect.stringMatching(UUID),
+      name: 'b1',
+      key: expect.stringMatching(UUID),
+      metadata: { type: 'bulk' },
+    })
     expect(things[1].key).toMatch(/^k-/)
     expect(Object.keys(things[2]).sort()).toEqual(['id', 'key'])
     const list = await api('GET', '/things?limit=100', { token: u.token })
     expect(list.body.total).toBe(3)
-    expect(list.body.things.map((t: { id: string }) => t.id).sort()).toEqual(things.map((t: { id: string }) => t.id).sort())
+    expect(list.body.things.map((t: { id: string }) => t.id).sort()).toEqual(
+      things.map((t: { id: string }) => t.id).sort()
+    )
   })
 
   it('creates 1000 things in one request (the documented maximum), refuses 1001', async () => {
@@ -128,15 +144,27 @@ describe('POST /things/bulk', () => {
     expect(res.body.things).toHaveLength(1000)
     expect((await api('GET', '/things?limit=1', { token: u.token })).body.total).toBe(1000)
     const before = await countRows('things')
-    expectError(await api('POST', '/things/bulk', { token: u.token, json: [...items, {}] }), 400, /at most 1000/)
+    expectError(
+      await api('POST', '/things/bulk', { token: u.token, json: [...items, {}] }),
+      400,
+      /at most 1000/
+    )
     expect(await countRows('things')).toBe(before)
   })
 
   it.each([
     { desc: 'an empty array', json: [], msg: /at least one/ },
     { desc: 'an object instead of an array', json: { name: 'x' }, msg: /malformed/ },
-    { desc: 'one invalid item (name 1025 chars)', json: [{ name: 'ok' }, { name: 'n'.repeat(1025) }], msg: /1\.name/ },
-    { desc: 'one item with string metadata', json: [{ name: 'ok' }, { metadata: 'x' }], msg: /metadata/ },
+    {
+      desc: 'one invalid item (name 1025 chars)',
+      json: [{ name: 'ok' }, { name: 'n'.repeat(1025) }],
+      msg: /1\.name/,
+    },
+    {
+      desc: 'one item with string metadata',
+      json: [{ name: 'ok' }, { metadata: 'x' }],
+      msg: /metadata/,
+    },
   ])('400 for $desc, writing nothing', async ({ json, msg }) => {
     const u = await newUser()
     const before = await countAll()
@@ -158,7 +186,10 @@ describe('POST /things/bulk', () => {
     const u = await newUser()
     const key = `twice-${uid()}`
     const before = await countAll()
-    expectError(await api('POST', '/things/bulk', { token: u.token, json: [{ key }, { key }] }), 409)
+    expectError(
+      await api('POST', '/things/bulk', { token: u.token, json: [{ key }, { key }] }),
+      409
+    )
     expect(await countAll()).toEqual(before)
   })
 
@@ -170,10 +201,14 @@ describe('POST /things/bulk', () => {
 })
 
 describe('GET /things/{id}', () => {
-  it('404 for an unknown id, a non-UUID id and another owner\'s thing', async () => {
+  it("404 for an unknown id, a non-UUID id and another owner's thing", async () => {
     const [a, b] = [await newUser(), await newUser()]
     const t = await newThing(a.token)
-    expectError(await api('GET', `/things/${crypto.randomUUID()}`, { token: a.token }), 404, 'thing not found')
+    expectError(
+      await api('GET', `/things/${crypto.randomUUID()}`, { token: a.token }),
+      404,
+      'thing not found'
+    )
     expectError(await api('GET', '/things/not-a-uuid', { token: a.token }), 404)
     expectError(await api('GET', `/things/${t.id}`, { token: b.token }), 404, 'thing not found')
   })
@@ -189,29 +224,60 @@ describe('PUT /things/{id}', () => {
   it('replaces name and metadata; omitted fields are cleared; the key stays', async () => {
     const u = await newUser()
     const t = await newThing(u.token, { name: 'old', metadata: { a: 1 } })
-    const res = await api('PUT', `/things/${t.id}`, { token: u.token, json: { name: 'new', metadata: { b: 2 } } })
+    const res = await api('PUT', `/things/${t.id}`, {
+      token: u.token,
+      json: { name: 'new', metadata: { b: 2 } },
+    })
     expect(res.status).toBe(200)
     expect(res.text).toBe('')
-    expect((await api('GET', `/things/${t.id}`, { token: u.token })).body).toEqual({ id: t.id, name: 'new', key: t.key, metadata: { b: 2 } })
-    expect((await api('PUT', `/things/${t.id}`, { token: u.token, json: { name: 'only' } })).status).toBe(200)
-    expect((await api('GET', `/things/${t.id}`, { token: u.token })).body).toEqual({ id: t.id, name: 'only', key: t.key })
+    expect((await api('GET', `/things/${t.id}`, { token: u.token })).body).toEqual({
+      id: t.id,
+      name: 'new',
+      key: t.key,
+      metadata: { b: 2 },
+    })
+    expect(
+      (await api('PUT', `/things/${t.id}`, { token: u.token, json: { name: 'only' } })).status
+    ).toBe(200)
+    expect((await api('GET', `/things/${t.id}`, { token: u.token })).body).toEqual({
+      id: t.id,
+      name: 'only',
+      key: t.key,
+    })
     expect((await api('PUT', `/things/${t.id}`, { token: u.token, json: {} })).status).toBe(200)
-    expect((await api('GET', `/things/${t.id}`, { token: u.token })).body).toEqual({ id: t.id, key: t.key })
+    expect((await api('GET', `/things/${t.id}`, { token: u.token })).body).toEqual({
+      id: t.id,
+      key: t.key,
+    })
   })
 
-  it('404 for unknown and another owner\'s thing, which stays unchanged', async () => {
+  it("404 for unknown and another owner's thing, which stays unchanged", async () => {
     const [a, b] = [await newUser(), await newUser()]
     const t = await newThing(a.token, { name: 'mine' })
-    expectError(await api('PUT', `/things/${crypto.randomUUID()}`, { token: a.token, json: { name: 'x' } }), 404)
-    expectError(await api('PUT', `/things/${t.id}`, { token: b.token, json: { name: 'stolen' } }), 404)
+    expectError(
+      await api('PUT', `/things/${crypto.randomUUID()}`, { token: a.token, json: { name: 'x' } }),
+      404
+    )
+    expectError(
+      await api('PUT', `/things/${t.id}`, { token: b.token, json: { name: 'stolen' } }),
+      404
+    )
     expect((await api('GET', `/things/${t.id}`, { token: a.token })).body.name).toBe('mine')
   })
 
   it('400, 401 and 415', async () => {
     const u = await newUser()
     const t = await newThing(u.token)
-    expectError(await api('PUT', `/things/${t.id}`, { token: u.token, json: { name: 'n'.repeat(1025) } }), 400, /name/)
-    expectError(await api('PUT', `/things/${t.id}`, { token: u.token, json: { metadata: 7 } }), 400, /metadata/)
+    expectError(
+      await api('PUT', `/things/${t.id}`, { token: u.token, json: { name: 'n'.repeat(1025) } }),
+      400,
+      /name/
+    )
+    expectError(
+      await api('PUT', `/things/${t.id}`, { token: u.token, json: { metadata: 7 } }),
+      400,
+      /metadata/
+    )
     expectError(await api('PUT', `/things/${t.id}`, { json: { name: 'x' } }), 401)
     expectError(await api('PUT', `/things/${t.id}`, { token: u.token, body: '{}' }), 415)
   })
@@ -232,15 +298,27 @@ describe('PATCH /things/{id}/key', () => {
     const [a, b] = [await newUser(), await newUser()]
     const t = await newThing(a.token)
     const other = await newThing(b.token)
-    expectError(await api('PATCH', `/things/${t.id}/key`, { token: a.token, json: { key: other.key } }), 409)
+    expectError(
+      await api('PATCH', `/things/${t.id}/key`, { token: a.token, json: { key: other.key } }),
+      409
+    )
     expect((await api('GET', `/things/${t.id}`, { token: a.token })).body.key).toBe(t.key)
   })
 
-  it('404 for unknown and another owner\'s thing', async () => {
+  it("404 for unknown and another owner's thing", async () => {
     const [a, b] = [await newUser(), await newUser()]
     const t = await newThing(a.token)
-    expectError(await api('PATCH', `/things/${crypto.randomUUID()}/key`, { token: a.token, json: { key: `k-${uid()}` } }), 404)
-    expectError(await api('PATCH', `/things/${t.id}/key`, { token: b.token, json: { key: `k-${uid()}` } }), 404)
+    expectError(
+      await api('PATCH', `/things/${crypto.randomUUID()}/key`, {
+        token: a.token,
+        json: { key: `k-${uid()}` },
+      }),
+      404
+    )
+    expectError(
+      await api('PATCH', `/things/${t.id}/key`, { token: b.token, json: { key: `k-${uid()}` } }),
+      404
+    )
     expect((await api('GET', `/things/${t.id}`, { token: a.token })).body.key).toBe(t.key)
   })
 
@@ -258,7 +336,10 @@ describe('PATCH /things/{id}/key', () => {
     const u = await newUser()
     const t = await newThing(u.token)
     expectError(await api('PATCH', `/things/${t.id}/key`, { json: { key: 'x' } }), 401)
-    expectError(await api('PATCH', `/things/${t.id}/key`, { token: u.token, body: '{"key":"x"}' }), 415)
+    expectError(
+      await api('PATCH', `/things/${t.id}/key`, { token: u.token, body: '{"key":"x"}' }),
+      415
+    )
   })
 })
 
@@ -266,8 +347,12 @@ describe('DELETE /things/{id}', () => {
   it('204, then 404 on a repeat; its connections go with it', async () => {
     const u = await newUser()
     const t = await newThing(u.token)
-    const ch = (await api('POST', '/channels/bulk', { token: u.token, json: [{}, {}] })).body.channels
-    const conn = await api('POST', '/connect', { token: u.token, json: { channel_ids: ch.map((c: { id: string }) => c.id), thing_ids: [t.id] } })
+    const ch = (await api('POST', '/channels/bulk', { token: u.token, json: [{}, {}] })).body
+      .channels
+    const conn = await api('POST', '/connect', {
+      token: u.token,
+      json: { channel_ids: ch.map((c: { id: string }) => c.id), thing_ids: [t.id] },
+    })
     expect(conn.status).toBe(200)
     const connectionsBefore = await countRows('connections')
     const res = await api('DELETE', `/things/${t.id}`, { token: u.token })
@@ -277,7 +362,7 @@ describe('DELETE /things/{id}', () => {
     expectError(await api('DELETE', `/things/${t.id}`, { token: u.token }), 404, 'thing not found')
   })
 
-  it('404 for another owner\'s thing, which survives', async () => {
+  it("404 for another owner's thing, which survives", async () => {
     const [a, b] = [await newUser(), await newUser()]
     const t = await newThing(a.token)
     expectError(await api('DELETE', `/things/${t.id}`, { token: b.token }), 404)
@@ -292,17 +377,29 @@ describe('DELETE /things/{id}', () => {
 describe('GET /things (paging)', () => {
   it('defaults: limit 10, offset 0, order id desc; order and direction echo the raw input', async () => {
     const u = await newUser()
-    const made = await newThings(u.token, Array.from({ length: 12 }, (_, i) => ({ name: `p${i}` })))
+    const made = await newThings(
+      u.token,
+      Array.from({ length: 12 }, (_, i) => ({ name: `p${i}` }))
+    )
     const res = await api('GET', '/things', { token: u.token })
     expect(res.status).toBe(200)
     expect(res.body).toMatchObject({ total: 12, offset: 0, limit: 10, order: '', direction: '' })
-    const ids = made.map((t) => t.id).sort().reverse()
+    const ids = made
+      .map((t) => t.id)
+      .sort()
+      .reverse()
     expect(res.body.things.map((t: { id: string }) => t.id)).toEqual(ids.slice(0, 10))
     const zero = await api('GET', '/things?limit=0', { token: u.token })
     expect(zero.body.limit).toBe(10)
     expect(zero.body.things).toHaveLength(10)
     const asc = await api('GET', '/things?order=id&dir=asc&limit=3&offset=1', { token: u.token })
-    expect(asc.body).toMatchObject({ order: 'id', direction: 'asc', offset: 1, limit: 3, total: 12 })
+    expect(asc.body).toMatchObject({
+      order: 'id',
+      direction: 'asc',
+      offset: 1,
+      limit: 3,
+      total: 12,
+    })
     expect(asc.body.things.map((t: { id: string }) => t.id)).toEqual([...ids].reverse().slice(1, 4))
   })
 
@@ -311,21 +408,35 @@ describe('GET /things (paging)', () => {
     await newThings(u.token, [{}, {}])
     expect((await api('GET', '/things?limit=100', { token: u.token })).body.things).toHaveLength(2)
     const far = await api('GET', '/things?offset=100000', { token: u.token })
-    expect(far.body).toEqual({ total: 2, offset: 100000, limit: 10, order: '', direction: '', things: [] })
+    expect(far.body).toEqual({
+      total: 2,
+      offset: 100000,
+      limit: 10,
+      order: '',
+      direction: '',
+      things: [],
+    })
   })
 
   it('order=name pages stably: every thing exactly once even with equal names', async () => {
     const u = await newUser()
-    const made = await newThings(u.token, Array.from({ length: 23 }, (_, i) => ({ name: `same-${i % 3}` })))
+    const made = await newThings(
+      u.token,
+      Array.from({ length: 23 }, (_, i) => ({ name: `same-${i % 3}` }))
+    )
     for (const dir of ['asc', 'desc']) {
       const seen: { id: string; name: string }[] = []
       for (let offset = 0; offset < 23; offset += 5) {
-        const page = await api('GET', `/things?order=name&dir=${dir}&limit=5&offset=${offset}`, { token: u.token })
+        const page = await api('GET', `/things?order=name&dir=${dir}&limit=5&offset=${offset}`, {
+          token: u.token,
+        })
         expect(page.body).toMatchObject({ order: 'name', direction: dir })
         seen.push(...page.body.things)
       }
       expect(seen.map((t) => t.id).sort()).toEqual(made.map((t) => t.id).sort())
-      const expected = [...seen].sort((x, y) => (x.name === y.name ? (x.id < y.id ? -1 : 1) : x.name < y.name ? -1 : 1))
+      const expected = [...seen].sort((x, y) =>
+        x.name === y.name ? (x.id < y.id ? -1 : 1) : x.name < y.name ? -1 : 1
+      )
       if (dir === 'desc') expected.reverse()
       expect(seen).toEqual(expected)
     }
@@ -347,7 +458,7 @@ describe('GET /things (paging)', () => {
     expectError(await api('GET', `/things?${q}`, { token: u.token }), 400, msg)
   })
 
-  it('lists only the caller\'s things', async () => {
+  it("lists only the caller's things", async () => {
     const [a, b] = [await newUser(), await newUser()]
     await newThing(a.token, { name: 'a-thing' })
     await newThing(b.token, { name: 'b-thing' })
@@ -367,12 +478,20 @@ describe('GET /things (name filter)', () => {
     await newThings(u.token, [{ name: 'Boiler-1' }, { name: 'boiler-2' }, { name: 'pump' }, {}])
     const res = await api('GET', '/things?name=BOIL', { token: u.token })
     expect(res.body.total).toBe(2)
-    expect(res.body.things.map((t: { name: string }) => t.name).sort()).toEqual(['Boiler-1', 'boiler-2'])
+    expect(res.body.things.map((t: { name: string }) => t.name).sort()).toEqual([
+      'Boiler-1',
+      'boiler-2',
+    ])
   })
 
   it('treats % and _ literally', async () => {
     const u = await newUser()
-    await newThings(u.token, [{ name: '50%_off' }, { name: '50 percent' }, { name: 'a_b' }, { name: 'axb' }])
+    await newThings(u.token, [
+      { name: '50%_off' },
+      { name: '50 percent' },
+      { name: 'a_b' },
+      { name: 'axb' },
+    ])
     const pct = await api('GET', `/things?name=${encodeURIComponent('%')}`, { token: u.token })
     expect(pct.body.things.map((t: { name: string }) => t.name)).toEqual(['50%_off'])
     const us = await api('GET', '/things?name=_', { token: u.token })
@@ -383,7 +502,10 @@ describe('GET /things (name filter)', () => {
 
   it('combines with paging: total counts all matches', async () => {
     const u = await newUser()
-    await newThings(u.token, Array.from({ length: 7 }, (_, i) => ({ name: i < 5 ? `hit-${i}` : `miss-${i}` })))
+    await newThings(
+      u.token,
+      Array.from({ length: 7 }, (_, i) => ({ name: i < 5 ? `hit-${i}` : `miss-${i}` }))
+    )
     const res = await api('GET', '/things?name=hit&limit=2', { token: u.token })
     expect(res.body.total).toBe(5)
     expect(res.body.things).toHaveLength(2)
@@ -394,7 +516,10 @@ describe('GET /things (metadata filter: Postgres @> containment)', () => {
   async function setup() {
     const u = await newUser()
     const made = await newThings(u.token, [
-      { name: 'nested', metadata: { type: 'sensor', loc: { site: 'a', floor: 2, room: { n: 1 } } } },
+      {
+        name: 'nested',
+        metadata: { type: 'sensor', loc: { site: 'a', floor: 2, room: { n: 1 } } },
+      },
       { name: 'array', metadata: { tags: ['red', 'green', 7, { k: 'v' }], type: 'sensor' } },
       { name: 'string-one', metadata: { v: '1' } },
       { name: 'number-one', metadata: { v: 1 } },
@@ -405,7 +530,11 @@ describe('GET /things (metadata filter: Postgres @> containment)', () => {
       { name: 'odd-keys', metadata: { 'a.b': 1, 'we"ird': 'x', 'sp ace': { 'in ner': true } } },
     ])
     const search = async (filter: unknown) => {
-      const res = await api('GET', `/things?limit=100&metadata=${encodeURIComponent(JSON.stringify(filter))}`, { token: u.token })
+      const res = await api(
+        'GET',
+        `/things?limit=100&metadata=${encodeURIComponent(JSON.stringify(filter))}`,
+        { token: u.token }
+      )
       expect(res.status, res.text).toBe(200)
       expect(res.body.total).toBe(res.body.things.length)
       return res.body.things.map((t: { name: string }) => t.name).sort()
@@ -475,34 +604,65 @@ describe('GET /things (metadata filter: Postgres @> containment)', () => {
 
   it('combines with the name filter and POST /things/search', async () => {
     const { u } = await setup()
-    const get = await api('GET', `/things?name=ARR&metadata=${encodeURIComponent('{"type":"sensor"}')}`, { token: u.token })
+    const get = await api(
+      'GET',
+      `/things?name=ARR&metadata=${encodeURIComponent('{"type":"sensor"}')}`,
+      { token: u.token }
+    )
     expect(get.body.things.map((t: { name: string }) => t.name)).toEqual(['array'])
-    const post = await api('POST', '/things/search', { token: u.token, json: { name: 'ARR', metadata: { type: 'sensor' } } })
+    const post = await api('POST', '/things/search', {
+      token: u.token,
+      json: { name: 'ARR', metadata: { type: 'sensor' } },
+    })
     expect(post.body).toEqual({ ...get.body })
   })
 
   it('refuses a filter too large to bind (400)', async () => {
     const u = await newUser()
     const big = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`k${i}`, i]))
-    expectError(await api('GET', `/things?metadata=${encodeURIComponent(JSON.stringify(big))}`, { token: u.token }), 400, /metadata filter too large/)
+    expectError(
+      await api('GET', `/things?metadata=${encodeURIComponent(JSON.stringify(big))}`, {
+        token: u.token,
+      }),
+      400,
+      /metadata filter too large/
+    )
   })
 
   it.each([
     { desc: 'an array of 50 booleans', filter: { a: Array(50).fill(true) }, msg: /too large/ },
     { desc: '3,000 empty objects', filter: { a: Array(3000).fill({}) }, msg: /too large/ },
     { desc: 'arrays nested 6 deep', filter: { a: [[[[[[1]]]]]] }, msg: /nested too deeply/ },
-    { desc: 'unusual keys nested 6 deep', filter: { 'a.1': { 'b.2': { 'c.3': { 'd.4': { 'e.5': { 'f.6': 1 } } } } } }, msg: /nested too deeply/ },
+    {
+      desc: 'unusual keys nested 6 deep',
+      filter: { 'a.1': { 'b.2': { 'c.3': { 'd.4': { 'e.5': { 'f.6': 1 } } } } } },
+      msg: /nested too deeply/,
+    },
   ])('refuses $desc with 400, never a database error', async ({ filter, msg }) => {
     const u = await newUser()
-    expectError(await api('POST', '/things/search', { token: u.token, json: { metadata: filter } }), 400, msg)
+    expectError(
+      await api('POST', '/things/search', { token: u.token, json: { metadata: filter } }),
+      400,
+      msg
+    )
   })
 
   it('refuses stored metadata nested deeper than 32 levels; 32 is fine', async () => {
     const u = await newUser()
     const nested = (d: number) => JSON.parse(`${'{"a":'.repeat(d)}1${'}'.repeat(d)}`)
-    expectError(await api('POST', '/things', { token: u.token, json: { metadata: nested(40) } }), 400, /nest at most 32/)
-    expectError(await api('POST', '/channels', { token: u.token, json: { metadata: nested(1100) } }), 400, /nest at most 32/)
-    expect((await api('POST', '/things', { token: u.token, json: { metadata: nested(31) } })).status).toBe(201)
+    expectError(
+      await api('POST', '/things', { token: u.token, json: { metadata: nested(40) } }),
+      400,
+      /nest at most 32/
+    )
+    expectError(
+      await api('POST', '/channels', { token: u.token, json: { metadata: nested(1100) } }),
+      400,
+      /nest at most 32/
+    )
+    expect(
+      (await api('POST', '/things', { token: u.token, json: { metadata: nested(31) } })).status
+    ).toBe(201)
   })
 
   it('answers the largest filters it accepts (40 nodes, 5 levels) without a database error', async () => {
@@ -511,7 +671,10 @@ describe('GET /things (metadata filter: Postgres @> containment)', () => {
     const deep = { 'a.1': { 'b.2': { 'c.3': { 'd.4': { 'e.5': 1 } } } } }
     const arrays = { a: [[[[1]]]] }
     for (const filter of [wide, deep, arrays]) {
-      const res = await api('POST', '/things/search', { token: u.token, json: { metadata: filter } })
+      const res = await api('POST', '/things/search', {
+        token: u.token,
+        json: { metadata: filter },
+      })
       expect(res.status, res.text).toBe(200)
     }
   })
@@ -528,13 +691,32 @@ describe('POST /things/search', () => {
     ])
     const res = await api('POST', '/things/search', {
       token: u.token,
-      json: { name: 'b', metadata: { type: 'bulk' }, order: 'name', dir: 'asc', limit: 1, offset: 1 },
+      json: {
+        name: 'b',
+        metadata: { type: 'bulk' },
+        order: 'name',
+        dir: 'asc',
+        limit: 1,
+        offset: 1,
+      },
     })
     expect(res.status).toBe(200)
-    expect(res.body).toMatchObject({ total: 2, offset: 1, limit: 1, order: 'name', direction: 'asc' })
+    expect(res.body).toMatchObject({
+      total: 2,
+      offset: 1,
+      limit: 1,
+      order: 'name',
+      direction: 'asc',
+    })
     expect(res.body.things.map((t: { name: string }) => t.name)).toEqual(['b2'])
     const defaults = await api('POST', '/things/search', { token: u.token, json: { limit: 0 } })
-    expect(defaults.body).toMatchObject({ total: 4, offset: 0, limit: 10, order: '', direction: '' })
+    expect(defaults.body).toMatchObject({
+      total: 4,
+      offset: 0,
+      limit: 10,
+      order: '',
+      direction: '',
+    })
   })
 
   it.each([
@@ -560,7 +742,9 @@ describe('storage', () => {
   it('stores metadata as JSON text and times as integer ms', async () => {
     const u = await newUser()
     const t = await newThing(u.token, { metadata: { a: [1, 2] } })
-    const row = await env.DB.prepare('SELECT owner, metadata, created_at FROM things WHERE id = ?').bind(t.id).first<{ owner: string; metadata: string; created_at: number }>()
+    const row = await env.DB.prepare('SELECT owner, metadata, created_at FROM things WHERE id = ?')
+      .bind(t.id)
+      .first<{ owner: string; metadata: string; created_at: number }>()
     expect(row!.owner).toBe(u.id)
     expect(JSON.parse(row!.metadata)).toEqual({ a: [1, 2] })
     expect(Number.isInteger(row!.created_at)).toBe(true)

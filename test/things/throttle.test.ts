@@ -5,11 +5,18 @@ import { countingKv, countingThrottles } from '../throttle/counting'
 import { address, from, withinOneWindow } from '../throttle/helpers'
 import { connect, newChannel, newThing } from './helpers'
 
-const identify = (key: string, ip: string) => api('POST', '/identify', { json: { token: key }, headers: from(ip) })
+const identify = (key: string, ip: string) =>
+  api('POST', '/identify', { json: { token: key }, headers: from(ip) })
 const byKey = (chan: string, key: string, ip: string) =>
-  api('POST', `/identify/channels/${chan}/access-by-key`, { json: { token: key }, headers: from(ip) })
+  api('POST', `/identify/channels/${chan}/access-by-key`, {
+    json: { token: key },
+    headers: from(ip),
+  })
 const byId = (chan: string, thingId: string, ip: string) =>
-  api('POST', `/identify/channels/${chan}/access-by-id`, { json: { thing_id: thingId }, headers: from(ip) })
+  api('POST', `/identify/channels/${chan}/access-by-id`, {
+    json: { thing_id: thingId },
+    headers: from(ip),
+  })
 
 async function world() {
   const u = await newUser()
@@ -20,36 +27,45 @@ async function world() {
 }
 
 describe('identify and access checks: failures per client address', () => {
-  it('20 failed identifies a minute from one address, then 429, the right key included; other addresses unaffected', { timeout: 60_000 }, async () => {
-    await withinOneWindow()
-    const { t } = await world()
-    const ip = address()
-    for (let i = 0; i < 20; i++) expectError(await identify(`guess-${crypto.randomUUID()}`, ip), 401)
-    const over = await identify(`guess-${crypto.randomUUID()}`, ip)
-    expectError(over, 429, /too many failed attempts from this address/)
-    expect(Number(over.headers.get('Retry-After'))).toBe(60)
-    const right = await identify(t.key, ip)
-    expectError(right, 429)
-    expect(Number(right.headers.get('Retry-After'))).toBeGreaterThan(50)
-    expect((await identify(t.key, address())).body).toEqual({ id: t.id })
-  })
+  it(
+    '20 failed identifies a minute from one address, then 429, the right key included; other addresses unaffected',
+    { timeout: 60_000 },
+    async () => {
+      await withinOneWindow()
+      const { t } = await world()
+      const ip = address()
+      for (let i = 0; i < 20; i++)
+        expectError(await identify(`guess-${crypto.randomUUID()}`, ip), 401)
+      const over = await identify(`guess-${crypto.randomUUID()}`, ip)
+      expectError(over, 429, /too many failed attempts from this address/)
+      expect(Number(over.headers.get('Retry-After'))).toBe(60)
+      const right = await identify(t.key, ip)
+      expectError(right, 429)
+      expect(Number(right.headers.get('Retry-After'))).toBeGreaterThan(50)
+      expect((await identify(t.key, address())).body).toEqual({ id: t.id })
+    }
+  )
 
-  it('the budget is shared by identify, access-by-key (401 and 403) and access-by-id (403)', { timeout: 60_000 }, async () => {
-    await withinOneWindow()
-    const { u, t, chan } = await world()
-    const other = await newChannel(u.token)
-    const ip = address()
-    for (let i = 0; i < 5; i++) expectError(await identify(`guess-${i}`, ip), 401)
-    for (let i = 0; i < 5; i++) expectError(await byKey(chan, `guess-${i}`, ip), 401)
-    for (let i = 0; i < 5; i++) expectError(await byKey(other, t.key, ip), 403)
-    for (let i = 0; i < 5; i++) expectError(await byId(chan, crypto.randomUUID(), ip), 403)
-    // The 21st failure is the one refused; from then on the address is refused before any check.
-    expectError(await byId(chan, crypto.randomUUID(), ip), 429)
-    expectError(await byId(chan, t.id, ip), 429)
-    expectError(await byKey(chan, t.key, ip), 429)
-    expect((await byKey(chan, t.key, address())).body).toEqual({ id: t.id })
-    expect((await byId(chan, t.id, address())).status).toBe(200)
-  })
+  it(
+    'the budget is shared by identify, access-by-key (401 and 403) and access-by-id (403)',
+    { timeout: 60_000 },
+    async () => {
+      await withinOneWindow()
+      const { u, t, chan } = await world()
+      const other = await newChannel(u.token)
+      const ip = address()
+      for (let i = 0; i < 5; i++) expectError(await identify(`guess-${i}`, ip), 401)
+      for (let i = 0; i < 5; i++) expectError(await byKey(chan, `guess-${i}`, ip), 401)
+      for (let i = 0; i < 5; i++) expectError(await byKey(other, t.key, ip), 403)
+      for (let i = 0; i < 5; i++) expectError(await byId(chan, crypto.randomUUID(), ip), 403)
+      // The 21st failure is the one refused; from then on the address is refused before any check.
+      expectError(await byId(chan, crypto.randomUUID(), ip), 429)
+      expectError(await byId(chan, t.id, ip), 429)
+      expectError(await byKey(chan, t.key, ip), 429)
+      expect((await byKey(chan, t.key, address())).body).toEqual({ id: t.id })
+      expect((await byId(chan, t.id, address())).status).toBe(200)
+    }
+  )
 
   it('successes do not count', { timeout: 60_000 }, async () => {
     await withinOneWindow()
@@ -59,15 +75,24 @@ describe('identify and access checks: failures per client address', () => {
     for (let i = 0; i < 10; i++) expect((await byKey(chan, t.key, ip)).status).toBe(200)
   })
 
-  it('FLUXGATE_THROTTLE_TRUSTED_IPS (e.g. a protocol adapter) are exempt', { timeout: 60_000 }, async () => {
-    await withinOneWindow()
-    const ip = address()
-    const trusted = { FLUXGATE_THROTTLE_TRUSTED_IPS: ip }
-    for (let i = 0; i < 25; i++) {
-      const res = await callRaw('POST', '/identify', { json: { token: `guess-${i}` }, headers: from(ip) }, trusted)
-      expect(res.status).toBe(401)
+  it(
+    'FLUXGATE_THROTTLE_TRUSTED_IPS (e.g. a protocol adapter) are exempt',
+    { timeout: 60_000 },
+    async () => {
+      await withinOneWindow()
+      const ip = address()
+      const trusted = { FLUXGATE_THROTTLE_TRUSTED_IPS: ip }
+      for (let i = 0; i < 25; i++) {
+        const res = await callRaw(
+          'POST',
+          '/identify',
+          { json: { token: `guess-${i}` }, headers: from(ip) },
+          trusted
+        )
+        expect(res.status).toBe(401)
+      }
     }
-  })
+  )
 })
 
 describe('identify storage budget', () => {
@@ -77,13 +102,21 @@ describe('identify storage budget', () => {
     const d1 = countingD1(env.DB)
     const kv = countingKv()
     const throttles = countingThrottles()
-    const res = await callRaw('POST', '/identify', { json: { token: t.key }, headers: from(address()) }, {
-      DB: d1.db,
-      CACHE: kv.kv,
-      THROTTLES: throttles.ns,
-    })
+    const res = await callRaw(
+      'POST',
+      '/identify',
+      { json: { token: t.key }, headers: from(address()) },
+      {
+        DB: d1.db,
+        CACHE: kv.kv,
+        THROTTLES: throttles.ns,
+      }
+    )
     expect(res.status).toBe(200)
     expect([d1.counter.calls, kv.counter.ops, throttles.counter.calls]).toEqual([0, 2, 0])
-    expect(kv.counter.gets[0]).toEqual([expect.stringMatching(/^tk:/), expect.stringMatching(/^ipl:/)])
+    expect(kv.counter.gets[0]).toEqual([
+      expect.stringMatching(/^tk:/),
+      expect.stringMatching(/^ipl:/),
+    ])
   })
 })

@@ -17,7 +17,8 @@ export async function endLocks(name: string): Promise<void> {
   await runInDurableObject(throttleStub(name), (_obj, state) => {
     const kv = state.storage.kv
     for (const [k, v] of [...kv.list<Counter>()]) {
-      if ((k === 's' || k.startsWith('a:')) && v.until > 0) kv.put(k, { ...v, until: Date.now() - 1 })
+      if ((k === 's' || k.startsWith('a:')) && v.until > 0)
+        kv.put(k, { ...v, until: Date.now() - 1 })
     }
   })
 }
@@ -27,14 +28,17 @@ export async function ageFailures(name: string, ms: number): Promise<void> {
   await runInDurableObject(throttleStub(name), (_obj, state) => {
     const kv = state.storage.kv
     for (const [k, v] of [...kv.list<Counter>()]) {
-      if (k === 's' || k.startsWith('a:')) kv.put(k, { ...v, last: v.last - ms, until: Math.min(v.until, Date.now() - 1) })
+      if (k === 's' || k.startsWith('a:'))
+        kv.put(k, { ...v, last: v.last - ms, until: Math.min(v.until, Date.now() - 1) })
     }
   })
 }
 
 /** Every key the subject's object stores. */
 export async function storedKeys(name: string): Promise<string[]> {
-  return runInDurableObject(throttleStub(name), (_obj, state) => [...state.storage.kv.list()].map(([k]) => k))
+  return runInDurableObject(throttleStub(name), (_obj, state) =>
+    [...state.storage.kv.list()].map(([k]) => k)
+  )
 }
 
 /**

@@ -16,7 +16,8 @@ describe('Throttle object', () => {
   it('attempts in flight count as failures: the lock refuses the next one before any is settled', async () => {
     const name = subject()
     const t = throttleStub(name)
-    for (let i = 0; i < 3; i++) expect(await t.attempt('a', policy, 'none')).toMatchObject({ ok: true })
+    for (let i = 0; i < 3; i++)
+      expect(await t.attempt('a', policy, 'none')).toMatchObject({ ok: true })
     const refused = await t.attempt('a', policy, 'none')
     expect(refused).toMatchObject({ ok: false, scope: 'address' })
     expect((refused as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(59_000)
@@ -26,7 +27,9 @@ describe('Throttle object', () => {
     for (let i = 0; i < 3; i++) await t.failedAttempt('a', policy, 'none')
     await t.succeeded('b')
     // Refused attempts are not failures: the status shows three.
-    expect((await t.status()).addresses).toEqual([expect.objectContaining({ address: 'a', failures: 3 })])
+    expect((await t.status()).addresses).toEqual([
+      expect.objectContaining({ address: 'a', failures: 3 }),
+    ])
     expect(await t.attempt('a', policy, 'none')).toMatchObject({ ok: false })
   })
 
@@ -106,9 +109,14 @@ describe('Throttle object', () => {
       for (let i = 0; i < 3; i++) obj.failed(`late${i}`, wide, true)
     })
     const t = throttleStub(name)
-    expect(await t.attempt('another-new-one', wide, 'none')).toMatchObject({ ok: false, scope: 'address' })
+    expect(await t.attempt('another-new-one', wide, 'none')).toMatchObject({
+      ok: false,
+      scope: 'address',
+    })
     expect(await t.attempt('a1', wide, 'none')).toMatchObject({ ok: true })
-    expect((await storedKeys(name)).filter((k) => k.startsWith('a:'))).toHaveLength(MAX_ADDRESSES + 1)
+    expect((await storedKeys(name)).filter((k) => k.startsWith('a:'))).toHaveLength(
+      MAX_ADDRESSES + 1
+    )
   })
 
   it('the alarm forgets a subject a day after its last failure', async () => {

@@ -13,14 +13,22 @@ const PUBLIC = 'https://iot.example.com'
  */
 async function requestReset(
   email: string,
-  opts: { origin?: string; headers?: Record<string, string>; settings?: Record<string, string> } = {},
+  opts: {
+    origin?: string
+    headers?: Record<string, string>
+    settings?: Record<string, string>
+  } = {}
 ) {
   const ctx = createExecutionContext()
   const req = new Request(`${opts.origin ?? 'http://fluxgate.test'}/password/reset-request`, {
     method: 'POST',
     // Each request from its own address, as the shared helpers send them: the per-address cap on
     // reset requests is not what these tests are about.
-    headers: { 'content-type': 'application/json', 'cf-connecting-ip': randomIp(), ...opts.headers },
+    headers: {
+      'content-type': 'application/json',
+      'cf-connecting-ip': randomIp(),
+      ...opts.headers,
+    },
     body: JSON.stringify({ email }),
   })
   const res = await createApp().fetch(req, { ...env, ...opts.settings }, ctx)
@@ -49,7 +57,11 @@ describe('the reset link', () => {
     const u = await newUser()
     const res = await requestReset(u.email, {
       origin: 'http://evil.example',
-      headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example', referer: 'http://evil.example/' },
+      headers: {
+        host: 'evil.example',
+        'x-forwarded-host': 'evil.example',
+        referer: 'http://evil.example/',
+      },
       settings: { FLUXGATE_PUBLIC_URL: PUBLIC },
     })
     expect(res.status).toBe(201)
@@ -75,9 +87,14 @@ describe('the reset link', () => {
   it('MF_USERS_RESET_URL overrides the page (its query kept, the token after #)', async () => {
     const u = await newUser()
     await requestReset(u.email, {
-      settings: { FLUXGATE_PUBLIC_URL: PUBLIC, MF_USERS_RESET_URL: 'https://ui.example.com/reset?lang=en' },
+      settings: {
+        FLUXGATE_PUBLIC_URL: PUBLIC,
+        MF_USERS_RESET_URL: 'https://ui.example.com/reset?lang=en',
+      },
     })
-    expect(mailedLink(u.email)).toMatch(/^https:\/\/ui\.example\.com\/reset\?lang=en#token=[\w.-]+$/)
+    expect(mailedLink(u.email)).toMatch(
+      /^https:\/\/ui\.example\.com\/reset\?lang=en#token=[\w.-]+$/
+    )
   })
 
   it('without a configured URL no mail is sent, the answer is unchanged, and the log says why', async () => {
@@ -87,7 +104,10 @@ describe('the reset link', () => {
     const before = mailsTo(u.email).length
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
     const unset = { FLUXGATE_PUBLIC_URL: '', MF_USERS_RESET_URL: '' }
-    const known = await requestReset(u.email, { settings: unset, headers: { host: 'evil.example' } })
+    const known = await requestReset(u.email, {
+      settings: unset,
+      headers: { host: 'evil.example' },
+    })
     const unknown = await requestReset(ghost, { settings: unset })
     expect(known).toEqual(configured)
     expect(unknown).toEqual(configured)
@@ -95,7 +115,11 @@ describe('the reset link', () => {
     expect(mailsTo(ghost)).toHaveLength(0)
     const lines = logged.mock.calls.map((args) => args.join(' '))
     // The same line for a known and an unknown address: the log reveals no account either.
-    expect(lines.filter((l) => /reset mail not sent: neither FLUXGATE_PUBLIC_URL nor MF_USERS_RESET_URL is set/.test(l))).toHaveLength(2)
+    expect(
+      lines.filter((l) =>
+        /reset mail not sent: neither FLUXGATE_PUBLIC_URL nor MF_USERS_RESET_URL is set/.test(l)
+      )
+    ).toHaveLength(2)
     expect(lines.join('\n')).not.toContain(u.email)
   })
 })
@@ -106,8 +130,11 @@ describe('the mail log (MF_MAIL_TRANSPORT=log)', () => {
     const b = await newUser()
     const logged = vi.spyOn(console, 'log').mockImplementation(() => {})
     const settings = { FLUXGATE_PUBLIC_URL: PUBLIC, MF_MAIL_TRANSPORT: 'log' }
-    for (const email of [a.email, a.email, b.email]) expect((await requestReset(email, { settings })).status).toBe(201)
-    const lines = logged.mock.calls.map((args) => args.join(' ')).filter((l) => l.startsWith('[mail]'))
+    for (const email of [a.email, a.email, b.email])
+      expect((await requestReset(email, { settings })).status).toBe(201)
+    const lines = logged.mock.calls
+      .map((args) => args.join(' '))
+      .filter((l) => l.startsWith('[mail]'))
     expect(lines).toHaveLength(3)
     for (const line of lines) {
       for (const email of [a.email, b.email]) {

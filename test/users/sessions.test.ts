@@ -25,7 +25,9 @@ const listThings = (token: string) => api('GET', '/things', { token })
 
 /** Mails a reset link and returns the recovery token from it. */
 async function recoveryToken(email: string) {
-  expect((await call('POST', '/password/reset-request', { json: { email } }, PUBLIC)).status).toBe(201)
+  expect((await call('POST', '/password/reset-request', { json: { email } }, PUBLIC)).status).toBe(
+    201
+  )
   const mail = outbox.findLast((m) => m.to === email)
   expect(mail, 'reset mail').toBeDefined()
   return decodeURIComponent(/token=([^\s&]+)/.exec(mail!.text)![1]!)
@@ -38,7 +40,8 @@ const reset = (token: string, extra: Record<string, unknown> = {}) =>
 
 /** Requests through call() wait for the cache fills, so KV holds the mirrored state afterwards. */
 async function warmSessionCache(u: TestUser) {
-  for (let i = 0; i < 3; i++) expect((await call('GET', '/users/profile', { token: u.token })).status).toBe(200)
+  for (let i = 0; i < 3; i++)
+    expect((await call('GET', '/users/profile', { token: u.token })).status).toBe(200)
   expect(await env.CACHE.get(`ss:${u.id}`)).not.toBeNull()
 }
 
@@ -47,7 +50,10 @@ describe('a password change ends earlier login tokens', () => {
     const u = await newUser()
     const other = await login(u.email, u.password)
     expect((await listThings(u.token)).status).toBe(200)
-    const res = await api('PATCH', '/password', { token: u.token, json: { old_password: u.password, password: NEW_PASSWORD } })
+    const res = await api('PATCH', '/password', {
+      token: u.token,
+      json: { old_password: u.password, password: NEW_PASSWORD },
+    })
     expect(res.status, res.text).toBe(201)
     for (const token of [u.token, other]) {
       expectError(await listThings(token), 401, /signed out or password changed/)
@@ -63,7 +69,14 @@ describe('a password change ends earlier login tokens', () => {
     const u = await newUser()
     const bystander = await newUser()
     const key = await newKey(u.token)
-    expect((await api('PATCH', '/password', { token: u.token, json: { old_password: u.password, password: NEW_PASSWORD } })).status).toBe(201)
+    expect(
+      (
+        await api('PATCH', '/password', {
+          token: u.token,
+          json: { old_password: u.password, password: NEW_PASSWORD },
+        })
+      ).status
+    ).toBe(201)
     expect((await listThings(key.value)).status).toBe(200)
     expect((await listThings(bystander.token)).status).toBe(200)
   })
@@ -72,9 +85,18 @@ describe('a password change ends earlier login tokens', () => {
     const u = await newUser()
     await warmSessionCache(u)
     const counted = countingD1(env.DB)
-    expect((await call('GET', '/users/profile', { token: u.token }, { DB: counted.db })).status).toBe(200)
+    expect(
+      (await call('GET', '/users/profile', { token: u.token }, { DB: counted.db })).status
+    ).toBe(200)
     expect(counted.counter.calls).toBe(0)
-    expect((await api('PATCH', '/password', { token: u.token, json: { old_password: u.password, password: NEW_PASSWORD } })).status).toBe(201)
+    expect(
+      (
+        await api('PATCH', '/password', {
+          token: u.token,
+          json: { old_password: u.password, password: NEW_PASSWORD },
+        })
+      ).status
+    ).toBe(201)
     expectError(await call('GET', '/users/profile', { token: u.token }), 401)
   })
 
@@ -92,7 +114,7 @@ describe('a password change ends earlier login tokens', () => {
     expect((await listThings(await login(u.email, NEW_PASSWORD))).status).toBe(200)
   })
 
-  it('PUT /password/reset with revoke_keys ends every API key of the account, and no one else\'s', async () => {
+  it("PUT /password/reset with revoke_keys ends every API key of the account, and no one else's", async () => {
     const u = await newUser()
     const bystander = await newUser()
     const mine = [await newKey(u.token), await newKey(u.token)]
@@ -100,7 +122,11 @@ describe('a password change ends earlier login tokens', () => {
     expect((await reset(await recoveryToken(u.email), { revoke_keys: true })).status).toBe(201)
     for (const k of mine) expectError(await listThings(k.value), 401, /revoked/)
     expect((await listThings(theirs.value)).status).toBe(200)
-    expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM api_keys WHERE owner = ?').bind(u.id).first('n')).toBe(0)
+    expect(
+      await env.DB.prepare('SELECT COUNT(*) AS n FROM api_keys WHERE owner = ?')
+        .bind(u.id)
+        .first('n')
+    ).toBe(0)
   })
 
   it('a used recovery token with revoke_keys revokes nothing (the batch is guarded by the update)', async () => {
@@ -114,7 +140,11 @@ describe('a password change ends earlier login tokens', () => {
 
   it('400 for a revoke_keys that is not a boolean, changing nothing', async () => {
     const u = await newUser()
-    expectError(await reset(await recoveryToken(u.email), { revoke_keys: 'yes' }), 400, /revoke_keys/)
+    expectError(
+      await reset(await recoveryToken(u.email), { revoke_keys: 'yes' }),
+      400,
+      /revoke_keys/
+    )
     expect((await listThings(u.token)).status).toBe(200)
   })
 
@@ -122,7 +152,14 @@ describe('a password change ends earlier login tokens', () => {
     const u = await newUser()
     const before = decodeJwt(u.token)
     expect(before.gen).toBe(0)
-    expect((await api('PATCH', '/password', { token: u.token, json: { old_password: u.password, password: NEW_PASSWORD } })).status).toBe(201)
+    expect(
+      (
+        await api('PATCH', '/password', {
+          token: u.token,
+          json: { old_password: u.password, password: NEW_PASSWORD },
+        })
+      ).status
+    ).toBe(201)
     const after = decodeJwt(await login(u.email, NEW_PASSWORD))
     expect(after.gen).toBe(1)
     expect(after.jti).not.toBe(before.jti)
@@ -132,7 +169,10 @@ describe('a password change ends earlier login tokens', () => {
 describe('login token claims', () => {
   const secret = new TextEncoder().encode(env.MF_AUTH_SECRET)
   const sign = (claims: Record<string, unknown>, exp?: number) => {
-    const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuer('fluxgate').setIssuedAt()
+    const jwt = new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('fluxgate')
+      .setIssuedAt()
     if (exp !== undefined) jwt.setExpirationTime(exp)
     return jwt.sign(secret)
   }
@@ -140,25 +180,52 @@ describe('login token claims', () => {
   it('refuses a login token without exp, even one that is otherwise valid', async () => {
     const u = await newUser()
     const claims = { sub: u.id, email: u.email, type: 0, jti: `s-${uid()}`, gen: 0 }
-    expect((await api('GET', '/users/profile', { token: await sign(claims, Math.floor(Date.now() / 1000) + 60) })).status).toBe(200)
+    expect(
+      (
+        await api('GET', '/users/profile', {
+          token: await sign(claims, Math.floor(Date.now() / 1000) + 60),
+        })
+      ).status
+    ).toBe(200)
     expectError(await api('GET', '/users/profile', { token: await sign(claims) }), 401, /expiry/)
     expectError(await api('GET', '/things', { token: await sign(claims) }), 401)
   })
 
   it('refuses a recovery token without exp, even one naming the current password', async () => {
     const u = await newUser()
-    const row = await env.DB.prepare('SELECT password_hash FROM users WHERE id = ?').bind(u.id).first<{ password_hash: string }>()
+    const row = await env.DB.prepare('SELECT password_hash FROM users WHERE id = ?')
+      .bind(u.id)
+      .first<{ password_hash: string }>()
     const pwh = (await sha256(row!.password_hash)).slice(0, 22)
     expectError(await reset(await sign({ sub: u.id, email: u.email, type: 1, pwh })), 401, /expiry/)
     // The same claims with an expiry are accepted: only the missing exp was refused.
-    expect((await reset(await sign({ sub: u.id, email: u.email, type: 1, pwh }, Math.floor(Date.now() / 1000) + 60))).status).toBe(201)
+    expect(
+      (
+        await reset(
+          await sign(
+            { sub: u.id, email: u.email, type: 1, pwh },
+            Math.floor(Date.now() / 1000) + 60
+          )
+        )
+      ).status
+    ).toBe(201)
   })
 
   it('refuses login tokens without a session id or generation (issued before sessions existed)', async () => {
     const u = await newUser()
     const exp = Math.floor(Date.now() / 1000) + 60
-    expectError(await api('GET', '/users/profile', { token: await sign({ sub: u.id, email: u.email, type: 0 }, exp) }), 401)
-    expectError(await api('GET', '/users/profile', { token: await sign({ sub: u.id, email: u.email, type: 0, jti: 'x' }, exp) }), 401)
+    expectError(
+      await api('GET', '/users/profile', {
+        token: await sign({ sub: u.id, email: u.email, type: 0 }, exp),
+      }),
+      401
+    )
+    expectError(
+      await api('GET', '/users/profile', {
+        token: await sign({ sub: u.id, email: u.email, type: 0, jti: 'x' }, exp),
+      }),
+      401
+    )
   })
 
   it('refuses a login token whose account is gone', async () => {
@@ -169,7 +236,7 @@ describe('login token claims', () => {
 })
 
 describe('POST /tokens/revoke (sign out)', () => {
-  it('204 ends the presented login token only; the account\'s other tokens and API keys go on', async () => {
+  it("204 ends the presented login token only; the account's other tokens and API keys go on", async () => {
     const u = await newUser()
     const other = await login(u.email, u.password)
     const key = await newKey(u.token)
@@ -199,7 +266,9 @@ describe('POST /tokens/revoke (sign out)', () => {
     const u = await newUser()
     const a = await login(u.email, u.password)
     const b = await login(u.email, u.password)
-    expect((await api('POST', '/tokens/revoke', { token: a, json: { all: false } })).status).toBe(204)
+    expect((await api('POST', '/tokens/revoke', { token: a, json: { all: false } })).status).toBe(
+      204
+    )
     expect((await api('POST', '/tokens/revoke', { token: b, json: {} })).status).toBe(204)
     expectError(await listThings(a), 401)
     expectError(await listThings(b), 401)
@@ -210,7 +279,14 @@ describe('POST /tokens/revoke (sign out)', () => {
     const u = await newUser()
     const bystander = await newUser()
     expect((await api('POST', '/tokens/revoke', { token: u.token })).status).toBe(204)
-    expect((await api('POST', '/tokens/revoke', { token: await login(u.email, u.password), json: { all: true } })).status).toBe(204)
+    expect(
+      (
+        await api('POST', '/tokens/revoke', {
+          token: await login(u.email, u.password),
+          json: { all: true },
+        })
+      ).status
+    ).toBe(204)
     expect((await listThings(bystander.token)).status).toBe(200)
   })
 
@@ -226,7 +302,9 @@ describe('POST /tokens/revoke (sign out)', () => {
     expect((await api('POST', '/tokens/revoke', { token: u.token })).status).toBe(204)
     expectError(await api('POST', '/tokens/revoke', { token: u.token }), 401)
     const t = await login(u.email, u.password)
-    expect((await api('POST', '/tokens/revoke', { token: t, json: { all: true } })).status).toBe(204)
+    expect((await api('POST', '/tokens/revoke', { token: t, json: { all: true } })).status).toBe(
+      204
+    )
     expectError(await api('POST', '/tokens/revoke', { token: t, json: { all: true } }), 401)
   })
 
@@ -251,7 +329,10 @@ describe('POST /tokens/revoke (sign out)', () => {
 
   it.each([
     { desc: 'no body at all', body: () => undefined },
-    { desc: 'an empty body stream (curl -X POST through wrangler dev)', body: () => new ReadableStream({ start: (c) => c.close() }) },
+    {
+      desc: 'an empty body stream (curl -X POST through wrangler dev)',
+      body: () => new ReadableStream({ start: (c) => c.close() }),
+    },
   ])('204 for a POST without Content-Type and with $desc', async ({ body }) => {
     const u = await newUser()
     expect((await api('POST', '/tokens/revoke', { token: u.token, body: body() })).status).toBe(204)
@@ -266,16 +347,28 @@ describe('POST /tokens/revoke (sign out)', () => {
 
   it('keeps one row per signed-out token until it expires; sign-out everywhere clears them', async () => {
     const u = await newUser()
-    const rows = () => env.DB.prepare('SELECT sid, expires_at AS exp FROM revoked_sessions WHERE owner = ?').bind(u.id).all<{ sid: string; exp: number }>()
+    const rows = () =>
+      env.DB.prepare('SELECT sid, expires_at AS exp FROM revoked_sessions WHERE owner = ?')
+        .bind(u.id)
+        .all<{ sid: string; exp: number }>()
     const claims = decodeJwt(u.token)
     expect((await api('POST', '/tokens/revoke', { token: u.token })).status).toBe(204)
     expect((await rows()).results).toEqual([{ sid: claims.jti, exp: claims.exp! * 1000 }])
     // An expired row is dropped by the next sign-out of the same account.
-    await env.DB.prepare('UPDATE revoked_sessions SET expires_at = ? WHERE owner = ?').bind(Date.now() - 1, u.id).run()
+    await env.DB.prepare('UPDATE revoked_sessions SET expires_at = ? WHERE owner = ?')
+      .bind(Date.now() - 1, u.id)
+      .run()
     const second = await login(u.email, u.password)
     expect((await api('POST', '/tokens/revoke', { token: second })).status).toBe(204)
     expect((await rows()).results.map((r) => r.sid)).toEqual([decodeJwt(second).jti])
-    expect((await api('POST', '/tokens/revoke', { token: await login(u.email, u.password), json: { all: true } })).status).toBe(204)
+    expect(
+      (
+        await api('POST', '/tokens/revoke', {
+          token: await login(u.email, u.password),
+          json: { all: true },
+        })
+      ).status
+    ).toBe(204)
     expect((await rows()).results).toEqual([])
   })
 
@@ -286,7 +379,11 @@ describe('POST /tokens/revoke (sign out)', () => {
     await env.DB.prepare('DELETE FROM users WHERE id = ?').bind(u.id).run()
     // The KV hit still accepts the tokens; the writes find no account.
     expectError(await api('POST', '/tokens/revoke', { token: u.token }), 404, 'user not found')
-    expectError(await api('POST', '/tokens/revoke', { token: other, json: { all: true } }), 404, 'user not found')
+    expectError(
+      await api('POST', '/tokens/revoke', { token: other, json: { all: true } }),
+      404,
+      'user not found'
+    )
   })
 
   it('is declared in the OpenAPI document', async () => {
@@ -294,7 +391,9 @@ describe('POST /tokens/revoke (sign out)', () => {
     const op = doc.paths['/tokens/revoke'].post
     expect(op.security).toEqual([{ bearerAuth: [] }])
     expect(op.requestBody.required).toBe(false)
-    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['204', '400', '401', '403', '404', '415', '503']))
+    expect(Object.keys(op.responses)).toEqual(
+      expect.arrayContaining(['204', '400', '401', '403', '404', '415', '503'])
+    )
     expect(doc.components.schemas.PasswordReset.properties.revoke_keys.type).toBe('boolean')
   })
 })
@@ -304,13 +403,24 @@ describe('the session cache (KV) in front of D1', () => {
     const u = await newUser()
     await warmSessionCache(u)
     const hit = countingD1(env.DB)
-    expect((await call('GET', '/users/profile', { token: u.token }, { DB: hit.db })).status).toBe(200)
+    expect((await call('GET', '/users/profile', { token: u.token }, { DB: hit.db })).status).toBe(
+      200
+    )
     expect(hit.counter.calls).toBe(0)
 
     const v = await newUser()
     const off = countingD1(env.DB)
     for (let i = 0; i < 3; i++) {
-      expect((await call('GET', '/users/profile', { token: v.token }, { DB: off.db, FLUXGATE_SESSION_CACHE_TTL: '0' })).status).toBe(200)
+      expect(
+        (
+          await call(
+            'GET',
+            '/users/profile',
+            { token: v.token },
+            { DB: off.db, FLUXGATE_SESSION_CACHE_TTL: '0' }
+          )
+        ).status
+      ).toBe(200)
     }
     expect(off.counter.calls).toBe(3)
     expect(await env.CACHE.get(`sm:${v.id}`)).toBeNull()
@@ -323,7 +433,14 @@ describe('the session cache (KV) in front of D1', () => {
     // What a request that read KV and D1 just before the change would write after answering.
     const marker = await env.CACHE.get(`sm:${u.id}`)
     const stale = JSON.stringify({ m: marker, g: 0, r: [] })
-    expect((await api('PATCH', '/password', { token: u.token, json: { old_password: u.password, password: NEW_PASSWORD } })).status).toBe(201)
+    expect(
+      (
+        await api('PATCH', '/password', {
+          token: u.token,
+          json: { old_password: u.password, password: NEW_PASSWORD },
+        })
+      ).status
+    ).toBe(201)
     await env.CACHE.put(`ss:${u.id}`, stale)
     expectError(await call('GET', '/users/profile', { token: u.token }), 401)
     expect(await env.CACHE.get(`sm:${u.id}`)).not.toBe(marker)
@@ -340,7 +457,14 @@ describe('the session cache (KV) in front of D1', () => {
 
   it('a token newer than a lagging cached generation is checked in D1, not refused', async () => {
     const u = await newUser()
-    expect((await api('PATCH', '/password', { token: u.token, json: { old_password: u.password, password: NEW_PASSWORD } })).status).toBe(201)
+    expect(
+      (
+        await api('PATCH', '/password', {
+          token: u.token,
+          json: { old_password: u.password, password: NEW_PASSWORD },
+        })
+      ).status
+    ).toBe(201)
     const fresh = await login(u.email, NEW_PASSWORD)
     // As another location might still hold it: the current marker with the old generation.
     const marker = await env.CACHE.get(`sm:${u.id}`)
@@ -359,7 +483,8 @@ describe('the session cache (KV) in front of D1', () => {
 describe('sessions and the verified-token cache', () => {
   it('an ended token stays refused even though its signature was cached as verified', async () => {
     const u = await newUser()
-    for (let i = 0; i < 2; i++) expect((await api('GET', '/users/profile', { token: u.token })).status).toBe(200)
+    for (let i = 0; i < 2; i++)
+      expect((await api('GET', '/users/profile', { token: u.token })).status).toBe(200)
     expect((await api('POST', '/tokens/revoke', { token: u.token })).status).toBe(204)
     expectError(await api('GET', '/users/profile', { token: u.token }), 401)
   })

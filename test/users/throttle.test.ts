@@ -29,7 +29,10 @@ describe('POST /tokens: failures per account', () => {
     expectLocked(answers[5]!, 60)
     expectError(answers[5]!, 429, /too many failed attempts/)
     // The right password during the lock learns nothing: it gets what a wrong one gets.
-    const [wrong, right] = [await login(u.email, 'wrong-again', ip), await login(u.email, u.password, ip)]
+    const [wrong, right] = [
+      await login(u.email, 'wrong-again', ip),
+      await login(u.email, u.password, ip),
+    ]
     expectLocked(right, 60)
     expect([right.status, right.body]).toEqual([wrong.status, wrong.body])
   })
@@ -46,7 +49,9 @@ describe('POST /tokens: failures per account', () => {
   it('concurrent guesses are counted exactly: of 50 sent at once, 5 are evaluated', async () => {
     const u = await newUser()
     const ip = address()
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => login(u.email, `wrong-${i}`, ip)))
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => login(u.email, `wrong-${i}`, ip))
+    )
     expect(answers.filter((r) => r.status === 401)).toHaveLength(5)
     expect(answers.filter((r) => r.status === 429)).toHaveLength(45)
   })
@@ -70,9 +75,11 @@ describe('POST /tokens: failures per account', () => {
   it('a success resets the count', async () => {
     const u = await newUser()
     const ip = address()
-    for (let i = 0; i < 4; i++) expect((await login(u.email, 'wrong-password', ip)).status).toBe(401)
+    for (let i = 0; i < 4; i++)
+      expect((await login(u.email, 'wrong-password', ip)).status).toBe(401)
     expect((await login(u.email, u.password, ip)).status).toBe(201)
-    for (let i = 0; i < 4; i++) expect((await login(u.email, 'wrong-password', ip)).status).toBe(401)
+    for (let i = 0; i < 4; i++)
+      expect((await login(u.email, 'wrong-password', ip)).status).toBe(401)
     expect((await login(u.email, u.password, ip)).status).toBe(201)
     // Nothing is kept for an account that is not under attack.
     expect(await storedKeys(`login:${u.email}`)).toEqual([])
@@ -94,7 +101,8 @@ describe('POST /tokens: failures per account', () => {
     windows.forEach((w, i) => expect(w).toBeGreaterThan(expected[i]! - 5))
     await endLocks(`login:${u.email}`)
     expect((await login(u.email, u.password, ip)).status).toBe(201)
-    for (let i = 0; i < 4; i++) expect((await login(u.email, 'wrong-password', ip)).status).toBe(401)
+    for (let i = 0; i < 4; i++)
+      expect((await login(u.email, 'wrong-password', ip)).status).toBe(401)
   })
 
   it('an address that succeeded during an attack is not locked out by the per-account lock', async () => {
@@ -122,28 +130,39 @@ describe('POST /tokens: failures per account', () => {
   it('e-mail case does not open a second counter', async () => {
     const u = await newUser()
     const ip = address()
-    for (let i = 0; i < 5; i++) await login(i % 2 ? u.email.toUpperCase() : u.email, 'wrong-password', ip)
+    for (let i = 0; i < 5; i++)
+      await login(i % 2 ? u.email.toUpperCase() : u.email, 'wrong-password', ip)
     expectLocked(await login(u.email.toUpperCase(), u.password, ip), 60)
   })
 })
 
 describe('caps per client address', () => {
-  it('POST /tokens: 30 per minute, then 429 before anything is checked', { timeout: 60_000 }, async () => {
-    await withinOneWindow()
-    const ip = address()
-    for (let i = 0; i < 30; i++) {
-      expectError(await api('POST', '/tokens', { json: {}, headers: from(ip) }), 400)
+  it(
+    'POST /tokens: 30 per minute, then 429 before anything is checked',
+    { timeout: 60_000 },
+    async () => {
+      await withinOneWindow()
+      const ip = address()
+      for (let i = 0; i < 30; i++) {
+        expectError(await api('POST', '/tokens', { json: {}, headers: from(ip) }), 400)
+      }
+      const res = await api('POST', '/tokens', { json: {}, headers: from(ip) })
+      expectError(res, 429, /too many requests from this address/)
+      expect(res.headers.get('Retry-After')).toBe('60')
+      expect((await api('POST', '/tokens', { json: {}, headers: from(address()) })).status).toBe(
+        400
+      )
     }
-    const res = await api('POST', '/tokens', { json: {}, headers: from(ip) })
-    expectError(res, 429, /too many requests from this address/)
-    expect(res.headers.get('Retry-After')).toBe('60')
-    expect((await api('POST', '/tokens', { json: {}, headers: from(address()) })).status).toBe(400)
-  })
+  )
 
   it('POST /users (sign-up): 10 per minute', { timeout: 60_000 }, async () => {
     await withinOneWindow()
     const ip = address()
-    const signUp = () => api('POST', '/users', { json: { email: `s-${uid()}@example.com`, password: PASSWORD }, headers: from(ip) })
+    const signUp = () =>
+      api('POST', '/users', {
+        json: { email: `s-${uid()}@example.com`, password: PASSWORD },
+        headers: from(ip),
+      })
     for (let i = 0; i < 10; i++) expect((await signUp()).status).toBe(201)
     expectError(await signUp(), 429, /too many requests/)
   })
@@ -151,18 +170,23 @@ describe('caps per client address', () => {
   it('POST /password/reset-request: 5 per minute', { timeout: 60_000 }, async () => {
     await withinOneWindow()
     const ip = address()
-    const ask = () => api('POST', '/password/reset-request', { json: { email: `r-${uid()}@example.com` }, headers: from(ip) })
+    const ask = () =>
+      api('POST', '/password/reset-request', {
+        json: { email: `r-${uid()}@example.com` },
+        headers: from(ip),
+      })
     for (let i = 0; i < 5; i++) expect((await ask()).status).toBe(201)
     expectError(await ask(), 429)
   })
 
   it('requests without CF-Connecting-IP share one bucket', { timeout: 60_000 }, async () => {
     await withinOneWindow()
-    const req = () => new Request('http://fluxgate.test/password/reset-request', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email: `n-${uid()}@example.com` }),
-    })
+    const req = () =>
+      new Request('http://fluxgate.test/password/reset-request', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email: `n-${uid()}@example.com` }),
+      })
     const codes = []
     for (let i = 0; i < 6; i++) codes.push((await exports.default.fetch(req())).status)
     expect(codes.at(-1)).toBe(429)
@@ -193,7 +217,13 @@ describe('password reset mails per address', () => {
 
   it('FLUXGATE_THROTTLE_RESET_MAIL sets the quota', async () => {
     const u = await newUser()
-    for (let i = 0; i < 3; i++) await call('POST', '/password/reset-request', { json: { email: u.email } }, { FLUXGATE_THROTTLE_RESET_MAIL: '1,1h' })
+    for (let i = 0; i < 3; i++)
+      await call(
+        'POST',
+        '/password/reset-request',
+        { json: { email: u.email } },
+        { FLUXGATE_THROTTLE_RESET_MAIL: '1,1h' }
+      )
     expect(outbox.filter((m) => m.to === u.email)).toHaveLength(1)
   })
 })

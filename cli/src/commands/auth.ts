@@ -10,7 +10,9 @@ import { printRecord, say } from '../output'
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = []
   for await (const c of process.stdin) chunks.push(c as Buffer)
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '')
 }
 
 /** A password typed on the terminal, not echoed. */
@@ -46,24 +48,28 @@ function promptHidden(prompt: string): Promise<string> {
 export function register(program: Command): void {
   program
     .command('login')
-    .description('log in with e-mail and password; stores the token (file mode 0600) for this --url')
+    .description(
+      'log in with e-mail and password; stores the token (file mode 0600) for this --url'
+    )
     .argument('[email]', 'the account e-mail (or FLUXGATE_EMAIL)')
     .option('--password-stdin', 'read the password from standard input')
-    .action(async (emailArg: string | undefined, opts: { passwordStdin?: boolean }, cmd: Command) => {
-      const g = globals(cmd)
-      const email = (emailArg ?? process.env.FLUXGATE_EMAIL ?? '').trim()
-      if (!email) throw usage('login needs an e-mail: fluxgate login EMAIL')
-      let password: string
-      if (opts.passwordStdin) password = await readStdin()
-      else if (process.env.FLUXGATE_PASSWORD) password = process.env.FLUXGATE_PASSWORD
-      else password = await promptHidden(`Password for ${email}: `)
-      if (!password) throw usage('the password is empty')
-      const client = new Client({ url: g.url })
-      const { token } = await client.post<Token>('/tokens', { email, password }, { auth: false })
-      const path = saveCredential(g.url, { token, email })
-      if (g.json) printRecord(g, { url: g.url, email, credentials: path })
-      else say(g, `Logged in to ${g.url} as ${email} (token saved to ${path})`)
-    })
+    .action(
+      async (emailArg: string | undefined, opts: { passwordStdin?: boolean }, cmd: Command) => {
+        const g = globals(cmd)
+        const email = (emailArg ?? process.env.FLUXGATE_EMAIL ?? '').trim()
+        if (!email) throw usage('login needs an e-mail: fluxgate login EMAIL')
+        let password: string
+        if (opts.passwordStdin) password = await readStdin()
+        else if (process.env.FLUXGATE_PASSWORD) password = process.env.FLUXGATE_PASSWORD
+        else password = await promptHidden(`Password for ${email}: `)
+        if (!password) throw usage('the password is empty')
+        const client = new Client({ url: g.url })
+        const { token } = await client.post<Token>('/tokens', { email, password }, { auth: false })
+        const path = saveCredential(g.url, { token, email })
+        if (g.json) printRecord(g, { url: g.url, email, credentials: path })
+        else say(g, `Logged in to ${g.url} as ${email} (token saved to ${path})`)
+      }
+    )
 
   program
     .command('logout')
@@ -71,7 +77,10 @@ export function register(program: Command): void {
     .action((_opts: unknown, cmd: Command) => {
       const g = globals(cmd)
       const removed = removeCredential(g.url)
-      say(g, removed ? `Logged out of ${g.url}` : `No stored token for ${g.url} (${credentialsPath()})`)
+      say(
+        g,
+        removed ? `Logged out of ${g.url}` : `No stored token for ${g.url} (${credentialsPath()})`
+      )
     })
 
   program
@@ -80,7 +89,10 @@ export function register(program: Command): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const { client, g } = clientFor(cmd)
       if (!tokenFor(g.url)) {
-        throw new CliError(`not logged in to ${g.url}: run \`fluxgate login EMAIL\``, EXIT.connection)
+        throw new CliError(
+          `not logged in to ${g.url}: run \`fluxgate login EMAIL\``,
+          EXIT.connection
+        )
       }
       const me = await client.get<User>('/users/profile')
       printRecord(g, me, { id: me.id, email: me.email, url: g.url, metadata: me.metadata })

@@ -29,9 +29,19 @@ function addConnect(group: Command): void {
   ] as const) {
     group
       .command(verb)
-      .description(`${verb} every listed channel ${verb === 'connect' ? 'with' : 'from'} every listed thing (all or nothing)`)
-      .requiredOption('--channels <ids>', 'channel ids (comma-separated; repeatable)', idList('--channels'))
-      .requiredOption('--things <ids>', 'thing ids (comma-separated; repeatable)', idList('--things'))
+      .description(
+        `${verb} every listed channel ${verb === 'connect' ? 'with' : 'from'} every listed thing (all or nothing)`
+      )
+      .requiredOption(
+        '--channels <ids>',
+        'channel ids (comma-separated; repeatable)',
+        idList('--channels')
+      )
+      .requiredOption(
+        '--things <ids>',
+        'thing ids (comma-separated; repeatable)',
+        idList('--things')
+      )
       .action(async (o: { channels: string[]; things: string[] }, cmd: Command) => {
         const { client, g } = clientFor(cmd)
         await client.post(path, { channel_ids: o.channels, thing_ids: o.things })
@@ -55,14 +65,20 @@ export function entityGroup(program: Command, kind: 'things' | 'channels'): Comm
     .command('list')
     .description(`list ${kind} (the API's filters and paging)`)
     .option('--name <text>', 'case-insensitive substring of the name')
-    .option('--metadata <json>', 'metadata that must be contained, as a JSON object', jsonObject('--metadata'))
+    .option(
+      '--metadata <json>',
+      'metadata that must be contained, as a JSON object',
+      jsonObject('--metadata')
+    )
     .addOption(new Option('--order <field>', 'order by').choices(['id', 'name']))
     .addOption(new Option('--dir <dir>', 'order direction').choices(['asc', 'desc']))
     .option('--offset <n>', 'skip this many', nonNegativeInt('--offset'))
     .option('--limit <n>', 'page size (1-100; server default 10)', nonNegativeInt('--limit'))
     .action(async (o: ListOpts, cmd: Command) => {
       const { client, g } = clientFor(cmd)
-      const page = await client.get<Record<string, unknown> & { total: number; offset: number; limit: number }>(`/${kind}`, {
+      const page = await client.get<
+        Record<string, unknown> & { total: number; offset: number; limit: number }
+      >(`/${kind}`, {
         query: {
           name: o.name,
           metadata: o.metadata ? JSON.stringify(o.metadata) : undefined,
@@ -73,7 +89,13 @@ export function entityGroup(program: Command, kind: 'things' | 'channels'): Comm
         },
       })
       const rows = (page[kind] as Entity[]) ?? []
-      printList(g, page, rows, columns, `${rows.length} of ${page.total} (offset ${page.offset}, limit ${page.limit})`)
+      printList(
+        g,
+        page,
+        rows,
+        columns,
+        `${rows.length} of ${page.total} (offset ${page.offset}, limit ${page.limit})`
+      )
     })
 
   const create = group
@@ -82,14 +104,21 @@ export function entityGroup(program: Command, kind: 'things' | 'channels'): Comm
     .option('--name <name>', 'name')
     .option('--metadata <json>', 'metadata (JSON object)', jsonObject('--metadata'))
   if (kind === 'things') create.option('--key <key>', 'thing key (random when absent)')
-  create.action(async (o: { name?: string; metadata?: Record<string, unknown>; key?: string }, cmd: Command) => {
-    const { client, g } = clientFor(cmd)
-    const res = await client.send('POST', `/${kind}`, { body: { name: o.name, metadata: o.metadata, key: o.key } })
-    const id = (res.headers.get('location') ?? '').split('/').pop() ?? ''
-    const created = await client.get<Entity>(`/${kind}/${encodeURIComponent(id)}`)
-    if (g.json) printRecord(g, created)
-    else printRecord(g, created, { ...created })
-  })
+  create.action(
+    async (
+      o: { name?: string; metadata?: Record<string, unknown>; key?: string },
+      cmd: Command
+    ) => {
+      const { client, g } = clientFor(cmd)
+      const res = await client.send('POST', `/${kind}`, {
+        body: { name: o.name, metadata: o.metadata, key: o.key },
+      })
+      const id = (res.headers.get('location') ?? '').split('/').pop() ?? ''
+      const created = await client.get<Entity>(`/${kind}/${encodeURIComponent(id)}`)
+      if (g.json) printRecord(g, created)
+      else printRecord(g, created, { ...created })
+    }
+  )
 
   group
     .command('get')
@@ -107,13 +136,23 @@ export function entityGroup(program: Command, kind: 'things' | 'channels'): Comm
     .argument('<id>')
     .option('--name <name>', 'name')
     .option('--metadata <json>', 'metadata (JSON object)', jsonObject('--metadata'))
-    .action(async (id: string, o: { name?: string; metadata?: Record<string, unknown> }, cmd: Command) => {
-      if (o.name === undefined && o.metadata === undefined) throw usage('update needs --name and/or --metadata')
-      const { client, g } = clientFor(cmd)
-      await client.put(`/${kind}/${encodeURIComponent(id)}`, { name: o.name, metadata: o.metadata })
-      const e = await client.get<Entity>(`/${kind}/${encodeURIComponent(id)}`)
-      printRecord(g, e, { ...e })
-    })
+    .action(
+      async (
+        id: string,
+        o: { name?: string; metadata?: Record<string, unknown> },
+        cmd: Command
+      ) => {
+        if (o.name === undefined && o.metadata === undefined)
+          throw usage('update needs --name and/or --metadata')
+        const { client, g } = clientFor(cmd)
+        await client.put(`/${kind}/${encodeURIComponent(id)}`, {
+          name: o.name,
+          metadata: o.metadata,
+        })
+        const e = await client.get<Entity>(`/${kind}/${encodeURIComponent(id)}`)
+        printRecord(g, e, { ...e })
+      }
+    )
 
   group
     .command('delete')

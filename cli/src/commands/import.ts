@@ -15,7 +15,14 @@ import { note, printJson, table } from '../output'
  * twice: rows already there come back as "already present".
  */
 
-const KINDS = ['users', 'things', 'channels', 'connections', 'configs', 'certs'] as const satisfies readonly Kind[]
+const KINDS = [
+  'users',
+  'things',
+  'channels',
+  'connections',
+  'configs',
+  'certs',
+] as const satisfies readonly Kind[]
 
 /** The server's per-request cap, and a byte budget under its 1 MiB body limit. */
 const CHUNK_ROWS = 200
@@ -25,7 +32,9 @@ const CHUNK_BYTES = 900_000
 type Schemas = components['schemas']
 type RowResult = Schemas['ImportRowResult']
 type ChunkAnswer = Schemas['ImportResult'] & Partial<Pick<Schemas['ImportRefused'], 'error'>>
-type Kind = keyof { [P in keyof paths as P extends `/import/mainflux/${infer K}` ? K : never]: true }
+type Kind = keyof {
+  [P in keyof paths as P extends `/import/mainflux/${infer K}` ? K : never]: true
+}
 
 interface Refusal {
   kind: Kind
@@ -60,7 +69,10 @@ async function query<T extends Row>(url: string, sql: string): Promise<T[]> {
   try {
     await client.connect()
   } catch (e) {
-    throw new CliError(`cannot connect to PostgreSQL ${redact(url)}: ${(e as Error).message}`, EXIT.connection)
+    throw new CliError(
+      `cannot connect to PostgreSQL ${redact(url)}: ${(e as Error).message}`,
+      EXIT.connection
+    )
   }
   try {
     return (await client.query<T>(sql)).rows
@@ -88,7 +100,7 @@ const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (
 async function readSource(src: Source, refuse: (r: Refusal) => void) {
   const users = await query<{ id: string; email: string; password: string; metadata: unknown }>(
     src.users,
-    'SELECT id::text AS id, email, password, metadata FROM users ORDER BY id',
+    'SELECT id::text AS id, email, password, metadata FROM users ORDER BY id'
   )
   const byEmail = new Map<string, string>()
   const ids = new Set<string>()
@@ -99,7 +111,8 @@ async function readSource(src: Source, refuse: (r: Refusal) => void) {
   // 0.12.1 kept e-mails case-sensitive; Fluxgate does not. Accounts differing only in case are
   // reported and neither is sent (nothing is merged silently).
   const byLower = new Map<string, typeof users>()
-  for (const u of users) byLower.set(u.email.toLowerCase(), [...(byLower.get(u.email.toLowerCase()) ?? []), u])
+  for (const u of users)
+    byLower.set(u.email.toLowerCase(), [...(byLower.get(u.email.toLowerCase()) ?? []), u])
   const sendUsers: Row[] = []
   for (const u of users) {
     const group = byLower.get(u.email.toLowerCase())!
@@ -112,46 +125,76 @@ async function readSource(src: Source, refuse: (r: Refusal) => void) {
       })
       continue
     }
-    sendUsers.push({ id: u.id, email: u.email, password: u.password.trim(), metadata: obj(u.metadata) })
+    sendUsers.push({
+      id: u.id,
+      email: u.email,
+      password: u.password.trim(),
+      metadata: obj(u.metadata),
+    })
   }
   const owner = (kind: Kind, id: string, email: string): string | undefined => {
     const o = byEmail.get(email) ?? (ids.has(email) ? email : undefined)
-    if (o === undefined) refuse({ kind, id, reason: `owner ${email} has no account in the users database` })
+    if (o === undefined)
+      refuse({ kind, id, reason: `owner ${email} has no account in the users database` })
     return o
   }
 
-  const things = await query<{ id: string; owner: string; key: string; name: string | null; metadata: unknown }>(
+  const things = await query<{
+    id: string
+    owner: string
+    key: string
+    name: string | null
+    metadata: unknown
+  }>(src.things, 'SELECT id::text AS id, owner, key, name, metadata FROM things ORDER BY id')
+  const channels = await query<{
+    id: string
+    owner: string
+    name: string | null
+    metadata: unknown
+  }>(src.things, 'SELECT id::text AS id, owner, name, metadata FROM channels ORDER BY id')
+  const conns = await query<{
+    channel_id: string
+    channel_owner: string
+    thing_id: string
+    thing_owner: string
+  }>(
     src.things,
-    'SELECT id::text AS id, owner, key, name, metadata FROM things ORDER BY id',
-  )
-  const channels = await query<{ id: string; owner: string; name: string | null; metadata: unknown }>(
-    src.things,
-    'SELECT id::text AS id, owner, name, metadata FROM channels ORDER BY id',
-  )
-  const conns = await query<{ channel_id: string; channel_owner: string; thing_id: string; thing_owner: string }>(
-    src.things,
-    'SELECT channel_id::text AS channel_id, channel_owner, thing_id::text AS thing_id, thing_owner FROM connections ORDER BY thing_id, channel_id',
+    'SELECT channel_id::text AS channel_id, channel_owner, thing_id::text AS thing_id, thing_owner FROM connections ORDER BY thing_id, channel_id'
   )
   const configs = await query<Row>(
     src.bootstrap,
     `SELECT mainflux_thing, owner, name, external_id, external_key, content, client_cert, client_key,
-       ca_cert, state FROM configs ORDER BY mainflux_thing`,
+       ca_cert, state FROM configs ORDER BY mainflux_thing`
   )
   const cfgChannels = await query<{ config_id: string; channel_id: string }>(
     src.bootstrap,
-    'SELECT config_id, channel_id FROM connections ORDER BY config_id, channel_id',
+    'SELECT config_id, channel_id FROM connections ORDER BY config_id, channel_id'
   )
   const certs = src.certs
     ? await query<{ thing_id: string; owner_id: string; expire: Date; serial: string }>(
         src.certs,
-        'SELECT thing_id, owner_id, expire, serial FROM certs ORDER BY serial',
+        'SELECT thing_id, owner_id, expire, serial FROM certs ORDER BY serial'
       )
     : []
 
-  const out: Record<Kind, Row[]> = { users: sendUsers, things: [], channels: [], connections: [], configs: [], certs: [] }
+  const out: Record<Kind, Row[]> = {
+    users: sendUsers,
+    things: [],
+    channels: [],
+    connections: [],
+    configs: [],
+    certs: [],
+  }
   for (const t of things) {
     const o = owner('things', t.id, t.owner)
-    if (o) out.things.push({ id: t.id, owner_id: o, key: t.key, name: t.name, metadata: obj(t.metadata) })
+    if (o)
+      out.things.push({
+        id: t.id,
+        owner_id: o,
+        key: t.key,
+        name: t.name,
+        metadata: obj(t.metadata),
+      })
   }
   for (const c of channels) {
     const o = owner('channels', c.id, c.owner)
@@ -167,7 +210,8 @@ async function readSource(src: Source, refuse: (r: Refusal) => void) {
     if (o) out.connections.push({ channel_id: c.channel_id, thing_id: c.thing_id, owner_id: o })
   }
   const chansOf = new Map<string, string[]>()
-  for (const l of cfgChannels) chansOf.set(l.config_id, [...(chansOf.get(l.config_id) ?? []), l.channel_id])
+  for (const l of cfgChannels)
+    chansOf.set(l.config_id, [...(chansOf.get(l.config_id) ?? []), l.channel_id])
   for (const c of configs) {
     const id = String(c.mainflux_thing)
     const o = owner('configs', id, String(c.owner))
@@ -224,7 +268,13 @@ function chunked(rows: Row[]): Row[][] {
  * Sends one chunk. A 409 names the refused rows (nothing was written); the others are sent again
  * on their own, so one bad row never holds back its neighbours.
  */
-async function sendChunk(client: Client, kind: Kind, rows: Row[], tally: Tally, refuse: (r: Refusal) => void) {
+async function sendChunk(
+  client: Client,
+  kind: Kind,
+  rows: Row[],
+  tally: Tally,
+  refuse: (r: Refusal) => void
+) {
   let pending = rows
   while (pending.length > 0) {
     const res = await client.send<ChunkAnswer>('POST', `/import/mainflux/${kind}`, {
@@ -270,7 +320,9 @@ function progress(kind: Kind, total: number) {
 export async function runImport(client: Client, src: Source): Promise<ImportReport> {
   const started = Date.now()
   const refused: Refusal[] = []
-  const counts = Object.fromEntries(KINDS.map((k) => [k, { imported: 0, present: 0, refused: 0 }])) as Record<Kind, Tally>
+  const counts = Object.fromEntries(
+    KINDS.map((k) => [k, { imported: 0, present: 0, refused: 0 }])
+  ) as Record<Kind, Tally>
   const rows = await readSource(src, (r) => {
     counts[r.kind].refused++
     refused.push(r)
@@ -313,7 +365,7 @@ function printReport(report: ImportReport) {
       { header: 'imported', value: (r) => r.imported },
       { header: 'already present', value: (r) => r.present },
       { header: 'refused', value: (r) => r.refused },
-    ]),
+    ])
   )
   if (report.refused.length > 0) {
     process.stdout.write('\nRefused:\n')
@@ -322,7 +374,7 @@ function printReport(report: ImportReport) {
         { header: 'table', value: (r) => r.kind },
         { header: 'row', value: (r) => r.id },
         { header: 'reason', value: (r) => r.reason },
-      ]),
+      ])
     )
   }
   process.stdout.write('\nNot movable:\n')
@@ -331,35 +383,53 @@ function printReport(report: ImportReport) {
 }
 
 export function register(program: Command): void {
-  const imp = program.command('import').description('move data from another deployment into Fluxgate')
+  const imp = program
+    .command('import')
+    .description('move data from another deployment into Fluxgate')
   imp
     .command('mainflux')
     .description(
-      "copy a running Mainflux 0.12.1 deployment (its PostgreSQL databases) into Fluxgate; admin login required; safe to re-run",
+      'copy a running Mainflux 0.12.1 deployment (its PostgreSQL databases) into Fluxgate; admin login required; safe to re-run'
     )
     .requiredOption('--users-db <url>', 'PostgreSQL URL of the users database')
     .requiredOption('--things-db <url>', 'PostgreSQL URL of the things database')
     .requiredOption('--bootstrap-db <url>', 'PostgreSQL URL of the bootstrap database')
     .option('--certs-db <url>', 'PostgreSQL URL of the certs database (certificate inventory)')
-    .action(async (opts: { usersDb: string; thingsDb: string; bootstrapDb: string; certsDb?: string }, cmd: Command) => {
-      const { client, g } = clientFor(cmd)
-      for (const [flag, v] of Object.entries({ '--users-db': opts.usersDb, '--things-db': opts.thingsDb, '--bootstrap-db': opts.bootstrapDb, '--certs-db': opts.certsDb })) {
-        if (v !== undefined && !/^postgres(ql)?:\/\//.test(v)) throw usage(`${flag} must be a postgres:// URL`)
-      }
-      let report: ImportReport
-      try {
-        report = await runImport(
-          client,
-          { users: opts.usersDb, things: opts.thingsDb, bootstrap: opts.bootstrapDb, certs: opts.certsDb },
-        )
-      } catch (e) {
-        if (e instanceof ApiError && e.status === 403) {
-          throw new CliError(`${e.message} (log in as the admin account: MF_USERS_ADMIN_EMAIL)`, EXIT.connection)
+    .action(
+      async (
+        opts: { usersDb: string; thingsDb: string; bootstrapDb: string; certsDb?: string },
+        cmd: Command
+      ) => {
+        const { client, g } = clientFor(cmd)
+        for (const [flag, v] of Object.entries({
+          '--users-db': opts.usersDb,
+          '--things-db': opts.thingsDb,
+          '--bootstrap-db': opts.bootstrapDb,
+          '--certs-db': opts.certsDb,
+        })) {
+          if (v !== undefined && !/^postgres(ql)?:\/\//.test(v))
+            throw usage(`${flag} must be a postgres:// URL`)
         }
-        throw e
+        let report: ImportReport
+        try {
+          report = await runImport(client, {
+            users: opts.usersDb,
+            things: opts.thingsDb,
+            bootstrap: opts.bootstrapDb,
+            certs: opts.certsDb,
+          })
+        } catch (e) {
+          if (e instanceof ApiError && e.status === 403) {
+            throw new CliError(
+              `${e.message} (log in as the admin account: MF_USERS_ADMIN_EMAIL)`,
+              EXIT.connection
+            )
+          }
+          throw e
+        }
+        if (g.json) printJson(report)
+        else printReport(report)
+        if (report.refused.length > 0) process.exitCode = EXIT.failed
       }
-      if (g.json) printJson(report)
-      else printReport(report)
-      if (report.refused.length > 0) process.exitCode = EXIT.failed
-    })
+    )
 }

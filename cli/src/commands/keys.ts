@@ -11,11 +11,20 @@ export function register(program: Command): void {
   group
     .command('create')
     .description('issue an API key; its value is shown only once')
-    .option('--expires <duration>', 'lifetime: seconds or 90m, 12h, 30d, 1y (none: no expiry)', durationSeconds('--expires'))
+    .option(
+      '--expires <duration>',
+      'lifetime: seconds or 90m, 12h, 30d, 1y (none: no expiry)',
+      durationSeconds('--expires')
+    )
     .action(async (o: { expires?: number }, cmd: Command) => {
       const { client, g } = clientFor(cmd)
       const key = await client.post<IssuedKey>('/keys', { type: 2, duration: o.expires })
-      printRecord(g, key, { id: key.id, value: key.value, issued_at: key.issued_at, expires_at: key.expires_at ?? 'never' })
+      printRecord(g, key, {
+        id: key.id,
+        value: key.value,
+        issued_at: key.issued_at,
+        expires_at: key.expires_at ?? 'never',
+      })
     })
   const columns: Column<Key>[] = [
     { header: 'id', value: (k) => k.id },
@@ -29,7 +38,9 @@ export function register(program: Command): void {
     .option('--limit <n>', 'page size (1-100)', nonNegativeInt('--limit'))
     .action(async (o: { offset?: number; limit?: number }, cmd: Command) => {
       const { client, g } = clientFor(cmd)
-      const page = await client.get<KeysPage>('/keys', { query: { offset: o.offset, limit: o.limit } })
+      const page = await client.get<KeysPage>('/keys', {
+        query: { offset: o.offset, limit: o.limit },
+      })
       printList(g, page, page.keys, columns, `${page.keys.length} of ${page.total}`)
     })
   group

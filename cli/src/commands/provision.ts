@@ -7,7 +7,14 @@ import { ApiError, type Client, ConnectionError } from '../client'
 import { clientFor } from '../context'
 import { readCsv, type CsvRow } from '../csv'
 import { CliError, EXIT, usage } from '../errors'
-import { csvLine, privateDir, privateDirAsync, safeName, writePrivate, writePrivateAsync } from '../files'
+import {
+  csvLine,
+  privateDir,
+  privateDirAsync,
+  safeName,
+  writePrivate,
+  writePrivateAsync,
+} from '../files'
 import { Journal } from '../journal'
 import { printJson } from '../output'
 import { interruptible, runPool } from '../pool'
@@ -49,9 +56,14 @@ interface Result {
   status?: number
 }
 
-export function rowHash(layout: string, r: { external_id: string; external_key: string; name?: string }): string {
+export function rowHash(
+  layout: string,
+  r: { external_id: string; external_key: string; name?: string }
+): string {
   return createHash('sha256')
-    .update(JSON.stringify(['fluxgate-provision-v1', layout, r.external_id, r.external_key, r.name ?? '']))
+    .update(
+      JSON.stringify(['fluxgate-provision-v1', layout, r.external_id, r.external_key, r.name ?? ''])
+    )
     .digest('hex')
 }
 
@@ -68,7 +80,9 @@ export function loadRows(path: string, layout: string): Row[] {
     if (!external_key) throw usage(`${path}: line ${r.line}: external_key is empty`)
     const first = seen.get(external_id!)
     if (first !== undefined) {
-      throw usage(`${path}: line ${r.line}: duplicate external_id "${external_id}" (first on line ${first})`)
+      throw usage(
+        `${path}: line ${r.line}: duplicate external_id "${external_id}" (first on line ${first})`
+      )
     }
     seen.set(external_id!, r.line)
     const name = r.values.name || undefined
@@ -78,15 +92,21 @@ export function loadRows(path: string, layout: string): Row[] {
 }
 
 /** What the journal says about each external id: the hashes sent, and the hash done. */
-function journalState(j: Journal): Map<string, { sent: Set<string>; done?: { hash: string; thing_id?: string; name?: string } }> {
-  const m = new Map<string, { sent: Set<string>; done?: { hash: string; thing_id?: string; name?: string } }>()
+function journalState(
+  j: Journal
+): Map<string, { sent: Set<string>; done?: { hash: string; thing_id?: string; name?: string } }> {
+  const m = new Map<
+    string,
+    { sent: Set<string>; done?: { hash: string; thing_id?: string; name?: string } }
+  >()
   for (const e of j.entries) {
     const id = e.external_id as string | undefined
     if (!id) continue
     let s = m.get(id)
     if (!s) m.set(id, (s = { sent: new Set() }))
     if (e.t === 'sent') s.sent.add(e.hash as string)
-    if (e.t === 'done') s.done = { hash: e.hash as string, thing_id: e.thing_id as string, name: e.name as string }
+    if (e.t === 'done')
+      s.done = { hash: e.hash as string, thing_id: e.thing_id as string, name: e.name as string }
   }
   return m
 }
@@ -95,14 +115,24 @@ function journalState(j: Journal): Map<string, { sent: Set<string>; done?: { has
  * The gateway's folder under `gateways/`: credentials.json (the whole answer: thing ids and keys,
  * channels), client.crt/client.key/ca.crt of the gateway, `<thing id>.crt/.key` of other things.
  */
-async function writeCredentials(dir: string, row: Row, answer: MappingAnswer | undefined, config?: ConfigItem): Promise<string | undefined> {
+async function writeCredentials(
+  dir: string,
+  row: Row,
+  answer: MappingAnswer | undefined,
+  config?: ConfigItem
+): Promise<string | undefined> {
   const gdir = join(dir, 'gateways', safeName(row.external_id))
   const files: [name: string, content: string | undefined][] = []
   let gatewayId: string | undefined
   if (answer) {
-    const gw = answer.things.find((t) => answer.whitelisted && t.id in answer.whitelisted) ?? answer.things[0]
+    const gw =
+      answer.things.find((t) => answer.whitelisted && t.id in answer.whitelisted) ??
+      answer.things[0]
     gatewayId = gw?.id
-    files.push(['credentials.json', `${JSON.stringify({ external_id: row.external_id, gateway_id: gatewayId, ...answer }, null, 2)}\n`])
+    files.push([
+      'credentials.json',
+      `${JSON.stringify({ external_id: row.external_id, gateway_id: gatewayId, ...answer }, null, 2)}\n`,
+    ])
     files.push(['client.crt', gatewayId ? answer.client_cert?.[gatewayId] : undefined])
     files.push(['client.key', gatewayId ? answer.client_key?.[gatewayId] : undefined])
     files.push(['ca.crt', answer.ca_cert])
@@ -119,10 +149,16 @@ async function writeCredentials(dir: string, row: Row, answer: MappingAnswer | u
       things: [{ id: config.mainflux_id, name: config.name, key: config.mainflux_key }],
     }
     files.push(['credentials.json', `${JSON.stringify(creds, null, 2)}\n`])
-    files.push(['client.crt', config.client_cert], ['client.key', config.client_key], ['ca.crt', config.ca_cert])
+    files.push(
+      ['client.crt', config.client_cert],
+      ['client.key', config.client_key],
+      ['ca.crt', config.ca_cert]
+    )
   }
   await privateDirAsync(gdir)
-  await Promise.all(files.filter(([, c]) => c).map(([name, c]) => writePrivateAsync(join(gdir, name), c!)))
+  await Promise.all(
+    files.filter(([, c]) => c).map(([name, c]) => writePrivateAsync(join(gdir, name), c!))
+  )
   return gatewayId
 }
 
@@ -142,18 +178,38 @@ interface ProvisionOptions {
   progress?: boolean
 }
 
-async function dryRun(client: Client, rows: Row[], opts: ProvisionOptions, json: boolean): Promise<number> {
-  const results: { line: number; external_id: string; ok: boolean; error?: string; plan?: unknown }[] = []
+async function dryRun(
+  client: Client,
+  rows: Row[],
+  opts: ProvisionOptions,
+  json: boolean
+): Promise<number> {
+  const results: {
+    line: number
+    external_id: string
+    ok: boolean
+    error?: string
+    plan?: unknown
+  }[] = []
   const bar = progress(rows.length, 'dry run', { quiet: opts.progress === false })
   await runPool(rows, opts.concurrency, async (row) => {
     try {
-      const plan = await client.post('/mapping', { external_id: row.external_id, external_key: row.external_key, name: row.name }, {
-        query: { layout: opts.layout, dry_run: 'true' },
-      })
+      const plan = await client.post(
+        '/mapping',
+        { external_id: row.external_id, external_key: row.external_key, name: row.name },
+        {
+          query: { layout: opts.layout, dry_run: 'true' },
+        }
+      )
       results.push({ line: row.line, external_id: row.external_id, ok: true, plan })
     } catch (e) {
       if (e instanceof ConnectionError || (e instanceof ApiError && e.status === 401)) throw e
-      results.push({ line: row.line, external_id: row.external_id, ok: false, error: (e as Error).message })
+      results.push({
+        line: row.line,
+        external_id: row.external_id,
+        ok: false,
+        error: (e as Error).message,
+      })
     }
     bar.tick()
   })
@@ -163,21 +219,28 @@ async function dryRun(client: Client, rows: Row[], opts: ProvisionOptions, json:
   if (json) printJson({ dry_run: true, rows: results.length, failed: failed.length, results })
   else {
     for (const f of failed) process.stdout.write(`line ${f.line} ${f.external_id}: ${f.error}\n`)
-    process.stdout.write(`dry run: ${results.length - failed.length} of ${results.length} rows would be provisioned, ${failed.length} refused; nothing was written\n`)
+    process.stdout.write(
+      `dry run: ${results.length - failed.length} of ${results.length} rows would be provisioned, ${failed.length} refused; nothing was written\n`
+    )
   }
   return failed.length > 0 ? EXIT.failed : EXIT.ok
 }
 
 export async function provisionRun(cmd: Command, opts: ProvisionOptions): Promise<number> {
   const { client, g } = clientFor(cmd)
-  if (!client.token) throw new CliError(`not logged in to ${g.url}: run \`fluxgate login EMAIL\``, EXIT.connection)
+  if (!client.token)
+    throw new CliError(`not logged in to ${g.url}: run \`fluxgate login EMAIL\``, EXIT.connection)
   const layout = opts.layout ?? ''
   const rows = loadRows(opts.csv, layout)
   if (opts.dryRun) return dryRun(client, rows, opts, g.json)
 
   const out = resolve(opts.out)
   privateDir(out)
-  const journal = Journal.open(out, 'provision.journal', { t: 'header', kind: 'provision', url: g.url })
+  const journal = Journal.open(out, 'provision.journal', {
+    t: 'header',
+    kind: 'provision',
+    url: g.url,
+  })
   const state = journalState(journal)
   const results: Result[] = []
   const durable: Promise<void>[] = []
@@ -190,30 +253,36 @@ export async function provisionRun(cmd: Command, opts: ProvisionOptions): Promis
     const st = state.get(row.external_id)
     const base = { line: row.line, external_id: row.external_id, name: row.name }
     if (st?.done) {
-      if (st.done.hash === row.hash) return results.push({ ...base, outcome: 'skipped', thing_id: st.done.thing_id })
+      if (st.done.hash === row.hash)
+        return results.push({ ...base, outcome: 'skipped', thing_id: st.done.thing_id })
       return results.push({
         ...base,
         outcome: 'changed',
         thing_id: st.done.thing_id,
-        error: 'already provisioned by an earlier run with another external_key, name or layout; not sent again (remove the gateway first to provision it anew)',
+        error:
+          'already provisioned by an earlier run with another external_key, name or layout; not sent again (remove the gateway first to provision it anew)',
       })
     }
     const oursBefore = st?.sent.has(row.hash) ?? false
     const sentOther = st ? [...st.sent].some((h) => h !== row.hash) : false
     // Written before the request (it survives the CLI being killed from here on), fsync'd with
     // its group while the request runs.
-    durable.push(journal.append({ t: 'sent', external_id: row.external_id, hash: row.hash, line: row.line, at: new Date().toISOString() }))
-    const res = await client.send<MappingAnswer>(
-      'POST',
-      '/mapping',
-      {
-        query: { layout: opts.layout },
-        headers: { 'idempotency-key': idempotencyKey(row.hash) },
-        body: { external_id: row.external_id, external_key: row.external_key, name: row.name },
-        accept: [400, 404, 409, 413, 422, 500, 502, 503],
-        signal: abort.signal,
-      },
+    durable.push(
+      journal.append({
+        t: 'sent',
+        external_id: row.external_id,
+        hash: row.hash,
+        line: row.line,
+        at: new Date().toISOString(),
+      })
     )
+    const res = await client.send<MappingAnswer>('POST', '/mapping', {
+      query: { layout: opts.layout },
+      headers: { 'idempotency-key': idempotencyKey(row.hash) },
+      body: { external_id: row.external_id, external_key: row.external_key, name: row.name },
+      accept: [400, 404, 409, 413, 422, 500, 502, 503],
+      signal: abort.signal,
+    })
     if (res.status === 201) {
       // The worker goes on with its next row at once: the credential files, then the row's
       // "done" line and its fsync, follow in the background; the run reports only after all.
@@ -221,27 +290,50 @@ export async function provisionRun(cmd: Command, opts: ProvisionOptions): Promis
       const answer = res.body
       durable.push(
         writeCredentials(out, row, answer).then((thingId) => {
-          results.push({ ...base, outcome: replayed ? 'replayed' : 'provisioned', thing_id: thingId })
-          return journal.append({ t: 'done', external_id: row.external_id, hash: row.hash, thing_id: thingId, name: row.name })
-        }),
+          results.push({
+            ...base,
+            outcome: replayed ? 'replayed' : 'provisioned',
+            thing_id: thingId,
+          })
+          return journal.append({
+            t: 'done',
+            external_id: row.external_id,
+            hash: row.hash,
+            thing_id: thingId,
+            name: row.name,
+          })
+        })
       )
       return
     }
-    const apiMsg = client.apiError('POST', '/mapping', res.status, typeof res.body === 'string' ? res.body : JSON.stringify(res.body)).apiMessage
+    const apiMsg = client.apiError(
+      'POST',
+      '/mapping',
+      res.status,
+      typeof res.body === 'string' ? res.body : JSON.stringify(res.body)
+    ).apiMessage
     if (res.status === 409 && /external_id/.test(apiMsg) && (oursBefore || sentOther)) {
       if (!oursBefore) {
         return results.push({
           ...base,
           outcome: 'changed',
           status: 409,
-          error: 'an earlier run sent this external_id with another external_key, name or layout and it landed; not sent again',
+          error:
+            'an earlier run sent this external_id with another external_key, name or layout and it landed; not sent again',
         })
       }
       // Ours, sent before and its answer lost (past the 24 h window): read it back.
       const cfg = await findConfig(client, row.external_id)
       if (cfg) {
         const thingId = await writeCredentials(out, row, undefined, cfg)
-        await journal.append({ t: 'done', external_id: row.external_id, hash: row.hash, thing_id: thingId, name: row.name, recovered: true })
+        await journal.append({
+          t: 'done',
+          external_id: row.external_id,
+          hash: row.hash,
+          thing_id: thingId,
+          name: row.name,
+          recovered: true,
+        })
         return results.push({ ...base, outcome: 'recovered', thing_id: thingId })
       }
     }
@@ -256,16 +348,25 @@ export async function provisionRun(cmd: Command, opts: ProvisionOptions): Promis
         try {
           await one(row)
         } catch (e) {
-          if (e instanceof ConnectionError || (e instanceof ApiError && e.exitCode === EXIT.connection)) {
+          if (
+            e instanceof ConnectionError ||
+            (e instanceof ApiError && e.exitCode === EXIT.connection)
+          ) {
             fatal ??= e
             abort.abort()
           } else if (!abort.signal.aborted) {
-            results.push({ line: row.line, external_id: row.external_id, name: row.name, outcome: 'failed', error: (e as Error).message })
+            results.push({
+              line: row.line,
+              external_id: row.external_id,
+              name: row.name,
+              outcome: 'failed',
+              error: (e as Error).message,
+            })
           }
         }
         bar.tick()
       },
-      () => sig.interrupted() || fatal !== undefined,
+      () => sig.interrupted() || fatal !== undefined
     )
   } finally {
     bar.stop()
@@ -291,12 +392,13 @@ export async function provisionRun(cmd: Command, opts: ProvisionOptions): Promis
   const problems = results.filter((r) => r.outcome === 'failed' || r.outcome === 'changed')
   if (g.json) printJson({ ...summary, problems })
   else {
-    for (const p of problems) process.stdout.write(`line ${p.line} ${p.external_id}: ${p.outcome}: ${p.error}\n`)
+    for (const p of problems)
+      process.stdout.write(`line ${p.line} ${p.external_id}: ${p.outcome}: ${p.error}\n`)
     process.stdout.write(
       `provisioned ${summary.provisioned}${summary.replayed ? ` (${summary.replayed} answered from the server's idempotency store)` : ''}, recovered ${summary.recovered}, already done ${summary.already_done}, ` +
         `changed ${summary.changed}, failed ${summary.failed}` +
         (summary.not_run ? `, not run ${summary.not_run}` : '') +
-        ` (of ${summary.rows}); credentials and summary.csv in ${out}\n`,
+        ` (of ${summary.rows}); credentials and summary.csv in ${out}\n`
     )
   }
   if (fatal) throw fatal
@@ -313,12 +415,21 @@ function writeReports(out: string, journalPath: string, results: Result[]): void
   let summary = csvLine(['external_id', 'name', 'gateway_thing_id', 'credentials_dir', 'recovered'])
   for (const [id, s] of j) {
     if (!s.done) continue
-    summary += csvLine([id, s.done.name ?? '', s.done.thing_id ?? '', join('gateways', safeName(id)), s.done.recovered ? 'yes' : ''])
+    summary += csvLine([
+      id,
+      s.done.name ?? '',
+      s.done.thing_id ?? '',
+      join('gateways', safeName(id)),
+      s.done.recovered ? 'yes' : '',
+    ])
   }
   writePrivate(join(out, 'summary.csv'), summary)
-  const problems = results.filter((r) => r.outcome === 'failed' || r.outcome === 'changed').sort((a, b) => a.line - b.line)
+  const problems = results
+    .filter((r) => r.outcome === 'failed' || r.outcome === 'changed')
+    .sort((a, b) => a.line - b.line)
   let failed = csvLine(['line', 'external_id', 'outcome', 'status', 'error'])
-  for (const p of problems) failed += csvLine([p.line, p.external_id, p.outcome, p.status ?? '', p.error ?? ''])
+  for (const p of problems)
+    failed += csvLine([p.line, p.external_id, p.outcome, p.status ?? '', p.error ?? ''])
   writePrivate(join(out, 'failed.csv'), failed)
 }
 
@@ -329,7 +440,10 @@ function journalStateFromFile(path: string) {
     if (!line.trim()) continue
     try {
       const e = JSON.parse(line) as Record<string, unknown>
-      if (e.t === 'done') m.set(e.external_id as string, { done: e as { name?: string; thing_id?: string; recovered?: boolean } })
+      if (e.t === 'done')
+        m.set(e.external_id as string, {
+          done: e as { name?: string; thing_id?: string; recovered?: boolean },
+        })
     } catch {
       // torn line
     }
@@ -339,21 +453,35 @@ function journalStateFromFile(path: string) {
 
 const positiveInt = (name: string) => (v: string) => {
   const n = Number(v)
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw usage(`${name} must be an integer from 1 to 256`)
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw usage(`${name} must be an integer from 1 to 256`)
   return n
 }
 
 export function register(program: Command): void {
   program
     .command('provision')
-    .description('provision gateways from a CSV (external_id,external_key,name): one POST /mapping per row, safely re-runnable')
+    .description(
+      'provision gateways from a CSV (external_id,external_key,name): one POST /mapping per row, safely re-runnable'
+    )
     .requiredOption('--csv <file>', 'CSV with a header row: external_id,external_key[,name]')
     .option('--layout <name>', 'provision layout (server default when absent)')
-    .option('--out <dir>', 'output folder: journal, credentials, summary.csv, failed.csv', 'fluxgate-provision')
-    .addOption(new Option('--concurrency <n>', 'requests in flight').default(8).argParser(positiveInt('--concurrency')))
+    .option(
+      '--out <dir>',
+      'output folder: journal, credentials, summary.csv, failed.csv',
+      'fluxgate-provision'
+    )
+    .addOption(
+      new Option('--concurrency <n>', 'requests in flight')
+        .default(8)
+        .argParser(positiveInt('--concurrency'))
+    )
     .option('--dry-run', "validate every row with the API's dry run; writes nothing")
     .option('--no-progress', 'no progress bar or progress lines')
-    .addHelpText('after', '\nExit codes: 0 all rows done, 1 some failed (see failed.csv), 2 bad input, 3 connection/auth, 130 interrupted.')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 all rows done, 1 some failed (see failed.csv), 2 bad input, 3 connection/auth, 130 interrupted.'
+    )
     .action(async (opts: ProvisionOptions, cmd: Command) => {
       process.exitCode = await provisionRun(cmd, opts)
     })

@@ -33,8 +33,9 @@ interface ImportThing {
   metadata?: Record<string, unknown>
 }
 
-
-function loadThings(path: string): { row: string; line: number; name: string; metadata?: Record<string, unknown> }[] {
+function loadThings(
+  path: string
+): { row: string; line: number; name: string; metadata?: Record<string, unknown> }[] {
   const rows = readCsv(path, ['name', 'metadata'])
   if (rows.length === 0) throw usage(`${path}: no rows after the header`)
   const occurrences = new Map<string, number>()
@@ -49,7 +50,8 @@ function loadThings(path: string): { row: string; line: number; name: string; me
       } catch {
         throw usage(`${path}: line ${r.line}: metadata is not valid JSON`)
       }
-      if (!v || typeof v !== 'object' || Array.isArray(v)) throw usage(`${path}: line ${r.line}: metadata must be a JSON object`)
+      if (!v || typeof v !== 'object' || Array.isArray(v))
+        throw usage(`${path}: line ${r.line}: metadata must be a JSON object`)
       metadata = v as Record<string, unknown>
     }
     // A row is known by its content and how many identical rows came before it, so a re-run of
@@ -92,11 +94,16 @@ interface ImportOptions {
 
 async function importThings(cmd: Command, opts: ImportOptions): Promise<number> {
   const { client, g } = clientFor(cmd)
-  if (!client.token) throw new CliError(`not logged in to ${g.url}: run \`fluxgate login EMAIL\``, EXIT.connection)
+  if (!client.token)
+    throw new CliError(`not logged in to ${g.url}: run \`fluxgate login EMAIL\``, EXIT.connection)
   const rows = loadThings(opts.csv)
   const out = resolve(opts.out)
   privateDir(out)
-  const journal = Journal.open(out, 'things-import.journal', { t: 'header', kind: 'things-import', url: g.url })
+  const journal = Journal.open(out, 'things-import.journal', {
+    t: 'header',
+    kind: 'things-import',
+    url: g.url,
+  })
 
   const landed = new Map<string, { id: string; key: string; name: string }>()
   const pending = new Map<number, ImportThing[]>()
@@ -116,7 +123,11 @@ async function importThings(cmd: Command, opts: ImportOptions): Promise<number> 
   const inChunk = new Set([...pending.values()].flat().map((t) => t.row))
   const fresh = rows.filter((r) => !landed.has(r.row) && !inChunk.has(r.row))
   const already = rows.filter((r) => landed.has(r.row)).length
-  const chunks: [number, ImportThing[], boolean][] = [...pending.entries()].map(([n, t]) => [n, t, true])
+  const chunks: [number, ImportThing[], boolean][] = [...pending.entries()].map(([n, t]) => [
+    n,
+    t,
+    true,
+  ])
   for (let i = 0; i < fresh.length; i += opts.chunkSize) {
     const things = fresh.slice(i, i + opts.chunkSize).map((r) => ({ ...r, key: randomUUID() }))
     chunks.push([nextChunk++, things, false])
@@ -132,7 +143,10 @@ async function importThings(cmd: Command, opts: ImportOptions): Promise<number> 
       if (sig.interrupted()) break
       if (!resend) await journal.append({ t: 'chunk', n, things, at: new Date().toISOString() })
       const body = things.map((t) => ({ name: t.name, key: t.key, metadata: t.metadata }))
-      const res = await client.send<Things>('POST', '/things/bulk', { body, accept: [400, 409, 413] })
+      const res = await client.send<Things>('POST', '/things/bulk', {
+        body,
+        accept: [400, 409, 413],
+      })
       const lines = `${things[0]!.line}-${things.at(-1)!.line}`
       if (res.status === 201) {
         const ids = res.body.things.map((t) => t.id)
@@ -148,10 +162,19 @@ async function importThings(cmd: Command, opts: ImportOptions): Promise<number> 
           things.forEach((t, i) => landed.set(t.row, { id: ids[i]!, key: t.key, name: t.name }))
           reconciled += things.length
         } else {
-          failures.push({ chunk: n, lines, error: `409 and ${found.size} of ${things.length} of its things found; not resolved` })
+          failures.push({
+            chunk: n,
+            lines,
+            error: `409 and ${found.size} of ${things.length} of its things found; not resolved`,
+          })
         }
       } else {
-        const msg = client.apiError('POST', '/things/bulk', res.status, JSON.stringify(res.body)).apiMessage
+        const msg = client.apiError(
+          'POST',
+          '/things/bulk',
+          res.status,
+          JSON.stringify(res.body)
+        ).apiMessage
         failures.push({ chunk: n, lines, error: `${res.status}: ${msg}` })
       }
       bar.tick(things.length)
@@ -167,12 +190,20 @@ async function importThings(cmd: Command, opts: ImportOptions): Promise<number> 
     if (l) csv += csvLine([r.name, l.id, l.key])
   }
   writePrivate(join(out, 'things.csv'), csv)
-  const summary = { rows: rows.length, created, reconciled, already_done: already, failed_chunks: failures.length, out }
+  const summary = {
+    rows: rows.length,
+    created,
+    reconciled,
+    already_done: already,
+    failed_chunks: failures.length,
+    out,
+  }
   if (g.json) printJson({ ...summary, failures })
   else {
-    for (const f of failures) process.stdout.write(`chunk ${f.chunk} (lines ${f.lines}): ${f.error}\n`)
+    for (const f of failures)
+      process.stdout.write(`chunk ${f.chunk} (lines ${f.lines}): ${f.error}\n`)
     process.stdout.write(
-      `created ${created}, reconciled ${reconciled}, already done ${already}, failed chunks ${failures.length} (of ${rows.length} rows); ids and keys in ${join(out, 'things.csv')}\n`,
+      `created ${created}, reconciled ${reconciled}, already done ${already}, failed chunks ${failures.length} (of ${rows.length} rows); ids and keys in ${join(out, 'things.csv')}\n`
     )
   }
   if (sig.interrupted()) return 130
@@ -183,9 +214,18 @@ export function register(program: Command): void {
   const group = entityGroup(program, 'things')
   group
     .command('import')
-    .description('create things from a CSV (name,metadata) through POST /things/bulk, safely re-runnable')
-    .requiredOption('--csv <file>', 'CSV with a header row: name,metadata (metadata a JSON object or empty)')
-    .option('--out <dir>', 'folder for the journal and things.csv (ids and keys)', 'fluxgate-things-import')
+    .description(
+      'create things from a CSV (name,metadata) through POST /things/bulk, safely re-runnable'
+    )
+    .requiredOption(
+      '--csv <file>',
+      'CSV with a header row: name,metadata (metadata a JSON object or empty)'
+    )
+    .option(
+      '--out <dir>',
+      'folder for the journal and things.csv (ids and keys)',
+      'fluxgate-things-import'
+    )
     .addOption(
       new Option('--chunk-size <n>', 'things per bulk request (1-1000)')
         .default(100)
@@ -193,7 +233,7 @@ export function register(program: Command): void {
           const n = nonNegativeInt('--chunk-size')(v)
           if (n < 1 || n > 1000) throw usage('--chunk-size must be from 1 to 1000')
           return n
-        }),
+        })
     )
     .option('--no-progress', 'no progress output')
     .action(async (o: ImportOptions, cmd: Command) => {

@@ -1,7 +1,16 @@
 import { useEffect, useState } from 'preact/hooks'
 import { asMetadata, client, ok, session } from '../api'
 import { BASE, linkClick, navigate } from '../router'
-import { ErrorBox, Field, JsonEditor, Notice, parseJsonObject, pretty, useAction, useLoad } from '../ui'
+import {
+  ErrorBox,
+  Field,
+  JsonEditor,
+  Notice,
+  parseJsonObject,
+  pretty,
+  useAction,
+  useLoad,
+} from '../ui'
 
 function nextPath() {
   const next = new URLSearchParams(location.search).get('next')
@@ -22,7 +31,9 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
   return (
     <section>
       <h1>Sign in</h1>
-      {reason === 'expired' && <Notice>Your session has expired. Sign in again to continue where you were.</Notice>}
+      {reason === 'expired' && (
+        <Notice>Your session has expired. Sign in again to continue where you were.</Notice>
+      )}
       {reason === 'signedout' && <Notice>You are signed out.</Notice>}
       {reason === 'reset' && <Notice>Your password was changed. Sign in with the new one.</Notice>}
       <form
@@ -35,10 +46,24 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
           })
         }}
       >
-        <Field label="Email" type="email" autoComplete="username" required value={email} onValue={setEmail} />
-        <Field label="Password" type="password" autoComplete="current-password" required value={password} onValue={setPassword} />
+        <Field
+          label='Email'
+          type='email'
+          autoComplete='username'
+          required
+          value={email}
+          onValue={setEmail}
+        />
+        <Field
+          label='Password'
+          type='password'
+          autoComplete='current-password'
+          required
+          value={password}
+          onValue={setPassword}
+        />
         <ErrorBox error={error} />
-        <button type="submit" disabled={busy}>
+        <button type='submit' disabled={busy}>
           Sign in
         </button>
       </form>
@@ -73,10 +98,24 @@ export function SignUpPage({ onSignedIn }: { onSignedIn: () => void }) {
           })
         }}
       >
-        <Field label="Email" type="email" autoComplete="username" required value={email} onValue={setEmail} />
-        <Field label="Password" type="password" autoComplete="new-password" required value={password} onValue={setPassword} />
+        <Field
+          label='Email'
+          type='email'
+          autoComplete='username'
+          required
+          value={email}
+          onValue={setEmail}
+        />
+        <Field
+          label='Password'
+          type='password'
+          autoComplete='new-password'
+          required
+          value={password}
+          onValue={setPassword}
+        />
         <ErrorBox error={error} />
-        <button type="submit" disabled={busy}>
+        <button type='submit' disabled={busy}>
           Create account
         </button>
       </form>
@@ -105,10 +144,17 @@ export function ForgotPage() {
           })
         }}
       >
-        <Field label="Email" type="email" autoComplete="username" required value={email} onValue={setEmail} />
+        <Field
+          label='Email'
+          type='email'
+          autoComplete='username'
+          required
+          value={email}
+          onValue={setEmail}
+        />
         <ErrorBox error={error} />
         {sent && <Notice>{sent}. Open the link in the mail to choose a new password.</Notice>}
-        <button type="submit" disabled={busy}>
+        <button type='submit' disabled={busy}>
           Send reset link
         </button>
       </form>
@@ -134,8 +180,11 @@ export function ResetPage() {
     <section>
       <h1>Choose a new password</h1>
       {!token ? (
-        <p role="alert" class="error">
-          This page needs the link from the reset mail (it carries the reset token). <a href={`${BASE}/forgot`} onClick={linkClick}>Request a new link</a>
+        <p role='alert' class='error'>
+          This page needs the link from the reset mail (it carries the reset token).{' '}
+          <a href={`${BASE}/forgot`} onClick={linkClick}>
+            Request a new link
+          </a>
         </p>
       ) : (
         <form
@@ -143,16 +192,34 @@ export function ResetPage() {
             e.preventDefault()
             if (password !== confirm) return setError(new Error('The two passwords differ'))
             run(async () => {
-              await ok(client.PUT('/password/reset', { body: { token, password, confirm_password: confirm } }))
+              await ok(
+                client.PUT('/password/reset', {
+                  body: { token, password, confirm_password: confirm },
+                })
+              )
               session.clear()
               navigate('/signin?reason=reset', true)
             })
           }}
         >
-          <Field label="New password" type="password" autoComplete="new-password" required value={password} onValue={setPassword} />
-          <Field label="Confirm new password" type="password" autoComplete="new-password" required value={confirm} onValue={setConfirm} />
+          <Field
+            label='New password'
+            type='password'
+            autoComplete='new-password'
+            required
+            value={password}
+            onValue={setPassword}
+          />
+          <Field
+            label='Confirm new password'
+            type='password'
+            autoComplete='new-password'
+            required
+            value={confirm}
+            onValue={setConfirm}
+          />
           <ErrorBox error={error} />
-          <button type="submit" disabled={busy}>
+          <button type='submit' disabled={busy}>
             Set new password
           </button>
         </form>
@@ -181,7 +248,7 @@ export function AccountPage() {
           <dt>Email</dt>
           <dd>{profile.data.email}</dd>
           <dt>User id</dt>
-          <dd class="mono">{profile.data.id}</dd>
+          <dd class='mono'>{profile.data.id}</dd>
         </dl>
       )}
       <h2>Profile metadata</h2>
@@ -198,10 +265,10 @@ export function AccountPage() {
           })
         }}
       >
-        <JsonEditor label="Profile metadata (JSON)" value={metaText} onValue={setMeta} />
+        <JsonEditor label='Profile metadata (JSON)' value={metaText} onValue={setMeta} />
         <ErrorBox error={save.error} />
         {saved && <Notice>Profile saved.</Notice>}
-        <button type="submit" disabled={save.busy}>
+        <button type='submit' disabled={save.busy}>
           Save profile
         </button>
       </form>
@@ -218,11 +285,25 @@ export function AccountPage() {
           })
         }}
       >
-        <Field label="Current password" type="password" autoComplete="current-password" required value={oldPw} onValue={setOldPw} />
-        <Field label="New password" type="password" autoComplete="new-password" required value={newPw} onValue={setNewPw} />
+        <Field
+          label='Current password'
+          type='password'
+          autoComplete='current-password'
+          required
+          value={oldPw}
+          onValue={setOldPw}
+        />
+        <Field
+          label='New password'
+          type='password'
+          autoComplete='new-password'
+          required
+          value={newPw}
+          onValue={setNewPw}
+        />
         <ErrorBox error={pw.error} />
         {pwDone && <Notice>Password changed.</Notice>}
-        <button type="submit" disabled={pw.busy}>
+        <button type='submit' disabled={pw.busy}>
           Change password
         </button>
       </form>
@@ -230,7 +311,7 @@ export function AccountPage() {
       <p>Sign out ends this session (POST /tokens/revoke). To end every session of this account:</p>
       <ErrorBox error={all.error} />
       <button
-        type="button"
+        type='button'
         disabled={all.busy}
         onClick={() =>
           all.run(async () => {

@@ -21,18 +21,22 @@ export function BootstrapChart({ counts }: { counts: Summary['last_bootstrap'] }
   const labelW = 110
   const desc = BUCKETS.map(([k, t]) => `${t}: ${counts[k]}`).join(', ')
   return (
-    <figure class="chart">
-      <svg viewBox={`0 0 ${w} ${BUCKETS.length * (barH + 8)}`} role="img" aria-label={`Gateways by last bootstrap. ${desc}`}>
+    <figure class='chart'>
+      <svg
+        viewBox={`0 0 ${w} ${BUCKETS.length * (barH + 8)}`}
+        role='img'
+        aria-label={`Gateways by last bootstrap. ${desc}`}
+      >
         {BUCKETS.map(([k, t], i) => {
           const y = i * (barH + 8)
           const bw = ((w - labelW - 40) * counts[k]) / max
           return (
             <g key={k}>
-              <text x={0} y={y + barH * 0.68} class="chart-label">
+              <text x={0} y={y + barH * 0.68} class='chart-label'>
                 {t}
               </text>
               <rect x={labelW} y={y} width={Math.max(bw, 1)} height={barH} class={`bar bar-${k}`} />
-              <text x={labelW + bw + 6} y={y + barH * 0.68} class="chart-value">
+              <text x={labelW + bw + 6} y={y + barH * 0.68} class='chart-value'>
                 {counts[k]}
               </text>
             </g>
@@ -53,7 +57,7 @@ export function DashboardPage() {
       <ErrorBox error={s.error} />
       {d && (
         <>
-          <ul class="cards" aria-label="Counts">
+          <ul class='cards' aria-label='Counts'>
             <li>
               <a href={`${BASE}/things`} onClick={linkClick}>
                 <strong>{d.things.total}</strong> Things
@@ -81,22 +85,22 @@ export function DashboardPage() {
           {d.failures.length === 0 ? (
             <p>No bootstrap failures.</p>
           ) : (
-            <div class="scroll" tabIndex={0} role="region" aria-label="Failures table">
+            <div class='scroll' tabIndex={0} role='region' aria-label='Failures table'>
               <table>
                 <caption>Latest bootstrap failures</caption>
                 <thead>
                   <tr>
-                    <th scope="col">Gateway</th>
-                    <th scope="col">External id</th>
-                    <th scope="col">When</th>
-                    <th scope="col">Reason</th>
+                    <th scope='col'>Gateway</th>
+                    <th scope='col'>External id</th>
+                    <th scope='col'>When</th>
+                    <th scope='col'>Reason</th>
                   </tr>
                 </thead>
                 <tbody>
                   {d.failures.map((f) => (
                     <tr key={`${f.id}-${f.at}`}>
                       <td>{f.name || f.id}</td>
-                      <td class="mono">{f.external_id}</td>
+                      <td class='mono'>{f.external_id}</td>
                       <td>{when(f.at)}</td>
                       <td>{f.reason}</td>
                     </tr>
@@ -107,8 +111,15 @@ export function DashboardPage() {
           )}
           {d.configs.total === 0 && d.things.total === 0 && (
             <p>
-              Nothing here yet. <a href={`${BASE}/things`} onClick={linkClick}>Create things</a> or{' '}
-              <a href={`${BASE}/provision`} onClick={linkClick}>provision a gateway</a>.
+              Nothing here yet.{' '}
+              <a href={`${BASE}/things`} onClick={linkClick}>
+                Create things
+              </a>{' '}
+              or{' '}
+              <a href={`${BASE}/provision`} onClick={linkClick}>
+                provision a gateway
+              </a>
+              .
             </p>
           )}
         </>

@@ -1,10 +1,30 @@
 import { useState } from 'preact/hooks'
 import { ApiError, asMetadata, client, createdId, ok, okWith } from '../api'
-import { ConfirmButton, ErrorBox, Field, JsonEditor, Notice, Pager, parseJsonObject, pretty, Select, TextArea, useAction, useLoad } from '../ui'
+import {
+  ConfirmButton,
+  ErrorBox,
+  Field,
+  JsonEditor,
+  Notice,
+  Pager,
+  parseJsonObject,
+  pretty,
+  Select,
+  TextArea,
+  useAction,
+  useLoad,
+} from '../ui'
 
 type Entity = { id: string; name?: string; key?: string; metadata?: Record<string, unknown> }
 type Page = { total: number; offset: number; limit: number; items: Entity[] }
-type Query = { offset: number; limit: number; name?: string; metadata?: string; order?: 'id' | 'name'; dir?: 'asc' | 'desc' }
+type Query = {
+  offset: number
+  limit: number
+  name?: string
+  metadata?: string
+  order?: 'id' | 'name'
+  dir?: 'asc' | 'desc'
+}
 type ConnQuery = { offset: number; limit: number; connected?: boolean; disconnected?: boolean }
 
 /** What the Things and Channels pages differ in: their routes (typed calls) and words. */
@@ -24,7 +44,9 @@ interface Kind {
 }
 
 const connectBody = (kind: 'things' | 'channels', id: string, peers: string[]) =>
-  kind === 'things' ? { thing_ids: [id], channel_ids: peers } : { channel_ids: [id], thing_ids: peers }
+  kind === 'things'
+    ? { thing_ids: [id], channel_ids: peers }
+    : { channel_ids: [id], thing_ids: peers }
 
 const things: Kind = {
   one: 'thing',
@@ -35,15 +57,36 @@ const things: Kind = {
     const r = await ok(client.GET('/things', { params: { query: q } }))
     return { ...r, items: r.things }
   },
-  create: async (body) => createdId((await okWith(client.POST('/things', { body: { ...body, metadata: asMetadata(body.metadata) } }))).response),
-  bulk: async (rows) => (await ok(client.POST('/things/bulk', { body: rows.map((r) => ({ ...r, metadata: asMetadata(r.metadata) })) }))).things,
-  update: (id, body) => ok(client.PUT('/things/{id}', { params: { path: { id } }, body: { ...body, metadata: asMetadata(body.metadata) } })),
+  create: async (body) =>
+    createdId(
+      (
+        await okWith(
+          client.POST('/things', { body: { ...body, metadata: asMetadata(body.metadata) } })
+        )
+      ).response
+    ),
+  bulk: async (rows) =>
+    (
+      await ok(
+        client.POST('/things/bulk', {
+          body: rows.map((r) => ({ ...r, metadata: asMetadata(r.metadata) })),
+        })
+      )
+    ).things,
+  update: (id, body) =>
+    ok(
+      client.PUT('/things/{id}', {
+        params: { path: { id } },
+        body: { ...body, metadata: asMetadata(body.metadata) },
+      })
+    ),
   remove: (id) => ok(client.DELETE('/things/{id}', { params: { path: { id } } })),
   peers: async (id, q) => {
     const r = await ok(client.GET('/things/{id}/channels', { params: { path: { id }, query: q } }))
     return { ...r, items: r.channels }
   },
-  connect: (id, peers, on) => ok(client.POST(on ? '/connect' : '/disconnect', { body: connectBody('things', id, peers) })),
+  connect: (id, peers, on) =>
+    ok(client.POST(on ? '/connect' : '/disconnect', { body: connectBody('things', id, peers) })),
 }
 
 const channels: Kind = {
@@ -55,15 +98,36 @@ const channels: Kind = {
     const r = await ok(client.GET('/channels', { params: { query: q } }))
     return { ...r, items: r.channels }
   },
-  create: async (body) => createdId((await okWith(client.POST('/channels', { body: { ...body, metadata: asMetadata(body.metadata) } }))).response),
-  bulk: async (rows) => (await ok(client.POST('/channels/bulk', { body: rows.map((r) => ({ ...r, metadata: asMetadata(r.metadata) })) }))).channels,
-  update: (id, body) => ok(client.PUT('/channels/{id}', { params: { path: { id } }, body: { ...body, metadata: asMetadata(body.metadata) } })),
+  create: async (body) =>
+    createdId(
+      (
+        await okWith(
+          client.POST('/channels', { body: { ...body, metadata: asMetadata(body.metadata) } })
+        )
+      ).response
+    ),
+  bulk: async (rows) =>
+    (
+      await ok(
+        client.POST('/channels/bulk', {
+          body: rows.map((r) => ({ ...r, metadata: asMetadata(r.metadata) })),
+        })
+      )
+    ).channels,
+  update: (id, body) =>
+    ok(
+      client.PUT('/channels/{id}', {
+        params: { path: { id } },
+        body: { ...body, metadata: asMetadata(body.metadata) },
+      })
+    ),
   remove: (id) => ok(client.DELETE('/channels/{id}', { params: { path: { id } } })),
   peers: async (id, q) => {
     const r = await ok(client.GET('/channels/{id}/things', { params: { path: { id }, query: q } }))
     return { ...r, items: r.things }
   },
-  connect: (id, peers, on) => ok(client.POST(on ? '/connect' : '/disconnect', { body: connectBody('channels', id, peers) })),
+  connect: (id, peers, on) =>
+    ok(client.POST(on ? '/connect' : '/disconnect', { body: connectBody('channels', id, peers) })),
 }
 
 export const ThingsPage = () => <EntityPage kind={things} />
@@ -106,7 +170,8 @@ export function parseCsv(text: string): { name?: string; metadata?: Record<strin
   }
   const lines = rows.filter((r) => r.some((c) => c.trim()))
   const header = lines.shift()?.map((h) => h.trim().toLowerCase())
-  if (!header || header[0] !== 'name') throw new Error('CSV: the first line must be the header name,metadata')
+  if (!header || header[0] !== 'name')
+    throw new Error('CSV: the first line must be the header name,metadata')
   const mi = header.indexOf('metadata')
   return lines.map((r, n) => {
     const name = r[0]?.trim()
@@ -136,8 +201,8 @@ function EntityPage({ kind }: { kind: Kind }) {
     <section>
       <h1>{kind.Many}</h1>
       <form
-        class="filters"
-        role="search"
+        class='filters'
+        role='search'
         aria-label={`Search ${kind.many}`}
         onSubmit={(e) => {
           e.preventDefault()
@@ -150,27 +215,55 @@ function EntityPage({ kind }: { kind: Kind }) {
             }
           }
           setOffset(0)
-          setQuery({ offset: 0, limit: LIMIT, order, dir, ...(name ? { name } : {}), ...(metaFilter.trim() ? { metadata: metaFilter.trim() } : {}) })
+          setQuery({
+            offset: 0,
+            limit: LIMIT,
+            order,
+            dir,
+            ...(name ? { name } : {}),
+            ...(metaFilter.trim() ? { metadata: metaFilter.trim() } : {}),
+          })
         }}
       >
-        <Field label="Name contains" value={name} onValue={setName} />
-        <Field label="Metadata filter (JSON)" value={metaFilter} onValue={setMetaFilter} placeholder='{"type":"sensor"}' />
-        <Select label="Order by" value={order} onValue={(v) => setOrder(v as 'id' | 'name')} options={[['name', 'Name'], ['id', 'Id']]} />
-        <Select label="Direction" value={dir} onValue={(v) => setDir(v as 'asc' | 'desc')} options={[['asc', 'Ascending'], ['desc', 'Descending']]} />
-        <button type="submit">Search</button>
+        <Field label='Name contains' value={name} onValue={setName} />
+        <Field
+          label='Metadata filter (JSON)'
+          value={metaFilter}
+          onValue={setMetaFilter}
+          placeholder='{"type":"sensor"}'
+        />
+        <Select
+          label='Order by'
+          value={order}
+          onValue={(v) => setOrder(v as 'id' | 'name')}
+          options={[
+            ['name', 'Name'],
+            ['id', 'Id'],
+          ]}
+        />
+        <Select
+          label='Direction'
+          value={dir}
+          onValue={(v) => setDir(v as 'asc' | 'desc')}
+          options={[
+            ['asc', 'Ascending'],
+            ['desc', 'Descending'],
+          ]}
+        />
+        <button type='submit'>Search</button>
       </form>
       <ErrorBox error={filterError ?? list.error} />
       {list.data && (
         <>
-          <div class="scroll" tabIndex={0} role="region" aria-label={`${kind.Many} table`}>
+          <div class='scroll' tabIndex={0} role='region' aria-label={`${kind.Many} table`}>
             <table>
               <caption>{`${kind.Many} (${list.data.total})`}</caption>
               <thead>
                 <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Id</th>
-                  <th scope="col">Metadata</th>
-                  <th scope="col">Actions</th>
+                  <th scope='col'>Name</th>
+                  <th scope='col'>Id</th>
+                  <th scope='col'>Metadata</th>
+                  <th scope='col'>Actions</th>
                 </tr>
               </thead>
               <tbody>
@@ -182,10 +275,18 @@ function EntityPage({ kind }: { kind: Kind }) {
                 {list.data.items.map((e) => (
                   <tr key={e.id}>
                     <td>{e.name || '(no name)'}</td>
-                    <td class="mono">{e.id}</td>
-                    <td class="mono">{e.metadata && Object.keys(e.metadata).length ? JSON.stringify(e.metadata) : ''}</td>
+                    <td class='mono'>{e.id}</td>
+                    <td class='mono'>
+                      {e.metadata && Object.keys(e.metadata).length
+                        ? JSON.stringify(e.metadata)
+                        : ''}
+                    </td>
                     <td>
-                      <button type="button" aria-label={`Open ${kind.one} ${e.name || e.id}`} onClick={() => setSelected(e)}>
+                      <button
+                        type='button'
+                        aria-label={`Open ${kind.one} ${e.name || e.id}`}
+                        onClick={() => setSelected(e)}
+                      >
                         Open
                       </button>
                     </td>
@@ -194,7 +295,13 @@ function EntityPage({ kind }: { kind: Kind }) {
               </tbody>
             </table>
           </div>
-          <Pager total={list.data.total} offset={offset} limit={LIMIT} onOffset={setOffset} label={kind.Many} />
+          <Pager
+            total={list.data.total}
+            offset={offset}
+            limit={LIMIT}
+            onOffset={setOffset}
+            label={kind.Many}
+          />
         </>
       )}
       {selected && (
@@ -237,10 +344,15 @@ function CreateOne({ kind, onCreated }: { kind: Kind; onCreated: () => void }) {
     >
       <h2>Create a {kind.one}</h2>
       <Field label={`New ${kind.one} name`} value={name} onValue={setName} />
-      <JsonEditor label={`New ${kind.one} metadata (JSON)`} value={meta} onValue={setMeta} rows={3} />
+      <JsonEditor
+        label={`New ${kind.one} metadata (JSON)`}
+        value={meta}
+        onValue={setMeta}
+        rows={3}
+      />
       <ErrorBox error={error} />
       {done && <Notice>{done}</Notice>}
-      <button type="submit" disabled={busy}>
+      <button type='submit' disabled={busy}>
         Create {kind.one}
       </button>
     </form>
@@ -252,16 +364,28 @@ function CreateOne({ kind, onCreated }: { kind: Kind; onCreated: () => void }) {
  * (each /bulk request is all or nothing), that chunk was refused as a whole (the API's words) or its
  * answer was lost, and the rows after it were never sent.
  */
-function partialFailure(kind: Kind, total: number, created: number, first: number, last: number, err: unknown) {
+function partialFailure(
+  kind: Kind,
+  total: number,
+  created: number,
+  first: number,
+  last: number,
+  err: unknown
+) {
   const range = (a: number, b: number) => (a === b ? `row ${a}` : `rows ${a} to ${b}`)
   const done =
-    created === 0 ? `No ${kind.one} was created.` : `Created ${range(1, created)}: ${created} ${created === 1 ? kind.one : kind.many} (listed below).`
+    created === 0
+      ? `No ${kind.one} was created.`
+      : `Created ${range(1, created)}: ${created} ${created === 1 ? kind.one : kind.many} (listed below).`
   const failed =
     err instanceof ApiError
       ? `The API refused ${range(first + 1, last)}, so none of them was created: ${err.message}.`
       : `No answer for ${range(first + 1, last)} (${(err as Error).message}): they may have been created; check the list before sending them again.`
   const after = range(last + 1, total)
-  const rest = last < total ? ` ${after[0]!.toUpperCase()}${after.slice(1)} ${last + 1 === total ? 'was' : 'were'} not sent.` : ''
+  const rest =
+    last < total
+      ? ` ${after[0]!.toUpperCase()}${after.slice(1)} ${last + 1 === total ? 'was' : 'were'} not sent.`
+      : ''
   return `${done} ${failed}${rest}`
 }
 
@@ -285,7 +409,9 @@ function CreateMany({ kind, onCreated }: { kind: Kind; onCreated: () => void }) 
           try {
             rows = parseCsv(csv)
           } catch (err) {
-            throw new Error(`${(err as Error).message}. Nothing was sent: no ${kind.one} was created.`)
+            throw new Error(
+              `${(err as Error).message}. Nothing was sent: no ${kind.one} was created.`
+            )
           }
           if (rows.length === 0) throw new Error('CSV: no rows under the header')
           const made: Entity[] = []
@@ -307,13 +433,19 @@ function CreateMany({ kind, onCreated }: { kind: Kind; onCreated: () => void }) 
       }}
     >
       <h2>Create many {kind.many} from CSV</h2>
-      <TextArea label="CSV (name,metadata)" value={csv} onValue={setCsv} rows={5} hint='One per line; metadata is a JSON object in a quoted cell, e.g. dev-1,"{""type"":""sensor""}"' />
-      <div class="field">
+      <TextArea
+        label='CSV (name,metadata)'
+        value={csv}
+        onValue={setCsv}
+        rows={5}
+        hint='One per line; metadata is a JSON object in a quoted cell, e.g. dev-1,"{""type"":""sensor""}"'
+      />
+      <div class='field'>
         <label for={`csv-file-${kind.many}`}>CSV file</label>
         <input
           id={`csv-file-${kind.many}`}
-          type="file"
-          accept=".csv,text/csv,text/plain"
+          type='file'
+          accept='.csv,text/csv,text/plain'
           onChange={async (e) => {
             const f = e.currentTarget.files?.[0]
             if (f) setCsv(await f.text())
@@ -322,7 +454,7 @@ function CreateMany({ kind, onCreated }: { kind: Kind; onCreated: () => void }) 
       </div>
       <ErrorBox error={error} />
       {progress && (
-        <div class="field">
+        <div class='field'>
           <label for={`bulk-progress-${kind.many}`}>Bulk create progress</label>
           <progress id={`bulk-progress-${kind.many}`} max={progress.total} value={progress.done}>
             {progress.done} of {progress.total}
@@ -333,7 +465,7 @@ function CreateMany({ kind, onCreated }: { kind: Kind; onCreated: () => void }) 
         </div>
       )}
       {failed && (
-        <p role="alert" class="error">
+        <p role='alert' class='error'>
           {failed}
         </p>
       )}
@@ -345,20 +477,30 @@ function CreateMany({ kind, onCreated }: { kind: Kind; onCreated: () => void }) 
           <ul>
             {created.map((c) => (
               <li key={c.id}>
-                {c.name || '(no name)'} <span class="mono">{c.id}</span>
+                {c.name || '(no name)'} <span class='mono'>{c.id}</span>
               </li>
             ))}
           </ul>
         </details>
       )}
-      <button type="submit" disabled={busy}>
+      <button type='submit' disabled={busy}>
         Create from CSV
       </button>
     </form>
   )
 }
 
-function Detail({ kind, entity, onClose, onChanged }: { kind: Kind; entity: Entity; onClose: () => void; onChanged: (e: Entity | null) => void }) {
+function Detail({
+  kind,
+  entity,
+  onClose,
+  onChanged,
+}: {
+  kind: Kind
+  entity: Entity
+  onClose: () => void
+  onChanged: (e: Entity | null) => void
+}) {
   const [name, setName] = useState(entity.name ?? '')
   const [meta, setMeta] = useState(pretty(entity.metadata))
   const save = useAction()
@@ -368,12 +510,12 @@ function Detail({ kind, entity, onClose, onChanged }: { kind: Kind; entity: Enti
   const [newKey, setNewKey] = useState('')
   const label = entity.name || entity.id
   return (
-    <section class="panel" aria-labelledby="detail-heading">
-      <h2 id="detail-heading">
+    <section class='panel' aria-labelledby='detail-heading'>
+      <h2 id='detail-heading'>
         {kind.one === 'thing' ? 'Thing' : 'Channel'} {label}
       </h2>
-      <p class="mono">Id: {entity.id}</p>
-      {entity.key !== undefined && <p class="mono">Key: {newKey || entity.key}</p>}
+      <p class='mono'>Id: {entity.id}</p>
+      {entity.key !== undefined && <p class='mono'>Key: {newKey || entity.key}</p>}
       <form
         aria-label={`Edit ${kind.one}`}
         onSubmit={(e) => {
@@ -387,11 +529,11 @@ function Detail({ kind, entity, onClose, onChanged }: { kind: Kind; entity: Enti
           })
         }}
       >
-        <Field label="Name" value={name} onValue={setName} />
-        <JsonEditor label="Metadata (JSON)" value={meta} onValue={setMeta} />
+        <Field label='Name' value={name} onValue={setName} />
+        <JsonEditor label='Metadata (JSON)' value={meta} onValue={setMeta} />
         <ErrorBox error={save.error} />
         {saved && <Notice>Saved.</Notice>}
-        <button type="submit" disabled={save.busy}>
+        <button type='submit' disabled={save.busy}>
           Save {kind.one}
         </button>
       </form>
@@ -401,13 +543,18 @@ function Detail({ kind, entity, onClose, onChanged }: { kind: Kind; entity: Enti
           <ErrorBox error={rot.error} />
           {newKey && <Notice>New key set. Devices using the old key can no longer connect.</Notice>}
           <ConfirmButton
-            label="Rotate key"
-            confirmLabel="Confirm key rotation"
+            label='Rotate key'
+            confirmLabel='Confirm key rotation'
             question={`Give ${label} a new key? The old key stops working.`}
             onConfirm={() =>
               rot.run(async () => {
                 const key = crypto.randomUUID()
-                await ok(client.PATCH('/things/{id}/key', { params: { path: { id: entity.id } }, body: { key } }))
+                await ok(
+                  client.PATCH('/things/{id}/key', {
+                    params: { path: { id: entity.id } },
+                    body: { key },
+                  })
+                )
                 setNewKey(key)
                 onChanged({ ...entity, key })
               })
@@ -420,7 +567,7 @@ function Detail({ kind, entity, onClose, onChanged }: { kind: Kind; entity: Enti
       <ErrorBox error={del.error} />
       <ConfirmButton
         label={`Delete ${kind.one}`}
-        confirmLabel="Confirm delete"
+        confirmLabel='Confirm delete'
         question={`Delete ${kind.one} ${label}?`}
         onConfirm={() =>
           del.run(async () => {
@@ -429,7 +576,7 @@ function Detail({ kind, entity, onClose, onChanged }: { kind: Kind; entity: Enti
           })
         }
       />{' '}
-      <button type="button" onClick={onClose}>
+      <button type='button' onClick={onClose}>
         Close
       </button>
     </section>
@@ -440,14 +587,20 @@ function Connections({ kind, entity }: { kind: Kind; entity: Entity }) {
   const [tick, setTick] = useState(0)
   const [offOn, setOffOn] = useState(0)
   const [offOff, setOffOff] = useState(0)
-  const on = useLoad(() => kind.peers(entity.id, { offset: offOn, limit: LIMIT, connected: true }), [entity.id, offOn, tick])
-  const off = useLoad(() => kind.peers(entity.id, { offset: offOff, limit: LIMIT, disconnected: true }), [entity.id, offOff, tick])
+  const on = useLoad(
+    () => kind.peers(entity.id, { offset: offOn, limit: LIMIT, connected: true }),
+    [entity.id, offOn, tick]
+  )
+  const off = useLoad(
+    () => kind.peers(entity.id, { offset: offOff, limit: LIMIT, disconnected: true }),
+    [entity.id, offOff, tick]
+  )
   const act = useAction()
   return (
     <div>
       <h3>Connections</h3>
       <ErrorBox error={act.error ?? on.error ?? off.error} />
-      <div class="cols">
+      <div class='cols'>
         <PickList
           title={`Connected ${kind.other}`}
           page={on.data}
@@ -455,10 +608,12 @@ function Connections({ kind, entity }: { kind: Kind; entity: Entity }) {
           busy={act.busy}
           offset={offOn}
           onOffset={setOffOn}
-          onAct={(ids) => act.run(async () => {
-            await kind.connect(entity.id, ids, false)
-            setTick((t) => t + 1)
-          })}
+          onAct={(ids) =>
+            act.run(async () => {
+              await kind.connect(entity.id, ids, false)
+              setTick((t) => t + 1)
+            })
+          }
         />
         <PickList
           title={`Available ${kind.other} (not connected)`}
@@ -467,17 +622,35 @@ function Connections({ kind, entity }: { kind: Kind; entity: Entity }) {
           busy={act.busy}
           offset={offOff}
           onOffset={setOffOff}
-          onAct={(ids) => act.run(async () => {
-            await kind.connect(entity.id, ids, true)
-            setTick((t) => t + 1)
-          })}
+          onAct={(ids) =>
+            act.run(async () => {
+              await kind.connect(entity.id, ids, true)
+              setTick((t) => t + 1)
+            })
+          }
         />
       </div>
     </div>
   )
 }
 
-function PickList({ title, page, action, busy, offset, onOffset, onAct }: { title: string; page?: Page; action: string; busy: boolean; offset: number; onOffset: (o: number) => void; onAct: (ids: string[]) => void }) {
+function PickList({
+  title,
+  page,
+  action,
+  busy,
+  offset,
+  onOffset,
+  onAct,
+}: {
+  title: string
+  page?: Page
+  action: string
+  busy: boolean
+  offset: number
+  onOffset: (o: number) => void
+  onAct: (ids: string[]) => void
+}) {
   const [picked, setPicked] = useState<Set<string>>(new Set())
   return (
     <fieldset>
@@ -487,12 +660,12 @@ function PickList({ title, page, action, busy, offset, onOffset, onAct }: { titl
       ) : page.items.length === 0 ? (
         <p>None.</p>
       ) : (
-        <ul class="picks">
+        <ul class='picks'>
           {page.items.map((e) => (
             <li key={e.id}>
               <label>
                 <input
-                  type="checkbox"
+                  type='checkbox'
                   checked={picked.has(e.id)}
                   onChange={(ev) => {
                     const next = new Set(picked)
@@ -507,9 +680,11 @@ function PickList({ title, page, action, busy, offset, onOffset, onAct }: { titl
           ))}
         </ul>
       )}
-      {page && page.total > LIMIT && <Pager total={page.total} offset={offset} limit={LIMIT} onOffset={onOffset} label={title} />}
+      {page && page.total > LIMIT && (
+        <Pager total={page.total} offset={offset} limit={LIMIT} onOffset={onOffset} label={title} />
+      )}
       <button
-        type="button"
+        type='button'
         disabled={busy || picked.size === 0}
         onClick={() => {
           onAct([...picked])

@@ -27,14 +27,25 @@ export function ProvisionPage() {
   const apply = useAction()
   const [dry, setDry] = useState<Dry | null>(null)
   const [result, setResult] = useState<Result | null>(null)
-  const req = (): Req => ({ external_id: externalId.trim(), external_key: externalKey, ...(name.trim() ? { name: name.trim() } : {}) })
+  const req = (): Req => ({
+    external_id: externalId.trim(),
+    external_key: externalKey,
+    ...(name.trim() ? { name: name.trim() } : {}),
+  })
   const query = () => (layout ? { layout } : {})
   async function dryRun() {
-    return (await ok(client.POST('/mapping', { params: { query: { ...query(), dry_run: true } }, body: req() }))) as Dry
+    return (await ok(
+      client.POST('/mapping', { params: { query: { ...query(), dry_run: true } }, body: req() })
+    )) as Dry
   }
   async function provision() {
     // One Idempotency-Key per apply: a retried request after a network error gets the same answer.
-    return (await ok(client.POST('/mapping', { params: { query: query(), header: { 'idempotency-key': crypto.randomUUID() } }, body: req() }))) as Result
+    return (await ok(
+      client.POST('/mapping', {
+        params: { query: query(), header: { 'idempotency-key': crypto.randomUUID() } },
+        body: req(),
+      })
+    )) as Result
   }
   const edited = (f: (v: string) => void) => (v: string) => {
     f(v)
@@ -44,27 +55,34 @@ export function ProvisionPage() {
     <section>
       <h1>Provision a gateway</h1>
       <form
-        aria-label="Provision"
+        aria-label='Provision'
         onSubmit={(e) => {
           e.preventDefault()
           setResult(null)
           preview.run(async () => setDry(await dryRun()))
         }}
       >
-        <Select label="Layout" value={layout} onValue={edited(setLayout)} options={LAYOUTS} />
-        <Field label="External id" required value={externalId} onValue={edited(setExternalId)} />
-        <Field label="External key" required value={externalKey} onValue={edited(setExternalKey)} autoComplete="off" />
-        <Field label="Gateway name" value={name} onValue={edited(setName)} />
+        <Select label='Layout' value={layout} onValue={edited(setLayout)} options={LAYOUTS} />
+        <Field label='External id' required value={externalId} onValue={edited(setExternalId)} />
+        <Field
+          label='External key'
+          required
+          value={externalKey}
+          onValue={edited(setExternalKey)}
+          autoComplete='off'
+        />
+        <Field label='Gateway name' value={name} onValue={edited(setName)} />
         <ErrorBox error={preview.error} />
-        <button type="submit" disabled={preview.busy}>
+        <button type='submit' disabled={preview.busy}>
           Preview (dry run)
         </button>
       </form>
       {dry && (
-        <section class="panel" aria-labelledby="preview-heading">
-          <h2 id="preview-heading">Preview: what will be created</h2>
+        <section class='panel' aria-labelledby='preview-heading'>
+          <h2 id='preview-heading'>Preview: what will be created</h2>
           <p>
-            Layout <strong>{dry.layout}</strong>; the gateway config starts {dry.whitelisted ? 'whitelisted (active)' : 'blacklisted (inactive)'}.
+            Layout <strong>{dry.layout}</strong>; the gateway config starts{' '}
+            {dry.whitelisted ? 'whitelisted (active)' : 'blacklisted (inactive)'}.
           </p>
           <h3>Things</h3>
           <ul>
@@ -100,7 +118,7 @@ export function ProvisionPage() {
           </p>
           <ErrorBox error={apply.error} />
           <button
-            type="button"
+            type='button'
             disabled={apply.busy}
             onClick={() =>
               apply.run(async () => {
@@ -114,22 +132,37 @@ export function ProvisionPage() {
         </section>
       )}
       {result && (
-        <section class="panel" aria-labelledby="result-heading">
-          <h2 id="result-heading">Provisioned</h2>
-          <p role="alert" class="warning">
-            Credentials, certificates and private keys are shown once: copy or download them now, they will not be shown again.
+        <section class='panel' aria-labelledby='result-heading'>
+          <h2 id='result-heading'>Provisioned</h2>
+          <p role='alert' class='warning'>
+            Credentials, certificates and private keys are shown once: copy or download them now,
+            they will not be shown again.
           </p>
-          <Secret label="Things and keys" value={JSON.stringify(result.things, null, 2)} file={`${externalId}-things.json`} />
+          <Secret
+            label='Things and keys'
+            value={JSON.stringify(result.things, null, 2)}
+            file={`${externalId}-things.json`}
+          />
           <Notice>
             Channels: {result.channels.map((c) => c.name ?? c.id).join(', ') || 'none'}
           </Notice>
           {result.client_cert && Object.keys(result.client_cert).length > 0 && (
-            <Secret label="Client certificate" value={Object.values(result.client_cert).join('\n')} file={`${externalId}-cert.pem`} />
+            <Secret
+              label='Client certificate'
+              value={Object.values(result.client_cert).join('\n')}
+              file={`${externalId}-cert.pem`}
+            />
           )}
           {result.client_key && Object.keys(result.client_key).length > 0 && (
-            <Secret label="Private key" value={Object.values(result.client_key).join('\n')} file={`${externalId}-key.pem`} />
+            <Secret
+              label='Private key'
+              value={Object.values(result.client_key).join('\n')}
+              file={`${externalId}-key.pem`}
+            />
           )}
-          {result.ca_cert && <Secret label="CA certificate" value={result.ca_cert} file="fluxgate-ca.pem" />}
+          {result.ca_cert && (
+            <Secret label='CA certificate' value={result.ca_cert} file='fluxgate-ca.pem' />
+          )}
         </section>
       )}
     </section>

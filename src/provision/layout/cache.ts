@@ -64,13 +64,13 @@ function resolve(config: Config, sources: Sources, name: string): EffectiveLayou
 export function loadLayout(
   config: Config,
   name: string | undefined,
-  sources: Sources = LAYOUT_SOURCES,
+  sources: Sources = LAYOUT_SOURCES
 ): EffectiveLayout {
   const wanted = name ?? config.MF_PROVISION_LAYOUT
   if (!Object.hasOwn(sources, wanted)) {
     if (name === undefined) {
       throw misconfigured(
-        new LayoutError('MF_PROVISION_LAYOUT', [`no layout is named "${wanted}"`]),
+        new LayoutError('MF_PROVISION_LAYOUT', [`no layout is named "${wanted}"`])
       )
     }
     throw new AppError('not_found', `layout "${wanted}" not found`)
@@ -78,7 +78,7 @@ export function loadLayout(
   const perConfig = memo(
     resolved,
     config,
-    () => new WeakMap<Sources, Map<string, EffectiveLayout | LayoutError>>(),
+    () => new WeakMap<Sources, Map<string, EffectiveLayout | LayoutError>>()
   )
   const layouts = memo(perConfig, sources, () => new Map<string, EffectiveLayout | LayoutError>())
   let hit = layouts.get(wanted)

@@ -10,13 +10,13 @@ import { type AddProblem, CHANNEL_TYPES } from './types'
 /** Checks that need more than one field; each is added through `add` with its path. */
 export function crossCheck(raw: RawLayout, add: AddProblem) {
   const gateways = raw.things.flatMap((t, i) =>
-    t.metadata && Object.hasOwn(t.metadata, 'external_id') ? [i] : [],
+    t.metadata && Object.hasOwn(t.metadata, 'external_id') ? [i] : []
   )
   if (gateways.length !== 1) {
     add(
       ['things'],
       `exactly one thing must have metadata.external_id (the gateway the request's external_id ` +
-        `and external_key belong to); found ${gateways.length}`,
+        `and external_key belong to); found ${gateways.length}`
     )
   }
   const names = new Set<string>()
@@ -34,7 +34,7 @@ export function crossCheck(raw: RawLayout, add: AddProblem) {
     if (first !== undefined) {
       add(
         ['channels', i, 'metadata', 'type'],
-        `"${type}" is already the type of channels[${first}]`,
+        `"${type}" is already the type of channels[${first}]`
       )
     } else types.set(type, i)
   })
@@ -43,7 +43,7 @@ export function crossCheck(raw: RawLayout, add: AddProblem) {
     if (gateways.includes(i)) {
       add(
         ['things', i, 'channels'],
-        'the gateway is connected to every layout channel through its bootstrap config; remove this list',
+        'the gateway is connected to every layout channel through its bootstrap config; remove this list'
       )
       return
     }
@@ -58,7 +58,7 @@ export function crossCheck(raw: RawLayout, add: AddProblem) {
   if (b?.autowhite_list === true && b.provision === false) {
     add(
       ['bootstrap', 'autowhite_list'],
-      'needs provision (whitelisting activates the bootstrap config)',
+      'needs provision (whitelisting activates the bootstrap config)'
     )
   }
   if (b?.content && JSON.stringify(b.content).length > LIMITS.bootstrapContentMax) {
@@ -69,10 +69,7 @@ export function crossCheck(raw: RawLayout, add: AddProblem) {
 }
 
 /** Placeholders are filled only in content strings: anywhere else one would stay as written. */
-function misplacedPlaceholders(
-  raw: RawLayout,
-  add: AddProblem,
-) {
+function misplacedPlaceholders(raw: RawLayout, add: AddProblem) {
   const message = 'placeholders are filled only in string values inside [bootstrap.content]'
   const visit = (value: unknown, path: PropertyKey[]) => {
     if (typeof value === 'string') {
@@ -108,7 +105,7 @@ function agentCheck(raw: RawLayout, add: AddProblem) {
   if (raw.bootstrap?.provision === false) {
     add(
       ['bootstrap', 'provision'],
-      `the agent gets its content only through the bootstrap config, which provision = false turns off ${why}`,
+      `the agent gets its content only through the bootstrap config, which provision = false turns off ${why}`
     )
   }
   checkAgentContent(raw.bootstrap!.content!, add)

@@ -76,14 +76,14 @@ export function parseLayout(name: string, text: string): Layout {
  */
 export function checkLayouts(
   files: Readonly<Record<string, string>>,
-  bundled: Readonly<Record<string, string>>,
+  bundled: Readonly<Record<string, string>>
 ): string[] {
   const problems: string[] = []
   const registry = 'src/provision/layouts.ts'
   for (const name of Object.keys(files).sort()) {
     if (!Object.hasOwn(bundled, name)) {
       problems.push(
-        `${layoutFile(name)}: not bundled; import it in ${registry} under the name "${name}"`,
+        `${layoutFile(name)}: not bundled; import it in ${registry} under the name "${name}"`
       )
     }
   }
@@ -94,7 +94,7 @@ export function checkLayouts(
     }
     if (files[name] !== text) {
       problems.push(
-        `${registry}: "${name}" is not the text of ${layoutFile(name)} (imported under the wrong name?)`,
+        `${registry}: "${name}" is not the text of ${layoutFile(name)} (imported under the wrong name?)`
       )
       continue
     }

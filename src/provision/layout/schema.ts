@@ -20,7 +20,7 @@ const bootstrapSection = z.strictObject(
     x509_provision: bool('x509_provision'),
     content: jsonObject('content (the agent configuration, [bootstrap.content])').optional(),
   },
-  { error: '[bootstrap] must be a table' },
+  { error: '[bootstrap] must be a table' }
 )
 
 const certsSection = z.strictObject(
@@ -34,7 +34,7 @@ const certsSection = z.strictObject(
       .int('key_bits must be an integer')
       .optional(),
   },
-  { error: '[certs] must be a table' },
+  { error: '[certs] must be a table' }
 )
 
 const name = (what: string) =>

@@ -14,7 +14,7 @@ export class LayoutError extends Error {
   override name = 'LayoutError'
   constructor(
     readonly file: string,
-    readonly problems: string[],
+    readonly problems: string[]
   ) {
     super(`${file}: ${problems.join('; ')}`)
   }

@@ -17,7 +17,7 @@ export interface Reply {
 export async function api(
   method: string,
   path: string,
-  { token, json }: { token?: string; json?: unknown } = {},
+  { token, json }: { token?: string; json?: unknown } = {}
 ): Promise<Reply> {
   const headers: Record<string, string> = {}
   if (token) headers.Authorization = token
@@ -40,7 +40,7 @@ export async function ok(
   status: number,
   method: string,
   path: string,
-  opts: Parameters<typeof api>[2] = {},
+  opts: Parameters<typeof api>[2] = {}
 ) {
   const r = await api(method, path, opts)
   expect(r.status, `${method} ${path} → ${r.status} ${JSON.stringify(r.body)}`).toBe(status)
@@ -146,7 +146,7 @@ export interface Session {
 export class Refused extends Error {
   constructor(
     readonly code: number | string | undefined,
-    message: string,
+    message: string
   ) {
     super(message)
   }
@@ -159,7 +159,7 @@ export class Refused extends Error {
  */
 export function connectMqtt(
   { clientId, username, password }: { clientId: string; username: string; password: string },
-  url = inject('mqttUrl'),
+  url = inject('mqttUrl')
 ): Promise<Session> {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(url, {
@@ -188,7 +188,7 @@ export function connectMqtt(
     })
     client.on('error', (e: any) => events.push(`error ${e.code ?? ''} ${e.message}`))
     client.once('connect', () =>
-      resolve({ client, events, messages, closed: closedP, isClosed: () => closed }),
+      resolve({ client, events, messages, closed: closedP, isClosed: () => closed })
     )
     client.once('error', (e: any) => {
       client.end(true)
@@ -202,14 +202,14 @@ export function connectMqtt(
 export function connectAgent(gw: Gateway, key = gw.thing.key) {
   return connectMqtt(
     { clientId: `agent-${gw.thing.id}`, username: gw.thing.id, password: key },
-    gw.mqttUrl,
+    gw.mqttUrl
   )
 }
 
 /** How a connect ended: 'ok' (and the session is closed again) or the refusal code. */
 export async function connectOutcome(
   opts: Parameters<typeof connectMqtt>[0],
-  url?: string,
+  url?: string
 ): Promise<'ok' | number | string | undefined> {
   try {
     const s = await connectMqtt(opts, url)
@@ -228,13 +228,13 @@ export async function connectOutcome(
 export function subscribe(
   s: Session,
   filter: string,
-  qos: 0 | 1 = 0,
+  qos: 0 | 1 = 0
 ): Promise<'granted' | 'closed'> {
   return new Promise((resolve, reject) => {
     if (s.isClosed()) return resolve('closed')
     const timer = setTimeout(
       () => reject(new Error(`no SUBACK and no close for ${filter} in 10 s`)),
-      10_000,
+      10_000
     )
     s.closed.then(() => {
       clearTimeout(timer)
@@ -258,7 +258,7 @@ export function publish(s: Session, topic: string, payload: string): Promise<'ac
     if (s.isClosed()) return resolve('closed')
     const timer = setTimeout(
       () => reject(new Error(`no PUBACK and no close for ${topic} in 10 s`)),
-      10_000,
+      10_000
     )
     s.closed.then(() => {
       clearTimeout(timer)
@@ -291,8 +291,8 @@ export async function closedWithin(s: Session, ms: number): Promise<boolean> {
 export async function end(...sessions: (Session | undefined)[]) {
   await Promise.all(
     sessions.map((s) =>
-      s && !s.isClosed() ? new Promise<void>((r) => s.client.end(true, {}, () => r())) : undefined,
-    ),
+      s && !s.isClosed() ? new Promise<void>((r) => s.client.end(true, {}, () => r())) : undefined
+    )
   )
 }
 

@@ -7,12 +7,18 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { parse as parseToml } from 'smol-toml'
-import { buildWorker, manifestFrom, migrationStatements, tempPersistence, tomlBindings } from '../../../bench/lib/runtime.mjs'
+import {
+  buildWorker,
+  manifestFrom,
+  migrationStatements,
+  tempPersistence,
+  tomlBindings,
+} from '../../../bench/lib/runtime.mjs'
 import { devSecrets } from '../../../scripts/dev-secrets.mjs'
 
 const require = createRequire(import.meta.url)
 const fromWrangler = createRequire(
-  join(require.resolve('wrangler/package.json'), '..', 'package.json'),
+  join(require.resolve('wrangler/package.json'), '..', 'package.json')
 )
 
 /** Builds src/index.ts into `outdir` (a temp dir unless given). */
@@ -62,7 +68,7 @@ export async function startFluxgate({ root, outdir, port = 0, settings = {}, rat
             [toml.kv_namespaces?.[0]?.binding ?? 'CACHE']: { type: 'kv', id: 'fluxgate-e2e-cache' },
             ...bindingEnv,
             ...Object.fromEntries(
-              Object.entries(bindings).map(([k, v]) => [k, { type: 'text', value: String(v) }]),
+              Object.entries(bindings).map(([k, v]) => [k, { type: 'text', value: String(v) }])
             ),
           },
           exports: doExports,

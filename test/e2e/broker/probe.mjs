@@ -152,7 +152,7 @@ try {
   // Management API facts. Connection stats are emitted every 5 s by default.
   out(
     '\n===== GET /api/connections right after connect',
-    JSON.stringify((await api('GET', '/api/connections')).body),
+    JSON.stringify((await api('GET', '/api/connections')).body)
   )
   await sleep(6000)
   const conns = await api('GET', '/api/connections')
@@ -171,8 +171,8 @@ try {
     JSON.stringify(
       await api('GET', '/api/queues?columns=name,durable,auto_delete,exclusive,owner_pid_details'),
       null,
-      1,
-    ),
+      1
+    )
   )
   dump('management queries (hooks called during them)')
 
@@ -183,7 +183,7 @@ try {
     await publish(a.c, `channels/${chan}/messages/x/y`, 'again')
     await sleep(200)
     out(
-      `publish same topic after ${gap} ms idle: ${seen.length} hook calls ${seen.map((r) => r.url).join(',')}`,
+      `publish same topic after ${gap} ms idle: ${seen.length} hook calls ${seen.map((r) => r.url).join(',')}`
     )
   }
   seen = []
@@ -282,7 +282,7 @@ try {
         `${target} answered ${status} ${JSON.stringify(body)}: subscribe`,
         sr.err ? `failed (${sr.err})` : 'granted',
         'connected',
-        r.c.connected,
+        r.c.connected
       )
       r.c.end(true)
       await sleep(100)
@@ -297,7 +297,7 @@ try {
     const r = await connect({ clientId: `agent-${u}`, username: u, password: 'k' })
     out(
       'vhost deny: connect',
-      r.ok ? 'OK' : `refused ${r.err?.code ?? ''} ${r.err?.message ?? r.err}`,
+      r.ok ? 'OK' : `refused ${r.err?.code ?? ''} ${r.err?.message ?? r.err}`
     )
     r.c.end(true)
     dump('vhost deny')
@@ -312,7 +312,7 @@ try {
     const r = await connect({ clientId: `agent-${u}`, username: u, password: 'k' })
     out(
       'hook down: connect',
-      r.ok ? 'OK' : `refused ${r.err?.code ?? ''} ${r.err?.message ?? r.err}`,
+      r.ok ? 'OK' : `refused ${r.err?.code ?? ''} ${r.err?.message ?? r.err}`
     )
     r.c.end(true)
   }
@@ -330,7 +330,7 @@ try {
       `${label}: ${JSON.stringify(res)}; client after ${Date.now() - t0} ms:`,
       r.c.events,
       'connected',
-      r.c.connected,
+      r.c.connected
     )
     r.c.end(true)
     seen = []
@@ -338,7 +338,7 @@ try {
   await closeTest('DELETE /api/connections/username/{user} right after connect', (u) =>
     api('DELETE', `/api/connections/username/${encodeURIComponent(u)}`, {
       'x-reason': 'credentials revoked',
-    }),
+    })
   )
   await closeTest('DELETE /api/connections/{name} right after connect', async (u) => {
     const list = await api('GET', `/api/connections/username/${encodeURIComponent(u)}`)
@@ -346,8 +346,8 @@ try {
       list.body.map((m) =>
         api('DELETE', `/api/connections/${encodeURIComponent(m.name)}`, {
           'x-reason': 'credentials revoked',
-        }),
-      ),
+        })
+      )
     )
   })
   await closeTest('DELETE /api/connections/{name} 6 s after connect', async (u) => {
@@ -359,7 +359,7 @@ try {
         await api('DELETE', `/api/connections/${encodeURIComponent(m.name)}`, {
           'x-reason': 'credentials revoked',
         }),
-      ]),
+      ])
     )
   })
   await closeTest('DELETE /api/connections/username/{user} 6 s after connect', async (u) => {
@@ -370,19 +370,19 @@ try {
   })
   out(
     'DELETE /api/connections/username/nobody ->',
-    JSON.stringify(await api('DELETE', '/api/connections/username/nobody')),
+    JSON.stringify(await api('DELETE', '/api/connections/username/nobody'))
   )
   out(
     'DELETE /api/connections/nope ->',
-    JSON.stringify(await api('DELETE', '/api/connections/nope')),
+    JSON.stringify(await api('DELETE', '/api/connections/nope'))
   )
   out(
     'GET /api/connections/username/nobody ->',
-    JSON.stringify(await api('GET', '/api/connections/username/nobody')),
+    JSON.stringify(await api('GET', '/api/connections/username/nobody'))
   )
   out(
     'GET /api/connections/username/x without auth ->',
-    (await fetch(`${rabbit.mgmtUrl}/api/connections/username/x`)).status,
+    (await fetch(`${rabbit.mgmtUrl}/api/connections/username/x`)).status
   )
   out(
     'log lines about closing:',
@@ -391,7 +391,7 @@ try {
       .split('\n')
       .filter((l) => /clos|revoked|force/i.test(l))
       .slice(-12)
-      .join('\n'),
+      .join('\n')
   )
 
   // Same client id connecting twice.

@@ -95,16 +95,16 @@ describe('RabbitMQ with Fluxgate hooks, as the Mainflux agent uses it', () => {
     // Everything the agent uses comes from bootstrap: the broker URL (content.agent.mqtt.url, filled
     // from FLUXGATE_MQTT_URL), its thing id and key, the channels.
     expect(gw.mqttUrl, 'content.agent.mqtt.url is the broker Fluxgate was told about').toBe(
-      inject('mqttUrl'),
+      inject('mqttUrl')
     )
     const agent = await connectAgent(gw)
     expect(await subscribe(agent, reqTopic(gw.control))).toBe('granted')
     expect(await subscribe(agent, `channels/${gw.control}/messages/#`)).toBe('granted')
     expect(await publish(agent, `channels/${gw.data}/messages`, '[{"n":"t","v":21.5}]')).toBe(
-      'acked',
+      'acked'
     )
     expect(
-      await publish(agent, `channels/${gw.data}/messages/sensors/t`, '[{"n":"t","v":1}]'),
+      await publish(agent, `channels/${gw.data}/messages/sensors/t`, '[{"n":"t","v":1}]')
     ).toBe('acked')
     expect(agent.isClosed()).toBe(false)
     await end(agent)
@@ -125,21 +125,21 @@ describe('RabbitMQ with Fluxgate hooks, as the Mainflux agent uses it', () => {
         clientId: `agent-${id}`,
         username: id,
         password: `wrong-${randomUUID()}`,
-      }),
+      })
     ).toBe(BAD_CREDENTIALS)
     expect(
-      await connectOutcome({ clientId: `agent-${id}`, username: other.thing.id, password: key }),
+      await connectOutcome({ clientId: `agent-${id}`, username: other.thing.id, password: key })
     ).toBe(BAD_CREDENTIALS)
     expect(
-      await connectOutcome({ clientId: `agent-${other.thing.id}`, username: id, password: key }),
+      await connectOutcome({ clientId: `agent-${other.thing.id}`, username: id, password: key })
     ).toBe(BAD_CREDENTIALS)
     expect(await connectOutcome({ clientId: other.thing.id, username: id, password: key })).toBe(
-      BAD_CREDENTIALS,
+      BAD_CREDENTIALS
     )
     expect(victim.isClosed(), 'the refused impostor did not end the other session').toBe(false)
     // The right credentials still work.
     expect(await connectOutcome({ clientId: `agent-${id}`, username: id, password: key })).toBe(
-      'ok',
+      'ok'
     )
     await end(victim, other.session)
   })
@@ -155,12 +155,12 @@ describe('RabbitMQ with Fluxgate hooks, as the Mainflux agent uses it', () => {
     let s = await connectMqtt(creds)
     expect(
       await subscribe(s, reqTopic(gw.control)),
-      'subscribe on a channel it is not connected to',
+      'subscribe on a channel it is not connected to'
     ).toBe('closed')
     s = await connectMqtt(creds)
     expect(
       await publish(s, reqTopic(gw.control), 'x'),
-      'publish on a channel it is not connected to',
+      'publish on a channel it is not connected to'
     ).toBe('closed')
 
     const agent = await connectAgent(gw)
@@ -178,7 +178,7 @@ describe('RabbitMQ with Fluxgate hooks, as the Mainflux agent uses it', () => {
     }
     const a = await connectAgent(gw)
     expect(await publish(a, `channels/${gw.control}/other`, 'x'), 'publish outside messages').toBe(
-      'closed',
+      'closed'
     )
   })
 
@@ -193,7 +193,7 @@ describe('RabbitMQ with Fluxgate hooks, as the Mainflux agent uses it', () => {
         username: gw.thing.id,
         password: gw.thing.key,
       }),
-      'old key',
+      'old key'
     ).toBe(BAD_CREDENTIALS)
     const again = await connectAgent(gw, newKey)
     expect(await subscribe(again, reqTopic(gw.control)), 'the new key works').toBe('granted')
@@ -212,7 +212,7 @@ describe('RabbitMQ with Fluxgate hooks, as the Mainflux agent uses it', () => {
     s = await freshAgent(gw)
     expect(
       await publish(s, `channels/${gw.data}/messages`, 'x'),
-      'the data channel still works',
+      'the data channel still works'
     ).toBe('acked')
     await end(s, other.session)
   })
@@ -237,7 +237,7 @@ describe('RabbitMQ with Fluxgate hooks, as the Mainflux agent uses it', () => {
         clientId: `agent-${gw.thing.id}`,
         username: gw.thing.id,
         password: gw.thing.key,
-      }),
+      })
     ).toBe(BAD_CREDENTIALS)
     await end(other.session)
   })

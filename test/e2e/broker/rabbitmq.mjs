@@ -85,7 +85,7 @@ function exited(child, ms) {
  */
 export async function planRabbit() {
   const [amqpPort, mqttPort, mgmtPort, distPort, epmdPort] = await Promise.all(
-    Array.from({ length: 5 }, freePort),
+    Array.from({ length: 5 }, freePort)
   )
   return {
     amqpPort,

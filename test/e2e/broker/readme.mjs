@@ -18,7 +18,7 @@ export function readmeRabbitConf(root) {
   if (!block) throw new Error('README.md "### RabbitMQ" has no ```ini block')
   if (!block.includes(README_ORIGIN) || !block.includes(README_SECRET)) {
     throw new Error(
-      `the README's rabbitmq.conf block must use ${README_ORIGIN} and ${README_SECRET}`,
+      `the README's rabbitmq.conf block must use ${README_ORIGIN} and ${README_SECRET}`
     )
   }
   return block

@@ -29,7 +29,7 @@ export default async function setup(project: TestProject) {
   if (missing.length > 0) {
     throw new Error(
       `broker-e2e: RabbitMQ is not installed (missing ${missing.join(', ')}). Install the Debian ` +
-        'package rabbitmq-server (run this as root and it is installed with apt-get), then re-run.',
+        'package rabbitmq-server (run this as root and it is installed with apt-get), then re-run.'
     )
   }
   const t0 = Date.now()
@@ -50,7 +50,7 @@ export default async function setup(project: TestProject) {
     const rabbitReady = startRabbit({ conf, plan, log })
     rabbitReady.then(
       (r) => stops.push(r.stop),
-      () => {},
+      () => {}
     )
     const fluxgate = await buildFluxgate(root, outdir).then(() =>
       startFluxgate({
@@ -66,14 +66,14 @@ export default async function setup(project: TestProject) {
           FLUXGATE_BROKER_ADMIN_USER: plan.admin.user,
           FLUXGATE_BROKER_ADMIN_PASSWORD: plan.admin.password,
         },
-      }),
+      })
     )
     stops.push(fluxgate.stop)
     for (const pid of childrenNamed('workerd')) recordPid(pid)
     log(`fluxgate up at ${fluxgate.url} after ${Date.now() - t0} ms`)
     const rabbit = await rabbitReady
     log(
-      `rabbitmq up (mqtt ${rabbit.mqttUrl}, management ${rabbit.mgmtUrl}) after ${Date.now() - t0} ms`,
+      `rabbitmq up (mqtt ${rabbit.mqttUrl}, management ${rabbit.mgmtUrl}) after ${Date.now() - t0} ms`
     )
     project.provide('fluxgateUrl', fluxgate.url)
     project.provide('mqttUrl', rabbit.mqttUrl)

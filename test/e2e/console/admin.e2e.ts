@@ -25,7 +25,9 @@ describe('Admin page', () => {
     // GET /users answers them 200: what the console used to take for "admin".
     expect((await apiCall('GET', '/users', token!)).status).toBe(200)
     // A fresh load, waiting for the console's own profile read before looking for the link.
-    const read = page.waitForResponse((r) => new URL(r.url()).pathname === '/users/profile' && r.ok())
+    const read = page.waitForResponse(
+      (r) => new URL(r.url()).pathname === '/users/profile' && r.ok()
+    )
     await open(page, '/')
     await read
     await page.waitForLoadState('networkidle')
@@ -35,7 +37,10 @@ describe('Admin page', () => {
 
     await open(page, '/admin')
     await page.waitForLoadState('networkidle')
-    await page.getByRole('alert').filter({ hasText: 'Only the configured admin account can list users.' }).waitFor()
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'Only the configured admin account can list users.' })
+      .waitFor()
     expect(await page.getByRole('table').count()).toBe(0)
     expect(await nav.getByRole('link', { name: 'Admin' }).count()).toBe(0)
     expect(page.errors).toEqual([])
@@ -56,7 +61,9 @@ describe('Admin page', () => {
     const nav = page.getByRole('navigation', { name: 'Main' })
     const adminLink = nav.getByRole('link', { name: 'Admin' })
     await adminLink.waitFor()
-    expect((await apiCall('GET', '/users/profile', (await sessionToken(page))!)).body.admin).toBe(true)
+    expect((await apiCall('GET', '/users/profile', (await sessionToken(page))!)).body.admin).toBe(
+      true
+    )
 
     await adminLink.click()
     await page.getByRole('heading', { level: 1, name: 'Admin: users' }).waitFor()

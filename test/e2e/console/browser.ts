@@ -80,12 +80,20 @@ export async function axeViolations(page: Page) {
   }
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`)
+    .map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help} (${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')})`
+    )
 }
 
 /** How far the page scrolls sideways (0 when it does not). */
 export const sidewaysOverflow = (page: Page) =>
-  page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as Promise<number>
+  page.evaluate(
+    'document.documentElement.scrollWidth - document.documentElement.clientWidth'
+  ) as Promise<number>
 
 /**
  * The checks of one page state, at desktop and at 360 px: axe, no sideways scroll at 360 px, no
@@ -93,12 +101,22 @@ export const sidewaysOverflow = (page: Page) =>
  */
 export async function checkPage(page: Page & { errors: string[] }, name: string) {
   mkdirSync(SCREENSHOTS, { recursive: true })
-  for (const [size, viewport] of [['desktop', DESKTOP], ['360', PHONE]] as const) {
+  for (const [size, viewport] of [
+    ['desktop', DESKTOP],
+    ['360', PHONE],
+  ] as const) {
     await page.setViewportSize(viewport)
     // One frame for layout after the resize.
     await page.evaluate('new Promise((r) => requestAnimationFrame(() => r(null)))')
-    expect(await axeViolations(page), `${name} at ${size}: axe serious/critical violations`).toEqual([])
-    if (size === '360') expect(await sidewaysOverflow(page), `${name} scrolls sideways at 360 px`).toBeLessThanOrEqual(0)
+    expect(
+      await axeViolations(page),
+      `${name} at ${size}: axe serious/critical violations`
+    ).toEqual([])
+    if (size === '360')
+      expect(
+        await sidewaysOverflow(page),
+        `${name} scrolls sideways at 360 px`
+      ).toBeLessThanOrEqual(0)
     await page.screenshot({ path: join(SCREENSHOTS, `${name}-${size}.png`), fullPage: true })
   }
   await page.setViewportSize(DESKTOP)
@@ -106,7 +124,10 @@ export async function checkPage(page: Page & { errors: string[] }, name: string)
 }
 
 /** Signs up (through the API) and signs in through the console's form; returns the credentials. */
-export async function signedIn(page: Page, email = `user-${crypto.randomUUID().slice(0, 8)}@example.com`) {
+export async function signedIn(
+  page: Page,
+  email = `user-${crypto.randomUUID().slice(0, 8)}@example.com`
+) {
   const password = 'correct-horse-battery'
   const res = await fetch(`${origin()}/users`, {
     method: 'POST',
@@ -124,12 +145,22 @@ export async function signedIn(page: Page, email = `user-${crypto.randomUUID().s
 }
 
 /** One API call with a token (as curl would), for setting up or checking what the UI did. */
-export async function apiCall(method: string, path: string, token: string | undefined, body?: unknown, auth?: string) {
+export async function apiCall(
+  method: string,
+  path: string,
+  token: string | undefined,
+  body?: unknown,
+  auth?: string
+) {
   const headers: Record<string, string> = {}
   if (token) headers.Authorization = `Bearer ${token}`
   if (auth) headers.Authorization = auth
   if (body !== undefined) headers['Content-Type'] = 'application/json'
-  const res = await fetch(`${origin()}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  const res = await fetch(`${origin()}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
   const text = await res.text()
   let json: any
   try {
@@ -141,4 +172,3 @@ export async function apiCall(method: string, path: string, token: string | unde
 /** The console's session token, read from sessionStorage (where the console keeps it). */
 export const sessionToken = (page: Page) =>
   page.evaluate("sessionStorage.getItem('fluxgate.console.token')") as Promise<string | null>
-

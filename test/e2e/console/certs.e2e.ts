@@ -5,7 +5,16 @@ import 'reflect-metadata'
 import { readFileSync } from 'node:fs'
 import { X509Certificate, X509Crl } from '@peculiar/x509'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { apiCall, type Browser, checkPage, launch, open, origin, sessionToken, signedIn } from './browser'
+import {
+  apiCall,
+  type Browser,
+  checkPage,
+  launch,
+  open,
+  origin,
+  sessionToken,
+  signedIn,
+} from './browser'
 
 let browser: Browser
 
@@ -21,7 +30,9 @@ describe('Certificates page downloads', () => {
     const page = await browser.page()
     await signedIn(page)
     const token = (await sessionToken(page))!
-    const thing = await apiCall('POST', '/things', token, { name: `ca-thing-${crypto.randomUUID().slice(0, 8)}` })
+    const thing = await apiCall('POST', '/things', token, {
+      name: `ca-thing-${crypto.randomUUID().slice(0, 8)}`,
+    })
     expect(thing.status).toBe(201)
     const thingId = thing.headers.get('Location')!.split('/').pop()!
     const issued = await apiCall('POST', '/certs', token, { thing_id: thingId })
@@ -69,12 +80,19 @@ describe('Certificates page downloads', () => {
     await open(page, '/certs')
     // The answer a Worker without a CA gives (503 with the error model's body).
     await page.route('**/certs/ca', (route) =>
-      route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: 'no certificate authority configured' }) }),
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: 'no certificate authority configured' }),
+      })
     )
     let downloads = 0
     page.on('download', () => downloads++)
     await page.getByRole('button', { name: 'Download CA certificate' }).click()
-    await main(page).getByRole('alert').filter({ hasText: 'no certificate authority configured' }).waitFor()
+    await main(page)
+      .getByRole('alert')
+      .filter({ hasText: 'no certificate authority configured' })
+      .waitFor()
     expect(downloads).toBe(0)
     await checkPage(page, 'certs-ca-refused')
     await page.close()

@@ -19,7 +19,8 @@ const csvCell = (s: string) => `"${s.replaceAll('"', '""')}"`
 /** `name,metadata` lines for rows 1..n named `<prefix>-<i>`; `bad` replaces a row's line. */
 function csv(prefix: string, n: number, bad: Record<number, string> = {}) {
   const lines = ['name,metadata']
-  for (let i = 1; i <= n; i++) lines.push(bad[i] ?? `${prefix}-${i},${csvCell(JSON.stringify({ row: i, kind: 'csv' }))}`)
+  for (let i = 1; i <= n; i++)
+    lines.push(bad[i] ?? `${prefix}-${i},${csvCell(JSON.stringify({ row: i, kind: 'csv' }))}`)
   return `${lines.join('\n')}\n`
 }
 
@@ -28,7 +29,11 @@ async function listed(token: string, what: 'things' | 'channels', prefix: string
   const names: string[] = []
   const byName = new Map<string, { metadata?: unknown }>()
   for (let offset = 0; ; offset += 100) {
-    const res = await apiCall('GET', `/${what}?name=${encodeURIComponent(prefix)}&limit=100&offset=${offset}`, token)
+    const res = await apiCall(
+      'GET',
+      `/${what}?name=${encodeURIComponent(prefix)}&limit=100&offset=${offset}`,
+      token
+    )
     expect(res.status, res.text).toBe(200)
     for (const e of res.body[what]) {
       names.push(e.name)
@@ -60,9 +65,12 @@ describe('CSV bulk create', () => {
     const form = page.getByRole('form', { name: 'Create things from CSV' })
     const bulkCalls: number[] = []
     page.on('request', (r) => {
-      if (new URL(r.url()).pathname === '/things/bulk') bulkCalls.push((JSON.parse(r.postData() ?? '[]') as unknown[]).length)
+      if (new URL(r.url()).pathname === '/things/bulk')
+        bulkCalls.push((JSON.parse(r.postData() ?? '[]') as unknown[]).length)
     })
-    await form.getByLabel('CSV file').setInputFiles({ name: 'things.csv', mimeType: 'text/csv', buffer: Buffer.from(text) })
+    await form
+      .getByLabel('CSV file')
+      .setInputFiles({ name: 'things.csv', mimeType: 'text/csv', buffer: Buffer.from(text) })
     await expect.poll(() => form.getByLabel('CSV (name,metadata)').inputValue()).toBe(text)
     await form.getByRole('button', { name: 'Create from CSV' }).click()
 
@@ -101,7 +109,9 @@ describe('CSV bulk create', () => {
       if (new URL(r.url()).pathname === '/channels/bulk') bulkCalls++
     })
     // Row 56 (CSV line 57, in the second chunk): metadata that is not JSON.
-    await form.getByLabel('CSV (name,metadata)').fill(csv(prefix, 60, { 56: `${prefix}-56,{not json` }))
+    await form
+      .getByLabel('CSV (name,metadata)')
+      .fill(csv(prefix, 60, { 56: `${prefix}-56,{not json` }))
     await form.getByRole('button', { name: 'Create from CSV' }).click()
     const alert = form.getByRole('alert')
     await alert.waitFor()

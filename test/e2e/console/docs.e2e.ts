@@ -22,12 +22,16 @@ describe('/docs offline', () => {
     // Anything not on the Worker's origin is refused (and recorded): as if the machine were offline.
     await page.route('**/*', (route) => {
       const url = new URL(route.request().url())
-      if (url.origin === base.origin || url.protocol === 'data:' || url.protocol === 'blob:') return route.continue()
+      if (url.origin === base.origin || url.protocol === 'data:' || url.protocol === 'blob:')
+        return route.continue()
       foreign.push(url.href)
       return route.abort()
     })
     const scripts: string[] = []
-    page.on('request', (r) => r.resourceType() === 'script' && scripts.push(new URL(r.url()).pathname))
+    page.on(
+      'request',
+      (r) => r.resourceType() === 'script' && scripts.push(new URL(r.url()).pathname)
+    )
     await page.goto(`${origin()}/docs`)
     // The sidebar lists the tags and the operations of the OpenAPI document.
     await page.getByText('Service name and version').first().waitFor({ timeout: 30_000 })

@@ -17,7 +17,8 @@ afterAll(async () => {
 
 const run = crypto.randomUUID().slice(0, 8)
 const main = (p: Page) => p.getByRole('main')
-const alertText = (p: Page, text: string | RegExp) => main(p).getByRole('alert').filter({ hasText: text })
+const alertText = (p: Page, text: string | RegExp) =>
+  main(p).getByRole('alert').filter({ hasText: text })
 const h1 = (p: Page) => main(p).locator('h1').first().textContent()
 
 /** Ends the console's login token on the server, as an expiry or a sign-out elsewhere would. */
@@ -50,7 +51,9 @@ describe('console failure paths', () => {
 
   it('sign up: an e-mail already taken (409) and a weak password (400), as the API says them', async () => {
     const email = `taken-${run}@example.com`
-    expect((await apiCall('POST', '/users', undefined, { email, password: 'a-good-password' })).status).toBe(201)
+    expect(
+      (await apiCall('POST', '/users', undefined, { email, password: 'a-good-password' })).status
+    ).toBe(201)
     await open(page, '/signup')
     await page.getByLabel('Email').fill(email)
     await page.getByLabel('Password').fill('a-good-password')
@@ -61,12 +64,21 @@ describe('console failure paths', () => {
     await page.getByLabel('Password').fill('short')
     await page.getByRole('button', { name: 'Create account' }).click()
     await alertText(page, /password/i).waitFor()
-    expect((await apiCall('POST', '/tokens', undefined, { email: `weak-${run}@example.com`, password: 'short' })).status).toBe(401)
+    expect(
+      (
+        await apiCall('POST', '/tokens', undefined, {
+          email: `weak-${run}@example.com`,
+          password: 'short',
+        })
+      ).status
+    ).toBe(401)
   })
 
   it('sign in: a wrong password (401) stays on the page; repeated, the 429 says "try again in N s"', async () => {
     const email = `locked-${run}@example.com`
-    expect((await apiCall('POST', '/users', undefined, { email, password: 'a-good-password' })).status).toBe(201)
+    expect(
+      (await apiCall('POST', '/users', undefined, { email, password: 'a-good-password' })).status
+    ).toBe(201)
     await open(page, '/signin')
     await page.getByLabel('Email').fill(email)
     let throttled = false
@@ -89,7 +101,9 @@ describe('console failure paths', () => {
     await open(page, '/things')
     await page.getByLabel('New thing name').fill(`bad-${run}`)
     await page.getByLabel('New thing metadata (JSON)').fill('{"type": ')
-    await expect.poll(() => page.getByLabel('New thing metadata (JSON)').getAttribute('aria-invalid')).toBe('true')
+    await expect
+      .poll(() => page.getByLabel('New thing metadata (JSON)').getAttribute('aria-invalid'))
+      .toBe('true')
     await page.getByRole('button', { name: 'Create thing', exact: true }).click()
     await main(page).getByRole('alert').waitFor()
     expect((await apiCall('GET', '/things', token)).body.total).toBe(0)
@@ -98,7 +112,10 @@ describe('console failure paths', () => {
     // 404: the thing is deleted through the API while its panel is open.
     await page.getByLabel('New thing metadata (JSON)').fill('{}')
     await page.getByRole('button', { name: 'Create thing', exact: true }).click()
-    await main(page).getByRole('status').filter({ hasText: `Created thing bad-${run}` }).waitFor()
+    await main(page)
+      .getByRole('status')
+      .filter({ hasText: `Created thing bad-${run}` })
+      .waitFor()
     await page.getByRole('button', { name: `Open thing bad-${run}` }).click()
     const id = (await apiCall('GET', '/things', token)).body.things[0].id
     expect((await apiCall('DELETE', `/things/${id}`, token)).status).toBe(204)
@@ -119,7 +136,10 @@ describe('console failure paths', () => {
     await open(page, '/channels')
     await page.getByLabel('New channel name').fill(`ch-${run}`)
     await page.getByRole('button', { name: 'Create channel', exact: true }).click()
-    await main(page).getByRole('status').filter({ hasText: `Created channel ch-${run}` }).waitFor()
+    await main(page)
+      .getByRole('status')
+      .filter({ hasText: `Created channel ch-${run}` })
+      .waitFor()
     await page.getByRole('button', { name: `Open channel ch-${run}` }).click()
     const id = (await apiCall('GET', '/channels', token)).body.channels[0].id
     expect((await apiCall('DELETE', `/channels/${id}`, token)).status).toBe(204)
@@ -131,13 +151,19 @@ describe('console failure paths', () => {
     await signedIn(page)
     const token = (await sessionToken(page))!
     const externalId = `fail-gw-${run}`
-    const made = await apiCall('POST', '/things/configs', token, { external_id: externalId, external_key: 'k-123456', name: `gw-${run}` })
+    const made = await apiCall('POST', '/things/configs', token, {
+      external_id: externalId,
+      external_key: 'k-123456',
+      name: `gw-${run}`,
+    })
     expect(made.status, made.text).toBe(201)
     const id = made.headers.get('location')!.replace('/things/configs/', '')
     await open(page, '/gateways')
     await page.getByRole('button', { name: `Open gateway gw-${run}` }).click()
     await page.getByLabel('Content (JSON)').fill('{not json')
-    await expect.poll(() => page.getByLabel('Content (JSON)').getAttribute('aria-invalid')).toBe('true')
+    await expect
+      .poll(() => page.getByLabel('Content (JSON)').getAttribute('aria-invalid'))
+      .toBe('true')
     expect((await apiCall('DELETE', `/things/configs/${id}`, token)).status).toBe(204)
     await page.getByRole('button', { name: 'Show bootstrap answer' }).click()
     await alertText(page, 'config not found').waitFor()
@@ -165,7 +191,8 @@ describe('console failure paths', () => {
     const conflict = alertText(page, 'already provisioned')
     const preview = page.getByRole('heading', { name: 'Preview: what will be created' })
     await conflict.or(preview).first().waitFor()
-    if (!(await conflict.isVisible())) await page.getByRole('button', { name: 'Apply', exact: true }).click()
+    if (!(await conflict.isVisible()))
+      await page.getByRole('button', { name: 'Apply', exact: true }).click()
     await conflict.waitFor()
     await checkPage(page, 'fail-provision-409')
     // Session expiry on this page too.
@@ -177,11 +204,15 @@ describe('console failure paths', () => {
   it('certificates: a pasted CSR that is not one is a 400, shown as the API says it', async () => {
     await signedIn(page)
     const token = (await sessionToken(page))!
-    expect((await apiCall('POST', '/things', token, { name: `cert-thing-${run}` })).status).toBe(201)
+    expect((await apiCall('POST', '/things', token, { name: `cert-thing-${run}` })).status).toBe(
+      201
+    )
     await open(page, '/certs')
     await page.getByLabel('Thing', { exact: true }).selectOption({ label: `cert-thing-${run}` })
     await page.getByLabel('Key', { exact: true }).selectOption({ label: 'Pasted CSR' })
-    await page.getByLabel('CSR (PEM)').fill('-----BEGIN CERTIFICATE REQUEST-----\nnot base64\n-----END CERTIFICATE REQUEST-----')
+    await page
+      .getByLabel('CSR (PEM)')
+      .fill('-----BEGIN CERTIFICATE REQUEST-----\nnot base64\n-----END CERTIFICATE REQUEST-----')
     await page.getByRole('button', { name: 'Issue certificate' }).click()
     const shown = main(page).getByRole('alert')
     await shown.waitFor()
@@ -198,7 +229,9 @@ describe('console failure paths', () => {
     await main(page).getByRole('alert').waitFor()
     await checkPage(page, 'fail-account-password')
     await page.getByLabel('Profile metadata (JSON)').fill('[1, 2')
-    await expect.poll(() => page.getByLabel('Profile metadata (JSON)').getAttribute('aria-invalid')).toBe('true')
+    await expect
+      .poll(() => page.getByLabel('Profile metadata (JSON)').getAttribute('aria-invalid'))
+      .toBe('true')
     await open(page, '/keys')
     await endSession(page)
     await page.getByRole('button', { name: 'Create API key' }).click()

@@ -26,7 +26,10 @@ const status = (page: Page) => main(page).getByRole('status')
 
 /** Goes to a page through the main navigation (no reload: the session stays in memory too). */
 async function nav(page: Page, link: string, h1: string | RegExp) {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link, exact: true }).click()
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: link, exact: true })
+    .click()
   await expect.poll(() => main(page).locator('h1').first().textContent()).toMatch(h1)
 }
 
@@ -57,13 +60,17 @@ describe('console journey', () => {
     for (const name of [`t1-${run}`, `t2-${run}`]) {
       await page.getByLabel('New thing name').fill(name)
       await page.getByRole('button', { name: 'Create thing', exact: true }).click()
-      await status(page).filter({ hasText: `Created thing ${name}` }).waitFor()
+      await status(page)
+        .filter({ hasText: `Created thing ${name}` })
+        .waitFor()
     }
     await nav(page, 'Channels', 'Channels')
     const channel = `c1-${run}`
     await page.getByLabel('New channel name').fill(channel)
     await page.getByRole('button', { name: 'Create channel', exact: true }).click()
-    await status(page).filter({ hasText: `Created channel ${channel}` }).waitFor()
+    await status(page)
+      .filter({ hasText: `Created channel ${channel}` })
+      .waitFor()
 
     // Connect both things to the channel at once, from the channel's panel.
     await page.getByRole('button', { name: `Open channel ${channel}` }).click()
@@ -78,7 +85,10 @@ describe('console journey', () => {
     const channels = await apiCall('GET', '/channels?limit=100', token)
     const channelId = channels.body.channels.find((c: { name: string }) => c.name === channel).id
     const peers = await apiCall('GET', `/channels/${channelId}/things?limit=100`, token)
-    expect(peers.body.things.map((t: { name: string }) => t.name).sort()).toEqual([`t1-${run}`, `t2-${run}`])
+    expect(peers.body.things.map((t: { name: string }) => t.name).sort()).toEqual([
+      `t1-${run}`,
+      `t2-${run}`,
+    ])
 
     // Provision a gateway: the dry run first, then apply.
     await nav(page, 'Provision', 'Provision a gateway')
@@ -91,7 +101,9 @@ describe('console journey', () => {
     await page.getByRole('button', { name: 'Preview (dry run)' }).click()
     await page.getByRole('heading', { name: 'Preview: what will be created' }).waitFor()
     // A dry run creates nothing.
-    expect((await apiCall('GET', `/things/configs?external_id=${externalId}`, token)).body.total).toBe(0)
+    expect(
+      (await apiCall('GET', `/things/configs?external_id=${externalId}`, token)).body.total
+    ).toBe(0)
     await checkPage(page, 'journey-provision-preview')
     await page.getByRole('button', { name: 'Apply', exact: true }).click()
     await page.getByRole('heading', { name: 'Provisioned' }).waitFor()
@@ -114,11 +126,20 @@ describe('console journey', () => {
     await page.reload()
     await row.waitFor()
     await expect.poll(lastBootstrapped).not.toBe(before)
-    expect(Date.parse((await apiCall('GET', `/things/configs?external_id=${externalId}`, token)).body.configs[0].last_bootstrap_at)).toBeGreaterThan(0)
+    expect(
+      Date.parse(
+        (await apiCall('GET', `/things/configs?external_id=${externalId}`, token)).body.configs[0]
+          .last_bootstrap_at
+      )
+    ).toBeGreaterThan(0)
     await page.getByRole('button', { name: `Open gateway ${gateway}` }).click()
     await page.getByRole('button', { name: 'Show bootstrap answer' }).click()
-    const shown = page.getByRole('region', { name: 'Bootstrap answer' }).or(page.getByLabel('Bootstrap answer'))
-    await expect.poll(async () => JSON.parse((await shown.first().textContent()) ?? 'null')).toEqual(answer)
+    const shown = page
+      .getByRole('region', { name: 'Bootstrap answer' })
+      .or(page.getByLabel('Bootstrap answer'))
+    await expect
+      .poll(async () => JSON.parse((await shown.first().textContent()) ?? 'null'))
+      .toEqual(answer)
     await checkPage(page, 'journey-gateway')
 
     // Blacklist it (whitelist first if the layout left it inactive).
@@ -129,7 +150,8 @@ describe('console journey', () => {
     }
     await page.getByRole('button', { name: `Blacklist ${gateway}` }).click()
     await whitelist.waitFor()
-    const cfg = (await apiCall('GET', `/things/configs?external_id=${externalId}`, token)).body.configs[0]
+    const cfg = (await apiCall('GET', `/things/configs?external_id=${externalId}`, token)).body
+      .configs[0]
     expect(cfg.state).toBe(0)
 
     // Issue a certificate for t1, revoke it, find its serial in the downloaded CRL.
@@ -145,7 +167,9 @@ describe('console journey', () => {
     await certRow.getByRole('button', { name: 'Revoke', exact: true }).click()
     await certRow.getByRole('button', { name: 'Confirm revoke', exact: true }).click()
     // The Revoked column (the 4th) turns from "no" into the revocation time; no Revoke button left.
-    await expect.poll(async () => ((await certRow.getByRole('cell').nth(3).textContent()) ?? '').trim()).not.toBe('no')
+    await expect
+      .poll(async () => ((await certRow.getByRole('cell').nth(3).textContent()) ?? '').trim())
+      .not.toBe('no')
     expect(await certRow.getByRole('button', { name: 'Revoke', exact: true }).count()).toBe(0)
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -169,7 +193,9 @@ describe('console journey', () => {
     const keyRow = main(page).getByRole('row').filter({ hasText: keys[0]!.id })
     await keyRow.getByRole('button', { name: 'Revoke', exact: true }).click()
     await keyRow.getByRole('button', { name: 'Confirm revoke', exact: true }).click()
-    await expect.poll(async () => (await apiCall('GET', '/things?limit=1', secret)).status).toBe(401)
+    await expect
+      .poll(async () => (await apiCall('GET', '/things?limit=1', secret)).status)
+      .toBe(401)
 
     // Sign out: the token ends on the server and leaves the tab.
     await page.getByRole('button', { name: 'Sign out' }).click()
@@ -184,7 +210,9 @@ describe('console journey', () => {
   it('password reset through the dev mailbox', async () => {
     const page = await browser.page()
     const email = `reset-${run}@example.com`
-    expect((await apiCall('POST', '/users', undefined, { email, password: 'the-old-password' })).status).toBe(201)
+    expect(
+      (await apiCall('POST', '/users', undefined, { email, password: 'the-old-password' })).status
+    ).toBe(201)
     await open(page, '/forgot')
     await page.getByLabel('Email').fill(email)
     await page.getByRole('button', { name: 'Send reset link' }).click()
@@ -208,8 +236,12 @@ describe('console journey', () => {
     await page.getByLabel('Confirm new password').fill('the-new-password')
     await page.getByRole('button', { name: 'Set new password' }).click()
     await expect.poll(() => main(page).locator('h1').first().textContent()).toBe('Sign in')
-    expect((await apiCall('POST', '/tokens', undefined, { email, password: 'the-new-password' })).status).toBe(201)
-    expect((await apiCall('POST', '/tokens', undefined, { email, password: 'the-old-password' })).status).toBe(401)
+    expect(
+      (await apiCall('POST', '/tokens', undefined, { email, password: 'the-new-password' })).status
+    ).toBe(201)
+    expect(
+      (await apiCall('POST', '/tokens', undefined, { email, password: 'the-old-password' })).status
+    ).toBe(401)
     expect(page.errors).toEqual([])
     await page.close()
   })

@@ -15,7 +15,12 @@ afterAll(async () => {
 describe('console pages (axe, 360 px, screenshots)', () => {
   it('signed-out pages: sign in, sign up, forgot password, reset', async () => {
     const page = await browser.page()
-    for (const [path, name] of [['/signin', 'signin'], ['/signup', 'signup'], ['/forgot', 'forgot'], ['/reset', 'reset']] as const) {
+    for (const [path, name] of [
+      ['/signin', 'signin'],
+      ['/signup', 'signup'],
+      ['/forgot', 'forgot'],
+      ['/reset', 'reset'],
+    ] as const) {
       await open(page, path)
       await checkPage(page, name)
     }

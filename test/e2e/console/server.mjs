@@ -28,7 +28,10 @@ export function freePort() {
 
 const dotenv = (vars) =>
   Object.entries(vars)
-    .map(([k, v]) => `${k}="${String(v).replaceAll('\\', '\\\\').replaceAll('\n', '\\n').replaceAll('"', '\\"')}"`)
+    .map(
+      ([k, v]) =>
+        `${k}="${String(v).replaceAll('\\', '\\\\').replaceAll('\n', '\\n').replaceAll('"', '\\"')}"`
+    )
     .join('\n') + '\n'
 
 /**
@@ -58,19 +61,39 @@ export async function startConsoleWorker({ root, settings = {}, log = () => {} }
   const migrate = spawnSync(
     process.execPath,
     [wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist],
-    { cwd: root, env, encoding: 'utf8' },
+    { cwd: root, env, encoding: 'utf8' }
   )
-  if (migrate.status !== 0) throw new Error(`wrangler d1 migrations apply failed:\n${migrate.stdout}\n${migrate.stderr}`)
+  if (migrate.status !== 0)
+    throw new Error(`wrangler d1 migrations apply failed:\n${migrate.stdout}\n${migrate.stderr}`)
 
   const args = [
-    wrangler, 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port),
-    '--persist-to', persist, '--env-file', envFile, '--show-interactive-dev-session=false',
-    '--log-level', 'warn', '--inspector-port', String(await freePort()),
+    wrangler,
+    'dev',
+    '--local',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--persist-to',
+    persist,
+    '--env-file',
+    envFile,
+    '--show-interactive-dev-session=false',
+    '--log-level',
+    'warn',
+    '--inspector-port',
+    String(await freePort()),
   ]
   // Its settings also as --var, which win over a developer's own .dev.vars if wrangler reads it.
-  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${String(v).replaceAll('\n', '\\n')}`)
+  for (const [k, v] of Object.entries(vars))
+    args.push('--var', `${k}:${String(v).replaceAll('\n', '\\n')}`)
   // Its own process group, so stop() (and run.sh) can end wrangler and its workerd together.
-  const child = spawn(process.execPath, args, { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   recordPid(child.pid)
   const output = []
   child.stdout.on('data', (d) => output.push(d))
@@ -109,7 +132,9 @@ export async function startConsoleWorker({ root, settings = {}, log = () => {} }
     } catch {}
     if (Date.now() > deadline) {
       await stop()
-      throw new Error(`wrangler dev did not answer on ${origin} within 90 s:\n${Buffer.concat(output).toString()}`)
+      throw new Error(
+        `wrangler dev did not answer on ${origin} within 90 s:\n${Buffer.concat(output).toString()}`
+      )
     }
     await new Promise((r) => setTimeout(r, 300))
   }

@@ -21,13 +21,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 export default async function setup(project: TestProject) {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
-      `console-e2e: ${CHROMIUM} is missing. Install the Debian package chromium (npm run test:console does it with apt-get when run as root).`,
+      `console-e2e: ${CHROMIUM} is missing. Install the Debian package chromium (npm run test:console does it with apt-get when run as root).`
     )
   }
   if (!existsSync(join(root, 'console', 'dist', 'console', 'index.html'))) {
     throw new Error('console-e2e: the console is not built (node scripts/build-console.mjs)')
   }
-  const worker = await startConsoleWorker({ root, log: (m: string) => process.stderr.write(`console-e2e: ${m}\n`) })
+  const worker = await startConsoleWorker({
+    root,
+    log: (m: string) => process.stderr.write(`console-e2e: ${m}\n`),
+  })
   project.provide('origin', worker.origin)
   project.provide('adminEmail', worker.admin.email)
   project.provide('adminPassword', worker.admin.password)

@@ -15,14 +15,15 @@ export function ensurePostgres(log) {
   if (process.getuid?.() !== 0) {
     throw new Error(
       'test:import needs PostgreSQL 15 (Debian package "postgresql", binaries in /usr/lib/postgresql/15/bin). ' +
-        'Install it (apt-get install -y postgresql) or run this as root, which installs it, then re-run.',
+        'Install it (apt-get install -y postgresql) or run this as root, which installs it, then re-run.'
     )
   }
   log('installing postgresql with apt-get (root, not installed)')
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
   execFileSync('apt-get', ['update'], { stdio: 'inherit', env })
   execFileSync('apt-get', ['install', '-y', 'postgresql'], { stdio: 'inherit', env })
-  if (!existsSync(join(BIN, 'postgres'))) throw new Error(`apt-get installed postgresql, but ${BIN}/postgres is missing`)
+  if (!existsSync(join(BIN, 'postgres')))
+    throw new Error(`apt-get installed postgresql, but ${BIN}/postgres is missing`)
 }
 
 export function freePort() {
@@ -52,10 +53,14 @@ export async function startPostgres(log) {
   const who = identity()
   if (who.uid !== undefined) chownSync(dir, who.uid, who.gid)
   chmodSync(dir, 0o700)
-  const init = spawnSync(join(BIN, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync'], {
-    ...who,
-    encoding: 'utf8',
-  })
+  const init = spawnSync(
+    join(BIN, 'initdb'),
+    ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync'],
+    {
+      ...who,
+      encoding: 'utf8',
+    }
+  )
   if (init.status !== 0) {
     rmSync(dir, { recursive: true, force: true })
     throw new Error(`initdb failed:\n${init.stdout}\n${init.stderr}`)
@@ -63,8 +68,21 @@ export async function startPostgres(log) {
   const port = await freePort()
   const child = spawn(
     join(BIN, 'postgres'),
-    ['-D', data, '-h', '127.0.0.1', '-p', String(port), '-k', dir, '-c', 'fsync=off', '-c', 'full_page_writes=off'],
-    { ...who, stdio: ['ignore', 'ignore', 'pipe'] },
+    [
+      '-D',
+      data,
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'fsync=off',
+      '-c',
+      'full_page_writes=off',
+    ],
+    { ...who, stdio: ['ignore', 'ignore', 'pipe'] }
   )
   let stderr = ''
   child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)))
@@ -87,8 +105,21 @@ export async function startPostgres(log) {
     rmSync(dir, { recursive: true, force: true })
   })
   for (let i = 0; i < 100; i++) {
-    const ready = spawnSync(join(BIN, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres'])
-    if (ready.status === 0) return { pid: child.pid, port, url: (db) => `postgres://postgres@127.0.0.1:${port}/${db}`, stop }
+    const ready = spawnSync(join(BIN, 'pg_isready'), [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-U',
+      'postgres',
+    ])
+    if (ready.status === 0)
+      return {
+        pid: child.pid,
+        port,
+        url: (db) => `postgres://postgres@127.0.0.1:${port}/${db}`,
+        stop,
+      }
     if (child.exitCode !== null) break
     await new Promise((r) => setTimeout(r, 200))
   }
