@@ -37,7 +37,9 @@ function buildRequest(method: string, path: string, opts: ApiOptions): Request {
     body = JSON.stringify(opts.json)
     if (!headers.has('Content-Type')) headers.set('Content-Type', 'application/json')
   }
-  return new Request(`http://fluxgate.test${path}`, { method, headers, body })
+  // An absolute URL is sent as it is (a test about the host); a path goes to http://fluxgate.test.
+  const url = /^https?:\/\//.test(path) ? path : `http://fluxgate.test${path}`
+  return new Request(url, { method, headers, body })
 }
 
 async function toApiResponse<T>(res: Response): Promise<ApiResponse<T>> {

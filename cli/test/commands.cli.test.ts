@@ -56,9 +56,16 @@ describe('login and whoami', () => {
     expect(r.stderr).toContain('fluxgate login')
   })
 
-  it('not logged in: exit 3; logout forgets the token', async () => {
+  it('not logged in: exit 3; logout ends the token on the server and forgets it', async () => {
     const other = await account()
+    const token = JSON.parse(
+      readFileSync(join(other.env.XDG_CONFIG_HOME!, 'fluxgate', 'credentials.json'), 'utf8')
+    ).tokens[other.url].token as string
+    const profile = () =>
+      fetch(`${other.url}/users/profile`, { headers: { authorization: `Bearer ${token}` } })
+    expect((await profile()).status).toBe(200)
     expect((await run(['logout'], other.env)).code).toBe(0)
+    expect((await profile()).status).toBe(401)
     const r = await run(['whoami'], other.env)
     expect(r.code).toBe(3)
     expect(r.stderr).toContain('not logged in')

@@ -361,7 +361,7 @@ export function makePlanners(deps: Deps): Planners {
 
     async certs(rows) {
       const r = new Results()
-      const [bySerial, owners] = await repo.readAll(db, [
+      const [bySerial, owners, thingRows] = await repo.readAll(db, [
         repo.certsBySerial(
           db,
           rows.map((c) => c.serial)
@@ -370,7 +370,16 @@ export function makePlanners(deps: Deps): Planners {
           db,
           rows.map((c) => c.owner_id)
         ),
+        repo.thingsById(
+          db,
+          rows.map((c) => c.thing_id)
+        ),
       ])
+      // A certificate may outlive its thing (a revoked one must stay in the CRL), but one naming
+      // another owner's thing would escape that thing's revocations (they are owner-scoped).
+      const thingOwner = new Map(
+        (thingRows as { id: string; owner: string }[]).map((t) => [t.id, t.owner])
+      )
       const serialRow = new Map(
         (bySerial as (typeof certs.$inferSelect)[]).map((c) => [c.serial, c])
       )
@@ -396,6 +405,10 @@ export function makePlanners(deps: Deps): Planners {
           )
         }
         if (!known.has(c.owner_id)) return r.refused(i, c.serial, ownerMissing(c.owner_id))
+        const holder = thingOwner.get(c.thing_id)
+        if (holder !== undefined && holder !== c.owner_id) {
+          return r.refused(i, c.serial, `thing ${c.thing_id} belongs to another owner`)
+        }
         insert.push({
           serial: c.serial,
           thingId: c.thing_id,

@@ -43,8 +43,8 @@ export const importUser = z.object({
   password: z
     .string({ error: 'password is required' })
     .regex(
-      /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/,
-      'password must be a bcrypt hash ($2a$…)'
+      /^\$2[aby]\$(0[4-9]|1[0-2])\$[./A-Za-z0-9]{53}$/,
+      'password must be a bcrypt hash ($2a$…) of cost 4 to 12 (0.12.1 uses 10)'
     )
     .openapi({ description: "0.12.1's bcrypt hash, verified once at the first login" }),
   metadata: optMetadata,

@@ -5,7 +5,7 @@ import bcrypt from 'bcryptjs'
  * default; `$2b$`/`$2y$` are the same algorithm). Only imported accounts have one: the first
  * successful login replaces it with PBKDF2 (lib/crypto.ts), so each is verified once.
  */
-const BCRYPT = /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/
+const BCRYPT = /^\$2[aby]\$(0[4-9]|1[0-2])\$[./A-Za-z0-9]{53}$/
 
 export function isBcryptHash(stored: string): boolean {
   return BCRYPT.test(stored)

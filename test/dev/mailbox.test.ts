@@ -8,8 +8,9 @@ import { api, call, expectError, newUser } from '../helpers'
 
 const ON = { FLUXGATE_DEV_MAILBOX: '1', FLUXGATE_PUBLIC_URL: 'http://localhost:8787' }
 
+// The mailbox answers only requests that arrived on a loopback host, as `npm start` serves them.
 const mailbox = (to: string, overrides: Record<string, unknown> = ON) =>
-  call('GET', `/dev/mailbox?to=${encodeURIComponent(to)}`, {}, overrides)
+  call('GET', `http://localhost:8787/dev/mailbox?to=${encodeURIComponent(to)}`, {}, overrides)
 
 const requestReset = (email: string, overrides: Record<string, unknown> = ON) =>
   call('POST', '/password/reset-request', { json: { email } }, overrides)
@@ -20,6 +21,16 @@ describe('dev mailbox (FLUXGATE_DEV_MAILBOX)', () => {
       expectError(await api(method, '/dev/mailbox?to=a@example.com'), 404, 'route not found')
     }
     expectError(await mailbox('a@example.com', { FLUXGATE_DEV_MAILBOX: '0' }), 404)
+  })
+
+  it('is a 404 for a request that did not arrive on a loopback host, even with the setting on', async () => {
+    // Settings copied from .dev.vars into a deployment would switch it on; the host a request
+    // reached cannot be loopback there.
+    for (const url of ['https://iot.example.com', 'http://fluxgate.test', 'http://10.0.0.1:8787']) {
+      const res = await call('GET', `${url}/dev/mailbox?to=a@example.com`, {}, ON)
+      expectError(res, 404, 'route not found')
+    }
+    expect((await mailbox('a@example.com')).status).toBe(200)
   })
 
   it('keeps reset mail for GET /dev/mailbox instead of sending it, newest first', async () => {
@@ -65,9 +76,9 @@ describe('dev mailbox (FLUXGATE_DEV_MAILBOX)', () => {
   })
 
   it('needs a to= address', async () => {
-    expectError(await call('GET', '/dev/mailbox', {}, ON), 400, /to/)
+    expectError(await call('GET', 'http://localhost:8787/dev/mailbox', {}, ON), 400, /to/)
     expectError(await mailbox('not-an-address'), 400, /to/)
-    const post = await call('POST', '/dev/mailbox?to=a@example.com', {}, ON)
+    const post = await call('POST', 'http://localhost:8787/dev/mailbox?to=a@example.com', {}, ON)
     expectError(post, 405)
     expect(post.headers.get('Allow')).toBe('GET')
   })

@@ -60,6 +60,12 @@ describe('POST /import/mainflux/{kind}: auth and validation', () => {
       message: /bcrypt/,
     },
     {
+      // Each login would run pure-JS bcrypt at that cost before the password is known to be wrong.
+      desc: 'bcrypt cost above 12',
+      rows: [{ id: uuid(), email: 'a@b.c', password: '$2a$13$' + 'a'.repeat(53) }],
+      message: /cost 4 to 12/,
+    },
+    {
       desc: 'too many rows',
       rows: Array.from({ length: 201 }, () => ({ id: uuid(), email: 'a@b.c', password: 'x' })),
       message: /at most 200/,
@@ -333,6 +339,23 @@ describe('configs and certs', () => {
     const revoked = await post('certs', [{ ...cert, revoked_at: '2026-01-01T00:00:00Z' }])
     expect(revoked.status).toBe(409)
     expect(revoked.body.results[0].reason).toMatch(/different revoked_at/)
+  })
+
+  it("refuses a certificate naming another owner's thing (it would escape that thing's revocations)", async () => {
+    const owner = await importedOwner()
+    const other = await importedOwner()
+    const theirs = { id: uuid(), owner_id: other.id, key: uuid() }
+    expect((await post('things', [theirs])).status).toBe(200)
+    const serial = 'ab'.repeat(16)
+    const res = await post('certs', [
+      { serial, thing_id: theirs.id, owner_id: owner.id, expires_at: '2030-01-01T00:00:00Z' },
+    ])
+    expect(res.status).toBe(409)
+    expect(res.body.results[0].reason).toMatch(/belongs to another owner/)
+    const row = await env.DB.prepare('SELECT serial FROM certs WHERE serial = ?')
+      .bind(serial)
+      .first()
+    expect(row).toBeNull()
   })
 })
 

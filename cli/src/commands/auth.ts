@@ -73,9 +73,20 @@ export function register(program: Command): void {
 
   program
     .command('logout')
-    .description('forget the stored token for this --url')
-    .action((_opts: unknown, cmd: Command) => {
+    .description('end the stored login token on the server (POST /tokens/revoke) and forget it')
+    .action(async (_opts: unknown, cmd: Command) => {
       const g = globals(cmd)
+      if (tokenFor(g.url)) {
+        // Best effort: an expired or already ended token (401) or an unreachable server still
+        // lets the local copy go; the note says the server was not told.
+        try {
+          await clientFor(cmd).client.post('/tokens/revoke', {})
+        } catch (e) {
+          process.stderr.write(
+            `fluxgate: the server was not told (${e instanceof Error ? e.message : String(e)}); forgetting the token anyway\n`
+          )
+        }
+      }
       const removed = removeCredential(g.url)
       say(
         g,
