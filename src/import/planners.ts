@@ -1,8 +1,7 @@
 import type { BatchItem } from 'drizzle-orm/batch'
-import { certCn, externalKeyHash } from '../bootstrap/service'
-import { markNew } from '../bootstrap/cache'
-import type { bootstrapConfigs, certs, channels, things } from '../db/schema'
+import type { channels, things } from '../db/schema'
 import type { Deps } from '../lib/context'
+import { makeGatewayPlanners } from './planners-gateways'
 import * as repo from './repo'
 import type { Kind, RowResult, Rows } from './schema'
 
@@ -24,7 +23,9 @@ const PROVISION_FIELDS = [
   'export_channel_id',
 ]
 
-function stripProvisionFields(m: Record<string, unknown> | null): Record<string, unknown> | null {
+export function stripProvisionFields(
+  m: Record<string, unknown> | null
+): Record<string, unknown> | null {
   if (!m) return null
   const out = { ...m }
   for (const f of PROVISION_FIELDS) delete out[f]
@@ -36,13 +37,13 @@ export type Plan = { results: RowResult[]; statements: BatchItem<'sqlite'>[]; af
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null)
 
 /** Field names (never values: keys are secrets) where an existing row differs from the import. */
-function differing(fields: Record<string, [unknown, unknown]>): string[] {
+export function differing(fields: Record<string, [unknown, unknown]>): string[] {
   return Object.entries(fields)
     .filter(([, [a, b]]) => !same(a, b))
     .map(([k]) => k)
 }
 
-class Results {
+export class Results {
   readonly list: RowResult[] = []
   imported(index: number, id: string) {
     this.list.push({ index, id, status: 'imported' })
@@ -56,7 +57,7 @@ class Results {
 }
 
 /** Marks the later rows that repeat an earlier row's value of `key` in the same chunk. */
-function repeats<T>(rows: T[], key: (r: T) => string): Set<number> {
+export function repeats<T>(rows: T[], key: (r: T) => string): Set<number> {
   const seen = new Set<string>()
   const out = new Set<number>()
   rows.forEach((r, i) => {
@@ -71,12 +72,13 @@ export type Planners = { [K in Kind]: (rows: Rows[K][]) => Promise<Plan> }
 
 /** The planners of one request; rows whose owner was not imported are refused. */
 export function makePlanners(deps: Deps): Planners {
-  const { db, config, env, waitUntil } = deps
+  const { db, config } = deps
   const adminEmail = config.MF_USERS_ADMIN_EMAIL?.toLowerCase()
   const ownerMissing = (owner: string) =>
     `owner ${owner} was not imported (no such account, or its import was refused)`
 
   const planners: Planners = {
+    ...makeGatewayPlanners(deps, ownerMissing),
     async users(rows) {
       const r = new Results()
       const lower = rows.map((u) => u.email.toLowerCase())
@@ -268,163 +270,6 @@ export function makePlanners(deps: Deps): Planners {
         r.imported(i, id)
       })
       return { results: r.list, statements: repo.insertConnections(db, insert) }
-    },
-
-    async configs(rows) {
-      const r = new Results()
-      const ids = rows.map((c) => c.thing_id)
-      const [ts, byId, byExt, cs] = await repo.readAll(db, [
-        repo.thingsById(db, ids),
-        repo.configsById(db, ids),
-        repo.configsByExternalId(
-          db,
-          rows.map((c) => c.external_id)
-        ),
-        repo.channelsById(
-          db,
-          rows.flatMap((c) => c.channels)
-        ),
-      ])
-      const thingOwner = new Map(
-        (ts as { id: string; owner: string }[]).map((t) => [t.id, t.owner])
-      )
-      const idRow = new Map(
-        (byId as (typeof bootstrapConfigs.$inferSelect)[]).map((c) => [c.thingId, c])
-      )
-      const extRow = new Map(
-        (byExt as { thingId: string; externalId: string }[]).map((c) => [c.externalId, c.thingId])
-      )
-      const chanOwner = new Map((cs as { id: string; owner: string }[]).map((c) => [c.id, c.owner]))
-      const dupIds = repeats(rows, (c) => c.thing_id)
-      const dupExt = repeats(rows, (c) => c.external_id)
-      const hashes = await Promise.all(rows.map((c) => externalKeyHash(config, c.external_key)))
-      const insert: (typeof bootstrapConfigs.$inferInsert)[] = []
-      const links: { configId: string; channelId: string }[] = []
-      const fresh: string[] = []
-      const now = Date.now()
-      rows.forEach((c, i) => {
-        const id = c.thing_id
-        const existing = idRow.get(id)
-        if (dupIds.has(i)) return r.refused(i, id, 'config repeated in this chunk')
-        if (existing) {
-          const diff = differing({
-            owner: [existing.owner, c.owner_id],
-            external_id: [existing.externalId, c.external_id],
-            external_key: [existing.externalKeyHash, hashes[i]],
-            name: [existing.name, c.name],
-            content: [existing.content, c.content],
-            client_cert: [existing.clientCert, c.client_cert],
-            client_key: [existing.clientKey, c.client_key],
-            ca_cert: [existing.caCert, c.ca_cert],
-          })
-          if (diff.length === 0) return r.present(i, id)
-          return r.refused(i, id, `thing already has a config with a different ${diff.join(', ')}`)
-        }
-        const owner = thingOwner.get(id)
-        if (owner === undefined) return r.refused(i, id, `thing ${id} was not imported`)
-        if (owner !== c.owner_id) return r.refused(i, id, `thing ${id} belongs to another owner`)
-        if (dupExt.has(i) || extRow.has(c.external_id)) {
-          return r.refused(i, id, 'external_id already used by another config')
-        }
-        const chans = [...new Set(c.channels)]
-        const missing = chans.filter((ch) => chanOwner.get(ch) !== c.owner_id)
-        if (missing.length > 0) {
-          return r.refused(i, id, `channels not imported for this owner: ${missing.join(', ')}`)
-        }
-        insert.push({
-          thingId: id,
-          owner: c.owner_id,
-          name: c.name,
-          externalId: c.external_id,
-          externalKeyHash: hashes[i]!,
-          content: c.content,
-          clientCert: c.client_cert,
-          clientKey: c.client_key,
-          caCert: c.ca_cert,
-          clientCertCn: certCn(c.client_cert),
-          state: c.state,
-          createdAt: now,
-        })
-        for (const ch of chans) links.push({ configId: id, channelId: ch })
-        fresh.push(c.external_id)
-        r.imported(i, id)
-      })
-      return {
-        results: r.list,
-        statements: [...repo.insertConfigs(db, insert), ...repo.insertConfigChannels(db, links)],
-        // As for a new config: the first fetch fills KV, and any entry from before is retired.
-        after: () => {
-          for (const ext of fresh) waitUntil(markNew(env.CACHE, ext).catch(() => undefined))
-        },
-      }
-    },
-
-    async certs(rows) {
-      const r = new Results()
-      const [bySerial, owners, thingRows] = await repo.readAll(db, [
-        repo.certsBySerial(
-          db,
-          rows.map((c) => c.serial)
-        ),
-        repo.usersById(
-          db,
-          rows.map((c) => c.owner_id)
-        ),
-        repo.thingsById(
-          db,
-          rows.map((c) => c.thing_id)
-        ),
-      ])
-      // A certificate may outlive its thing (a revoked one must stay in the CRL), but one naming
-      // another owner's thing would escape that thing's revocations (they are owner-scoped).
-      const thingOwner = new Map(
-        (thingRows as { id: string; owner: string }[]).map((t) => [t.id, t.owner])
-      )
-      const serialRow = new Map(
-        (bySerial as (typeof certs.$inferSelect)[]).map((c) => [c.serial, c])
-      )
-      const known = new Set((owners as { id: string }[]).map((u) => u.id))
-      const dup = repeats(rows, (c) => c.serial)
-      const insert: (typeof certs.$inferInsert)[] = []
-      const now = Date.now()
-      rows.forEach((c, i) => {
-        const existing = serialRow.get(c.serial)
-        if (dup.has(i)) return r.refused(i, c.serial, 'serial repeated in this chunk')
-        if (existing) {
-          const diff = differing({
-            thing_id: [existing.thingId, c.thing_id],
-            owner: [existing.owner, c.owner_id],
-            expires_at: [existing.expiresAt, c.expires_at],
-            revoked_at: [existing.revokedAt, c.revoked_at],
-          })
-          if (diff.length === 0) return r.present(i, c.serial)
-          return r.refused(
-            i,
-            c.serial,
-            `serial already recorded with a different ${diff.join(', ')}`
-          )
-        }
-        if (!known.has(c.owner_id)) return r.refused(i, c.serial, ownerMissing(c.owner_id))
-        const holder = thingOwner.get(c.thing_id)
-        if (holder !== undefined && holder !== c.owner_id) {
-          return r.refused(i, c.serial, `thing ${c.thing_id} belongs to another owner`)
-        }
-        insert.push({
-          serial: c.serial,
-          thingId: c.thing_id,
-          owner: c.owner_id,
-          // 0.12.1's inventory records neither the key nor the issue time.
-          keyType: 'unknown',
-          keyBits: 0,
-          issuedAt: now,
-          expiresAt: c.expires_at,
-          revokedAt: c.revoked_at,
-          // 0.12.1 issued certificates with the thing key as the subject CN.
-          cnSource: 'thing_key',
-        })
-        r.imported(i, c.serial)
-      })
-      return { results: r.list, statements: repo.insertCerts(db, insert) }
     },
   }
   return planners
