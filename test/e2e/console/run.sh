@@ -20,31 +20,8 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
-run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/fluxgate-console-e2e.XXXXXX")"
-pidfile="$run_tmp/pids"
-: > "$pidfile"
-export FLUXGATE_E2E_PIDFILE="$pidfile" TMPDIR="$run_tmp"
-
-# Each line is "<pid> <start time>"; a PID whose start time differs was reused: left alone.
-alive() { [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20)" = "$2" ]; }
-cleanup() {
-  local sig pid start
-  for sig in TERM KILL; do
-    while read -r pid start; do
-      if alive "$pid" "$start"; then kill "-$sig" -- "-$pid" 2>/dev/null || kill "-$sig" "$pid" 2>/dev/null; fi
-    done < "$pidfile"
-    [ "$sig" = TERM ] && for _ in $(seq 1 50); do
-      left=0
-      while read -r pid start; do alive "$pid" "$start" && left=1; done < "$pidfile"
-      [ "$left" = 0 ] && break
-      sleep 0.2
-    done
-  done
-  rm -rf "$run_tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+. test/e2e/pids.sh
+e2e_pids console
 
 node scripts/build-console.mjs || exit 1
 npx vitest run --config test/e2e/console/vitest.console.config.ts "$@"
