@@ -1,19 +1,7 @@
-import {
-  and,
-  asc,
-  count,
-  eq,
-  getTableColumns,
-  gt,
-  inArray,
-  isNotNull,
-  isNull,
-  max,
-  sql,
-} from 'drizzle-orm'
+import { and, asc, count, eq, gt, inArray, isNotNull, isNull, max, sql } from 'drizzle-orm'
 import type { Db } from '../db/client'
 import { certs, things } from '../db/schema'
-import { chunks, rowsPerStatement } from '../lib/limits'
+import { insertAll } from '../lib/json-insert'
 
 export type CertRow = typeof certs.$inferSelect
 
@@ -29,14 +17,12 @@ export function retrieveThing(db: Db, owner: string, thingId: string) {
     .limit(1)
 }
 
-const CERTS_PER_INSERT = rowsPerStatement(Object.keys(getTableColumns(certs)).length)
-
 /**
- * Plain inserts of many rows, chunked under D1's 100 bound parameters (provision records the
- * certificates of a whole layout inside its batch).
+ * Plain inserts of many rows, bound as one JSON parameter (provision records the certificates of a
+ * whole layout inside its batch).
  */
 export function saveAll(db: Db, rows: CertRow[]) {
-  return chunks(rows, CERTS_PER_INSERT).map((c) => db.insert(certs).values(c))
+  return insertAll(db, certs, rows)
 }
 
 /**

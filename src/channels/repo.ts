@@ -1,16 +1,14 @@
-import { and, count, eq, getTableColumns, inArray } from 'drizzle-orm'
+import { and, count, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db/client'
 import { channels, ownerCounts } from '../db/schema'
-import { chunks, rowsPerStatement } from '../lib/limits'
+import { insertAll } from '../lib/json-insert'
 import { idList, isFiltered, ownedRow, ownedWhere, type PageQuery, pageOrder } from '../lib/query'
 
 export type ChannelRow = typeof channels.$inferSelect
 
-const CHANNELS_PER_INSERT = rowsPerStatement(Object.keys(getTableColumns(channels)).length)
-
-/** Inserts, chunked so each statement stays under D1's 100 bound parameters; batch them all. */
+/** Inserts, the rows bound as one JSON parameter (lib/json-insert); batch them with the write. */
 export function save(db: Db, rows: ChannelRow[]) {
-  return chunks(rows, CHANNELS_PER_INSERT).map((c) => db.insert(channels).values(c))
+  return insertAll(db, channels, rows)
 }
 
 export function retrieveById(db: Db, owner: string, id: string) {

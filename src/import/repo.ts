@@ -1,4 +1,4 @@
-import { and, getTableColumns, inArray } from 'drizzle-orm'
+import { and, inArray } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { Db } from '../db/client'
 import {
@@ -10,7 +10,8 @@ import {
   things,
   users,
 } from '../db/schema'
-import { chunks, rowsPerStatement } from '../lib/limits'
+import { insertAll } from '../lib/json-insert'
+import { chunks } from '../lib/limits'
 
 /** Values per `IN (...)` list: D1 binds at most 100 parameters per statement. */
 const IN_MAX = 90
@@ -94,30 +95,18 @@ export const configsByExternalId = (db: Db, ids: readonly string[]) =>
 export const certsBySerial = (db: Db, serials: readonly string[]) =>
   inLists(serials, (p) => db.select().from(certs).where(inArray(certs.serial, p)))
 
-const perInsert = (table: Parameters<typeof getTableColumns>[0]) =>
-  rowsPerStatement(Object.keys(getTableColumns(table)).length)
-
-/** Plain multi-row inserts, chunked under D1's parameter cap. */
-export function insertUsers(db: Db, rows: (typeof users.$inferInsert)[]) {
-  return chunks(rows, perInsert(users)).map((c) => db.insert(users).values(c))
-}
-export function insertThings(db: Db, rows: (typeof things.$inferInsert)[]) {
-  return chunks(rows, perInsert(things)).map((c) => db.insert(things).values(c))
-}
-export function insertChannels(db: Db, rows: (typeof channels.$inferInsert)[]) {
-  return chunks(rows, perInsert(channels)).map((c) => db.insert(channels).values(c))
-}
-export function insertConnections(db: Db, rows: (typeof connections.$inferInsert)[]) {
-  return chunks(rows, perInsert(connections)).map((c) => db.insert(connections).values(c))
-}
-export function insertConfigs(db: Db, rows: (typeof bootstrapConfigs.$inferInsert)[]) {
-  return chunks(rows, perInsert(bootstrapConfigs)).map((c) => db.insert(bootstrapConfigs).values(c))
-}
-export function insertConfigChannels(db: Db, rows: (typeof bootstrapChannels.$inferInsert)[]) {
-  return chunks(rows, perInsert(bootstrapChannels)).map((c) =>
-    db.insert(bootstrapChannels).values(c)
-  )
-}
-export function insertCerts(db: Db, rows: (typeof certs.$inferInsert)[]) {
-  return chunks(rows, perInsert(certs)).map((c) => db.insert(certs).values(c))
-}
+/** Plain multi-row inserts, each table's rows bound as one JSON parameter (lib/json-insert). */
+export const insertUsers = (db: Db, rows: (typeof users.$inferInsert)[]) =>
+  insertAll(db, users, rows)
+export const insertThings = (db: Db, rows: (typeof things.$inferInsert)[]) =>
+  insertAll(db, things, rows)
+export const insertChannels = (db: Db, rows: (typeof channels.$inferInsert)[]) =>
+  insertAll(db, channels, rows)
+export const insertConnections = (db: Db, rows: (typeof connections.$inferInsert)[]) =>
+  insertAll(db, connections, rows)
+export const insertConfigs = (db: Db, rows: (typeof bootstrapConfigs.$inferInsert)[]) =>
+  insertAll(db, bootstrapConfigs, rows)
+export const insertConfigChannels = (db: Db, rows: (typeof bootstrapChannels.$inferInsert)[]) =>
+  insertAll(db, bootstrapChannels, rows)
+export const insertCerts = (db: Db, rows: (typeof certs.$inferInsert)[]) =>
+  insertAll(db, certs, rows)

@@ -1,16 +1,14 @@
-import { and, count, eq, getTableColumns, inArray } from 'drizzle-orm'
+import { and, count, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db/client'
 import { ownerCounts, things } from '../db/schema'
-import { chunks, rowsPerStatement } from '../lib/limits'
+import { insertAll } from '../lib/json-insert'
 import { idList, isFiltered, ownedRow, ownedWhere, type PageQuery, pageOrder } from '../lib/query'
 
 export type ThingRow = typeof things.$inferSelect
 
-const THINGS_PER_INSERT = rowsPerStatement(Object.keys(getTableColumns(things)).length)
-
-/** Inserts, chunked so each statement stays under D1's 100 bound parameters; batch them all. */
+/** Inserts, the rows bound as one JSON parameter (lib/json-insert); batch them with the write. */
 export function save(db: Db, rows: ThingRow[]) {
-  return chunks(rows, THINGS_PER_INSERT).map((c) => db.insert(things).values(c))
+  return insertAll(db, things, rows)
 }
 
 export function retrieveById(db: Db, owner: string, id: string) {
@@ -26,6 +24,17 @@ export function retrieveOwnedId(db: Db, owner: string, id: string) {
     .select({ id: things.id })
     .from(things)
     .where(ownedRow(things, owner, id))
+}
+
+/**
+ * The keys of those of `ids` that belong to `owner`: batch it with a disconnect, so the access
+ * cache's key-named entries of exactly those things are dropped (things/cache.ts).
+ */
+export function keysOf(db: Db, owner: string, ids: readonly string[]) {
+  return db
+    .select({ key: things.key })
+    .from(things)
+    .where(and(eq(things.owner, owner), inArray(things.id, idList(ids))))
 }
 
 /** How many of `ids` (distinct) exist and belong to `owner`. */
