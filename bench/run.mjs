@@ -140,6 +140,8 @@ async function main(signal) {
   })
   cleanups.push(runtime.stop)
   const ctx = makeContext(runtime)
+  // The client address the app sees for load requests (its lock marker is part of every guarded read).
+  ctx.loadAddress = await (await fetch(new URL('/__bench/address', runtime.appUrl))).text()
 
   if (flags.scale) {
     const { runScale, scaleOut } = await import('./scale.mjs')
@@ -252,19 +254,26 @@ async function main(signal) {
         )
       }
       if (scenario.reference) {
-        // Measured right after the endpoint, on the floor Worker: the same storage calls, nothing else.
+        // Measured right after the endpoint: the same storage calls, nothing else. A hit's
+        // reference is a bulk KV read on the floor Worker (/kv-bulk); a miss's runs in the bench
+        // Worker (/__bench/ref/...), which holds the app's D1 statements. A per-request scenario
+        // gets a per-request reference (fresh names, as its own requests have).
         const refName = `reference: ${name}`
         const refSource = requestSource({
-          request: () => ({ method: 'GET', path: scenario.reference(state) }),
+          perRequest: scenario.perRequest,
+          request: (_, i) => ({ method: 'GET', path: scenario.reference(state, i) }),
         })
-        const probeRef = await send(runtime.floorUrl, refSource.next())
+        const refUrl = refSource.next().path.startsWith('/__bench/ref/')
+          ? runtime.appUrl
+          : runtime.floorUrl
+        const probeRef = await send(refUrl, refSource.next())
         if (probeRef.text !== String(scenario.referenceHits ?? probeRef.text)) {
           failures.push(
             `${refName}: found ${probeRef.text} of the keys, expected ${scenario.referenceHits}`
           )
         }
-        const ref = await measure(refName, runtime.floorUrl, refSource, 200, scenario)
-        const refCpu = cpu ? await cpu.floor(refSource) : {}
+        const ref = await measure(refName, refUrl, refSource, 200, scenario)
+        const refCpu = cpu ? await (refUrl === runtime.appUrl ? cpu.app : cpu.floor)(refSource) : {}
         rows.push({
           name: refName,
           ...ref,

@@ -6,6 +6,11 @@ import { createApp } from '../src/app'
 export { BrokerSessions } from '../src/sessions/queue'
 export { Throttle } from '../src/throttle/object'
 import type { Bindings } from '../src/env'
+import * as bootstrapRepo from '../src/bootstrap/repo'
+import * as connectionsRepo from '../src/connections/repo'
+import { createDb } from '../src/db/client'
+import { addressKey } from '../src/lib/address'
+import { newEpoch } from '../src/lib/kv'
 
 /**
  * Cumulative since the last reset. `round_trips` counts calls that reach D1 (one per statement
@@ -109,6 +114,91 @@ function countingD1<T extends D1Database | D1DatabaseSession>(db: T): T {
 
 const app = createApp()
 
+/*
+ * Reference rows of the two cache misses (README: Benchmarks): the endpoint's storage calls and
+ * nothing else. The KV names come with the request (?k=, computed by bench/lib/keys.mjs); the D1
+ * statements are the app's own SQL, rendered once by its repositories and bound per request.
+ */
+
+/** A statement's SQL and a binder that puts this request's values where the sentinels were. */
+function template(
+  build: (
+    db: ReturnType<typeof createDb>,
+    ...values: string[]
+  ) => { toSQL(): { sql: string; params: unknown[] } },
+  names: string[]
+) {
+  const sentinels = names.map((n) => `\u0000bench-${n}`)
+  const { sql, params } = build(createDb({} as D1Database), ...sentinels).toSQL()
+  return {
+    sql,
+    bind: (values: Record<string, unknown>) =>
+      params.map((p) => {
+        const i = sentinels.indexOf(p as string)
+        return i < 0 ? p : values[names[i]!]
+      }),
+  }
+}
+
+const accessByKeySql = template(
+  (db, key, chan) => connectionsRepo.accessByKey(db, key!, chan!),
+  ['key', 'chan']
+)
+const bootstrapSql = (() => {
+  const parts = (db: ReturnType<typeof createDb>, id: string) =>
+    bootstrapRepo.retrieveByExternalId(db, id)
+  return [
+    template((db, id) => parts(db, id!)[0]!, ['id']),
+    template((db, id) => parts(db, id!)[1]!, ['id']),
+    template(
+      (db, id, hash, at) =>
+        bootstrapRepo.recordSuccessIfKey(db, id!, hash!, at as unknown as number),
+      ['id', 'hash', 'at']
+    ),
+  ]
+})()
+
+async function reference(url: URL, env: Bindings, ctx: ExecutionContext): Promise<Response> {
+  const q = url.searchParams
+  const names = q.getAll('k')
+  const got = await env.CACHE.get(names)
+  const ttl = { expirationTtl: 300 }
+  if (url.pathname === '/__bench/ref/access-by-key-miss') {
+    // The miss's D1 query; its fill (after the answer): the key's marker, the thing's marker.
+    const values = { key: q.get('key'), chan: q.get('chan') }
+    const row = await env.DB.prepare(accessByKeySql.sql)
+      .bind(...accessByKeySql.bind(values))
+      .first<{ id: string }>()
+    const [km] = names
+    ctx.waitUntil(
+      Promise.all([
+        env.CACHE.put(km!, newEpoch(), ttl),
+        env.CACHE.get(`th:${row!.id}`).then((v) =>
+          v === null ? env.CACHE.put(`th:${row!.id}`, newEpoch(), ttl) : undefined
+        ),
+      ])
+    )
+    return new Response(row ? '1' : '0')
+  }
+  if (url.pathname === '/__bench/ref/bootstrap-miss') {
+    // The miss's one batch (config, channels, success record); its fill: the marker when it is
+    // missing, else the answer entry (a value of the same size as the app's).
+    const values = { id: q.get('id'), hash: q.get('hash'), at: Date.now() }
+    const results = await env.DB.batch(
+      bootstrapSql.map((t) => env.DB.prepare(t.sql).bind(...t.bind(values)))
+    )
+    const row = results[0]!.results[0]
+    const [entry, marker] = names
+    ctx.waitUntil(
+      got.get(marker!) === null
+        ? env.CACHE.put(marker!, newEpoch(), ttl)
+        : env.CACHE.put(entry!, 'x'.repeat(Number(q.get('size') ?? 1)), ttl)
+    )
+    return new Response(row ? '1' : '0')
+  }
+  return new Response('unknown reference', { status: 404 })
+}
+
 // One wrapped env per real env object: config (src/lib/config.ts) and drizzle (src/db/client.ts) are
 // cached per object, so a fresh copy per request would measure re-parsing instead of the app.
 const wrappedEnvs = new WeakMap<object, Bindings>()
@@ -125,6 +215,12 @@ export default {
   fetch(request: Request, env: Bindings, ctx: ExecutionContext) {
     const { pathname } = new URL(request.url)
     if (pathname === '/__bench/d1' && request.method === 'GET') return Response.json(counts)
+    // The client address the app sees for the load's requests (they send no CF-Connecting-IP).
+    if (pathname === '/__bench/address') {
+      return new Response(addressKey(request.headers.get('cf-connecting-ip')))
+    }
+    if (pathname.startsWith('/__bench/ref/'))
+      return reference(new URL(request.url), withCountingD1(env), ctx)
     if (pathname === '/__bench/d1/reset' && request.method === 'POST') {
       for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] = 0
       metering = new URL(request.url).searchParams.get('rows') === '1'

@@ -29,9 +29,11 @@ export interface Scenario<State = any> {
   /**
    * A reference row measured right after this scenario on the floor Worker: the path of a request
    * that makes exactly the endpoint's storage calls and nothing else (`/kv-bulk?k=...`: one bulk
-   * read of those keys in the app's KV). The row's `of_reference` is endpoint rps / reference rps.
+   * read of those keys in the app's KV), or of the bench Worker (`/__bench/ref/...`: a cache miss's
+   * bulk read, D1 statements and fill). With `perRequest`, called per request with a counter. The
+   * row's `of_reference` is endpoint rps / reference rps.
    */
-  reference?: (state: State) => string
+  reference?: (state: State, i: number) => string
   /** How many of the reference's keys must exist (checked once before measuring). */
   referenceHits?: number
 }
@@ -77,4 +79,6 @@ export interface Context {
   uid(): string
   /** A distinct client address (CF-Connecting-IP) for each number, for per-address caps. */
   clientIp(n: number): string
+  /** The client address the app sees for load requests (they send no CF-Connecting-IP). */
+  loadAddress: string
 }

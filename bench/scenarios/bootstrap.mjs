@@ -1,6 +1,16 @@
 // Bootstrap fetch (issue 5): a gateway asking for its configuration. A KV hit should make no D1
 // round trip, a miss exactly one, and a 304 revalidation (a polling gateway) none.
 import { createHmac, randomUUID } from 'node:crypto'
+import { keys, kvBulk } from '../lib/keys.mjs'
+
+/** What a fetch reads in its one bulk KV read: the entry, both markers and two lock markers. */
+const fetchNames = (externalId, address) => [
+  keys.bs(externalId),
+  keys.bsm(externalId),
+  keys.bsg(),
+  keys.ipl(address),
+  keys.bsl(externalId),
+]
 
 /** A gateway with two channels and an agent config, created through the API. */
 async function gateway(ctx) {
@@ -28,7 +38,7 @@ async function gateway(ctx) {
   // The first fetch misses and fills KV; from the second on it is a hit.
   await ctx.call(200, 'GET', path, { headers: { authorization: externalKey } })
   const hit = await ctx.call(200, 'GET', path, { headers: { authorization: externalKey } })
-  return { path, externalKey, etag: hit.headers.get('etag') }
+  return { path, externalId, externalKey, etag: hit.headers.get('etag'), address: ctx.loadAddress }
 }
 
 /** What the app stores for an external key (src/bootstrap/service.ts: v1 keyed hash). */
@@ -49,6 +59,8 @@ export default [
     seed: gateway,
     request: (s) => ({ path: s.path, headers: { authorization: s.externalKey } }),
     expectStatus: 200,
+    reference: (s) => kvBulk(fetchNames(s.externalId, s.address)),
+    referenceHits: 3,
   },
   {
     name: 'GET /things/bootstrap/{id} (304)',
@@ -93,7 +105,7 @@ export default [
           created_at: now,
         }))
       )
-      return { run, externalKey }
+      return { run, externalKey, hash, address: ctx.loadAddress }
     },
     perRequest: true,
     request: (s, i) => ({
@@ -101,5 +113,13 @@ export default [
       headers: { authorization: s.externalKey },
     }),
     expectStatus: 200,
+    // The same bulk read, batch and fill, on configs from the other end of the list; `size` is
+    // about what the app stores for one of these answers.
+    reference: (s, i) => {
+      const externalId = `bench-miss-${s.run}-${MISS_CONFIGS - 1 - (i % MISS_CONFIGS)}`
+      const q = new URLSearchParams({ id: externalId, hash: s.hash, size: '400' })
+      return `/__bench/ref/bootstrap-miss?${kvBulk(fetchNames(externalId, s.address)).split('?')[1]}&${q}`
+    },
+    referenceHits: 1,
   },
 ]

@@ -1,16 +1,14 @@
 // Broker hooks (gateways go live): a RabbitMQ connect check and a topic (publish) check, as the
 // broker sends them. A hit must make 0 D1 round trips and one KV bulk read, and reach 70 % of its
 // reference row: the same bulk read of the same keys on the floor Worker, and nothing else.
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
+import { keys, kvBulk } from '../lib/keys.mjs'
 
 const form = (fields) => ({
   method: 'POST',
   headers: { 'content-type': 'application/x-www-form-urlencoded' },
   body: new URLSearchParams(fields).toString(),
 })
-
-/** KV key of a thing key's entry (src/things/cache.ts: `tk:` + base64url SHA-256). */
-const tkKey = (key) => `tk:${createHash('sha256').update(key).digest('base64url')}`
 
 const hook = (ctx, check) => `/broker/rabbitmq/${ctx.bindings.FLUXGATE_BROKER_SECRET}/${check}`
 
@@ -97,8 +95,7 @@ export default [
     }),
     expectStatus: 200,
     // The thing's throttle marker (tl:, absent unless connects failed) is read in the same bulk read.
-    reference: (s) =>
-      `/kv-bulk?${[tkKey(s.key), `th:${s.thingId}`, `tl:${s.thingId}`].map((k) => `k=${encodeURIComponent(k)}`).join('&')}`,
+    reference: (s) => kvBulk([keys.tk(s.key), keys.km(s.key), keys.tl(s.thingId)]),
     referenceHits: 2,
   },
   {
@@ -106,10 +103,7 @@ export default [
     seed: connected,
     request: (s) => ({ path: s.paths.topic, ...form(topicFields(s.thingId, s.chanId)) }),
     expectStatus: 200,
-    reference: (s) =>
-      `/kv-bulk?${[`th:${s.thingId}`, `ch:${s.chanId}`, `ac:${s.chanId}:${s.thingId}`]
-        .map((k) => `k=${encodeURIComponent(k)}`)
-        .join('&')}`,
+    reference: (s) => kvBulk([keys.th(s.thingId), keys.ch(s.chanId), keys.ac(s.chanId, s.thingId)]),
     referenceHits: 3,
   },
   {

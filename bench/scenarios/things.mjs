@@ -1,6 +1,7 @@
 // Things, channels, connections and access checks (issue 3). Large owners are seeded straight into
 // D1; everything a request reads must look as the API would have written it.
 import { randomUUID } from 'node:crypto'
+import { keys, kvBulk } from '../lib/keys.mjs'
 
 const auth = (token) => ({ authorization: `Bearer ${token}` })
 
@@ -37,7 +38,7 @@ async function connectedPair(ctx) {
   const chanId = chan.headers.get('location').split('/').pop()
   await ctx.call(200, 'PUT', `/channels/${chanId}/things/${thingId}`, { token: user.token })
   const key = (await ctx.call(200, 'GET', `/things/${thingId}`, { token: user.token })).body.key
-  return { user, thingId, chanId, key }
+  return { user, thingId, chanId, key, address: ctx.loadAddress }
 }
 
 const listThings = (n) => ({
@@ -150,6 +151,10 @@ export default [
       body: { token: s.key },
     }),
     expectStatus: 200,
+    // The key's marker, the channel's, the connected entry, and the address's lock marker.
+    reference: (s) =>
+      kvBulk([keys.km(s.key), keys.ch(s.chanId), keys.ak(s.chanId, s.key), keys.ipl(s.address)]),
+    referenceHits: 3,
   },
   {
     name: 'access-by-key (cache miss)',
@@ -168,7 +173,7 @@ export default [
         'connections',
         results.map((r) => ({ channel_id: chanId, thing_id: r.id, owner: user.id }))
       )
-      return { chanId, keys: results.map((r) => r.key) }
+      return { chanId, keys: results.map((r) => r.key), address: ctx.loadAddress }
     },
     // Every request uses a key not checked before in this run: nothing of it is in KV yet.
     perRequest: true,
@@ -178,6 +183,14 @@ export default [
       body: { token: s.keys[i % s.keys.length] },
     }),
     expectStatus: 200,
+    // The same bulk read, D1 query and fill, with keys from the other end of the list.
+    reference: (s, i) => {
+      const key = s.keys[s.keys.length - 1 - (i % s.keys.length)]
+      const names = [keys.km(key), keys.ch(s.chanId), keys.ak(s.chanId, key), keys.ipl(s.address)]
+      const q = new URLSearchParams({ key, chan: s.chanId })
+      return `/__bench/ref/access-by-key-miss?${kvBulk(names).split('?')[1]}&${q}`
+    },
+    referenceHits: 1,
   },
   {
     name: 'access-by-id (cache hit)',
@@ -197,6 +210,14 @@ export default [
       body: { thing_id: s.thingId },
     }),
     expectStatus: 200,
+    reference: (s) =>
+      kvBulk([
+        keys.th(s.thingId),
+        keys.ch(s.chanId),
+        keys.ac(s.chanId, s.thingId),
+        keys.ipl(s.address),
+      ]),
+    referenceHits: 3,
   },
   {
     name: 'POST /identify (cache hit)',
@@ -210,5 +231,7 @@ export default [
     },
     request: (s) => ({ method: 'POST', path: '/identify', body: { token: s.key } }),
     expectStatus: 200,
+    reference: (s) => kvBulk([keys.tk(s.key), keys.km(s.key), keys.ipl(s.address)]),
+    referenceHits: 2,
   },
 ]

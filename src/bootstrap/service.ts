@@ -131,7 +131,11 @@ export function makeBootstrapService(deps: Deps) {
     const owner = identity.userId
     const next = [...new Set(channelIds)]
     const { dropped, added } = repo.followConnections(db, owner, id, next)
-    const statements: BatchItem<'sqlite'>[] = [repo.retrieveState(db, owner, id), dropped]
+    const statements: BatchItem<'sqlite'>[] = [
+      repo.retrieveState(db, owner, id),
+      dropped,
+      thingsRepo.retrieveKey(db, owner, id),
+    ]
     if (added) statements.push(added)
     statements.push(repo.removeChannels(db, owner, id))
     if (next.length > 0) statements.push(repo.saveChannels(db, owner, id, next))
@@ -139,10 +143,13 @@ export function makeBootstrapService(deps: Deps) {
     const [config] = results[0] as { externalId: string }[]
     if (!config) throw new AppError('not_found', 'config not found')
     const removed = (results[1] as { channelId: string }[]).map((r) => r.channelId)
+    const thingKeys = (results[2] as { key: string }[]).map((r) => r.key)
     await allSettledOrThrow([
       invalidateAnswers(env.CACHE, [config.externalId], 'changed'),
       removed.length > 0
-        ? invalidateAccess(env.CACHE, { connections: { channelIds: removed, thingIds: [id] } })
+        ? invalidateAccess(env.CACHE, {
+            connections: { channelIds: removed, thingIds: [id], thingKeys },
+          })
         : Promise.resolve(),
     ])
     if (removed.length > 0) closeSessionsLater(deps, [id])
@@ -166,14 +173,19 @@ export function makeBootstrapService(deps: Deps) {
       if (!before) throw new AppError('not_found', 'config not found')
       return
     }
-    const [[before], removed] = await db.batch([
+    const [[before], keys, removed] = await db.batch([
       repo.retrieveState(db, owner, id),
+      thingsRepo.retrieveKey(db, owner, id),
       ...repo.deactivate(db, owner, id),
     ])
     if (!before) throw new AppError('not_found', 'config not found')
     if (removed.length > 0) {
       await invalidateAccess(env.CACHE, {
-        connections: { channelIds: removed.map((r) => r.channelId), thingIds: [id] },
+        connections: {
+          channelIds: removed.map((r) => r.channelId),
+          thingIds: [id],
+          thingKeys: keys.map((k) => k.key),
+        },
       })
       closeSessionsLater(deps, [id])
     }

@@ -75,18 +75,23 @@ export function makeConnectionsService(deps: Deps) {
     const head = [
       channelsRepo.countOwned(db, owner, chans),
       thingsRepo.countOwned(db, owner, ths),
+      // The things' keys, for the cache's key-named entries (only the smaller side is dropped).
+      ths.length <= chans.length
+        ? thingsRepo.keysOf(db, owner, ths)
+        : thingsRepo.keysOf(db, owner, []),
     ] as const
     const results: unknown[] = await batchAll(db, [
       ...head,
       ...reactions.statements,
       repo.disconnectReturningThings(db, owner, chans, ths),
     ])
-    const [[c], [t]] = results as [{ n: number }[], { n: number }[]]
+    const [[c], [t], keys] = results as [{ n: number }[], { n: number }[], { key: string }[]]
     if (c?.n !== chans.length) throw new AppError('not_found', 'channel not found')
     if (t?.n !== ths.length) throw new AppError('not_found', 'thing not found')
     const removed = results.at(-1) as { thingId: string }[]
+    const thingKeys = keys.map((k) => k.key)
     await allSettledOrThrow([
-      invalidateAccess(env.CACHE, { connections: { channelIds: chans, thingIds: ths } }),
+      invalidateAccess(env.CACHE, { connections: { channelIds: chans, thingIds: ths, thingKeys } }),
       reactions.after(results.slice(head.length, -1), { thingIds: removed.map((r) => r.thingId) }),
     ])
   }
@@ -104,14 +109,18 @@ export function makeConnectionsService(deps: Deps) {
       requireAll: false,
     })
     const results: unknown[] = await batchAll(db, [
+      thingsRepo.retrieveKey(db, owner, thingId),
       ...reactions.statements,
       repo.disconnectPair(db, owner, chanId, thingId),
     ])
     const removed = results.at(-1) as { thingId: string }[]
     if (removed.length === 0) throw new AppError('not_found', 'thing is not connected to channel')
+    const thingKeys = (results[0] as { key: string }[]).map((k) => k.key)
     await allSettledOrThrow([
-      invalidateAccess(env.CACHE, { connections: { channelIds: [chanId], thingIds: [thingId] } }),
-      reactions.after(results.slice(0, -1), { thingIds: [thingId] }),
+      invalidateAccess(env.CACHE, {
+        connections: { channelIds: [chanId], thingIds: [thingId], thingKeys },
+      }),
+      reactions.after(results.slice(1, -1), { thingIds: [thingId] }),
     ])
   }
 

@@ -7,14 +7,22 @@ import { type Guard, guardKeys, readGuards, runGuards } from '../lib/guard'
  * KV cache in front of D1 for identify and access checks. KV is never the authority: an entry can
  * only confirm an answer D1 gave earlier, every miss asks D1, and denials are never cached.
  *
- *   tk:<sha256(key)>     "<thingId>|<thing epoch>", or "<thingId>|" (pending: a hint, never an answer)
+ *   km:<sha256(key)>     key epoch: a random "this key still opens its thing" marker
+ *   tk:<sha256(key)>     "<thingId>|<key epoch>": the key's thing, as of that marker
  *   th:<thingId>         thing epoch: a random "this thing is alive" marker
  *   ch:<chanId>          channel epoch: a random "this channel is alive" marker
  *   ac:<chanId>:<thingId>  "<thing epoch>.<channel epoch>": connected, as of those two markers
+ *   ak:<chanId>:<sha256(key)>  "<thingId>|<key epoch>.<channel epoch>": the key's thing is
+ *                        connected, as of those two markers
  *
  * An entry counts only while the markers it names are still the current ones. Invalidation
  * therefore deletes markers, not the entries that depend on them: removing a channel with 10,000
  * connections is one delete, and ids are never reused so a deleted marker is never seen again.
+ * A thing has two markers because a check knows either its id or its key: every entry a check
+ * needs is named by what the request carries, so every hit is ONE bulk KV read (identify: tk, km;
+ * access by key: km, ch, ak; access by id: th, ch, ac; broker connect: tk, km) and no D1 trip.
+ * Whatever ends a thing's access (removal, key change, disconnect) deletes the markers of both
+ * names: th by id and km by the key, which every such writer reads in its own batch.
  *
  * A request that missed fills entries after answering (waitUntil), so its fill can land after a
  * concurrent write has invalidated. Two rules make such a late fill harmless:
@@ -28,6 +36,8 @@ import { type Guard, guardKeys, readGuards, runGuards } from '../lib/guard'
  */
 
 const tkKey = (hash: string) => `tk:${hash}`
+const kmKey = (hash: string) => `km:${hash}`
+const akKey = (chanId: string, hash: string) => `ak:${chanId}:${hash}`
 const thKey = (thingId: string) => `th:${thingId}`
 const chKey = (chanId: string) => `ch:${chanId}`
 const acKey = (chanId: string, thingId: string) => `ac:${chanId}:${thingId}`
@@ -41,8 +51,12 @@ export interface Snapshot {
   chanId?: string
   /** sha256 of the key (key-based checks). */
   hash?: string
-  /** Raw tk value, null when absent. */
+  /** Raw tk value, null when absent (identify, broker connect). */
   tk?: string | null
+  /** The key's marker, read in the same bulk read (key-based checks). */
+  km?: string | null
+  /** Raw ak value (access by key). */
+  ak?: string | null
   /** The thing whose th (and ac) were read before the D1 query. */
   thingId?: string
   th?: string | null
@@ -71,33 +85,49 @@ function parseTk(raw: string | null | undefined): { thingId: string; epoch?: str
 }
 
 const connectedEntry = (th: string, ch: string) => `${th}.${ch}`
+const keyEntry = (thingId: string, km: string) => `${thingId}|${km}`
 
 /** What a write changed, so the cache entries that could still say "allowed" are dropped. */
 export interface Invalidation {
   /** Removed things, or things whose key changed: `key` is the key that stops working. */
-  things?: { id: string; key?: string }[]
+  things?: { id: string; key: string }[]
   /** Removed channels. */
   channels?: string[]
-  /** Connections removed between these channels and things (any subset of the product). */
-  connections?: { channelIds: readonly string[]; thingIds: readonly string[] }
+  /**
+   * Connections removed between these channels and things (any subset of the product).
+   * `thingKeys` are the current keys of `thingIds` (any order; read in the writer's batch): the
+   * key-named entries of the things are dropped with their id-named ones.
+   */
+  connections?: {
+    channelIds: readonly string[]
+    thingIds: readonly string[]
+    thingKeys: readonly string[]
+  }
 }
 
 /** The KV key names an invalidation deletes (at most ~100 for the largest disconnect). */
 export async function invalidationKeys(inv: Invalidation): Promise<string[]> {
   const keys = new Set<string>()
   for (const t of inv.things ?? []) {
+    const hash = await sha256(t.key)
     keys.add(thKey(t.id))
-    if (t.key) keys.add(tkKey(await sha256(t.key)))
+    keys.add(kmKey(hash))
+    keys.add(tkKey(hash))
   }
   for (const c of inv.channels ?? []) keys.add(chKey(c))
   if (inv.connections) {
-    const { channelIds, thingIds } = inv.connections
-    // Killing the markers of the smaller side makes every ac entry of the pairs unreachable; with
-    // at most 10,000 pairs per request that is at most 100 deletes, within Workers' KV op budget.
-    if (thingIds.length <= channelIds.length) for (const t of thingIds) keys.add(thKey(t))
-    else for (const c of channelIds) keys.add(chKey(c))
-    if (channelIds.length === 1 && thingIds.length === 1)
+    const { channelIds, thingIds, thingKeys } = inv.connections
+    // Killing the markers of the smaller side makes every ac and ak entry of the pairs
+    // unreachable; with at most 10,000 pairs per request that is at most 100 channels, or 100
+    // things with two markers each, within Workers' KV op budget.
+    if (thingIds.length <= channelIds.length) {
+      for (const t of thingIds) keys.add(thKey(t))
+      for (const k of thingKeys) keys.add(kmKey(await sha256(k)))
+    } else for (const c of channelIds) keys.add(chKey(c))
+    if (channelIds.length === 1 && thingIds.length === 1) {
       keys.add(acKey(channelIds[0]!, thingIds[0]!))
+      if (thingKeys.length === 1) keys.add(akKey(channelIds[0]!, await sha256(thingKeys[0]!)))
+    }
   }
   return [...keys].filter((k) => k.length <= 512)
 }
@@ -142,18 +172,22 @@ export function makeThingCache(
     const writes: Promise<unknown>[] = []
     if (snap.hash !== undefined) {
       if (!y) {
-        // The key is unknown: a leftover entry for it is useless, drop it.
+        // The key is unknown: leftover entries for it are useless, drop them.
         if (snap.tk) writes.push(kv.delete(tkKey(snap.hash)))
+        if (snap.ak) writes.push(kv.delete(akKey(snap.chanId!, snap.hash)))
         await Promise.all(writes)
         return
       }
-      const wanted = snap.thingId === y && snap.th ? `${y}|${snap.th}` : `${y}|`
-      if (snap.tk !== wanted) writes.push(put(tkKey(snap.hash), wanted))
+      if (!snap.km) writes.push(put(kmKey(snap.hash), newEpoch()))
+      else if (snap.tk !== undefined && snap.tk !== keyEntry(y, snap.km)) {
+        writes.push(put(tkKey(snap.hash), keyEntry(y, snap.km)))
+      }
     }
     if (y) {
       if (snap.thingId === y) {
         if (snap.th === null) writes.push(put(thKey(y), newEpoch()))
       } else {
+        // The id-named marker, for access by id later (nothing here depends on its value).
         writes.push(
           kv.get(thKey(y)).then((cur) => (cur === null ? put(thKey(y), newEpoch()) : undefined))
         )
@@ -164,9 +198,29 @@ export function makeThingCache(
           const wanted = connectedEntry(snap.th, snap.ch)
           if (snap.ac !== wanted) writes.push(put(acKey(snap.chanId, y), wanted))
         }
+        if (snap.hash !== undefined && snap.km && snap.ch) {
+          const wanted = keyEntry(y, connectedEntry(snap.km, snap.ch))
+          if (snap.ak !== wanted) writes.push(put(akKey(snap.chanId, snap.hash), wanted))
+        }
       }
     }
     await Promise.all(writes)
+  }
+
+  /** Identify: a hit needs the key's tk entry naming the key's live marker. One bulk read. */
+  async function identify(key: string, guards: readonly Guard[] = []): Promise<Lookup> {
+    if (!enabled) {
+      await readGuards(kv, guards)
+      return {}
+    }
+    const hash = await sha256(key)
+    const keys = [tkKey(hash), kmKey(hash)]
+    const got = await kv.get([...keys, ...guardKeys(guards)])
+    await runGuards(guards, got)
+    const [tk = null, km = null] = keys.map((k) => got.get(k) ?? null)
+    const named = parseTk(tk)
+    if (named?.epoch && named.epoch === km) return { id: named.thingId }
+    return { snap: { hash, tk, km } }
   }
 
   function fillLater(snap: Snapshot | undefined, truth: Truth) {
@@ -184,44 +238,25 @@ export function makeThingCache(
      * the cache is not used they cost one bulk read of their own.
      */
 
-    /** Identify: a hit needs a complete tk entry whose epoch is the thing's live marker. */
-    async identify(key: string, guards: readonly Guard[] = []): Promise<Lookup> {
-      if (!enabled) {
-        await readGuards(kv, guards)
-        return {}
-      }
-      const hash = await sha256(key)
-      const got = await kv.get([tkKey(hash), ...guardKeys(guards)])
-      await runGuards(guards, got)
-      const tk = got.get(tkKey(hash)) ?? null
-      const named = parseTk(tk)
-      if (!named) return { snap: { hash, tk } }
-      const th = await kv.get(thKey(named.thingId))
-      if (named.epoch && th === named.epoch) return { id: named.thingId }
-      return { snap: { hash, tk, thingId: named.thingId, th } }
-    },
+    identify,
 
-    /** Access by key: a hit needs the identify hit plus the channel marker and a matching ac. */
+    /**
+     * Access by key: a hit needs the key's marker, the channel's marker and an ak entry naming
+     * both. One bulk read.
+     */
     async accessByKey(key: string, chanId: string, guards: readonly Guard[] = []): Promise<Lookup> {
       if (!enabled || !cacheable(chanId)) {
         await readGuards(kv, guards)
         return {}
       }
       const hash = await sha256(key)
-      const got = await kv.get([tkKey(hash), chKey(chanId), ...guardKeys(guards)])
+      const keys = [kmKey(hash), chKey(chanId), akKey(chanId, hash)]
+      const got = await kv.get([...keys, ...guardKeys(guards)])
       await runGuards(guards, got)
-      const tk = got.get(tkKey(hash)) ?? null
-      const ch = got.get(chKey(chanId)) ?? null
-      const named = parseTk(tk)
-      if (!named) return { snap: { chanId, hash, tk, ch } }
-      const [th, ac] = await Promise.all([
-        kv.get(thKey(named.thingId)),
-        kv.get(acKey(chanId, named.thingId)),
-      ])
-      if (named.epoch && th === named.epoch && ch && ac === connectedEntry(th, ch)) {
-        return { id: named.thingId }
-      }
-      return { snap: { chanId, hash, tk, thingId: named.thingId, th, ch, ac } }
+      const [km = null, ch = null, ak = null] = keys.map((k) => got.get(k) ?? null)
+      const named = parseTk(ak)
+      if (km && ch && named?.epoch === connectedEntry(km, ch)) return { id: named.thingId }
+      return { snap: { chanId, hash, km, ch, ak } }
     },
 
     /**
@@ -246,24 +281,18 @@ export function makeThingCache(
     },
 
     /**
-     * A broker connect: does `key` belong to the thing `thingId`? Both keys are known up front, so
-     * this is one bulk KV read. A hit needs the key's complete tk entry to name this thing with its
-     * live marker. The snapshot is an identify snapshot, so `fillLater` applies unchanged.
+     * A broker connect: does `key` belong to the thing `thingId`? The identify entries, in one
+     * bulk read: a hit needs the key's tk entry to name this thing with the key's live marker.
+     * The snapshot is an identify snapshot, so `fillLater` applies unchanged.
      */
     async keyOfThing(thingId: string, key: string, guards: readonly Guard[] = []): Promise<Lookup> {
       if (!enabled || !cacheable(thingId)) {
         await readGuards(kv, guards)
         return {}
       }
-      const hash = await sha256(key)
-      const keys = [tkKey(hash), thKey(thingId)]
-      const got = await kv.get([...keys, ...guardKeys(guards)])
-      await runGuards(guards, got)
-      const [tk = null, th = null] = keys.map((k) => got.get(k) ?? null)
-      const named = parseTk(tk)
-      if (named?.thingId === thingId && named.epoch && th === named.epoch) return { id: thingId }
-      // th was read before the D1 query: the fill may use it if D1 says the key is this thing's.
-      return { snap: { hash, tk, thingId, th } }
+      const lookup = await identify(key, guards)
+      // A live entry naming another thing is correct as it is: no fill, D1 answers false.
+      return lookup.id === undefined || lookup.id === thingId ? lookup : {}
     },
 
     /** After a miss: schedule the fill D1's answer justifies. */

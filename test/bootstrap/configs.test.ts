@@ -9,6 +9,10 @@ const setState = (u: TestUser, id: string, json: unknown) =>
   api('PUT', `/things/state/${id}`, { token: u.token, json })
 const byKey = (chanId: string, key: string) =>
   api('POST', `/identify/channels/${chanId}/access-by-key`, { json: { token: key } })
+/** Allowed three times: by then the answer is served from the access cache (two misses fill it). */
+async function cachedByKey(chanId: string, key: string) {
+  for (let i = 0; i < 3; i++) expect((await byKey(chanId, key)).status).toBe(200)
+}
 const thingKeyOf = async (u: TestUser, id: string) =>
   (await api('GET', `/things/${id}`, { token: u.token })).body.key as string
 
@@ -460,8 +464,8 @@ describe('PUT /things/state/{id}', () => {
     expect(on.status, on.text).toBe(200)
     expect(on.text).toBe('')
     expect((await view(u, cfg.id)).body.state).toBe(1)
-    expect((await byKey(c1, key)).status).toBe(200)
-    expect((await byKey(c2, key)).status).toBe(200)
+    await cachedByKey(c1, key)
+    await cachedByKey(c2, key)
     expect((await setState(u, cfg.id, { state: 0 })).status).toBe(200)
     expect((await view(u, cfg.id)).body.state).toBe(0)
     expectError(await byKey(c1, key), 403)
@@ -546,7 +550,7 @@ describe('PUT /things/configs/connections/{id}', () => {
     const cfg = await newConfig(u.token, { channels: [c1, c2] })
     await setState(u, cfg.id, { state: 1 })
     const key = await thingKeyOf(u, cfg.id)
-    expect((await byKey(c1, key)).status).toBe(200)
+    await cachedByKey(c1, key)
     await api('PUT', `/things/configs/connections/${cfg.id}`, {
       token: u.token,
       json: { channels: [c2, c3] },

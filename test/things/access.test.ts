@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { sha256 } from '../../src/lib/crypto'
 import { makeThingCache, type Snapshot } from '../../src/things/cache'
 import { api, expectError, newUser, type TestUser, uid } from '../helpers'
+import { countingKv } from '../throttle/counting'
 import { call, connect, countingD1, newChannel, newThing } from './helpers'
 
 type Env = Partial<typeof env>
@@ -142,13 +143,38 @@ describe('access cache: served from KV', () => {
     const { c, t } = await connectedPair()
     expect(await warm((o) => byKey(c, t.key, o))).toEqual([1, 1, 0])
     const hash = await sha256(t.key)
-    expect(await env.CACHE.get(`tk:${hash}`)).toMatch(new RegExp(`^${t.id}\\|.+`))
-    const th = await env.CACHE.get(`th:${t.id}`)
+    const km = await env.CACHE.get(`km:${hash}`)
     const ch = await env.CACHE.get(`ch:${c}`)
-    expect(await env.CACHE.get(`ac:${c}:${t.id}`)).toBe(`${th}.${ch}`)
+    expect(await env.CACHE.get(`ak:${c}:${hash}`)).toBe(`${t.id}|${km}.${ch}`)
     const hit = await counted((o) => byKey(c, t.key, o))
     expect(hit.res.body).toEqual({ id: t.id })
     expect(hit.d1).toBe(0)
+  })
+
+  it('every hit is one KV call (a bulk get of the names the request carries) and no D1 trip', async () => {
+    const { c, t } = await connectedPair()
+    await warm((o) => byKey(c, t.key, o))
+    await warm((o) => identify(t.key, o))
+    await warm((o) => byId(c, t.id, o))
+    const hash = await sha256(t.key)
+    const cases = [
+      { run: (o: Env) => identify(t.key, o), keys: [`tk:${hash}`, `km:${hash}`] },
+      {
+        run: (o: Env) => byKey(c, t.key, o),
+        keys: [`km:${hash}`, `ch:${c}`, `ak:${c}:${hash}`],
+      },
+      { run: (o: Env) => byId(c, t.id, o), keys: [`th:${t.id}`, `ch:${c}`, `ac:${c}:${t.id}`] },
+    ]
+    for (const { run, keys } of cases) {
+      const { kv, counter } = countingKv()
+      const { db, counter: d1 } = countingD1(env.DB)
+      const res = await run({ CACHE: kv, DB: db })
+      expect(res.status, res.text).toBe(200)
+      expect(d1.calls).toBe(0)
+      expect(counter.ops).toBe(1)
+      // The request's own names first, then the throttles' lock markers (read in the same call).
+      expect((counter.gets[0] as string[]).slice(0, keys.length)).toEqual(keys)
+    }
   })
 
   it('identify and access-by-id are served from KV too', async () => {
@@ -318,8 +344,10 @@ describe('access cache: a fill that lands after a concurrent write never allows'
   /** Puts the markers in place without the ac entry: one check through the API. */
   async function markersOnly(c: string, t: { id: string; key: string }) {
     expect((await byKey(c, t.key)).status).toBe(200)
+    const hash = await sha256(t.key)
+    expect(await env.CACHE.get(`km:${hash}`)).not.toBeNull()
     expect(await env.CACHE.get(`th:${t.id}`)).not.toBeNull()
-    expect(await env.CACHE.get(`ac:${c}:${t.id}`)).toBeNull()
+    expect(await env.CACHE.get(`ak:${c}:${hash}`)).toBeNull()
   }
 
   it('disconnect between the D1 read and the fill', async () => {
@@ -334,7 +362,8 @@ describe('access cache: a fill that lands after a concurrent write never allows'
     )
     cache.fillLater(look.snap, { thingId: t.id, connected: true })
     await flush()
-    expect(await env.CACHE.get(`ac:${c}:${t.id}`)).not.toBeNull()
+    // The late entry landed, but it names the key marker the disconnect deleted.
+    expect(await env.CACHE.get(`ak:${c}:${await sha256(t.key)}`)).not.toBeNull()
     expectError(await byKey(c, t.key), 403)
     expectError(await byId(c, t.id), 403)
   })
@@ -388,7 +417,7 @@ describe('access cache: a fill that lands after a concurrent write never allows'
     const { u, c, t } = await connectedPair()
     const { cache, flush } = requestCache()
     const look = await cache.accessByKey(t.key, c)
-    expect(look.snap as Snapshot).toMatchObject({ tk: null, ch: null })
+    expect(look.snap as Snapshot).toMatchObject({ km: null, ch: null })
     expect(
       (
         await api('POST', '/disconnect', {
@@ -399,7 +428,7 @@ describe('access cache: a fill that lands after a concurrent write never allows'
     ).toBe(200)
     cache.fillLater(look.snap, { thingId: t.id, connected: true })
     await flush()
-    expect(await env.CACHE.get(`ac:${c}:${t.id}`)).toBeNull()
+    expect(await env.CACHE.get(`ak:${c}:${await sha256(t.key)}`)).toBeNull()
     expectError(await byKey(c, t.key), 403)
   })
 })

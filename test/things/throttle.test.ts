@@ -96,7 +96,7 @@ describe('identify and access checks: failures per client address', () => {
 })
 
 describe('identify storage budget', () => {
-  it('a cached identify reads the address marker in its first KV read: 2 KV operations, no D1, no throttle object', async () => {
+  it('a cached identify reads the address marker in its one KV read: 1 KV operation, no D1, no throttle object', async () => {
     const { t } = await world()
     for (let i = 0; i < 3; i++) await identify(t.key, address())
     const d1 = countingD1(env.DB)
@@ -113,9 +113,10 @@ describe('identify storage budget', () => {
       }
     )
     expect(res.status).toBe(200)
-    expect([d1.counter.calls, kv.counter.ops, throttles.counter.calls]).toEqual([0, 2, 0])
+    expect([d1.counter.calls, kv.counter.ops, throttles.counter.calls]).toEqual([0, 1, 0])
     expect(kv.counter.gets[0]).toEqual([
       expect.stringMatching(/^tk:/),
+      expect.stringMatching(/^km:/),
       expect.stringMatching(/^ipl:/),
     ])
   })
