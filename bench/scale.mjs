@@ -6,7 +6,7 @@
 // database size. Minutes, not part of CI. Writes bench/scale.json and prints a table.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { makeContext } from './lib/context.mjs'
+import { clientIp, makeContext } from './lib/context.mjs'
 import { drive, requestSource } from './lib/load.mjs'
 
 const SIZES = [1_000, 10_000, 100_000, 1_000_000]
@@ -43,6 +43,8 @@ export async function runScale({ runtime, settings, log, out, sizes = SIZES }) {
 
   let things = 0
   let configs = 0
+  /** POST /mapping is capped per client address (120 a minute): each mapping comes from its own. */
+  let mappingClient = 0
   let batch = 0
   /** Things created but never identified or bootstrapped: the miss pools take from here. */
   const fresh = []
@@ -151,7 +153,7 @@ export async function runScale({ runtime, settings, log, out, sizes = SIZES }) {
       request: (_s, i) => ({
         method: 'POST',
         path: '/mapping',
-        headers: h,
+        headers: { ...h, 'cf-connecting-ip': clientIp(mappingClient++) },
         body: { external_id: `map-${size}-${i}`, external_key: `mk-${size}-${i}`, name: `gw-${i}` },
       }),
       expectStatus: 201,
