@@ -394,5 +394,15 @@ describe('ownership in the schema', () => {
         .bind(c, t.id, a.id)
         .run()
     ).rejects.toThrow(/FOREIGN KEY/)
+    // The channel's side too (each parent key is the owner's unique (owner, id) listing index).
+    await expect(
+      env.DB.prepare('INSERT INTO connections (channel_id, thing_id, owner) VALUES (?, ?, ?)')
+        .bind(c, t.id, b.id)
+        .run()
+    ).rejects.toThrow(/FOREIGN KEY/)
+    const own = await newThing(a.token)
+    await env.DB.prepare('INSERT INTO connections (channel_id, thing_id, owner) VALUES (?, ?, ?)')
+      .bind(c, own.id, a.id)
+      .run()
   })
 })

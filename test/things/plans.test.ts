@@ -39,7 +39,7 @@ describe('query plans', () => {
     const [rows, count] = repo.retrieveAll(db, owner, page)
     const byId = await queryPlan(rows)
     expectNoTableScan(byId)
-    expectUses(byId, /SEARCH things USING INDEX things_owner_id_idx \(owner=\?\)/)
+    expectUses(byId, /SEARCH things USING INDEX things_owner_id_uq \(owner=\?\)/)
     expectNoSort(byId)
     // Unfiltered: one primary-key lookup, whatever the owner's row count.
     const total = await queryPlan(count)
@@ -67,7 +67,7 @@ describe('query plans', () => {
       expectNoTableScan(lines)
       expectUses(
         lines,
-        /SEARCH things USING (COVERING )?INDEX things_owner_(id|name)_idx \(owner=\?\)/
+        /SEARCH things USING (COVERING )?INDEX things_owner_(id_uq|name_idx) \(owner=\?\)/
       )
     }
   })
