@@ -48,6 +48,19 @@ const listThings = (n) => ({
   expectStatus: 200,
 })
 
+/** POST /things/bulk of `n` named things with metadata (rows per second: n x rps). */
+const bulkThings = (n) => ({
+  name: `POST /things/bulk (${n.toLocaleString('en-US')})`,
+  seed: (ctx) => ctx.newUser(),
+  request: (user) => ({
+    method: 'POST',
+    path: '/things/bulk',
+    headers: auth(user.token),
+    body: Array.from({ length: n }, (_, i) => ({ name: `bulk-${i}`, metadata: { batch: true } })),
+  }),
+  expectStatus: 201,
+})
+
 /** @type {import('../lib/types').Scenario[]} */
 export default [
   {
@@ -57,20 +70,9 @@ export default [
     request: (user) => ({ method: 'POST', path: '/things', headers: auth(user.token), body: {} }),
     expectStatus: 201,
   },
-  {
-    name: 'POST /things/bulk (100)',
-    seed: (ctx) => ctx.newUser(),
-    request: (user) => ({
-      method: 'POST',
-      path: '/things/bulk',
-      headers: auth(user.token),
-      body: Array.from({ length: 100 }, (_, i) => ({
-        name: `bulk-${i}`,
-        metadata: { batch: true },
-      })),
-    }),
-    expectStatus: 201,
-  },
+  bulkThings(100),
+  // The API's largest bulk: one request's worth of a gateway fleet import.
+  bulkThings(1_000),
   listThings(1_000),
   listThings(10_000),
   listThings(100_000),
