@@ -97,6 +97,7 @@ export interface paths {
                 /** @description A page of users */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -140,6 +141,7 @@ export interface paths {
                 /** @description Updated */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -456,6 +458,7 @@ export interface paths {
                 /** @description The profile */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -503,6 +506,7 @@ export interface paths {
                 /** @description The user */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -793,6 +797,7 @@ export interface paths {
                 /** @description A page of keys */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -837,6 +842,7 @@ export interface paths {
                 /** @description The key; its value is shown only here */
                 201: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -909,6 +915,7 @@ export interface paths {
                 /** @description The key */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -952,6 +959,7 @@ export interface paths {
                 /** @description Revoked */
                 204: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -1013,6 +1021,7 @@ export interface paths {
                 /** @description The summary */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1063,6 +1072,7 @@ export interface paths {
                 /** @description The answer */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1129,6 +1139,7 @@ export interface paths {
                 /** @description A page of configs */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1175,6 +1186,7 @@ export interface paths {
                     headers: {
                         /** @description Path of the created entity */
                         Location?: string;
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -1263,6 +1275,7 @@ export interface paths {
                 /** @description The config */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1308,6 +1321,7 @@ export interface paths {
                 /** @description Updated */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -1384,6 +1398,7 @@ export interface paths {
                 /** @description Removed */
                 204: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -1454,6 +1469,7 @@ export interface paths {
                 /** @description Updated */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -1543,6 +1559,7 @@ export interface paths {
                 /** @description Updated */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -1640,6 +1657,7 @@ export interface paths {
                 /** @description State set */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -1729,6 +1747,7 @@ export interface paths {
                 /** @description The throttles */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1781,6 +1800,7 @@ export interface paths {
                 /** @description Cleared */
                 204: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -2111,6 +2131,7 @@ export interface paths {
                 /** @description A page of things */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2159,6 +2180,7 @@ export interface paths {
                         Location?: string;
                         /** @description Kept from 0.12.1 */
                         "Warning-Deprecated"?: string;
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -2242,6 +2264,7 @@ export interface paths {
                 /** @description The created things with their ids and keys */
                 201: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2327,6 +2350,7 @@ export interface paths {
                 /** @description A page of things */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2390,6 +2414,7 @@ export interface paths {
                 /** @description The thing */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2435,6 +2460,7 @@ export interface paths {
                 /** @description Updated */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -2493,6 +2519,7 @@ export interface paths {
                 /** @description Removed */
                 204: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -2563,6 +2590,7 @@ export interface paths {
                 /** @description Updated */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -2732,6 +2760,7 @@ export interface paths {
                 /** @description A page of things */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2801,6 +2830,7 @@ export interface paths {
                     headers: {
                         /** @description Kept from 0.12.1 */
                         "Warning-Deprecated"?: string;
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -2842,6 +2872,7 @@ export interface paths {
                 /** @description Disconnected */
                 204: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -2906,6 +2937,7 @@ export interface paths {
                 /** @description Connected */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -2989,6 +3021,7 @@ export interface paths {
                 /** @description Disconnected */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -3084,6 +3117,7 @@ export interface paths {
                 /** @description A page of channels */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3322,6 +3356,7 @@ export interface paths {
                 /** @description A page of channels */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3370,6 +3405,7 @@ export interface paths {
                         Location?: string;
                         /** @description Kept from 0.12.1 */
                         "Warning-Deprecated"?: string;
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -3444,6 +3480,7 @@ export interface paths {
                 /** @description The created channels with their ids */
                 201: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3516,6 +3553,7 @@ export interface paths {
                 /** @description The channel */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3561,6 +3599,7 @@ export interface paths {
                 /** @description Updated */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -3619,6 +3658,7 @@ export interface paths {
                 /** @description Removed */
                 204: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -3686,6 +3726,7 @@ export interface paths {
                 /** @description The certificate, its key and the CA certificate */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3792,6 +3833,7 @@ export interface paths {
                 /** @description The certificate and the CA certificate (no key) */
                 201: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3999,6 +4041,7 @@ export interface paths {
                 /** @description The record */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -4069,6 +4112,7 @@ export interface paths {
                 /** @description Revoked (an empty list when nothing was left to revoke) */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -4153,6 +4197,7 @@ export interface paths {
                 /** @description A page of records */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -4209,6 +4254,7 @@ export interface paths {
                 /** @description Revoked */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -4357,6 +4403,7 @@ export interface paths {
                 /** @description dry_run=true: what would be created; nothing was written */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -4366,6 +4413,7 @@ export interface paths {
                 /** @description Provisioned (or the stored answer of a repeated Idempotency-Key) */
                 201: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -4624,6 +4672,7 @@ export interface paths {
                 /** @description Every row imported or already present */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -4721,6 +4770,7 @@ export interface paths {
                 /** @description Every row imported or already present */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -4818,6 +4868,7 @@ export interface paths {
                 /** @description Every row imported or already present */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -4915,6 +4966,7 @@ export interface paths {
                 /** @description Every row imported or already present */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -5012,6 +5064,7 @@ export interface paths {
                 /** @description Every row imported or already present */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -5109,6 +5162,7 @@ export interface paths {
                 /** @description Every row imported or already present */
                 200: {
                     headers: {
+                        "x-d1-bookmark": components["headers"]["D1Bookmark"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -5978,7 +6032,10 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description D1 session bookmark covering this request's reads and writes (absent when it made none): send it back as the `x-d1-bookmark` request header to read at least this state (docs/consistency.md) */
+        D1Bookmark: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;

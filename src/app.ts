@@ -19,7 +19,7 @@ import { cors } from './lib/cors'
 import { AppError, notFoundJson, onError } from './lib/errors'
 import { installHooks } from './lib/hooks'
 import { LIMITS } from './lib/limits'
-import { newRouter } from './lib/openapi'
+import { BOOKMARK_HEADER_COMPONENT, bookmarkHeaderDoc, newRouter } from './lib/openapi'
 import { hasInvalidPercentUtf8 } from './lib/unicode'
 import { provision } from './provision/routes'
 import { things } from './things/routes'
@@ -83,6 +83,8 @@ export function createApp() {
     name: 'Authorization',
     description: 'A thing key as `Thing <key>` or the raw key (0.12.1).',
   })
+  // The response header of the routes with a D1 session (db/session.ts), named once.
+  app.openAPIRegistry.registerComponent('headers', BOOKMARK_HEADER_COMPONENT, bookmarkHeaderDoc)
   app.openAPIRegistry.registerComponent('securitySchemes', 'externalKey', {
     type: 'apiKey',
     in: 'header',

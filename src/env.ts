@@ -1,3 +1,4 @@
+import type { RequestSession } from './db/session'
 import type { configSchema } from './lib/config'
 
 /**
@@ -29,5 +30,9 @@ export interface Identity {
 
 export type AppEnv = {
   Bindings: Bindings
-  Variables: { identity: Identity }
+  Variables: {
+    identity: Identity
+    /** The request's D1 session on routes declared with `d1` (see db/session.ts). */
+    d1?: RequestSession
+  }
 }

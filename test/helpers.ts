@@ -92,7 +92,10 @@ export async function call<T = any>(
   return toApiResponse(await callRaw(method, path, opts, overrides))
 }
 
-/** A D1 binding that counts round trips: one per executed statement, one per batch. */
+/**
+ * A D1 binding that counts round trips: one per executed statement, one per batch, on the binding
+ * and on the D1 sessions made from it (db/session.ts).
+ */
 export function countingD1(db: D1Database) {
   const counter = { calls: 0 }
   const wrapStatement = (stmt: D1PreparedStatement): D1PreparedStatement =>
@@ -111,20 +114,24 @@ export function countingD1(db: D1Database) {
         return typeof value === 'function' ? value.bind(target) : value
       },
     })
-  const wrapped = new Proxy(db, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target)
-      if (prop === 'prepare') return (query: string) => wrapStatement(target.prepare(query))
-      if (prop === 'batch') {
-        return (stmts: D1PreparedStatement[]) => {
-          counter.calls++
-          return target.batch(stmts)
+  const wrap = <T extends D1Database | D1DatabaseSession>(d1: T): T =>
+    new Proxy(d1, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target)
+        if (prop === 'prepare') return (query: string) => wrapStatement(target.prepare(query))
+        if (prop === 'batch') {
+          return (stmts: D1PreparedStatement[]) => {
+            counter.calls++
+            return target.batch(stmts)
+          }
         }
-      }
-      return typeof value === 'function' ? value.bind(target) : value
-    },
-  })
-  return { db: wrapped, counter }
+        if (prop === 'withSession') {
+          return (arg?: string) => wrap((target as D1Database).withSession(arg))
+        }
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+  return { db: wrap(db), counter }
 }
 
 /** Asserts status and the `{"error": "..."}` shape, optionally the message. */

@@ -107,12 +107,13 @@ overview.openapi(
       "Counts of the caller's things, channels and bootstrap configs, and the latest failed fetches",
     description: 'Not in Mainflux 0.12.1. One D1 round trip whatever the number of configs.',
     guard: userGuard,
+    d1: 'read',
     responses: { 200: jsonContent(summaryRes, 'The summary'), ...errorResponses(401) },
   }),
   async (c) => {
-    const { db } = deps(c)
-    const [[counts], [configs], failures] = await db.batch(
-      summaryStatements(db, c.var.identity.userId, Date.now())
+    const { read } = deps(c)
+    const [[counts], [configs], failures] = await read.batch(
+      summaryStatements(read, c.var.identity.userId, Date.now())
     )
     const total = configs?.total ?? 0
     const active = configs?.active ?? 0
@@ -151,15 +152,16 @@ overview.openapi(
       'Not in Mainflux 0.12.1. For the owner only; built as the fetch builds it, byte for byte. ' +
       'It is not a fetch: last_bootstrap_at, the failure record and the throttles are untouched.',
     guard: userGuard,
+    d1: 'read',
     request: { params: configIdParam },
     responses: { 200: jsonContent(bootstrapRes, 'The answer'), ...errorResponses(401, 404) },
   }),
   async (c) => {
-    const { db } = deps(c)
+    const { read } = deps(c)
     const id = c.req.valid('param').id
-    const [[row], chans] = await db.batch([
-      repo.retrieveById(db, c.var.identity.userId, id),
-      repo.retrieveChannels(db, id),
+    const [[row], chans] = await read.batch([
+      repo.retrieveById(read, c.var.identity.userId, id),
+      repo.retrieveChannels(read, id),
     ])
     if (!row) throw new AppError('not_found', 'config not found')
     // The fetch's own body text (not re-serialized). It holds the thing key and the client key:

@@ -19,7 +19,7 @@ export { certCn, externalKeyHash } from './views'
 
 /** The configs of a user's gateways (admin side), and the gateways' own fetches (./fetch). */
 export function makeBootstrapService(deps: Deps) {
-  const { db, config, env, waitUntil } = deps
+  const { db, read, config, env, waitUntil } = deps
   const cache = makeAnswerCache(env.CACHE, config.FLUXGATE_BOOTSTRAP_CACHE_TTL, waitUntil)
   const hashKey = (externalKey: string) => externalKeyHash(config, externalKey)
   const throttles = makeThrottles(env, config)
@@ -70,9 +70,9 @@ export function makeBootstrapService(deps: Deps) {
    * @throws AppError('not_found')
    */
   async function viewConfig(identity: Identity, id: string) {
-    const [[row], chans] = await db.batch([
-      repo.retrieveById(db, identity.userId, id),
-      repo.retrieveChannels(db, id),
+    const [[row], chans] = await read.batch([
+      repo.retrieveById(read, identity.userId, id),
+      repo.retrieveChannels(read, id),
     ])
     if (!row) throw new AppError('not_found', 'config not found')
     return configFields(row, chans)
@@ -87,8 +87,8 @@ export function makeBootstrapService(deps: Deps) {
       thingKey: q.mainflux_key,
       name: q.name,
     }
-    const page = repo.retrieveAll(db, identity.userId, filter, q.offset, q.limit)
-    const [rows, [total]] = await db.batch(page)
+    const page = repo.retrieveAll(read, identity.userId, filter, q.offset, q.limit)
+    const [rows, [total]] = await read.batch(page)
     const configs = rows.map((r) => configFields(r))
     return { total: total?.n ?? 0, offset: q.offset, limit: q.limit, configs }
   }
@@ -208,7 +208,7 @@ export function makeBootstrapService(deps: Deps) {
    * @throws AppError('not_found') unknown or another owner's config.
    */
   async function viewLock(identity: Identity, id: string) {
-    const [row] = await repo.externalIdsOfThing(db, identity.userId, id)
+    const [row] = await repo.externalIdsOfThing(read, identity.userId, id)
     if (!row) throw new AppError('not_found', 'config not found')
     const [fetch, connect] = await Promise.all([
       throttles.status('fetch', row.externalId),

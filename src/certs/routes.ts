@@ -43,6 +43,7 @@ certs.openapi(
       '0.12.1 Go SDK (and so mainflux-cli and 0.12.1 provision) accepts only 200 here. Location ' +
       'still names the new record.',
     guard: userGuard,
+    d1: 'write',
     json: true,
     request: { body: jsonBody(issueCertReq) },
     responses: {
@@ -67,6 +68,7 @@ certs.openapi(
     description:
       "The CSR's signature is verified; its subject and extensions are replaced by ours.",
     guard: userGuard,
+    d1: 'write',
     json: true,
     request: { body: jsonBody(signCsrReq) },
     responses: {
@@ -145,6 +147,7 @@ certs.openapi(
     tags: ['certs'],
     summary: 'View a certificate record by serial',
     guard: userGuard,
+    d1: 'read',
     request: { params: serialParam },
     responses: { 200: jsonContent(certRes, 'The record'), ...errorResponses(400, 401, 404) },
   }),
@@ -158,6 +161,7 @@ certs.openapi(
     tags: ['certs'],
     summary: "Revoke all of a thing's certificates",
     guard: userGuard,
+    d1: 'write',
     json: true,
     request: { body: jsonBody(revokeThingReq) },
     responses: {
@@ -179,6 +183,7 @@ certs.openapi(
     summary: 'Revoke one certificate by serial',
     description: 'Revoking an already revoked certificate answers its first revocation time.',
     guard: userGuard,
+    d1: 'write',
     request: { params: revokeSerialParam },
     responses: {
       200: jsonContent(revokeRes, 'Revoked'),
@@ -195,6 +200,7 @@ certs.openapi(
     tags: ['certs'],
     summary: "List a thing's certificates, ordered by expiry",
     guard: userGuard,
+    d1: 'read',
     request: { params: thingIdParam, query: certsPageQuery },
     responses: {
       200: jsonContent(certsPageRes, 'A page of records'),

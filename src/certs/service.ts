@@ -47,8 +47,8 @@ async function checkedCsr(pem: string): Promise<CsrRequest['csr']> {
   }
 }
 
-export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>) {
-  const { db, config } = deps
+export function makeCertsService(deps: Pick<Deps, 'db' | 'read' | 'config' | 'waitUntil'>) {
+  const { db, read, config } = deps
   const authority = makeAuthority(deps)
 
   /**
@@ -307,7 +307,7 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
      * @throws AppError('not_found') for an unknown serial or another owner's.
      */
     async viewCert(identity: Identity, serial: string) {
-      const row = await repo.retrieveBySerial(db, identity.userId, serial)
+      const row = await repo.retrieveBySerial(read, identity.userId, serial)
       if (!row) throw certNotFound()
       return certView(row)
     },
@@ -317,9 +317,9 @@ export function makeCertsService(deps: Pick<Deps, 'db' | 'config' | 'waitUntil'>
      * @throws AppError('not_found') for an unknown thing or another owner's.
      */
     async listCerts(identity: Identity, thingId: string, offset: number, limit: number) {
-      const [page, count] = repo.retrieveByThing(db, identity.userId, thingId, offset, limit)
-      const [found, rows, [total]] = await db.batch([
-        repo.retrieveThing(db, identity.userId, thingId),
+      const [page, count] = repo.retrieveByThing(read, identity.userId, thingId, offset, limit)
+      const [found, rows, [total]] = await read.batch([
+        repo.retrieveThing(read, identity.userId, thingId),
         page,
         count,
       ])

@@ -33,6 +33,7 @@ channels.openapi(
     tags: ['channels'],
     summary: 'Create a channel',
     guard: userGuard,
+    d1: 'write',
     json: true,
     request: { body: jsonBody(createChannelReq) },
     responses: {
@@ -61,6 +62,7 @@ channels.openapi(
     tags: ['channels'],
     summary: 'Create channels, all or nothing (at most 1000 per request)',
     guard: userGuard,
+    d1: 'write',
     json: true,
     request: { body: jsonBody(createChannelsReq) },
     responses: {
@@ -81,6 +83,7 @@ channels.openapi(
     tags: ['channels'],
     summary: "List the caller's channels",
     guard: userGuard,
+    d1: 'read',
     request: { query: listQuery },
     responses: {
       200: jsonContent(channelsPageRes, 'A page of channels'),
@@ -97,6 +100,7 @@ channels.openapi(
     tags: ['channels'],
     summary: 'View a channel',
     guard: userGuard,
+    d1: 'read',
     request: { params: idParam },
     responses: { 200: jsonContent(channelRes, 'The channel'), ...errorResponses(401, 404) },
   }),
@@ -110,6 +114,7 @@ channels.openapi(
     tags: ['channels'],
     summary: "Replace a channel's name and metadata",
     guard: userGuard,
+    d1: 'write',
     json: true,
     request: { params: idParam, body: jsonBody(updateChannelReq) },
     responses: { 200: { description: 'Updated' }, ...errorResponses(400, 401, 404, 415) },
@@ -127,6 +132,7 @@ channels.openapi(
     tags: ['channels'],
     summary: 'Remove a channel and its connections',
     guard: userGuard,
+    d1: 'write',
     request: { params: idParam },
     responses: { 204: { description: 'Removed' }, ...errorResponses(401, 404, 503) },
   }),

@@ -13,7 +13,7 @@ import type { CreateChannelReq, UpdateChannelReq } from './schema'
 export { channelView, type ChannelView } from '../lib/views'
 
 export function makeChannelsService(deps: Deps) {
-  const { db, env } = deps
+  const { db, read, env } = deps
   const hooks = hooksOf(deps)
 
   /** Creates channels for the caller, all or nothing (one D1 batch), and returns them. */
@@ -38,14 +38,14 @@ export function makeChannelsService(deps: Deps) {
    * @throws AppError('not_found') for an unknown id or another owner's channel.
    */
   async function viewChannel(identity: Identity, id: string): Promise<ChannelView> {
-    const row = await repo.retrieveById(db, identity.userId, id).get()
+    const row = await repo.retrieveById(read, identity.userId, id).get()
     if (!row) throw new AppError('not_found', 'channel not found')
     return channelView(row)
   }
 
   /** A page of the caller's channels with the name and metadata filters (one D1 round trip). */
   async function listChannels(identity: Identity, q: PageQuery) {
-    const [rows, [total]] = await db.batch(repo.retrieveAll(db, identity.userId, q))
+    const [rows, [total]] = await read.batch(repo.retrieveAll(read, identity.userId, q))
     return {
       total: total?.n ?? 0,
       offset: q.offset,

@@ -47,6 +47,7 @@ connections.openapi(
     tags: ['connections'],
     summary: 'Things connected (or, with connected=false, not connected) to a channel',
     guard: userGuard,
+    d1: 'read',
     request: { params: idParam, query: connectedQuery },
     responses: {
       200: jsonContent(thingsPageRes, 'A page of things'),
@@ -72,6 +73,7 @@ connections.openapi(
     tags: ['connections'],
     summary: 'Connect a thing to a channel (idempotent)',
     guard: userGuard,
+    d1: 'write',
     request: { params: connectionParams },
     responses: {
       200: { description: 'Connected', headers: deprecationHeader },
@@ -93,6 +95,7 @@ connections.openapi(
     tags: ['connections'],
     summary: 'Disconnect a thing from a channel',
     guard: userGuard,
+    d1: 'write',
     request: { params: connectionParams },
     responses: { 204: { description: 'Disconnected' }, ...errorResponses(401, 404, 503) },
   }),
@@ -110,6 +113,7 @@ connections.openapi(
     tags: ['connections'],
     summary: 'Connect every listed channel with every listed thing, all or nothing',
     guard: userGuard,
+    d1: 'write',
     json: true,
     request: { body: jsonBody(connectReq) },
     responses: { 200: { description: 'Connected' }, ...errorResponses(400, 401, 404, 413, 415) },
@@ -128,6 +132,7 @@ connections.openapi(
     tags: ['connections'],
     summary: 'Disconnect every listed channel from every listed thing, all or nothing',
     guard: userGuard,
+    d1: 'write',
     json: true,
     request: { body: jsonBody(connectReq) },
     responses: {
@@ -149,6 +154,7 @@ connections.openapi(
     tags: ['connections'],
     summary: 'Channels connected (or, with connected=false, not connected) to a thing',
     guard: userGuard,
+    d1: 'read',
     request: { params: idParam, query: connectedQuery },
     responses: {
       200: jsonContent(channelsPageRes, 'A page of channels'),

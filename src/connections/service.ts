@@ -21,7 +21,7 @@ const page = (q: PageWindow, total: { n: number } | undefined) => ({
 })
 
 export function makeConnectionsService(deps: Deps) {
-  const { db, config, env, waitUntil } = deps
+  const { db, read, config, env, waitUntil } = deps
   const hooks = hooksOf(deps)
   const cache = makeThingCache(env.CACHE, config.FLUXGATE_CACHE_TTL, waitUntil)
 
@@ -136,9 +136,9 @@ export function makeConnectionsService(deps: Deps) {
     connected: boolean
   ) {
     const owner = identity.userId
-    const [rows, count] = repo.retrieveByChannel(db, owner, chanId, q, connected)
-    const [owned, found, [total]] = await db.batch([
-      channelsRepo.retrieveOwnedId(db, owner, chanId),
+    const [rows, count] = repo.retrieveByChannel(read, owner, chanId, q, connected)
+    const [owned, found, [total]] = await read.batch([
+      channelsRepo.retrieveOwnedId(read, owner, chanId),
       rows,
       count,
     ])
@@ -158,9 +158,9 @@ export function makeConnectionsService(deps: Deps) {
     connected: boolean
   ) {
     const owner = identity.userId
-    const [rows, count] = repo.retrieveByThing(db, owner, thingId, q, connected)
-    const [owned, found, [total]] = await db.batch([
-      thingsRepo.retrieveOwnedId(db, owner, thingId),
+    const [rows, count] = repo.retrieveByThing(read, owner, thingId, q, connected)
+    const [owned, found, [total]] = await read.batch([
+      thingsRepo.retrieveOwnedId(read, owner, thingId),
       rows,
       count,
     ])

@@ -1,7 +1,10 @@
 import { drizzle, type DrizzleD1Database } from 'drizzle-orm/d1'
-import * as schema from './schema'
 
-export type Db = DrizzleD1Database<typeof schema>
+/**
+ * Query builders only (`db.select()`, `db.insert()`, ..., `db.batch`): no relational `db.query`
+ * API, so the primary and a D1 session (db/session.ts) are the same type and the same SQL.
+ */
+export type Db = DrizzleD1Database
 
 const cache = new WeakMap<D1Database, Db>()
 
@@ -9,7 +12,7 @@ const cache = new WeakMap<D1Database, Db>()
 export function createDb(d1: D1Database): Db {
   let db = cache.get(d1)
   if (!db) {
-    db = drizzle(d1, { schema, casing: 'snake_case' })
+    db = drizzle(d1, { casing: 'snake_case' })
     cache.set(d1, db)
   }
   return db

@@ -59,6 +59,7 @@ for (const kind of KINDS) {
       description:
         "Admin only. One chunk of rows: imported whole (one D1 batch) when no row is refused, otherwise not at all (409 with every row's outcome). Rows already present are reported as such, so a re-run imports nothing twice.",
       guard: adminGuard,
+      d1: 'write',
       json: true,
       request: { body: jsonBody(chunkOf(rowSchemas[kind], `Import${TITLE[kind]}Request`)) },
       responses: {

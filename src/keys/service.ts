@@ -19,8 +19,8 @@ function view(row: repo.KeyRow) {
   }
 }
 
-export function makeKeysService(deps: { db: Db; config: Config }) {
-  const { db, config } = deps
+export function makeKeysService(deps: { db: Db; read: Db; config: Config }) {
+  const { db, read, config } = deps
   return {
     /**
      * Issues an API key for the caller; `durationSec` 0 or absent means it never expires.
@@ -56,14 +56,16 @@ export function makeKeysService(deps: { db: Db; config: Config }) {
      * @throws AppError('not_found') for an unknown key or another user's.
      */
     async retrieveKey(identity: Identity, id: string) {
-      const row = await repo.retrieveById(db, identity.userId, id).get()
+      const row = await repo.retrieveById(read, identity.userId, id).get()
       if (!row) throw new AppError('not_found', 'key not found')
       return view(row)
     },
 
     /** A page of the caller's keys, newest first. */
     async listKeys(identity: Identity, offset: number, limit: number) {
-      const [rows, [total]] = await db.batch(repo.retrieveAll(db, identity.userId, offset, limit))
+      const [rows, [total]] = await read.batch(
+        repo.retrieveAll(read, identity.userId, offset, limit)
+      )
       return { total: total?.n ?? 0, offset, limit, keys: rows.map(view) }
     },
 

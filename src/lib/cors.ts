@@ -1,8 +1,9 @@
 import type { MiddlewareHandler } from 'hono'
 
 const ALLOW_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'
-const ALLOW_HEADERS = 'Authorization, Content-Type, If-None-Match, Idempotency-Key'
-const EXPOSE_HEADERS = 'Location, ETag, Warning-Deprecated'
+// x-d1-bookmark: D1 read replication's session bookmark, sent back by clients (db/session.ts).
+const ALLOW_HEADERS = 'Authorization, Content-Type, If-None-Match, Idempotency-Key, X-D1-Bookmark'
+const EXPOSE_HEADERS = 'Location, ETag, Warning-Deprecated, X-D1-Bookmark'
 
 /**
  * CORS as Mainflux's gateway did it: any origin, every method, preflight answered. Written out

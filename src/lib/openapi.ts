@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi'
 import type { ZodError } from 'zod'
 import type { Context, MiddlewareHandler } from 'hono'
+import { BOOKMARK_HEADER, d1Session, type RouteKind } from '../db/session'
 import type { AppEnv } from '../env'
 import { AppError } from './errors'
 import { jsonText } from './unicode'
@@ -176,15 +177,45 @@ type RouteSpec = Omit<RouteConfig, 'security' | 'middleware'> & {
   json?: true
   /** A per-address rate cap, checked before the guard (it refuses before any credential check). */
   limit?: MiddlewareHandler
+  /**
+   * The route's D1 session (db/session.ts, docs/consistency.md): `read` for listings and GET of
+   * the caller's own entities (`deps.read` may be a read replica), `write` for the writes whose
+   * effects those show (the primary, with a bookmark). Absent: no session, the primary, no
+   * `x-d1-bookmark`; so it must stay absent on access checks, credential checks and cache fills.
+   */
+  d1?: RouteKind
+}
+
+/** The `x-d1-bookmark` response header in the OpenAPI document (app.ts registers the component). */
+export const BOOKMARK_HEADER_COMPONENT = 'D1Bookmark'
+export const bookmarkHeaderDoc = {
+  description:
+    "D1 session bookmark covering this request's reads and writes (absent when it made none): " +
+    'send it back as the `x-d1-bookmark` request header to read at least this state ' +
+    '(docs/consistency.md)',
+  schema: { type: 'string' as const },
+}
+const bookmarkHeader = {
+  [BOOKMARK_HEADER]: { $ref: `#/components/headers/${BOOKMARK_HEADER_COMPONENT}` },
+}
+
+/** The route's success responses with the bookmark header documented. */
+function withBookmarkHeader(responses: RouteConfig['responses']): RouteConfig['responses'] {
+  return Object.fromEntries(
+    Object.entries(responses).map(([status, res]) => {
+      if (!status.startsWith('2') || !res || '$ref' in res) return [status, res]
+      return [status, { ...res, headers: { ...(res.headers ?? {}), ...bookmarkHeader } }]
+    })
+  )
 }
 
 /**
  * A route definition for `router.openapi(defineRoute({...}), handler)`: createRoute with the
- * route's guard, rate cap and JSON body check made explicit. Middleware runs in the order
- * limit, guard, JSON body check, then zod's validators.
+ * route's D1 session, guard, rate cap and JSON body check made explicit. Middleware runs in the
+ * order D1 session, limit, guard, JSON body check, then zod's validators.
  */
 export function defineRoute<R extends RouteSpec>(spec: R) {
-  const { guard: g, json, limit, ...route } = spec
+  const { guard: g, json, limit, d1, ...route } = spec
   const content = route.request?.body?.content as Record<string, unknown> | undefined
   const hasJson = content !== undefined && Object.keys(content).some((t) => JSON_TYPE.test(t))
   if (hasJson !== (json === true)) {
@@ -196,11 +227,22 @@ export function defineRoute<R extends RouteSpec>(spec: R) {
   const bodyCheck = json
     ? [route.request?.body?.required === false ? optionalJsonBody : requiredJsonBody]
     : []
-  const middleware = [...(limit ? [limit] : []), ...g.middleware, ...bodyCheck]
-  return createRoute({ ...route, security: g.security, middleware }) as unknown as ReturnType<
+  const middleware = [
+    ...(d1 ? [d1Session(d1) as MiddlewareHandler] : []),
+    ...(limit ? [limit] : []),
+    ...g.middleware,
+    ...bodyCheck,
+  ]
+  const responses = d1 ? withBookmarkHeader(route.responses) : route.responses
+  return createRoute({
+    ...route,
+    responses,
+    security: g.security,
+    middleware,
+  }) as unknown as ReturnType<
     typeof createRoute<
       R['path'],
-      Omit<R, 'guard' | 'json' | 'limit'> & {
+      Omit<R, 'guard' | 'json' | 'limit' | 'd1'> & {
         security: RouteGuard['security']
         middleware: MiddlewareHandler[]
       }

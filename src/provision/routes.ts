@@ -60,6 +60,7 @@ provision.openapi(
       'All of it in one D1 batch: all or nothing. Credentials: the request Authorization, else the ' +
       'configured service API key, else the service account (MF_PROVISION_USER/PASSWORD).',
     guard: provisionGuard,
+    d1: 'write',
     limit: rateCap('RATE_MAPPING'),
     json: true,
     request: { query: mappingQuery, headers: mappingHeaders, body: jsonBody(provisionReq) },

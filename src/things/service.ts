@@ -36,7 +36,7 @@ function keyTaken(e: unknown): never {
 }
 
 export function makeThingsService(deps: Deps) {
-  const { db, config, env, waitUntil } = deps
+  const { db, read, config, env, waitUntil } = deps
   const hooks = hooksOf(deps)
   const cache = makeThingCache(env.CACHE, config.FLUXGATE_CACHE_TTL, waitUntil)
 
@@ -59,18 +59,18 @@ export function makeThingsService(deps: Deps) {
   }
 
   /**
-   * One of the caller's things.
+   * One of the caller's things (replica-eligible: `read`).
    * @throws AppError('not_found') for an unknown id or another owner's thing.
    */
   async function viewThing(identity: Identity, id: string): Promise<ThingView> {
-    const row = await repo.retrieveById(db, identity.userId, id).get()
+    const row = await repo.retrieveById(read, identity.userId, id).get()
     if (!row) throw new AppError('not_found', 'thing not found')
     return thingView(row)
   }
 
-  /** A page of the caller's things with the name and metadata filters (one D1 round trip). */
+  /** A page of the caller's things with the name and metadata filters (one D1 round trip, `read`). */
   async function listThings(identity: Identity, q: PageQuery) {
-    const [rows, [total]] = await db.batch(repo.retrieveAll(db, identity.userId, q))
+    const [rows, [total]] = await read.batch(repo.retrieveAll(read, identity.userId, q))
     return {
       total: total?.n ?? 0,
       offset: q.offset,

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { userGuard } from '../auth'
+import { createDb } from '../db/client'
 import { deps } from '../lib/context'
 import { createMailer } from '../lib/mail'
 import {
@@ -28,20 +29,22 @@ import {
 } from './schema'
 import { makeThrottles } from '../throttle'
 import { clientAddress, rateCap } from '../throttle/middleware'
+import { makeProfiles } from './profiles'
 import { makeUsersService } from './service'
 
 export const users = newRouter()
 
 // The users service holds no request state, so it is built once per env object (per isolate):
-// GET /users/profile is a hot path (answered from the token), and building the service and its
-// mailer on every request cost about a tenth of its throughput in the bench.
+// building it and its mailer on every request cost about a tenth of a hot route's throughput in
+// the bench. It is bound to the plain binding (the primary, no session): its routes check and
+// change credentials. The profile routes follow the request's D1 session (./profiles).
 const services = new WeakMap<object, ReturnType<typeof makeUsersService>>()
 const service = (c: Parameters<typeof deps>[0]) => {
   let s = services.get(c.env)
   if (!s) {
     const d = deps(c)
     s = makeUsersService({
-      db: d.db,
+      db: createDb(d.env.DB),
       config: d.config,
       env: d.env,
       mailer: createMailer(d.env, d.config),
@@ -51,6 +54,8 @@ const service = (c: Parameters<typeof deps>[0]) => {
   }
   return s
 }
+
+const profiles = (c: Parameters<typeof deps>[0]) => makeProfiles(deps(c))
 
 const emptyObject = z.object({}).openapi('Empty')
 
@@ -132,9 +137,10 @@ users.openapi(
     tags: ['users'],
     summary: "The caller's profile",
     guard: userGuard,
+    d1: 'read',
     responses: { 200: jsonContent(profileRes, 'The profile'), ...errorResponses(401) },
   }),
-  async (c) => c.json(await service(c).viewProfile(c.var.identity), 200)
+  async (c) => c.json(await profiles(c).viewProfile(c.var.identity), 200)
 )
 
 users.openapi(
@@ -144,10 +150,11 @@ users.openapi(
     tags: ['users'],
     summary: 'A user: your own account, or any for the admin',
     guard: userGuard,
+    d1: 'read',
     request: { params: userIdParam },
     responses: { 200: jsonContent(userRes, 'The user'), ...errorResponses(401, 404) },
   }),
-  async (c) => c.json(await service(c).viewUser(c.var.identity, c.req.valid('param').id), 200)
+  async (c) => c.json(await profiles(c).viewUser(c.var.identity, c.req.valid('param').id), 200)
 )
 
 users.openapi(
@@ -157,10 +164,11 @@ users.openapi(
     tags: ['users'],
     summary: 'List users (all for the admin, only yourself otherwise)',
     guard: userGuard,
+    d1: 'read',
     request: { query: usersPageQuery },
     responses: { 200: jsonContent(usersPageRes, 'A page of users'), ...errorResponses(400, 401) },
   }),
-  async (c) => c.json(await service(c).listUsers(c.var.identity, c.req.valid('query')), 200)
+  async (c) => c.json(await profiles(c).listUsers(c.var.identity, c.req.valid('query')), 200)
 )
 
 users.openapi(
@@ -170,12 +178,13 @@ users.openapi(
     tags: ['users'],
     summary: "Replace the caller's metadata",
     guard: userGuard,
+    d1: 'write',
     json: true,
     request: { body: jsonBody(updateUserReq) },
     responses: { 200: { description: 'Updated' }, ...errorResponses(400, 401, 415) },
   }),
   async (c) => {
-    await service(c).updateUser(c.var.identity, c.req.valid('json').metadata)
+    await profiles(c).updateUser(c.var.identity, c.req.valid('json').metadata)
     return c.body(null, 200)
   }
 )

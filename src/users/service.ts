@@ -1,6 +1,7 @@
 import { isForeignKeyViolation } from '../db/client'
 import type { Identity } from '../env'
 import { signToken, TokenType } from '../lib/auth'
+import type { Config } from '../lib/config'
 import type { Deps } from '../lib/context'
 import { isBcryptHash, verifyBcrypt } from '../lib/bcrypt'
 import { dummyPasswordHash, hashPassword, timingSafeEqual, verifyPassword } from '../lib/crypto'
@@ -9,11 +10,17 @@ import type { Mailer } from '../lib/mail'
 import type { Throttles } from '../throttle'
 import { makeResetFlow } from './reset'
 import * as repo from './repo'
-import type { CreateUserReq, UsersPageQuery } from './schema'
+import type { CreateUserReq } from './schema'
 import { invalidateSessions, newSessionId } from '../auth/sessions'
 
-function view(row: repo.UserRow) {
+export function view(row: repo.UserRow) {
   return { id: row.id, email: row.email, metadata: row.metadata ?? undefined }
+}
+
+/** Whether an identity is the admin account, the one MF_USERS_ADMIN_EMAIL names. */
+export function adminCheck(config: Config) {
+  const adminEmail = config.MF_USERS_ADMIN_EMAIL?.toLowerCase()
+  return (identity: Identity) => adminEmail !== undefined && identity.email === adminEmail
 }
 
 /** PBKDF2 (ours) or bcrypt (imported from 0.12.1, until the first login replaces it). */
@@ -36,7 +43,7 @@ export function makeUsersService(
   const { db, config, mailer, throttles } = deps
   const kv = deps.env.CACHE
   const adminEmail = config.MF_USERS_ADMIN_EMAIL?.toLowerCase()
-  const isAdmin = (identity: Identity) => adminEmail !== undefined && identity.email === adminEmail
+  const isAdmin = adminCheck(config)
 
   function checkPolicy(password: string) {
     if (!config.MF_USERS_PASS_REGEX.test(password)) {
@@ -165,51 +172,6 @@ export function makeUsersService(
   }
 
   /**
-   * The caller's profile. With a login token it is answered from the token (0 D1 round trips):
-   * metadata as of login. API keys, and tokens whose metadata was too large to carry, read D1.
-   * @throws AppError('not_found') if the caller's account is gone.
-   */
-  async function viewProfile(identity: Identity) {
-    // `admin: true` only for the configured admin account (additive: 0.12.1 has no such field).
-    const admin = isAdmin(identity) ? { admin: true as const } : {}
-    if (identity.kind === 'login' && identity.metadata !== null) {
-      return { id: identity.userId, email: identity.email, metadata: identity.metadata, ...admin }
-    }
-    const row = await repo.retrieveById(db, identity.userId).get()
-    if (!row) throw new AppError('not_found', 'user not found')
-    return { ...view(row), ...admin }
-  }
-
-  /**
-   * A user by id: the caller's own account, or any account for the admin.
-   * @throws AppError('not_found') otherwise (no existence leak).
-   */
-  async function viewUser(identity: Identity, id: string) {
-    if (id !== identity.userId && !isAdmin(identity))
-      throw new AppError('not_found', 'user not found')
-    const row = await repo.retrieveById(db, id).get()
-    if (!row) throw new AppError('not_found', 'user not found')
-    return view(row)
-  }
-
-  /** All users for the admin; for anyone else a page holding at most their own account. */
-  async function listUsers(identity: Identity, q: UsersPageQuery) {
-    const filter = {
-      id: isAdmin(identity) ? undefined : identity.userId,
-      email: q.email,
-      metadata: q.metadata,
-    }
-    const [rows, [total]] = await db.batch(repo.retrieveAll(db, filter, q.offset, q.limit))
-    return { total: total?.n ?? 0, offset: q.offset, limit: q.limit, users: rows.map(view) }
-  }
-
-  /** Replaces the caller's metadata (0.12.1 semantics: not a merge). */
-  async function updateUser(identity: Identity, metadata: Record<string, unknown>) {
-    const updated = await repo.updateMetadata(db, identity.userId, metadata)
-    if (updated.length === 0) throw new AppError('not_found', 'user not found')
-  }
-
-  /**
    * Changes the caller's password after checking the old one, and ends every login token of the
    * account (the caller's too) in the same D1 batch; API keys keep working.
    * @throws AppError('forbidden') wrong old password; AppError('malformed_entity') weak password;
@@ -280,10 +242,6 @@ export function makeUsersService(
     isAdmin,
     register,
     login,
-    viewProfile,
-    viewUser,
-    listUsers,
-    updateUser,
     changePassword,
     signOut,
     requestReset,

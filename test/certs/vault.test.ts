@@ -458,13 +458,15 @@ describe('Vault PKI mode: revocation and CRL', () => {
   it('syncRevocations (for thing removal) revokes the given serials in Vault', async () => {
     const double = await installVaultDouble()
     const config = loadConfig({ ...env, ...VAULT_ENV })
-    const service = makeCertsService({ db: createDb(env.DB), config, waitUntil: () => {} })
+    const db = createDb(env.DB)
+    const service = makeCertsService({ db, read: db, config, waitUntil: () => {} })
     expect(service.usesVault).toBe(true)
     await service.syncRevocations(['0a1b2c', 'ff00'])
     expect(double.calls.map((c) => c.body.serial_number)).toEqual(['0a:1b:2c', 'ff:00'])
     // With the built-in CA there is nothing to tell anyone.
     const local = makeCertsService({
-      db: createDb(env.DB),
+      db,
+      read: db,
       config: loadConfig({ ...env }),
       waitUntil: () => {},
     })

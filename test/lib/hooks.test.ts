@@ -9,8 +9,10 @@ import { type Hook, prepare } from '../../src/lib/hooks'
 // Hooks hand statements to another domain's batch and get back exactly the results of their own
 // statements after the commit; every after-commit step runs even when one fails.
 
+const db = createDb(env.DB)
 const deps: Deps = {
-  db: createDb(env.DB),
+  db,
+  read: db,
   config: loadConfig(env),
   env,
   waitUntil: () => undefined,

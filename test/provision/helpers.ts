@@ -73,8 +73,10 @@ export async function apiKey(token: string, duration = 3600) {
 export function provisionService(inject: ProvisionDeps['inject'] = {}, overrides: Overrides = {}) {
   const e = { ...env, ...overrides } as typeof env
   const ctx = createExecutionContext()
+  const db = createDb(e.DB)
   const service = makeProvisionService({
-    db: createDb(e.DB),
+    db,
+    read: db,
     config: loadConfig(e),
     env: e,
     waitUntil: (p) => ctx.waitUntil(p),
