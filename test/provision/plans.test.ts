@@ -25,7 +25,7 @@ function expectKeyLookups(lines: string[]) {
 }
 
 describe('query plans of a mapping', () => {
-  it('connectPairs: the pairs outside, primary-key lookups of channel and thing inside', async () => {
+  it('connectPairs: the pairs outside, one-row key lookups of channel and thing inside', async () => {
     const lines = await queryPlan(
       connectionsRepo.connectPairs(db, owner, [
         [id(), id()],
@@ -34,8 +34,9 @@ describe('query plans of a mapping', () => {
     )
     expectKeyLookups(lines)
     expect(lines[0]).toMatch(/^SCAN p VIRTUAL TABLE/)
-    expect(lines.join('\n')).toMatch(/SEARCH channels USING .*INDEX \w+ \(id=\?/)
-    expect(lines.join('\n')).toMatch(/SEARCH things USING .*INDEX \w+ \(id=\?/)
+    // The primary key, or the unique (owner, id) index with both columns bound: one row either way.
+    expect(lines.join('\n')).toMatch(/SEARCH channels USING .*INDEX \w+ \((owner=\? AND )?id=\?/)
+    expect(lines.join('\n')).toMatch(/SEARCH things USING .*INDEX \w+ \((owner=\? AND )?id=\?/)
   })
 
   it('the config and its channel links', async () => {
