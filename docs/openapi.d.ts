@@ -6033,7 +6033,7 @@ export interface components {
     parameters: never;
     requestBodies: never;
     headers: {
-        /** @description D1 session bookmark covering this request's reads and writes (absent when it made none): send it back as the `x-d1-bookmark` request header to read at least this state (docs/consistency.md) */
+        /** @description D1 session bookmark covering this request's reads and writes (absent when it made none, and on a write whose request sent no `x-d1-bookmark`): send it back as the `x-d1-bookmark` request header to read at least this state (docs/consistency.md) */
         D1Bookmark: string;
     };
     pathItems: never;

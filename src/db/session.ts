@@ -14,8 +14,12 @@ import type { Db } from './client'
  *   there (any replica that has caught up to it); one that sends none, or a malformed one,
  *   starts with 'first-primary', so an unmodified Mainflux client that creates then reads at once
  *   sees its write.
- * - `d1: 'write'`: every statement runs on the primary as it did without sessions (see
- *   `primaryWithBookmark`), and the response still carries a bookmark that covers the write.
+ * - `d1: 'write'`: every statement runs on the primary as it did without sessions. A request that
+ *   sends `x-d1-bookmark` (any value: the client keeps bookmarks) runs each statement as the first
+ *   query of a 'first-primary' session (see `primaryWithBookmark`), so the answer carries a
+ *   bookmark that covers the write; one that sends none uses the plain binding and gets none (its
+ *   next read without a bookmark is first-primary, which sees the write). Sessions are skipped
+ *   where nobody reads the bookmark: they cost about 14 % of a bulk connect's rate locally.
  *
  * Either way the response carries the newest bookmark the request's statements returned.
  */
@@ -30,7 +34,10 @@ export type RouteKind = 'read' | 'write'
 export type D1Mode =
   /** No session: the plain binding (always the primary), no bookmark in the answer. */
   | { mode: 'primary' }
-  /** Every statement on the primary, each as the first query of its own 'first-primary' session. */
+  /**
+   * Every statement on the primary, each as the first query of its own 'first-primary' session
+   * (a write whose client sent a bookmark).
+   */
   | { mode: 'primary+bookmark' }
   /** Reads: first query on the primary, the rest on any replica at least as new. */
   | { mode: 'first-primary' }
@@ -60,8 +67,9 @@ export function sessionMode(
   header: string | null | undefined
 ): D1Mode {
   if (kind === undefined) return { mode: 'primary' }
-  // A write goes to the primary whatever the client has seen; the primary is never behind it.
-  if (kind === 'write') return { mode: 'primary+bookmark' }
+  // A write goes to the primary whatever the client has seen; the primary is never behind it. Only
+  // a client that keeps bookmarks (it sent the header) needs one back.
+  if (kind === 'write') return header == null ? { mode: 'primary' } : { mode: 'primary+bookmark' }
   const bookmark = parseBookmark(header)
   return bookmark ? { mode: 'bookmark', bookmark } : { mode: 'first-primary' }
 }

@@ -190,9 +190,9 @@ type RouteSpec = Omit<RouteConfig, 'security' | 'middleware'> & {
 export const BOOKMARK_HEADER_COMPONENT = 'D1Bookmark'
 export const bookmarkHeaderDoc = {
   description:
-    "D1 session bookmark covering this request's reads and writes (absent when it made none): " +
-    'send it back as the `x-d1-bookmark` request header to read at least this state ' +
-    '(docs/consistency.md)',
+    "D1 session bookmark covering this request's reads and writes (absent when it made none, " +
+    'and on a write whose request sent no `x-d1-bookmark`): send it back as the ' +
+    '`x-d1-bookmark` request header to read at least this state (docs/consistency.md)',
   schema: { type: 'string' as const },
 }
 const bookmarkHeader = {

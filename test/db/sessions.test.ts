@@ -81,9 +81,16 @@ const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/
 /** D1 orders bookmarks as strings (D1DatabaseSession's own comparison). */
 const notOlder = (b: string | null, than: string) => b !== null && b.localeCompare(than) >= 0
 
-/** A bookmark as a client would hold one: from a write's answer. */
+/**
+ * A bookmark as a client would hold one: from a write's answer. A client that keeps bookmarks sends
+ * the header on every request, with any value while it has none yet.
+ */
 async function freshBookmark(u: TestUser) {
-  const res = await api('POST', '/channels', { token: u.token, json: { name: 'bookmark' } })
+  const res = await api('POST', '/channels', {
+    token: u.token,
+    json: { name: 'bookmark' },
+    headers: { [BOOKMARK_HEADER]: 'none-yet' },
+  })
   expect(res.status, res.text).toBe(201)
   const b = res.headers.get(BOOKMARK_HEADER)
   expect(b).toMatch(BOOKMARK)
@@ -110,9 +117,15 @@ describe('sessionMode (pure)', () => {
     expect(sessionMode(undefined, b)).toEqual({ mode: 'primary' })
   })
 
-  it('writes run on the primary with a bookmark, whatever bookmark the client holds', () => {
-    expect(sessionMode('write', undefined)).toEqual({ mode: 'primary+bookmark' })
+  it('writes run on the primary; with a bookmark back only when the client sent the header', () => {
+    // No header: nobody keeps bookmarks, the plain binding (the next read is first-primary).
+    expect(sessionMode('write', undefined)).toEqual({ mode: 'primary' })
+    expect(sessionMode('write', null)).toEqual({ mode: 'primary' })
+    // Any value, well-formed or not: the client keeps bookmarks and needs one covering the write.
     expect(sessionMode('write', b)).toEqual({ mode: 'primary+bookmark' })
+    for (const value of malformed) {
+      expect(sessionMode('write', value), value).toEqual({ mode: 'primary+bookmark' })
+    }
   })
 
   it('reads start first-primary without a bookmark, and from a well-formed one', () => {
@@ -376,11 +389,18 @@ describe('read-your-writes', () => {
     expect(view.body.name).toBe('now')
     const list = await api('GET', '/things', { token: u.token })
     expect(list.body.things.map((x: { id: string }) => x.id)).toContain(id)
+    // Its write used the plain binding: no session, so no bookmark it would not read anyway.
+    expect(created.headers.get(BOOKMARK_HEADER)).toBeNull()
   })
 
   it('bookmarks go round trip: write -> read with it -> write -> read with the newer one', async () => {
     const u = await newUser()
-    const created = await api('POST', '/things', { token: u.token, json: { name: 'one' } })
+    // A client that keeps bookmarks sends the header from its first request on.
+    const created = await api('POST', '/things', {
+      token: u.token,
+      json: { name: 'one' },
+      headers: { [BOOKMARK_HEADER]: 'none-yet' },
+    })
     const b1 = created.headers.get(BOOKMARK_HEADER)!
     expect(b1).toMatch(BOOKMARK)
     const id = created.headers.get('Location')!.replace('/things/', '')
@@ -413,7 +433,11 @@ describe('read-your-writes', () => {
     const u = await newUser()
     const key = await api('POST', '/keys', { token: u.token, json: { type: 2, duration: 60 } })
     const value = key.body.value as string
-    const put = await api('PUT', '/users', { token: value, json: { metadata: { v: 7 } } })
+    const put = await api('PUT', '/users', {
+      token: value,
+      json: { metadata: { v: 7 } },
+      headers: { [BOOKMARK_HEADER]: 'none-yet' },
+    })
     expect(put.status, put.text).toBe(200)
     const b = put.headers.get(BOOKMARK_HEADER)!
     expect(b).toMatch(BOOKMARK)
