@@ -184,14 +184,9 @@ export function makeThingCache(
       }
     }
     if (y) {
-      if (snap.thingId === y) {
-        if (snap.th === null) writes.push(put(thKey(y), newEpoch()))
-      } else {
-        // The id-named marker, for access by id later (nothing here depends on its value).
-        writes.push(
-          kv.get(thKey(y)).then((cur) => (cur === null ? put(thKey(y), newEpoch()) : undefined))
-        )
-      }
+      // The id-named marker matters only to checks by id, whose own misses create it: a key-based
+      // fill leaves it alone (no extra KV read after a key-based miss).
+      if (snap.thingId === y && snap.th === null) writes.push(put(thKey(y), newEpoch()))
       if (truth.connected && snap.chanId !== undefined) {
         if (snap.ch === null) writes.push(put(chKey(snap.chanId), newEpoch()))
         if (snap.thingId === y && snap.th && snap.ch) {

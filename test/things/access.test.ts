@@ -341,9 +341,11 @@ describe('access cache: a fill that lands after a concurrent write never allows'
     return { cache, flush: () => Promise.all(pending) }
   }
 
-  /** Puts the markers in place without the ac entry: one check through the API. */
+  /** Puts the markers in place without the ac and ak entries: one check of each kind. */
   async function markersOnly(c: string, t: { id: string; key: string }) {
     expect((await byKey(c, t.key)).status).toBe(200)
+    expect((await byId(c, t.id)).status).toBe(200)
+    expect(await env.CACHE.get(`ac:${c}:${t.id}`)).toBeNull()
     const hash = await sha256(t.key)
     expect(await env.CACHE.get(`km:${hash}`)).not.toBeNull()
     expect(await env.CACHE.get(`th:${t.id}`)).not.toBeNull()
