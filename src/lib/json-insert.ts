@@ -14,8 +14,11 @@ import type { Db } from '../db/client'
  * the column's default, as drizzle's own insert would.
  */
 
-/** D1 caps one string or BLOB value at 2 MB; stay well under it per statement. */
-const MAX_PARAM_CHARS = 1_000_000
+/**
+ * D1 caps one string or BLOB value at 2 MB of UTF-8. A UTF-16 code unit is at most 3 bytes of
+ * UTF-8 (a surrogate pair, 2 units, is 4), so 600,000 units stay under 1.8 MB whatever the text.
+ */
+const MAX_PARAM_CHARS = 600_000
 
 type Row = Record<string, unknown>
 
@@ -27,10 +30,15 @@ function encode(column: Column, value: unknown): unknown {
   }
   if (value === null) return null
   if (column.dataType === 'json') return JSON.stringify(value)
+  // Only text, integer and JSON columns exist; another mode (boolean, timestamp) would need the
+  // conversion drizzle applies, so refuse to store it unconverted.
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    throw new TypeError(`insertAll: no JSON encoding for a ${typeof value} in ${column.name}`)
+  }
   return value
 }
 
-/** The rows as JSON arrays, split so that no statement binds more than ~1 MB. */
+/** The rows as JSON arrays, split so that no statement binds more than 1.8 MB. */
 function encodeChunks(columns: Column[], rows: readonly Row[]): string[] {
   const out: string[] = []
   let parts: string[] = []
@@ -64,8 +72,8 @@ function selectList(count: number): SQL {
 }
 
 /**
- * Inserts `rows` into `table` as one statement per ~1 MB of JSON (one for any bulk request the API
- * accepts). Batch the statements with the rest of the write: the batch stays all or nothing. A
+ * Inserts `rows` into `table` as one statement per 600,000 characters of JSON (one for any bulk
+ * request of ordinary size). Batch the statements with the rest of the write: the batch stays all or nothing. A
  * constraint violation fails the statement as a whole, exactly like a multi-row VALUES insert.
  */
 export function insertAll<T extends SQLiteTable>(

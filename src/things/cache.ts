@@ -21,8 +21,14 @@ import { type Guard, guardKeys, readGuards, runGuards } from '../lib/guard'
  * A thing has two markers because a check knows either its id or its key: every entry a check
  * needs is named by what the request carries, so every hit is ONE bulk KV read (identify: tk, km;
  * access by key: km, ch, ak; access by id: th, ch, ac; broker connect: tk, km) and no D1 trip.
- * Whatever ends a thing's access (removal, key change, disconnect) deletes the markers of both
- * names: th by id and km by the key, which every such writer reads in its own batch.
+ * Whatever ends a thing's access deletes the markers of both names, th by id and km by the key
+ * (every such writer reads the key in its own batch): removal, a key change, and a disconnect that
+ * drops the things' side; a disconnect that drops the channels' side deletes their ch instead.
+ *
+ * Upgrading from the design before km/ak: its writers never delete km or ak, so while old and new
+ * code run side by side an old writer's disconnect or key change could leave a new entry allowing
+ * until its TTL. Deploy at once (not as a gradual deployment), or run the rollout with
+ * FLUXGATE_CACHE_TTL=0 (README: Access cache).
  *
  * A request that missed fills entries after answering (waitUntil), so its fill can land after a
  * concurrent write has invalidated. Two rules make such a late fill harmless:
@@ -105,7 +111,7 @@ export interface Invalidation {
   }
 }
 
-/** The KV key names an invalidation deletes (at most ~100 for the largest disconnect). */
+/** The KV key names an invalidation deletes (at most 200 for the largest disconnect). */
 export async function invalidationKeys(inv: Invalidation): Promise<string[]> {
   const keys = new Set<string>()
   for (const t of inv.things ?? []) {

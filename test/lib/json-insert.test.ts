@@ -89,9 +89,9 @@ describe('insertAll: rows bound as one JSON parameter', () => {
     expect(count!.things).toBe(1)
   })
 
-  it('splits only past ~1 MB of JSON, and nothing when there are no rows', () => {
+  it('splits only past 600,000 characters of JSON (1.8 MB of UTF-8 at most), and nothing when there are no rows', () => {
     const owner = uid()
-    const big = 'x'.repeat(300_000)
+    const big = '界'.repeat(150_000)
     const rows = Array.from({ length: 7 }, () => ({
       id: uid(),
       owner,
@@ -100,7 +100,7 @@ describe('insertAll: rows bound as one JSON parameter', () => {
       metadata: null,
       createdAt: 1,
     }))
-    // 7 × 300 KB: three per statement under the 1 MB bound.
+    // 7 × 150,000 characters (450 KB of UTF-8 each): three per statement.
     expect(insertAll(db(), things, rows)).toHaveLength(3)
     expect(insertAll(db(), things, [])).toHaveLength(0)
   })
