@@ -1,7 +1,8 @@
 import { certCn, externalKeyHash } from '../bootstrap/service'
 import { markNew } from '../bootstrap/cache'
-import type { bootstrapConfigs, certs } from '../db/schema'
+import { bootstrapChannels, bootstrapConfigs, certs } from '../db/schema'
 import type { Deps } from '../lib/context'
+import { insertAll } from '../lib/json-insert'
 import { differing, type Planners, repeats, Results } from './planners'
 import * as repo from './repo'
 
@@ -96,7 +97,10 @@ export function makeGatewayPlanners(
       })
       return {
         results: r.list,
-        statements: [...repo.insertConfigs(db, insert), ...repo.insertConfigChannels(db, links)],
+        statements: [
+          ...insertAll(db, bootstrapConfigs, insert),
+          ...insertAll(db, bootstrapChannels, links),
+        ],
         // As for a new config: the first fetch fills KV, and any entry from before is retired.
         after: () => {
           for (const ext of fresh) waitUntil(markNew(env.CACHE, ext).catch(() => undefined))
@@ -169,7 +173,7 @@ export function makeGatewayPlanners(
         })
         r.imported(i, c.serial)
       })
-      return { results: r.list, statements: repo.insertCerts(db, insert) }
+      return { results: r.list, statements: insertAll(db, certs, insert) }
     },
   }
 }

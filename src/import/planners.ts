@@ -1,6 +1,7 @@
 import type { BatchItem } from 'drizzle-orm/batch'
-import type { channels, things } from '../db/schema'
+import { channels, connections, things, users } from '../db/schema'
 import type { Deps } from '../lib/context'
+import { insertAll } from '../lib/json-insert'
 import { makeGatewayPlanners } from './planners-gateways'
 import * as repo from './repo'
 import type { Kind, RowResult, Rows } from './schema'
@@ -95,7 +96,7 @@ export function makePlanners(deps: Deps): Planners {
       const perAddress = new Map<string, number[]>()
       lower.forEach((e, i) => perAddress.set(e, [...(perAddress.get(e) ?? []), i]))
       const dupIds = repeats(rows, (u) => u.id)
-      const insert: Parameters<typeof repo.insertUsers>[1] = []
+      const insert: (typeof users.$inferInsert)[] = []
       const now = Date.now()
       rows.forEach((u, i) => {
         const email = lower[i]!
@@ -138,7 +139,7 @@ export function makePlanners(deps: Deps): Planners {
         })
         r.imported(i, u.id)
       })
-      return { results: r.list, statements: repo.insertUsers(db, insert) }
+      return { results: r.list, statements: insertAll(db, users, insert) }
     },
 
     async things(rows) {
@@ -190,7 +191,7 @@ export function makePlanners(deps: Deps): Planners {
         insert.push({ id: t.id, owner: t.owner_id, name, key: t.key, metadata, createdAt: now })
         r.imported(i, t.id)
       })
-      return { results: r.list, statements: repo.insertThings(db, insert) }
+      return { results: r.list, statements: insertAll(db, things, insert) }
     },
 
     async channels(rows) {
@@ -231,7 +232,7 @@ export function makePlanners(deps: Deps): Planners {
         insert.push({ id: c.id, owner: c.owner_id, name, metadata: c.metadata, createdAt: now })
         r.imported(i, c.id)
       })
-      return { results: r.list, statements: repo.insertChannels(db, insert) }
+      return { results: r.list, statements: insertAll(db, channels, insert) }
     },
 
     async connections(rows) {
@@ -269,7 +270,7 @@ export function makePlanners(deps: Deps): Planners {
         insert.push({ channelId: c.channel_id, thingId: c.thing_id, owner: c.owner_id })
         r.imported(i, id)
       })
-      return { results: r.list, statements: repo.insertConnections(db, insert) }
+      return { results: r.list, statements: insertAll(db, connections, insert) }
     },
   }
   return planners

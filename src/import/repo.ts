@@ -1,16 +1,7 @@
 import { and, inArray } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { Db } from '../db/client'
-import {
-  bootstrapChannels,
-  bootstrapConfigs,
-  certs,
-  channels,
-  connections,
-  things,
-  users,
-} from '../db/schema'
-import { insertAll } from '../lib/json-insert'
+import { bootstrapConfigs, certs, channels, connections, things, users } from '../db/schema'
 import { chunks } from '../lib/limits'
 
 /** Values per `IN (...)` list: D1 binds at most 100 parameters per statement. */
@@ -94,19 +85,3 @@ export const configsByExternalId = (db: Db, ids: readonly string[]) =>
 
 export const certsBySerial = (db: Db, serials: readonly string[]) =>
   inLists(serials, (p) => db.select().from(certs).where(inArray(certs.serial, p)))
-
-/** Plain multi-row inserts, each table's rows bound as one JSON parameter (lib/json-insert). */
-export const insertUsers = (db: Db, rows: (typeof users.$inferInsert)[]) =>
-  insertAll(db, users, rows)
-export const insertThings = (db: Db, rows: (typeof things.$inferInsert)[]) =>
-  insertAll(db, things, rows)
-export const insertChannels = (db: Db, rows: (typeof channels.$inferInsert)[]) =>
-  insertAll(db, channels, rows)
-export const insertConnections = (db: Db, rows: (typeof connections.$inferInsert)[]) =>
-  insertAll(db, connections, rows)
-export const insertConfigs = (db: Db, rows: (typeof bootstrapConfigs.$inferInsert)[]) =>
-  insertAll(db, bootstrapConfigs, rows)
-export const insertConfigChannels = (db: Db, rows: (typeof bootstrapChannels.$inferInsert)[]) =>
-  insertAll(db, bootstrapChannels, rows)
-export const insertCerts = (db: Db, rows: (typeof certs.$inferInsert)[]) =>
-  insertAll(db, certs, rows)
