@@ -7,7 +7,7 @@ import type { Guard } from '../lib/guard'
 import { hooksOf, prepare } from '../lib/hooks'
 import { distinct, type PageWindow } from '../lib/query'
 import { channelView, thingView } from '../lib/views'
-import { invalidateAccess, makeThingCache } from '../things/cache'
+import { dropsThingSide, invalidateAccess, makeThingCache } from '../things/cache'
 import * as thingsRepo from '../things/repo'
 import * as repo from './repo'
 
@@ -76,9 +76,7 @@ export function makeConnectionsService(deps: Deps) {
       channelsRepo.countOwned(db, owner, chans),
       thingsRepo.countOwned(db, owner, ths),
       // The things' keys, for the cache's key-named entries (only the smaller side is dropped).
-      ths.length <= chans.length
-        ? thingsRepo.keysOf(db, owner, ths)
-        : thingsRepo.keysOf(db, owner, []),
+      thingsRepo.keysOf(db, owner, dropsThingSide(chans.length, ths.length) ? ths : []),
     ] as const
     const results: unknown[] = await batchAll(db, [
       ...head,

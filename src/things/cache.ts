@@ -111,6 +111,12 @@ export interface Invalidation {
   }
 }
 
+/**
+ * Whether a disconnect of these many channels and things drops the things' markers (th, km) rather
+ * than the channels' (ch): the smaller side. A disconnect reads the things' keys only then.
+ */
+export const dropsThingSide = (channels: number, things: number) => things <= channels
+
 /** The KV key names an invalidation deletes (at most 200 for the largest disconnect). */
 export async function invalidationKeys(inv: Invalidation): Promise<string[]> {
   const keys = new Set<string>()
@@ -126,7 +132,7 @@ export async function invalidationKeys(inv: Invalidation): Promise<string[]> {
     // Killing the markers of the smaller side makes every ac and ak entry of the pairs
     // unreachable; with at most 10,000 pairs per request that is at most 100 channels, or 100
     // things with two markers each, within Workers' KV op budget.
-    if (thingIds.length <= channelIds.length) {
+    if (dropsThingSide(channelIds.length, thingIds.length)) {
       for (const t of thingIds) keys.add(thKey(t))
       for (const k of thingKeys) keys.add(kmKey(await sha256(k)))
     } else for (const c of channelIds) keys.add(chKey(c))
