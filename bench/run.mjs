@@ -263,10 +263,9 @@ async function main(signal) {
           perRequest: scenario.perRequest,
           request: (_, i) => ({ method: 'GET', path: scenario.reference(state, i) }),
         })
-        const refUrl = refSource.next().path.startsWith('/__bench/ref/')
-          ? runtime.appUrl
-          : runtime.floorUrl
-        const probeRef = await send(refUrl, refSource.next())
+        const firstRef = refSource.next()
+        const refUrl = firstRef.path.startsWith('/__bench/ref/') ? runtime.appUrl : runtime.floorUrl
+        const probeRef = await send(refUrl, firstRef)
         if (probeRef.text !== String(scenario.referenceHits ?? probeRef.text)) {
           failures.push(
             `${refName}: found ${probeRef.text} of the keys, expected ${scenario.referenceHits}`
